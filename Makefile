@@ -1,0 +1,127 @@
+# combipat developer entry points.
+#
+# On a fresh Debian 12 machine (with a Rust toolchain):
+#   make test    # private PostgreSQL cluster + the whole test suite
+#   make run     # private PostgreSQL cluster + migrate + demo data + API server
+#
+# The database is a private cluster in .local/pg (scripts/pg-local.sh, port
+# $COMBIPAT_PG_PORT, default 54329) unless DATABASE_URL is set, in which case
+# that database is used and nothing is started or stopped.
+# Every environment variable you set (COMBIPAT_ADDR, COMBIPAT_LOG, ...) is
+# passed through to the commands unchanged.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.ONESHELL:
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+# rustup puts cargo in ~/.cargo/bin, which non-login shells may not have on PATH.
+ifeq ($(shell command -v cargo 2>/dev/null),)
+  ifneq ($(wildcard $(HOME)/.cargo/bin/cargo),)
+    export PATH := $(HOME)/.cargo/bin:$(PATH)
+  endif
+endif
+
+PG_LOCAL := bash scripts/pg-local.sh
+BIN      := target/release/combipat
+# Sets DATABASE_URL and COMBIPAT_JWT_SECRET unless already set (see the file).
+DEV_ENV  := source scripts/dev-env.sh
+TEST_JWT_SECRET := combipat-test-secret-do-not-use-in-production
+
+NEED_CARGO := command -v cargo >/dev/null || { echo "cargo not found: install Rust, e.g. curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y" >&2; exit 1; }
+
+.PHONY: help db build run token test stop lint fmt clean-db
+
+help: ## List the targets
+	@echo "usage: make <target>"
+	awk 'BEGIN { FS = ":.*## " } /^[a-zA-Z_-]+:.*## / { printf "  %-9s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+	echo
+	echo "Database: private cluster in .local/pg unless DATABASE_URL is set."
+
+db: ## Start the private PostgreSQL cluster (no-op if DATABASE_URL is set)
+	@$(PG_LOCAL) start
+
+build: ## Build the API binary (target/release/combipat)
+	@$(NEED_CARGO)
+	cargo build --release -p combipat-api
+
+run: db build ## Migrate, load demo data and serve the API
+	@$(DEV_ENV)
+	$(BIN) migrate
+	$(BIN) seed --demo
+	db_shown="$$(sed -E 's#(://[^:/@]*):[^@/]*@#\1:***@#' <<<"$$DATABASE_URL")"
+	echo
+	echo "combipat: serving on http://$${COMBIPAT_ADDR:-127.0.0.1:8080}  (database $$db_shown)"
+	echo "Get a token signed with this server's JWT secret (run in this checkout):"
+	echo '  make token ARGS="--role operator --patronato INCA --office INCA-RM01 --sub op.rossi"'
+	echo '  make token ARGS="--role sede_officer --sede 3201 --sub uff.bianchi"'
+	echo "or in your own shell, with the same secret and database:"
+	echo "  source scripts/dev-env.sh && $(BIN) token --role operator --patronato INCA --office INCA-RM01 --sub op.rossi"
+	echo "(if you exported COMBIPAT_JWT_SECRET yourself, export the same value there too)"
+	echo "Ctrl-C stops the server; 'make stop' stops the database."
+	echo
+	exec $(BIN) serve
+
+token: build ## Mint a JWT with the dev secret: make token ARGS="--role operator ..."
+	@$(DEV_ENV)
+	exec $(BIN) token $(ARGS)
+
+test: db ## Build and run the whole test suite (cargo test --workspace)
+	@$(NEED_CARGO)
+	export COMBIPAT_JWT_SECRET="$${COMBIPAT_JWT_SECRET:-$(TEST_JWT_SECRET)}"
+	$(DEV_ENV)
+	echo "+ cargo build --workspace --all-targets"
+	cargo build --workspace --all-targets
+	echo "+ cargo test --workspace --all-targets"
+	cargo test --workspace --all-targets
+
+stop: ## Stop the private PostgreSQL cluster
+	@$(PG_LOCAL) stop
+
+lint: ## rustfmt check + clippy with warnings as errors
+	@$(NEED_CARGO)
+	echo "+ cargo fmt --all -- --check"
+	cargo fmt --all -- --check
+	echo "+ cargo clippy --workspace --all-targets -- -D warnings"
+	cargo clippy --workspace --all-targets -- -D warnings
+
+fmt: ## Format the code
+	@$(NEED_CARGO)
+	cargo fmt --all
+
+clean-db: ## Stop the private cluster and delete its data
+	@$(PG_LOCAL) clean
+
+# ------------------------------------------------------------ benchmarks ---
+# Issue 7. docs/benchmarks.md (written by `make bench`) and docs/scaling.md.
+
+.PHONY: bench soak cluster cluster-stop
+
+bench: db ## Benchmarks -> docs/benchmarks.md (ARGS=--quick; BENCH_SCALE=n)
+	@$(NEED_CARGO)
+	$(DEV_ENV)
+	echo "+ cargo build --release -p combipat-bench"
+	cargo build --release -p combipat-bench
+	mkdir -p .local/bench
+	echo "+ cargo build --release --manifest-path bench/peers/Cargo.toml (cqrs-es, esrs)"
+	if cargo build --release --manifest-path bench/peers/Cargo.toml --target-dir target >.local/bench/peers-build.log 2>&1; then
+		export BENCH_PEERS_BIN="$$PWD/target/release/combipat-bench-peers"
+	else
+		reason="$$(grep -m1 -E '^error' .local/bench/peers-build.log || tail -n1 .local/bench/peers-build.log)"
+		export BENCH_PEERS_ERROR="bench/peers does not build here: $$reason (.local/bench/peers-build.log)"
+		echo "bench: $$BENCH_PEERS_ERROR" >&2
+	fi
+	exec target/release/combipat-bench run $(ARGS)
+
+soak: ## Load + SIGKILL/PostgreSQL restarts; checks the log and the projections
+	@$(NEED_CARGO)
+	exec bash scripts/soak.sh
+
+cluster: ## Primary + streaming replica + 2 API processes (scripts/cluster.sh)
+	@$(NEED_CARGO)
+	bash scripts/cluster.sh start
+	echo "check read-your-writes through the replica: bash scripts/cluster.sh check"
+
+cluster-stop: ## Stop what `make cluster` started
+	@bash scripts/cluster.sh stop

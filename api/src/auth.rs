@@ -1,0 +1,205 @@
+//! Bearer JWT (HS256). Claims carry the role and the scope; they are checked
+//! once here and become a domain `Actor` that the rest of the code trusts.
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use domain::actor::{Actor, PatronatoRole, PatronatoUser, Role, SedeOfficer};
+use domain::ids::{OfficeId, PatronatoId, RegionCode, SedeCode, UserId};
+use jsonwebtoken::{
+    decode, encode, errors::ErrorKind, DecodingKey, EncodingKey, Header, Validation,
+};
+use serde::{Deserialize, Serialize};
+
+pub const ISSUER: &str = "combipat";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patronato: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sede: Option<String>,
+    pub iss: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+/// Why claims do not describe a usable actor.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ClaimsError {
+    #[error("il ruolo {0} richiede il campo {1}")]
+    Missing(&'static str, &'static str),
+    #[error("valore non valido per {0}")]
+    Invalid(&'static str),
+}
+
+impl Claims {
+    /// The actor these claims describe, with every scope field its role needs.
+    pub fn actor(&self) -> Result<Actor, ClaimsError> {
+        let id = UserId::parse(&self.sub).map_err(|_| ClaimsError::Invalid("sub"))?;
+        let need = |v: &Option<String>, field: &'static str| {
+            v.clone()
+                .ok_or(ClaimsError::Missing(self.role.as_str(), field))
+        };
+        let patronato_user = |role: PatronatoRole| -> Result<Actor, ClaimsError> {
+            let patronato = PatronatoId::parse(&need(&self.patronato, "patronato")?)
+                .map_err(|_| ClaimsError::Invalid("patronato"))?;
+            let office = OfficeId::parse(&need(&self.office, "office")?)
+                .map_err(|_| ClaimsError::Invalid("office"))?;
+            let region = match (&self.region, role) {
+                (None, PatronatoRole::RegionalReferent) => {
+                    return Err(ClaimsError::Missing("regional_referent", "region"))
+                }
+                (None, _) => None,
+                (Some(r), _) => {
+                    Some(RegionCode::parse(r).map_err(|_| ClaimsError::Invalid("region"))?)
+                }
+            };
+            Ok(Actor::Patronato(PatronatoUser {
+                id: id.clone(),
+                role,
+                patronato,
+                office,
+                region,
+            }))
+        };
+        match self.role {
+            Role::Operator => patronato_user(PatronatoRole::Operator),
+            Role::PatronatoAdmin => patronato_user(PatronatoRole::Admin),
+            Role::RegionalReferent => patronato_user(PatronatoRole::RegionalReferent),
+            Role::SedeOfficer => Ok(Actor::Sede(SedeOfficer {
+                id,
+                sede: SedeCode::parse(&need(&self.sede, "sede")?)
+                    .map_err(|_| ClaimsError::Invalid("sede"))?,
+            })),
+            Role::Auditor => Ok(Actor::Auditor { id }),
+            Role::Analyst => Ok(Actor::Analyst { id }),
+            Role::Citizen => Ok(Actor::Citizen { id }),
+        }
+    }
+}
+
+/// Signing and verification keys from the configured secret.
+#[derive(Clone)]
+pub struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl JwtKeys {
+    pub fn from_secret(secret: &[u8]) -> Self {
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+        }
+    }
+
+    pub fn issue(&self, claims: &Claims) -> String {
+        encode(&Header::default(), claims, &self.encoding).expect("HS256 signing cannot fail")
+    }
+
+    pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+        let mut validation = Validation::default();
+        validation.set_issuer(&[ISSUER]);
+        decode::<Claims>(token, &self.decoding, &validation)
+            .map(|d| d.claims)
+            .map_err(|e| match e.kind() {
+                ErrorKind::ExpiredSignature => ApiError::Unauthenticated {
+                    code: "token_expired",
+                },
+                _ => ApiError::Unauthenticated {
+                    code: "token_invalid",
+                },
+            })
+    }
+}
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub struct AuthUser(pub Actor);
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or(ApiError::Unauthenticated {
+                code: "token_missing",
+            })?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .ok_or(ApiError::Unauthenticated {
+                code: "token_missing",
+            })?;
+        let claims = state.jwt.verify(token.trim())?;
+        let actor = claims.actor().map_err(|_| ApiError::Unauthenticated {
+            code: "token_claims_invalid",
+        })?;
+        Ok(AuthUser(actor))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(role: Role) -> Claims {
+        Claims {
+            sub: "u1".into(),
+            role,
+            patronato: None,
+            office: None,
+            region: None,
+            sede: None,
+            iss: ISSUER.into(),
+            iat: 0,
+            exp: i64::MAX,
+        }
+    }
+
+    #[test]
+    fn each_role_needs_its_scope() {
+        assert_eq!(
+            claims(Role::Operator).actor(),
+            Err(ClaimsError::Missing("operator", "patronato"))
+        );
+        assert_eq!(
+            claims(Role::SedeOfficer).actor(),
+            Err(ClaimsError::Missing("sede_officer", "sede"))
+        );
+        let mut referent = claims(Role::RegionalReferent);
+        referent.patronato = Some("INCA".into());
+        referent.office = Some("INCA-RM01".into());
+        assert_eq!(
+            referent.actor(),
+            Err(ClaimsError::Missing("regional_referent", "region"))
+        );
+        referent.region = Some("LAZ".into());
+        assert!(matches!(referent.actor(), Ok(Actor::Patronato(_))));
+        assert!(matches!(
+            claims(Role::Auditor).actor(),
+            Ok(Actor::Auditor { .. })
+        ));
+    }
+
+    #[test]
+    fn tokens_round_trip_and_a_wrong_key_is_refused() {
+        let keys = JwtKeys::from_secret(b"k1");
+        let mut c = claims(Role::SedeOfficer);
+        c.sede = Some("7001".into());
+        let token = keys.issue(&c);
+        assert_eq!(keys.verify(&token).unwrap(), c);
+        assert!(JwtKeys::from_secret(b"k2").verify(&token).is_err());
+    }
+}

@@ -1,0 +1,197 @@
+//! The one place that knows HTTP status codes: every error of every layer
+//! becomes an `application/problem+json` answer with a stable `code` and an
+//! Italian `detail`. Internal errors are logged, never shown.
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use commands::attachments::AttachmentError;
+use commands::requests::CommandError;
+use commands::store::StoreError;
+use domain::request::RuleViolation;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// RFC 9457 problem details, with the rule's code and, where waiting helps,
+/// when the refused action becomes possible.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// `about:blank` or a URN naming the code.
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    /// Stable machine-readable code (e.g. `sollecito_too_early`).
+    pub code: String,
+    /// Italian explanation for the user.
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub available_from: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    Rule(#[from] RuleViolation),
+    #[error("La risorsa richiesta non esiste")]
+    NotFound,
+    #[error("{detail}")]
+    BadRequest { code: &'static str, detail: String },
+    #[error("{detail}")]
+    Unprocessable { code: &'static str, detail: String },
+    #[error("Metodo HTTP non consentito per questa risorsa")]
+    MethodNotAllowed,
+    #[error("Autenticazione richiesta: fornire un token valido (Authorization: Bearer …)")]
+    Unauthenticated { code: &'static str },
+    #[error("Operazione non consentita al proprio profilo")]
+    Forbidden,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("Il contenuto supera la dimensione massima consentita")]
+    PayloadTooLarge { detail: String },
+    #[error("Tipo di contenuto non supportato: {0}")]
+    UnsupportedMediaType(String),
+    /// An attachment whose content is not of an allowed type.
+    #[error("{0}")]
+    AttachmentTypeNotAllowed(String),
+    #[error("Il servizio non è pronto")]
+    Unavailable,
+    #[error("Il servizio è momentaneamente sovraccarico: riprovare tra poco")]
+    Overloaded,
+    #[error("I dati di consultazione non sono ancora aggiornati all'ultima operazione: riprovare tra poco")]
+    Lagging,
+    #[error("Errore interno")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        ApiError::BadRequest {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+
+    fn parts(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::Rule(v) if v.is_forbidden() => (StatusCode::FORBIDDEN, v.code()),
+            ApiError::Rule(RuleViolation::NotFound) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Rule(v) => (StatusCode::UNPROCESSABLE_ENTITY, v.code()),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
+            ApiError::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
+            ApiError::Unauthenticated { code } => (StatusCode::UNAUTHORIZED, code),
+            ApiError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::PayloadTooLarge { .. } => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+            }
+            ApiError::UnsupportedMediaType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
+            ApiError::AttachmentTypeNotAllowed(_) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "attachment_type_not_allowed",
+            ),
+            ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
+            ApiError::Overloaded => (StatusCode::SERVICE_UNAVAILABLE, "overloaded"),
+            ApiError::Lagging => (StatusCode::SERVICE_UNAVAILABLE, "read_model_lagging"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl From<CommandError> for ApiError {
+    fn from(e: CommandError) -> Self {
+        match e {
+            CommandError::Rejected(v) => ApiError::Rule(v),
+            CommandError::NotFound => ApiError::NotFound,
+            CommandError::Invalid { code, message } => ApiError::Unprocessable {
+                code,
+                detail: message,
+            },
+            CommandError::Attachment(a) => a.into(),
+            CommandError::IdempotencyKeyReused => ApiError::Unprocessable {
+                code: "idempotency_key_reused",
+                detail: CommandError::IdempotencyKeyReused.to_string(),
+            },
+            CommandError::Conflict => ApiError::Conflict(CommandError::Conflict.to_string()),
+            CommandError::Store(StoreError::Conflict { .. }) => {
+                ApiError::Conflict(CommandError::Conflict.to_string())
+            }
+            CommandError::Store(StoreError::Database(e)) => e.into(),
+            CommandError::Store(s) => ApiError::internal(s),
+        }
+    }
+}
+
+impl From<AttachmentError> for ApiError {
+    fn from(e: AttachmentError) -> Self {
+        match e {
+            AttachmentError::TooLarge { .. } => ApiError::PayloadTooLarge {
+                detail: e.to_string(),
+            },
+            AttachmentError::TypeNotAllowed => ApiError::AttachmentTypeNotAllowed(e.to_string()),
+            AttachmentError::Database(d) => ApiError::internal(d),
+            e => ApiError::Unprocessable {
+                code: e.code(),
+                detail: e.to_string(),
+            },
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            // Every connection busy for the whole acquire timeout: shed, don't fail.
+            sqlx::Error::PoolTimedOut => ApiError::Overloaded,
+            e => ApiError::internal(e),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.parts();
+        let detail = match &self {
+            ApiError::Internal(e) => {
+                tracing::error!(error = %e, "internal error");
+                "Si è verificato un errore interno; l'operazione non è stata eseguita".to_string()
+            }
+            ApiError::PayloadTooLarge { detail } => detail.clone(),
+            other => other.to_string(),
+        };
+        let available_from = match &self {
+            ApiError::Rule(v) => v.available_from(),
+            _ => None,
+        };
+        let problem = Problem {
+            type_: format!("urn:combipat:problem:{code}"),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            code: code.to_string(),
+            detail,
+            available_from,
+        };
+        let mut res = (status, axum::Json(problem)).into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/problem+json"),
+        );
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        }
+        res.extensions_mut().insert(ErrorCode(code));
+        res
+    }
+}
+
+/// The problem code of an error response, for metrics and logs.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorCode(pub &'static str);

@@ -1,0 +1,74 @@
+//! # Layout
+//! The HTTP face of combipat and its binary.
+//!
+//! - [`app`]: builds the whole router from an [`AppState`], so tests can serve it on port 0.
+//! - `routes/`: one module per resource; handlers extract, call, map.
+//! - [`error`]: the one place where errors become HTTP status codes (problem+json).
+//! - [`auth`]: bearer JWT → domain `Actor`.
+//! - [`extract`]: JSON/query/path extractors whose rejections are problem+json.
+//! - [`openapi`]: the OpenAPI document (`/api/openapi.json`, also in `docs/openapi.json`).
+//! - [`metrics`]: Prometheus metrics by matched route.
+//! - [`cli`]: the `combipat` command (serve, migrate, seed, token, rebuild, ...).
+
+pub mod auth;
+pub mod cli;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod openapi;
+pub mod routes;
+pub mod state;
+
+pub use state::{AppState, Limits};
+
+use axum::http::HeaderName;
+use axum::Router;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let max = state.limits.max_attachment_bytes;
+    Router::new()
+        .route(
+            "/api/v1/requests",
+            routes::requests::create_route().merge(routes::queries::list_route()),
+        )
+        .merge(routes::queries::router())
+        .merge(routes::reference::router())
+        .merge(routes::codice_fiscale::router())
+        .merge(routes::requests::router(max))
+        .merge(routes::uploads::router(max))
+        .merge(routes::admin::router())
+        .merge(routes::statistics::router())
+        .merge(routes::audit::router())
+        .merge(routes::summary::router())
+        .merge(routes::bookings::router())
+        .merge(routes::health::router())
+        .merge(openapi::router())
+        .fallback(|| async { error::ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
+        .layer(axum::middleware::from_fn_with_state(
+            std::sync::Arc::new(tokio::sync::Semaphore::new(state.limits.max_in_flight)),
+            metrics::shed,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::track,
+        ))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("http", method = %req.method(), uri = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}

@@ -1,0 +1,113 @@
+//! The OpenAPI document, generated from the handlers' annotations. Served at
+//! `/api/openapi.json`; `combipat openapi` prints it for `docs/openapi.json`.
+
+use crate::state::AppState;
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "combipat",
+        description = "Canale scritto tra patronati e sedi INPS (CRM Patronati – Scrivi alla sede). \
+            Errors are application/problem+json with a stable `code`; commands answer with the \
+            global `position` to pass as `min_position` for read-your-writes.",
+    ),
+    paths(
+        crate::routes::requests::create_request,
+        crate::routes::requests::add_attachment,
+        crate::routes::requests::remove_attachment,
+        crate::routes::requests::take_in_charge,
+        crate::routes::requests::reply_to_request,
+        crate::routes::requests::send_message,
+        crate::routes::requests::send_sollecito,
+        crate::routes::requests::forward_request,
+        crate::routes::requests::enable_appointment,
+        crate::routes::requests::close_conversation,
+        crate::routes::uploads::upload_file,
+        crate::routes::queries::list_requests,
+        crate::routes::queries::get_request,
+        crate::routes::queries::get_request_timeline,
+        crate::routes::queries::download_attachment,
+        crate::routes::queries::list_recent_replies,
+        crate::routes::queries::list_sede_inbox,
+        crate::routes::reference::search_citizens,
+        crate::routes::reference::list_topics,
+        crate::routes::reference::list_sedi,
+        crate::routes::reference::suggest_destination,
+        crate::routes::codice_fiscale::validate_codice_fiscale,
+        crate::routes::admin::get_clock,
+        crate::routes::admin::set_clock,
+        crate::routes::statistics::get_statistics,
+        crate::routes::statistics::export_statistics,
+        crate::routes::statistics::get_regional_totals,
+        crate::routes::audit::list_stream_events,
+        crate::routes::audit::list_audit_events,
+        crate::routes::audit::export_audit_events,
+        crate::routes::audit::get_request_state_as_of,
+        crate::routes::audit::verify_hash_chain,
+        crate::routes::summary::get_printable_summary,
+        crate::routes::bookings::list_counters,
+        crate::routes::bookings::get_counter_calendar,
+        crate::routes::bookings::list_free_slots,
+        crate::routes::bookings::hold_slot,
+        crate::routes::bookings::confirm_booking,
+        crate::routes::bookings::cancel_booking,
+        crate::routes::bookings::list_my_bookings,
+        crate::routes::bookings::get_booking_ics,
+        crate::routes::bookings::book_request_appointment,
+        crate::routes::bookings::cancel_request_appointment,
+        crate::routes::bookings::get_sede_calendar,
+        crate::routes::bookings::declare_closure,
+        crate::routes::bookings::withdraw_closure,
+        crate::routes::bookings::publish_notice,
+        crate::routes::bookings::withdraw_notice,
+        crate::routes::bookings::list_sede_bookings,
+        crate::routes::bookings::get_queue_status,
+        crate::routes::bookings::issue_ticket,
+        crate::routes::bookings::call_next_ticket,
+        crate::routes::bookings::serve_ticket,
+        crate::routes::bookings::skip_ticket,
+    ),
+    components(schemas(crate::error::Problem)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "requests", description = "Richieste dei patronati"),
+        (name = "sede", description = "Lavorazione delle richieste da parte della sede"),
+        (name = "attachments", description = "Allegati"),
+        (name = "queries", description = "Storico, dettaglio, pannello home, inbox"),
+        (name = "reference", description = "Dati di riferimento"),
+        (name = "admin", description = "Orologio manuale (demo e test)"),
+        (name = "statistics", description = "Statistiche e monitoraggio (SPEC §2.7)"),
+        (name = "audit", description = "Audit: log degli eventi, stato a una data, verifica della catena di hash"),
+        (name = "bookings", description = "Sportelli di Sede: calendario, prenotazioni, avvisi, coda (SPEC §4)"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/openapi.json", get(|| async { Json(document()) }))
+}

@@ -1,0 +1,526 @@
+//! The audit API (SPEC §3), for the `auditor` role only (others: 403): a
+//! stream's events, the global log by filters, an NDJSON export that streams,
+//! a request's state as of an instant or a version, and hash-chain
+//! verification. Every call is first recorded as an `AuditRead` event on the
+//! stream `audit-<auditor>`; a read that cannot be recorded is not served.
+//! See docs/audit.md.
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::extract::{ApiPath, ApiQuery};
+use crate::state::AppState;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use commands::store::audit::{self, LogFilter};
+use commands::store::verify::{self, Verification};
+use commands::store::RecordedEvent;
+use domain::actor::Actor;
+use domain::ids::RequestId;
+use domain::request::Request;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/audit/streams/{stream_id}/events",
+            get(list_stream_events),
+        )
+        .route("/api/v1/audit/events", get(list_audit_events))
+        .route("/api/v1/audit/export", get(export_audit_events))
+        .route(
+            "/api/v1/audit/requests/{id}/state",
+            get(get_request_state_as_of),
+        )
+        .route("/api/v1/audit/verify", get(verify_hash_chain))
+}
+
+/// Default and largest page of the listings.
+const DEFAULT_LIMIT: i64 = 100;
+const MAX_LIMIT: i64 = 1_000;
+/// Events per database read of the export.
+const EXPORT_BATCH: i64 = 1_000;
+
+/// The caller, if an auditor.
+fn auditor(actor: &Actor) -> Result<&str, ApiError> {
+    match actor {
+        Actor::Auditor { id } => Ok(id.as_str()),
+        _ => Err(ApiError::Forbidden),
+    }
+}
+
+/// Records the read before it is served.
+async fn record(app: &AppState, auditor: &str, what: serde_json::Value) -> Result<(), ApiError> {
+    audit::record_read(&app.pool, auditor, "auditor", what, app.clock.now())
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(())
+}
+
+fn limit(raw: Option<i64>) -> Result<i64, ApiError> {
+    match raw {
+        None => Ok(DEFAULT_LIMIT),
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        Some(_) => Err(ApiError::bad_request(
+            "invalid_limit",
+            format!("limit deve essere tra 1 e {MAX_LIMIT}"),
+        )),
+    }
+}
+
+/// An event as stored, with its metadata and hash-chain fields (hex).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AuditEvent)]
+pub struct AuditEventDoc {
+    pub position: i64,
+    /// Transaction id (the log's commit-safe order is `(tx_id, position)`).
+    pub tx_id: i64,
+    pub stream_id: String,
+    pub stream_type: String,
+    pub version: i32,
+    pub event_type: String,
+    pub schema_version: i16,
+    /// The payload as stored (not upcast).
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+    /// actor_id, actor_role, patronato, office, sede, command, correlation_id,
+    /// causation_id, idempotency_key.
+    #[schema(value_type = Object)]
+    pub metadata: serde_json::Value,
+    pub recorded_at: DateTime<Utc>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+#[derive(Debug, Deserialize, Serialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StreamEventsParams {
+    /// Only events after this version (default 0).
+    pub after_version: Option<i32>,
+    /// 1–1000, default 100.
+    pub limit: Option<i64>,
+}
+
+/// A page of a stream's events.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StreamEventsPage {
+    pub stream_id: String,
+    #[schema(value_type = Vec<AuditEventDoc>)]
+    pub items: Vec<RecordedEvent>,
+    /// Pass as `after_version` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_after_version: Option<i32>,
+}
+
+#[utoipa::path(get, path = "/api/v1/audit/streams/{stream_id}/events", operation_id = "listStreamEvents", tag = "audit",
+    security(("bearer" = [])),
+    params(("stream_id" = String, Path, description = "e.g. `request-<uuid>`, `audit-<user>`"), StreamEventsParams),
+    responses((status = 200, body = StreamEventsPage),
+        (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem)))]
+pub async fn list_stream_events(
+    State(app): State<AppState>,
+    AuthUser(actor): AuthUser,
+    ApiPath(stream_id): ApiPath<String>,
+    ApiQuery(params): ApiQuery<StreamEventsParams>,
+) -> Result<Json<StreamEventsPage>, ApiError> {
+    let who = auditor(&actor)?;
+    let limit = limit(params.limit)?;
+    let after = params.after_version.unwrap_or(0).max(0);
+    record(
+        &app,
+        who,
+        json!({"operation": "listStreamEvents", "stream_id": stream_id, "parameters": params}),
+    )
+    .await?;
+    let items = audit::stream_events(&app.pool, &stream_id, after, limit + 1)
+        .await
+        .map_err(ApiError::internal)?;
+    if items.is_empty() && after == 0 {
+        return Err(ApiError::NotFound);
+    }
+    Ok(Json(page_of_stream(stream_id, items, limit)))
+}
+
+fn page_of_stream(
+    stream_id: String,
+    mut items: Vec<RecordedEvent>,
+    limit: i64,
+) -> StreamEventsPage {
+    let more = items.len() as i64 > limit;
+    items.truncate(limit as usize);
+    StreamEventsPage {
+        stream_id,
+        next_after_version: if more {
+            items.last().map(|e| e.version)
+        } else {
+            None
+        },
+        items,
+    }
+}
+
+/// Filters of the global log; combined with AND.
+#[derive(Debug, Deserialize, Serialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LogParams {
+    /// First global position, inclusive.
+    pub from_position: Option<i64>,
+    /// Last global position, inclusive.
+    pub to_position: Option<i64>,
+    /// Recorded at or after this instant (RFC 3339).
+    pub from_time: Option<DateTime<Utc>>,
+    /// Recorded before this instant.
+    pub to_time: Option<DateTime<Utc>>,
+    /// e.g. `ReplyReceived`, `AuditRead`.
+    pub event_type: Option<String>,
+    /// The actor id of the metadata (token subject).
+    pub actor: Option<String>,
+    /// `request`, `audit`, …
+    pub stream_type: Option<String>,
+    /// Listing only: `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Listing only: 1–1000, default 100.
+    pub limit: Option<i64>,
+}
+
+impl LogParams {
+    fn filter(&self) -> Result<LogFilter, ApiError> {
+        if let (Some(a), Some(b)) = (self.from_position, self.to_position) {
+            if a > b {
+                return Err(ApiError::bad_request(
+                    "invalid_position_range",
+                    "from_position è maggiore di to_position",
+                ));
+            }
+        }
+        if let (Some(a), Some(b)) = (self.from_time, self.to_time) {
+            if a > b {
+                return Err(ApiError::bad_request(
+                    "invalid_date_range",
+                    "from_time è successivo a to_time",
+                ));
+            }
+        }
+        let text = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        Ok(LogFilter {
+            from_position: self.from_position,
+            to_position: self.to_position,
+            from_time: self.from_time,
+            to_time: self.to_time,
+            event_type: text(&self.event_type),
+            actor: text(&self.actor),
+            stream_type: text(&self.stream_type),
+            stream_id: None,
+        })
+    }
+}
+
+/// A page of the global log.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEventsPage {
+    #[schema(value_type = Vec<AuditEventDoc>)]
+    pub items: Vec<RecordedEvent>,
+    /// Pass as `cursor` (with the same filters) for the next page; absent on
+    /// the last page. A listing reads the log as it was at its first page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// The cursor of a listing: the snapshot of its first page and the last position.
+fn encode_cursor(snapshot: &str, position: i64) -> String {
+    hex::encode(format!("{snapshot}|{position}"))
+}
+
+fn decode_cursor(raw: &str) -> Result<(String, i64), ApiError> {
+    let bad = || ApiError::bad_request("invalid_cursor", "cursore di paginazione non valido");
+    let text = String::from_utf8(hex::decode(raw.trim()).map_err(|_| bad())?).map_err(|_| bad())?;
+    let (snapshot, position) = text.rsplit_once('|').ok_or_else(bad)?;
+    let valid = !snapshot.is_empty()
+        && snapshot
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b':' || b == b',');
+    if !valid {
+        return Err(bad());
+    }
+    Ok((snapshot.to_string(), position.parse().map_err(|_| bad())?))
+}
+
+#[utoipa::path(get, path = "/api/v1/audit/events", operation_id = "listAuditEvents", tag = "audit",
+    security(("bearer" = [])),
+    params(LogParams),
+    responses((status = 200, body = AuditEventsPage),
+        (status = 400, body = crate::error::Problem),
+        (status = 403, body = crate::error::Problem)))]
+pub async fn list_audit_events(
+    State(app): State<AppState>,
+    AuthUser(actor): AuthUser,
+    ApiQuery(params): ApiQuery<LogParams>,
+) -> Result<Json<AuditEventsPage>, ApiError> {
+    let who = auditor(&actor)?;
+    let filter = params.filter()?;
+    let limit = limit(params.limit)?;
+    let cursor = params.cursor.as_deref().map(decode_cursor).transpose()?;
+    record(
+        &app,
+        who,
+        json!({"operation": "listAuditEvents", "parameters": params}),
+    )
+    .await?;
+    let (snapshot, after) = match cursor {
+        Some(c) => c,
+        None => (
+            audit::current_snapshot(&app.pool)
+                .await
+                .map_err(ApiError::internal)?,
+            0,
+        ),
+    };
+    let mut items = audit::read_log(&app.pool, &filter, &snapshot, after, limit + 1)
+        .await
+        .map_err(ApiError::internal)?;
+    let more = items.len() as i64 > limit;
+    items.truncate(limit as usize);
+    let next_cursor = if more {
+        items.last().map(|e| encode_cursor(&snapshot, e.position))
+    } else {
+        None
+    };
+    Ok(Json(AuditEventsPage { items, next_cursor }))
+}
+
+#[utoipa::path(get, path = "/api/v1/audit/export", operation_id = "exportAuditEvents", tag = "audit",
+    security(("bearer" = [])),
+    params(LogParams),
+    responses((status = 200, description = "One stored event per line (as in listAuditEvents), in position order, as committed when the export started", content_type = "application/x-ndjson"),
+        (status = 400, body = crate::error::Problem),
+        (status = 403, body = crate::error::Problem)))]
+pub async fn export_audit_events(
+    State(app): State<AppState>,
+    AuthUser(actor): AuthUser,
+    ApiQuery(params): ApiQuery<LogParams>,
+) -> Result<Response, ApiError> {
+    let who = auditor(&actor)?;
+    if params.cursor.is_some() || params.limit.is_some() {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "cursor e limit valgono solo per listAuditEvents",
+        ));
+    }
+    let filter = params.filter()?;
+    record(
+        &app,
+        who,
+        json!({"operation": "exportAuditEvents", "parameters": params}),
+    )
+    .await?;
+    let snapshot = audit::current_snapshot(&app.pool)
+        .await
+        .map_err(ApiError::internal)?;
+    let pool = app.pool.clone();
+    // One batch in memory at a time; each batch is its own short query.
+    let lines = futures::stream::try_unfold(Some(0i64), move |after| {
+        let pool = pool.clone();
+        let filter = filter.clone();
+        let snapshot = snapshot.clone();
+        async move {
+            let Some(after) = after else {
+                return Ok(None);
+            };
+            let batch = audit::read_log(&pool, &filter, &snapshot, after, EXPORT_BATCH)
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %e, "audit export interrupted");
+                    std::io::Error::other(e.to_string())
+                })?;
+            let Some(last) = batch.last().map(|e| e.position) else {
+                return Ok(None);
+            };
+            let mut buf = Vec::with_capacity(batch.len() * 640);
+            for event in &batch {
+                serde_json::to_writer(&mut buf, event).map_err(std::io::Error::other)?;
+                buf.push(b'\n');
+            }
+            let next = (batch.len() as i64 == EXPORT_BATCH).then_some(last);
+            Ok::<_, std::io::Error>(Some((Bytes::from(buf), next)))
+        }
+    });
+    let mut res = Body::from_stream(lines).into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-ndjson"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"combipat-events.ndjson\""),
+    );
+    Ok(res)
+}
+
+#[derive(Debug, Deserialize, Serialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StateParams {
+    /// The state after the events recorded at or before this instant (RFC 3339).
+    pub as_of: Option<DateTime<Utc>>,
+    /// The state after the first `version` events.
+    pub version: Option<u64>,
+}
+
+/// A request rebuilt from its first events.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestStateView {
+    pub request_id: Uuid,
+    /// Events folded (the stream version of the state).
+    pub version: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<DateTime<Utc>>,
+    /// Recorded time of the last event folded.
+    pub last_event_at: DateTime<Utc>,
+    /// e.g. `inoltrata`, `risposta_ricevuta`.
+    pub status: Option<String>,
+    pub status_label: Option<String>,
+    /// The aggregate as the domain folds it (domain::request::Request).
+    #[schema(value_type = Object)]
+    pub state: Request,
+}
+
+#[utoipa::path(get, path = "/api/v1/audit/requests/{id}/state", operation_id = "getRequestStateAsOf", tag = "audit",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path), StateParams),
+    responses((status = 200, body = RequestStateView),
+        (status = 400, body = crate::error::Problem, description = "exactly one of as_of and version"),
+        (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem, description = "no such request, or not yet at that instant/version")))]
+pub async fn get_request_state_as_of(
+    State(app): State<AppState>,
+    AuthUser(actor): AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(params): ApiQuery<StateParams>,
+) -> Result<Json<RequestStateView>, ApiError> {
+    let who = auditor(&actor)?;
+    let id = RequestId(id);
+    if params.as_of.is_some() == params.version.is_some() {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "Indicare esattamente uno tra as_of e version",
+        ));
+    }
+    record(
+        &app,
+        who,
+        json!({"operation": "getRequestStateAsOf", "request_id": id, "parameters": params}),
+    )
+    .await?;
+    let until = match (params.version, params.as_of) {
+        (Some(v), _) => v,
+        (None, Some(at)) => audit::version_at(&app.pool, &id.stream_id(), at)
+            .await
+            .map_err(ApiError::internal)?,
+        (None, None) => unreachable!("checked above"),
+    };
+    if until == 0 {
+        return Err(ApiError::NotFound);
+    }
+    let (state, _) = commands::requests::load(&app.pool, id, Some(until)).await?;
+    // A version beyond the stream's end names a state that never existed.
+    if !state.exists() || (params.version.is_some() && state.version < until) {
+        return Err(ApiError::NotFound);
+    }
+    let last = audit::stream_events(
+        &app.pool,
+        &id.stream_id(),
+        i32::try_from(state.version).unwrap_or(i32::MAX) - 1,
+        1,
+    )
+    .await
+    .map_err(ApiError::internal)?;
+    Ok(Json(RequestStateView {
+        request_id: id.0,
+        version: state.version,
+        as_of: params.as_of,
+        last_event_at: last
+            .first()
+            .map(|e| e.recorded_at)
+            .ok_or(ApiError::NotFound)?,
+        status: state.status.map(|s| s.as_str().to_string()),
+        status_label: state.status.map(|s| s.label().to_string()),
+        state,
+    }))
+}
+
+#[derive(Debug, Deserialize, Serialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyParams {
+    /// One stream; the whole log when absent.
+    pub stream_id: Option<String>,
+}
+
+/// The first link of the chain that does not hold.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = BrokenLink)]
+pub struct BrokenLinkDoc {
+    pub position: i64,
+    pub stream_id: String,
+    pub version: i32,
+    /// `version_gap`, `prev_hash_mismatch` or `hash_mismatch`.
+    pub reason: String,
+}
+
+/// The outcome of a hash-chain verification.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = HashChainVerification)]
+pub struct VerificationDoc {
+    pub ok: bool,
+    pub events_checked: u64,
+    pub streams_checked: u64,
+    /// The broken link with the lowest global position, or null.
+    pub first_broken: Option<BrokenLinkDoc>,
+    pub broken_links: u64,
+}
+
+#[utoipa::path(get, path = "/api/v1/audit/verify", operation_id = "verifyHashChain", tag = "audit",
+    security(("bearer" = [])),
+    params(VerifyParams),
+    responses((status = 200, body = VerificationDoc),
+        (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem, description = "no such stream")))]
+pub async fn verify_hash_chain(
+    State(app): State<AppState>,
+    AuthUser(actor): AuthUser,
+    ApiQuery(params): ApiQuery<VerifyParams>,
+) -> Result<Json<Verification>, ApiError> {
+    let who = auditor(&actor)?;
+    record(
+        &app,
+        who,
+        json!({"operation": "verifyHashChain", "parameters": params}),
+    )
+    .await?;
+    let result = match params.stream_id.as_deref().map(str::trim) {
+        Some(stream) if !stream.is_empty() => verify::verify_stream(&app.pool, stream)
+            .await
+            .map_err(ApiError::internal)?
+            .ok_or(ApiError::NotFound)?,
+        _ => verify::verify_log(&app.pool)
+            .await
+            .map_err(ApiError::internal)?,
+    };
+    if !result.ok {
+        tracing::error!(first_broken = ?result.first_broken, broken = result.broken_links,
+            "hash chain verification found broken links");
+    }
+    Ok(Json(result))
+}

@@ -1,0 +1,101 @@
+//! What every handler shares.
+
+use crate::auth::JwtKeys;
+use crate::metrics::Metrics;
+use commands::clock::{Clock, ManualClock, SystemClock};
+use commands::reference::{
+    PgCitizenRegistry, PgPracticeRegistry, PgSedeDirectory, PgTopicCatalogue,
+};
+use commands::requests::RequestService;
+use sqlx::PgPool;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Runtime settings the handlers need (the rest is in `config.rs`).
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Upper bound of one attachment.
+    pub max_attachment_bytes: usize,
+    /// How long a query waits for the read models to reach `min_position`.
+    pub read_wait: Duration,
+    /// How long a query waits for a read replica before asking the primary.
+    pub replica_wait: Duration,
+    /// Requests served at once; more are answered 503 `overloaded` at once
+    /// instead of queueing without bound.
+    pub max_in_flight: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_attachment_bytes: commands::attachments::DEFAULT_MAX_BYTES,
+            read_wait: Duration::from_secs(5),
+            replica_wait: Duration::from_millis(500),
+            max_in_flight: 512,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    /// The primary: commands, the event store, projection workers.
+    pub pool: PgPool,
+    /// Where queries read the read models: a streaming replica when configured,
+    /// else the primary.
+    pub read_pool: PgPool,
+    pub requests: RequestService,
+    pub clock: Arc<dyn Clock>,
+    /// Present only when the service runs with `--clock manual`.
+    pub manual_clock: Option<Arc<ManualClock>>,
+    pub jwt: JwtKeys,
+    pub metrics: Metrics,
+    pub limits: Limits,
+}
+
+impl AppState {
+    pub fn new(pool: PgPool, jwt: JwtKeys, manual_clock: bool, limits: Limits) -> Self {
+        let requests = RequestService::new(
+            pool.clone(),
+            Arc::new(PgCitizenRegistry::new(pool.clone())),
+            Arc::new(PgPracticeRegistry::new(pool.clone())),
+            Arc::new(PgSedeDirectory::new(pool.clone())),
+            Arc::new(PgTopicCatalogue::new(pool.clone())),
+        );
+        let manual = manual_clock.then(|| Arc::new(ManualClock::new()));
+        let clock: Arc<dyn Clock> = match &manual {
+            Some(m) => m.clone(),
+            None => Arc::new(SystemClock),
+        };
+        Self {
+            read_pool: pool.clone(),
+            pool,
+            requests,
+            clock,
+            manual_clock: manual,
+            jwt,
+            metrics: Metrics::new(),
+            limits,
+        }
+    }
+}
+
+impl AppState {
+    /// Queries read from `replica` (which must stream from the same primary).
+    pub fn with_read_replica(mut self, replica: PgPool) -> Self {
+        self.read_pool = replica;
+        self
+    }
+
+    pub fn has_read_replica(&self) -> bool {
+        !std::ptr::eq(
+            self.read_pool.connect_options().as_ref(),
+            self.pool.connect_options().as_ref(),
+        )
+    }
+}
+
+impl axum::extract::FromRef<AppState> for Metrics {
+    fn from_ref(state: &AppState) -> Metrics {
+        state.metrics.clone()
+    }
+}

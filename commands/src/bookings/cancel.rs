@@ -1,0 +1,192 @@
+//! `cancelBooking`: the citizen cancels their booking (authenticated, or with
+//! codice fiscale and booking code), or an officer cancels a booking of
+//! their sede. The slot is freed in the same transaction.
+
+use super::{
+    load, BookingContext, BookingError, BookingService, Write, CITIZEN_STREAM_TYPE,
+    SLOT_STREAM_TYPE,
+};
+use domain::actor::Actor;
+use domain::booking::{
+    citizen_stream_id, Booker, BookingCode, BookingId, BookingViolation, Canceller,
+    CitizenBookings, CitizenEvent, Slot, SlotEvent, SlotRef,
+};
+use domain::request::{RequestCommand, RequestEvent};
+use serde::{Deserialize, Serialize};
+
+/// The longest cancellation reason.
+pub const MAX_CANCEL_REASON_CHARS: usize = 1000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelOutcome {
+    pub booking_id: BookingId,
+    pub position: i64,
+    #[serde(default)]
+    pub replayed: bool,
+}
+
+fn reason(raw: Option<&str>) -> Result<Option<String>, BookingViolation> {
+    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(r) if r.chars().count() > MAX_CANCEL_REASON_CHARS => {
+            Err(BookingViolation::TextTooLong {
+                max: MAX_CANCEL_REASON_CHARS,
+            })
+        }
+        r => Ok(r.map(str::to_string)),
+    }
+}
+
+impl BookingService {
+    /// The citizen's own cancellation. Without a token the booking code must
+    /// match too (the codice fiscale alone is not a secret).
+    #[tracing::instrument(skip_all, fields(booking_id = %booking_id), err)]
+    pub async fn cancel_own(
+        &self,
+        ctx: &BookingContext,
+        booking_id: BookingId,
+        code: Option<BookingCode>,
+        cancel_reason: Option<String>,
+    ) -> Result<CancelOutcome, BookingError> {
+        let (cf, authenticated) = ctx.citizen()?;
+        let cancel_reason = reason(cancel_reason.as_deref())?;
+        let now = ctx.now;
+        self.retrying(ctx, || async {
+            let (citizen_events, citizen_expected) =
+                load::<CitizenEvent>(&self.pool, &citizen_stream_id(&cf), CITIZEN_STREAM_TYPE)
+                    .await?;
+            let citizen = CitizenBookings::from_events(&citizen_events);
+            let booking = citizen
+                .booking(booking_id)
+                .ok_or(BookingViolation::BookingNotFound)?;
+            if !authenticated && code.as_ref() != Some(&booking.code) {
+                return Err(BookingViolation::BookingNotFound.into());
+            }
+            let slot = booking.slot.clone();
+            let cancelled = citizen.cancel(booking_id, now)?;
+            let (slot_events, slot_expected) =
+                load::<SlotEvent>(&self.pool, &slot.stream_id(), SLOT_STREAM_TYPE).await?;
+            let freed = Slot::from_events(&slot_events).cancel(
+                booking_id,
+                Canceller::Citizen,
+                cancel_reason.clone(),
+                now,
+            )?;
+            let writes = vec![
+                Write::new(
+                    &slot_expected,
+                    &[freed],
+                    SlotEvent::event_type,
+                    SlotEvent::SCHEMA_VERSION,
+                ),
+                Write::new(
+                    &citizen_expected,
+                    &[cancelled],
+                    CitizenEvent::event_type,
+                    CitizenEvent::SCHEMA_VERSION,
+                ),
+            ];
+            Ok(self
+                .commit(ctx, "cancel_booking", writes, |position, _| CancelOutcome {
+                    booking_id,
+                    position,
+                    replayed: false,
+                })
+                .await)
+        })
+        .await
+    }
+
+    /// An officer cancels a booking of their sede at `slot` (the read model
+    /// tells the slot; the slot's stream is the truth). The citizen's stream,
+    /// or the request's, records it in the same transaction.
+    #[tracing::instrument(skip_all, fields(booking_id = %booking_id), err)]
+    pub async fn cancel_at_sede(
+        &self,
+        ctx: &BookingContext,
+        slot: &SlotRef,
+        booking_id: BookingId,
+        cancel_reason: Option<String>,
+    ) -> Result<CancelOutcome, BookingError> {
+        let officer = match ctx.actor() {
+            Some(Actor::Sede(o)) => o.clone(),
+            _ => return Err(BookingViolation::NotAllowedForRole.into()),
+        };
+        if officer.sede != slot.sede {
+            return Err(BookingViolation::BookingNotFound.into());
+        }
+        let cancel_reason = reason(cancel_reason.as_deref())?;
+        let now = ctx.now;
+        let actor = Actor::Sede(officer.clone());
+        self.retrying(ctx, || async {
+            let (slot_events, slot_expected) =
+                load::<SlotEvent>(&self.pool, &slot.stream_id(), SLOT_STREAM_TYPE).await?;
+            let state = Slot::from_events(&slot_events);
+            let freed = state.cancel(
+                booking_id,
+                Canceller::Sede {
+                    by: officer.id.clone(),
+                },
+                cancel_reason.clone(),
+                now,
+            )?;
+            let booker = state
+                .booking
+                .as_ref()
+                .map(|b| b.booker.clone())
+                .ok_or(BookingViolation::BookingNotFound)?;
+            let mut writes = vec![Write::new(
+                &slot_expected,
+                &[freed],
+                SlotEvent::event_type,
+                SlotEvent::SCHEMA_VERSION,
+            )];
+            match booker {
+                Booker::Citizen { codice_fiscale, .. } => {
+                    let (events, expected) = load::<CitizenEvent>(
+                        &self.pool,
+                        &citizen_stream_id(&codice_fiscale),
+                        CITIZEN_STREAM_TYPE,
+                    )
+                    .await?;
+                    let cancelled =
+                        CitizenBookings::from_events(&events).cancel(booking_id, now)?;
+                    writes.push(Write::new(
+                        &expected,
+                        &[cancelled],
+                        CitizenEvent::event_type,
+                        CitizenEvent::SCHEMA_VERSION,
+                    ));
+                }
+                Booker::Request { request_id, .. } => {
+                    let (request, expected) =
+                        crate::requests::load(&self.pool, request_id, None).await?;
+                    if request.appointment.as_ref().map(|a| a.booking_id) == Some(booking_id) {
+                        let events = request
+                            .decide(
+                                &actor,
+                                RequestCommand::CancelAppointment {
+                                    reason: cancel_reason.clone(),
+                                },
+                                now,
+                            )
+                            .map_err(|_| BookingViolation::BookingNotFound)?;
+                        writes.push(Write::new(
+                            &expected,
+                            &events,
+                            RequestEvent::event_type,
+                            RequestEvent::SCHEMA_VERSION,
+                        ));
+                    }
+                }
+            }
+            Ok(self
+                .commit(ctx, "cancel_booking", writes, |position, _| CancelOutcome {
+                    booking_id,
+                    position,
+                    replayed: false,
+                })
+                .await)
+        })
+        .await
+    }
+}

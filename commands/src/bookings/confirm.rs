@@ -1,0 +1,93 @@
+//! `confirmBooking`: the holder confirms within 5 minutes, with mode, reason
+//! and contacts; the answer carries the booking code.
+
+use super::{
+    load, new_code, BookingContext, BookingError, BookingOutcome, BookingService, Write,
+    CITIZEN_STREAM_TYPE, SLOT_STREAM_TYPE,
+};
+use domain::booking::{
+    citizen_stream_id, BookingDetails, BookingId, BookingMode, BookingViolation, CitizenBookings,
+    CitizenEvent, HoldId, Slot, SlotEvent,
+};
+
+/// What the citizen fills in on "Riepilogo prenotazione".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfirmInput {
+    pub mode: BookingMode,
+    pub reason: Option<String>,
+    pub mobile: Option<String>,
+    pub email: Option<String>,
+}
+
+impl BookingService {
+    #[tracing::instrument(skip_all, fields(hold_id = %hold_id), err)]
+    pub async fn confirm(
+        &self,
+        ctx: &BookingContext,
+        hold_id: HoldId,
+        input: ConfirmInput,
+    ) -> Result<BookingOutcome, BookingError> {
+        let (cf, authenticated) = ctx.citizen()?;
+        let details = BookingDetails::parse(
+            input.mode,
+            input.reason.as_deref(),
+            input.mobile.as_deref(),
+            input.email.as_deref(),
+            authenticated,
+        )?;
+        let booking_id = BookingId::new();
+        let code = new_code();
+        let now = ctx.now;
+        self.retrying(ctx, || async {
+            let (citizen_events, citizen_expected) =
+                load::<CitizenEvent>(&self.pool, &citizen_stream_id(&cf), CITIZEN_STREAM_TYPE)
+                    .await?;
+            let citizen = CitizenBookings::from_events(&citizen_events);
+            let slot = citizen
+                .hold(hold_id)
+                .ok_or(BookingViolation::HoldNotFound)?
+                .slot
+                .clone();
+            let confirmed = citizen.confirm(hold_id, booking_id, code.clone(), now)?;
+            let (slot_events, slot_expected) =
+                load::<SlotEvent>(&self.pool, &slot.stream_id(), SLOT_STREAM_TYPE).await?;
+            let booked = Slot::from_events(&slot_events).confirm(
+                hold_id,
+                &cf,
+                authenticated,
+                details.clone(),
+                booking_id,
+                code.clone(),
+                now,
+            )?;
+            let writes = vec![
+                Write::new(
+                    &slot_expected,
+                    &[booked],
+                    SlotEvent::event_type,
+                    SlotEvent::SCHEMA_VERSION,
+                ),
+                Write::new(
+                    &citizen_expected,
+                    &[confirmed],
+                    CitizenEvent::event_type,
+                    CitizenEvent::SCHEMA_VERSION,
+                ),
+            ];
+            Ok(self
+                .commit(ctx, "confirm_booking", writes, |position, _| {
+                    BookingOutcome {
+                        booking_id,
+                        code: code.clone(),
+                        slot: slot.clone(),
+                        request_id: None,
+                        request_version: None,
+                        position,
+                        replayed: false,
+                    }
+                })
+                .await)
+        })
+        .await
+    }
+}

@@ -1,0 +1,344 @@
+//! Booking command handlers (SPEC §4 and §2.4): hold a slot, confirm, cancel;
+//! appointments on requests; the sede's closures and notices; the queue.
+//!
+//! Every handler loads the streams it decides on, lets the domain decide, and
+//! appends to **all of them in one transaction**, each at the version it
+//! read (streams in name order, so two transactions never wait on each other
+//! in opposite orders). A concurrent writer on any of them makes the whole
+//! transaction fail with a conflict; the handler then loads again and decides
+//! again (up to [`MAX_ATTEMPTS`] times), so a loser of a race for a slot
+//! hears `slot_unavailable`, never a double booking.
+//!
+//! - `schedule.rs`: a counter's schedule from the reference data, the sede's calendar stream.
+//! - `hold.rs`, `confirm.rs`, `cancel.rs`: the citizen's commands.
+//! - `request_appointment.rs`: appointments on requests.
+//! - `sede_calendar.rs`: closures and notices.
+//! - `queue.rs`: tickets issued, called, served.
+
+mod cancel;
+mod confirm;
+mod error;
+mod hold;
+mod queue;
+mod request_appointment;
+mod schedule;
+mod sede_calendar;
+
+pub use cancel::CancelOutcome;
+pub use confirm::ConfirmInput;
+pub use error::BookingError;
+pub use hold::HoldOutcome;
+pub use queue::{queue_status, TicketOutcome};
+pub use schedule::{counter_schedule, load_sede_calendar, patron_day, sede_schedules};
+pub use sede_calendar::CalendarOutcome;
+
+use crate::requests::IdempotencyKey;
+use crate::store::{self, idempotency, Expected, Metadata, NewEvent, StoreError};
+use chrono::{DateTime, Utc};
+use domain::actor::Actor;
+use domain::booking::{BookingCode, BookingId, BookingViolation, SlotRef};
+use domain::codice_fiscale::CodiceFiscale;
+use domain::ids::RequestId;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+pub const SLOT_STREAM_TYPE: &str = "slot";
+pub const CITIZEN_STREAM_TYPE: &str = "citizen_bookings";
+pub const SEDE_CALENDAR_STREAM_TYPE: &str = "sede_calendar";
+pub const QUEUE_STREAM_TYPE: &str = "queue";
+
+/// Attempts of a command that keeps losing optimistic-concurrency races.
+pub const MAX_ATTEMPTS: u32 = 20;
+
+/// Who calls a booking command.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    /// No token: a citizen known only by the codice fiscale they typed
+    /// (seed 002, "prenotazione senza autenticazione").
+    Anonymous { codice_fiscale: CodiceFiscale },
+    /// A bearer token: a citizen (`sub` = codice fiscale), a patronato user,
+    /// a sede officer, …
+    Actor(Actor),
+}
+
+/// Who asks, when, and how the call is identified.
+#[derive(Debug, Clone)]
+pub struct BookingContext {
+    pub caller: Caller,
+    pub now: DateTime<Utc>,
+    pub correlation_id: Uuid,
+    pub idempotency: Option<IdempotencyKey>,
+}
+
+impl BookingContext {
+    /// The citizen acting: their codice fiscale and whether they are
+    /// authenticated. Other roles may not act as citizens.
+    pub fn citizen(&self) -> Result<(CodiceFiscale, bool), BookingError> {
+        match &self.caller {
+            Caller::Anonymous { codice_fiscale } => Ok((codice_fiscale.clone(), false)),
+            Caller::Actor(Actor::Citizen { id }) => CodiceFiscale::parse(id.as_str())
+                .map(|cf| (cf, true))
+                .map_err(|_| BookingError::Invalid {
+                    code: "token_subject_not_codice_fiscale",
+                    message: "Il token del cittadino non riporta un codice fiscale valido".into(),
+                }),
+            Caller::Actor(_) => Err(BookingViolation::NotAllowedForRole.into()),
+        }
+    }
+
+    pub fn actor(&self) -> Option<&Actor> {
+        match &self.caller {
+            Caller::Actor(a) => Some(a),
+            Caller::Anonymous { .. } => None,
+        }
+    }
+
+    /// The id events and idempotency keys are recorded under: the token's
+    /// subject, or the codice fiscale of an anonymous citizen.
+    pub fn actor_id(&self) -> String {
+        match &self.caller {
+            Caller::Anonymous { codice_fiscale } => codice_fiscale.as_str().to_string(),
+            Caller::Actor(a) => a.id().to_string(),
+        }
+    }
+
+    fn metadata(&self, command: &str) -> Metadata {
+        let (role, patronato, office, sede) = match &self.caller {
+            Caller::Anonymous { .. } => ("citizen".to_string(), None, None, None),
+            Caller::Actor(a) => {
+                let (p, o, s) = match a {
+                    Actor::Patronato(u) => (
+                        Some(u.patronato.to_string()),
+                        Some(u.office.to_string()),
+                        None,
+                    ),
+                    Actor::Sede(o) => (None, None, Some(o.sede.to_string())),
+                    _ => (None, None, None),
+                };
+                (a.role().as_str().to_string(), p, o, s)
+            }
+        };
+        Metadata {
+            actor_id: self.actor_id(),
+            actor_role: role,
+            patronato,
+            office,
+            sede,
+            command: command.to_string(),
+            correlation_id: self.correlation_id,
+            causation_id: None,
+            idempotency_key: self.idempotency.as_ref().map(|k| k.key.clone()),
+        }
+    }
+}
+
+/// A confirmed booking, as a command answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingOutcome {
+    pub booking_id: BookingId,
+    pub code: BookingCode,
+    pub slot: SlotRef,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<RequestId>,
+    /// The request stream's version after an appointment on a request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_version: Option<u64>,
+    /// The global position of the last event written (for `min_position`).
+    pub position: i64,
+    #[serde(default)]
+    pub replayed: bool,
+}
+
+/// Outcomes that can be replayed for an idempotency key.
+pub trait Replayable: Serialize + DeserializeOwned {
+    fn mark_replayed(&mut self);
+}
+
+macro_rules! replayable {
+    ($($t:ty),*) => {
+        $(impl Replayable for $t {
+            fn mark_replayed(&mut self) {
+                self.replayed = true;
+            }
+        })*
+    };
+}
+replayable!(
+    BookingOutcome,
+    HoldOutcome,
+    CancelOutcome,
+    CalendarOutcome,
+    TicketOutcome
+);
+
+/// Events to append to one stream at the version it was read.
+pub(crate) struct Write {
+    pub expected: Expected,
+    pub events: Vec<NewEvent>,
+}
+
+impl Write {
+    pub(crate) fn new<E: Serialize>(
+        expected: &Expected,
+        events: &[E],
+        event_type: impl Fn(&E) -> &'static str,
+        schema_version: i16,
+    ) -> Self {
+        Write {
+            expected: expected.clone(),
+            events: events
+                .iter()
+                .map(|e| NewEvent {
+                    event_type: event_type(e).to_string(),
+                    schema_version,
+                    payload: serde_json::to_value(e).expect("events serialise"),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The booking commands, on the primary pool.
+#[derive(Clone)]
+pub struct BookingService {
+    pub(crate) pool: PgPool,
+}
+
+impl BookingService {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// The recorded answer if this key was used before with the same input.
+    pub(crate) async fn replay<T: Replayable>(
+        &self,
+        ctx: &BookingContext,
+    ) -> Result<Option<T>, BookingError> {
+        let Some(key) = &ctx.idempotency else {
+            return Ok(None);
+        };
+        match idempotency::find(&self.pool, &ctx.actor_id(), &key.key).await? {
+            None => Ok(None),
+            Some(rec) if rec.fingerprint == key.fingerprint => {
+                let mut outcome: T =
+                    serde_json::from_value(rec.response).map_err(|e| StoreError::Corrupt {
+                        position: 0,
+                        reason: e.to_string(),
+                    })?;
+                outcome.mark_replayed();
+                Ok(Some(outcome))
+            }
+            Some(_) => Err(BookingError::IdempotencyKeyReused),
+        }
+    }
+
+    /// Appends every write in one transaction (streams in name order), then
+    /// the idempotency record; returns the outcome made from the last
+    /// position written and the new versions, by stream id.
+    pub(crate) async fn commit<T: Replayable>(
+        &self,
+        ctx: &BookingContext,
+        command: &str,
+        mut writes: Vec<Write>,
+        outcome: impl FnOnce(i64, &[(String, u64)]) -> T,
+    ) -> Result<T, StoreError> {
+        writes.retain(|w| !w.events.is_empty());
+        writes.sort_by(|a, b| a.expected.stream_id.cmp(&b.expected.stream_id));
+        let metadata = ctx.metadata(command);
+        let mut tx = self.pool.begin().await?;
+        let mut position = 0;
+        let mut versions = Vec::with_capacity(writes.len());
+        for w in &writes {
+            let appended =
+                store::append(&mut tx, &w.expected, &w.events, &metadata, ctx.now).await?;
+            position = position.max(appended.last_position);
+            versions.push((w.expected.stream_id.clone(), appended.version));
+        }
+        let answer = outcome(position, &versions);
+        if let Some(key) = &ctx.idempotency {
+            idempotency::record(
+                &mut tx,
+                &ctx.actor_id(),
+                &key.key,
+                &key.fingerprint,
+                &serde_json::to_value(&answer).expect("outcome serialises"),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(answer)
+    }
+
+    /// Runs `attempt` until its commit does not lose a race: a conflict loads
+    /// and decides again after a short random pause; a lost idempotency race
+    /// replays the winner's answer.
+    pub(crate) async fn retrying<T, F, Fut>(
+        &self,
+        ctx: &BookingContext,
+        mut attempt: F,
+    ) -> Result<T, BookingError>
+    where
+        T: Replayable,
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<Result<T, StoreError>, BookingError>>,
+    {
+        if let Some(answer) = self.replay(ctx).await? {
+            return Ok(answer);
+        }
+        for n in 0..MAX_ATTEMPTS {
+            match attempt().await? {
+                Ok(answer) => return Ok(answer),
+                Err(e) if e.is_conflict() => backoff(n).await,
+                Err(StoreError::IdempotencyRace) => {
+                    if let Some(answer) = self.replay(ctx).await? {
+                        return Ok(answer);
+                    }
+                    return Err(BookingError::Conflict);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(BookingError::Conflict)
+    }
+}
+
+/// Loads a stream and decodes its events.
+pub(crate) async fn load<E: DeserializeOwned>(
+    pool: &PgPool,
+    stream_id: &str,
+    stream_type: &str,
+) -> Result<(Vec<E>, Expected), BookingError> {
+    let stream = store::load_stream(pool, stream_id, stream_type, None).await?;
+    let mut events = Vec::with_capacity(stream.events.len());
+    for e in &stream.events {
+        events.push(e.decode()?);
+    }
+    Ok((events, stream.expected))
+}
+
+/// A fresh booking code: 40 random bits.
+pub(crate) fn new_code() -> BookingCode {
+    BookingCode::from_bits(rand::random::<u64>())
+}
+
+/// A short random pause before retrying a lost race, so racers spread out.
+async fn backoff(attempt: u32) {
+    use rand::Rng;
+    let max_ms = 2u64.saturating_pow(attempt.min(6));
+    let ms = rand::thread_rng().gen_range(0..=max_ms);
+    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+}
+
+/// The version a stream reached in a commit.
+pub(crate) fn version_of(versions: &[(String, u64)], stream_id: &str) -> Option<u64> {
+    versions
+        .iter()
+        .find(|(s, _)| s == stream_id)
+        .map(|(_, v)| *v)
+}

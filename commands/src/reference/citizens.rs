@@ -1,0 +1,79 @@
+//! [`CitizenRegistry`] on `ref_citizens`.
+
+use super::error::decode_err;
+use crate::ports::{CitizenRegistry, PortResult};
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use domain::codice_fiscale::CodiceFiscale;
+use domain::ids::Cap;
+use domain::request::CitizenRecord;
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Row};
+
+#[derive(Debug, Clone)]
+pub struct PgCitizenRegistry {
+    pool: PgPool,
+}
+
+impl PgCitizenRegistry {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+const COLUMNS: &str = "codice_fiscale, surname, name, birth_date, birth_place, cap";
+
+fn record(row: &PgRow) -> Result<CitizenRecord, sqlx::Error> {
+    Ok(CitizenRecord {
+        codice_fiscale: CodiceFiscale::parse(row.try_get("codice_fiscale")?).map_err(decode_err)?,
+        surname: row.try_get("surname")?,
+        name: row.try_get("name")?,
+        birth_date: row.try_get("birth_date")?,
+        birth_place: row.try_get("birth_place")?,
+        cap: Cap::parse(row.try_get("cap")?).map_err(decode_err)?,
+    })
+}
+
+#[async_trait]
+impl CitizenRegistry for PgCitizenRegistry {
+    /// The code given first (when registered), then its omocodia siblings in
+    /// code order.
+    async fn by_codice_fiscale(&self, cf: &CodiceFiscale) -> PortResult<Vec<CitizenRecord>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM ref_citizens WHERE base_code = $1
+             ORDER BY codice_fiscale <> $2, codice_fiscale"
+        );
+        sqlx::query(&sql)
+            .bind(cf.base_code())
+            .bind(cf.as_str())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(record)
+            .collect()
+    }
+
+    /// Case-insensitive on surname and name (surrounding spaces ignored);
+    /// ordered by codice fiscale.
+    async fn by_personal_data(
+        &self,
+        surname: &str,
+        name: &str,
+        birth_date: NaiveDate,
+    ) -> PortResult<Vec<CitizenRecord>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM ref_citizens
+             WHERE upper(surname) = upper($1) AND upper(name) = upper($2) AND birth_date = $3
+             ORDER BY codice_fiscale"
+        );
+        sqlx::query(&sql)
+            .bind(surname.trim())
+            .bind(name.trim())
+            .bind(birth_date)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(record)
+            .collect()
+    }
+}

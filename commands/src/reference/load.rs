@@ -1,0 +1,532 @@
+//! Loading the reference files into the `ref_*` tables.
+//!
+//! Contract: every file is read and validated first; a malformed file is
+//! refused without touching the database. Then, in ONE transaction (under an
+//! advisory lock, so two loaders never interleave), each dataset whose file
+//! checksum differs from the recorded one is replaced (delete + batch insert
+//! with `UNNEST`), together with the datasets that reference it (a new
+//! `sedi.json` reloads the CAP routes and the counters, new citizens reload
+//! practices and mandates). Loading the same files again changes nothing.
+//!
+//! The municipality file lives outside the repository (see
+//! [`ReferenceSource`]); when it is missing the other datasets load as usual,
+//! the municipalities already in the database are kept, and the report says
+//! [`LoadOutcome::Skipped`].
+
+use super::error::ReferenceError;
+use super::files::{read_reference, FileInfo, ReferenceData, ReferenceSource};
+use super::model::{audience_str, practice_kind_str, sex_str};
+use sqlx::{PgPool, Postgres, Row, Transaction};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+/// Key of the advisory lock held while loading (any constant unique to this use).
+const LOAD_LOCK: i64 = 0x636f_6d62_7265_6601;
+
+/// What happened to one dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadOutcome {
+    /// The tables were replaced with the file's content.
+    Loaded,
+    /// Same checksum as the loaded data: nothing written.
+    Unchanged,
+    /// No file (the municipality file is optional): nothing written, the
+    /// data already loaded, if any, is kept.
+    Skipped,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatasetReport {
+    pub dataset: &'static str,
+    pub file: String,
+    pub version: String,
+    pub checksum: String,
+    pub rows: usize,
+    pub outcome: LoadOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadReport {
+    /// In load order: topics, sedi, cap_routes, counters, citizens,
+    /// practices, mandates, municipalities.
+    pub datasets: Vec<DatasetReport>,
+}
+
+impl std::fmt::Display for LoadReport {
+    /// One line per dataset: name, outcome, rows, version, file.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for d in &self.datasets {
+            let outcome = match d.outcome {
+                LoadOutcome::Loaded => "loaded",
+                LoadOutcome::Unchanged => "unchanged",
+                LoadOutcome::Skipped => "skipped (file not found)",
+            };
+            writeln!(
+                f,
+                "{:<15} {:<24} {:>6} rows  {}  {}",
+                d.dataset, outcome, d.rows, d.version, d.file
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl LoadReport {
+    /// True when at least one dataset was rewritten.
+    pub fn changed(&self) -> bool {
+        self.datasets
+            .iter()
+            .any(|d| d.outcome == LoadOutcome::Loaded)
+    }
+
+    pub fn dataset(&self, name: &str) -> Option<&DatasetReport> {
+        self.datasets.iter().find(|d| d.dataset == name)
+    }
+}
+
+/// Datasets whose tables reference another dataset's: rewriting the latter
+/// means rewriting these too.
+const DEPENDENTS: &[(&str, &str)] = &[
+    ("sedi", "cap_routes"),
+    ("sedi", "counters"),
+    ("citizens", "practices"),
+    ("practices", "mandates"),
+];
+
+/// Reads, validates and loads every reference file of `dir`, and the
+/// municipality file of [`ReferenceSource::from_env`] (see the module
+/// documentation).
+pub async fn load_all(pool: &PgPool, dir: &Path) -> Result<LoadReport, ReferenceError> {
+    load_from(pool, &ReferenceSource::from_env(dir)).await
+}
+
+/// [`load_all`] with an explicit source.
+#[tracing::instrument(skip_all, fields(dir = %source.dir.display()), err)]
+pub async fn load_from(
+    pool: &PgPool,
+    source: &ReferenceSource,
+) -> Result<LoadReport, ReferenceError> {
+    let data = read_reference(source).await?;
+    load_data(pool, &data).await
+}
+
+/// Loads already validated data (see [`load_all`]).
+pub async fn load_data(pool: &PgPool, data: &ReferenceData) -> Result<LoadReport, ReferenceError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(LOAD_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    let recorded: HashMap<String, String> = sqlx::query("SELECT name, checksum FROM ref_dataset")
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|r| Ok((r.try_get("name")?, r.try_get("checksum")?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+
+    let mut rewrite: HashSet<&str> = data
+        .files
+        .iter()
+        .filter(|f| recorded.get(f.dataset) != Some(&f.checksum))
+        .map(|f| f.dataset)
+        .collect();
+    // Dependents, transitively (DEPENDENTS is in dependency order).
+    for (from, to) in DEPENDENTS {
+        if rewrite.contains(from) {
+            rewrite.insert(to);
+        }
+    }
+
+    // Delete dependents first, then insert in dependency order.
+    for f in data.files.iter().rev() {
+        if rewrite.contains(f.dataset) {
+            delete_dataset(&mut tx, f.dataset).await?;
+        }
+    }
+    let mut datasets = Vec::with_capacity(data.files.len());
+    for f in &data.files {
+        let outcome = if rewrite.contains(f.dataset) {
+            insert_dataset(&mut tx, data, f.dataset).await?;
+            record(&mut tx, f).await?;
+            LoadOutcome::Loaded
+        } else {
+            LoadOutcome::Unchanged
+        };
+        datasets.push(DatasetReport {
+            dataset: f.dataset,
+            file: f.file.clone(),
+            version: f.version.clone(),
+            checksum: f.checksum.clone(),
+            rows: f.rows,
+            outcome,
+        });
+    }
+    if data.municipalities.is_none() {
+        datasets.push(DatasetReport {
+            dataset: "municipalities",
+            file: String::new(),
+            version: String::new(),
+            checksum: String::new(),
+            rows: 0,
+            outcome: LoadOutcome::Skipped,
+        });
+    }
+    tx.commit().await?;
+    let report = LoadReport { datasets };
+    for d in &report.datasets {
+        tracing::info!(dataset = d.dataset, version = %d.version, rows = d.rows, outcome = ?d.outcome, "reference dataset");
+    }
+    Ok(report)
+}
+
+async fn record(tx: &mut Transaction<'_, Postgres>, f: &FileInfo) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO ref_dataset (name, version, checksum, row_count, loaded_at)
+         VALUES ($1, $2, $3, $4, now())
+         ON CONFLICT (name) DO UPDATE
+         SET version = EXCLUDED.version, checksum = EXCLUDED.checksum,
+             row_count = EXCLUDED.row_count, loaded_at = EXCLUDED.loaded_at",
+    )
+    .bind(f.dataset)
+    .bind(&f.version)
+    .bind(&f.checksum)
+    .bind(i32::try_from(f.rows).unwrap_or(i32::MAX))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn delete_dataset(
+    tx: &mut Transaction<'_, Postgres>,
+    dataset: &str,
+) -> Result<(), sqlx::Error> {
+    let tables: &[&str] = match dataset {
+        "topics" => &["ref_subtopics", "ref_topics"],
+        "sedi" => &["ref_topic_hubs", "ref_provinces", "ref_sedi", "ref_regions"],
+        "cap_routes" => &["ref_cap_routes"],
+        "counters" => &["ref_counter_hours", "ref_counters"],
+        "municipalities" => &["ref_municipalities"],
+        "citizens" => &["ref_citizens"],
+        "practices" => &["ref_practices"],
+        "mandates" => &["ref_pension_mandates"],
+        _ => &[],
+    };
+    for table in tables {
+        // ref_sedi references itself (parent_code): one statement deletes all.
+        sqlx::query(&format!("DELETE FROM {table}"))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn insert_dataset(
+    tx: &mut Transaction<'_, Postgres>,
+    data: &ReferenceData,
+    dataset: &str,
+) -> Result<(), sqlx::Error> {
+    match dataset {
+        "topics" => insert_topics(tx, data).await,
+        "sedi" => insert_sedi(tx, data).await,
+        "cap_routes" => insert_cap_routes(tx, data).await,
+        "counters" => insert_counters(tx, data).await,
+        "municipalities" => insert_municipalities(tx, data).await,
+        "citizens" => insert_citizens(tx, data).await,
+        "practices" => insert_practices(tx, data).await,
+        "mandates" => insert_mandates(tx, data).await,
+        _ => Ok(()),
+    }
+}
+
+fn strings<T>(items: &[T], f: impl Fn(&T) -> &str) -> Vec<String> {
+    items.iter().map(|i| f(i).to_string()).collect()
+}
+
+fn optional<T>(items: &[T], f: impl Fn(&T) -> Option<&str>) -> Vec<Option<String>> {
+    items.iter().map(|i| f(i).map(str::to_string)).collect()
+}
+
+fn positions(n: usize) -> Vec<i32> {
+    (1..=n)
+        .map(|i| i32::try_from(i).unwrap_or(i32::MAX))
+        .collect()
+}
+
+async fn insert_topics(
+    tx: &mut Transaction<'_, Postgres>,
+    d: &ReferenceData,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO ref_topics (code, label, audience, requires_practice_ref, position)
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bool[], $5::int[])",
+    )
+    .bind(strings(&d.topics, |t| t.code.as_str()))
+    .bind(strings(&d.topics, |t| &t.label))
+    .bind(strings(&d.topics, |t| audience_str(t.audience)))
+    .bind(
+        d.topics
+            .iter()
+            .map(|t| t.requires_practice_ref)
+            .collect::<Vec<_>>(),
+    )
+    .bind(positions(d.topics.len()))
+    .execute(&mut **tx)
+    .await?;
+
+    let labels: HashMap<&str, &str> = d
+        .subtopics
+        .iter()
+        .map(|s| (s.code.as_str(), s.label.as_str()))
+        .collect();
+    let (mut topic, mut code, mut label, mut position) = (vec![], vec![], vec![], vec![]);
+    for t in &d.topics {
+        for (i, s) in t.subtopics.iter().enumerate() {
+            topic.push(t.code.to_string());
+            code.push(s.to_string());
+            label.push(
+                labels
+                    .get(s.as_str())
+                    .copied()
+                    .unwrap_or_default()
+                    .to_string(),
+            );
+            position.push(i32::try_from(i + 1).unwrap_or(i32::MAX));
+        }
+    }
+    sqlx::query(
+        "INSERT INTO ref_subtopics (topic_code, code, label, position)
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int[])",
+    )
+    .bind(topic)
+    .bind(code)
+    .bind(label)
+    .bind(position)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn insert_sedi(
+    tx: &mut Transaction<'_, Postgres>,
+    d: &ReferenceData,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO ref_regions (code, name, kind, istat_code)
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[])",
+    )
+    .bind(strings(&d.regions, |r| r.code.as_str()))
+    .bind(strings(&d.regions, |r| &r.name))
+    .bind(strings(&d.regions, |r| r.kind.as_str()))
+    .bind(optional(&d.regions, |r| r.istat.as_deref()))
+    .execute(&mut **tx)
+    .await?;
+
+    // Parents are set in a second statement: a sede may precede its parent.
+    sqlx::query(
+        "INSERT INTO ref_sedi (code, name, kind, region_code, province, city, address, active,
+                               slot_minutes)
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                              $6::text[], $7::text[], $8::bool[], $9::int[])",
+    )
+    .bind(strings(&d.sedi, |s| s.code.as_str()))
+    .bind(strings(&d.sedi, |s| &s.name))
+    .bind(strings(&d.sedi, |s| s.kind.as_str()))
+    .bind(strings(&d.sedi, |s| s.region.as_str()))
+    .bind(optional(&d.sedi, |s| s.province.as_deref()))
+    .bind(optional(&d.sedi, |s| s.city.as_deref()))
+    .bind(optional(&d.sedi, |s| s.address.as_deref()))
+    .bind(d.sedi.iter().map(|s| s.active).collect::<Vec<_>>())
+    .bind(
+        d.sedi
+            .iter()
+            .map(|s| i32::from(s.slot_minutes))
+            .collect::<Vec<_>>(),
+    )
+    .execute(&mut **tx)
+    .await?;
+    let with_parent: Vec<_> = d.sedi.iter().filter(|s| s.parent.is_some()).collect();
+    sqlx::query(
+        "UPDATE ref_sedi s SET parent_code = p.parent
+         FROM UNNEST($1::text[], $2::text[]) AS p (code, parent)
+         WHERE s.code = p.code",
+    )
+    .bind(strings(&with_parent, |s| s.code.as_str()))
+    .bind(strings(&with_parent, |s| {
+        s.parent.as_ref().map(|p| p.as_str()).unwrap_or_default()
+    }))
+    .execute(&mut **tx)
+    .await?;
+
+    sqlx::query(
+        "INSERT INTO ref_provinces (sigla, name, region_code, sede_code)
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[])",
+    )
+    .bind(strings(&d.provinces, |p| &p.sigla))
+    .bind(strings(&d.provinces, |p| &p.name))
+    .bind(strings(&d.provinces, |p| p.region.as_str()))
+    .bind(strings(&d.provinces, |p| p.sede.as_str()))
+    .execute(&mut **tx)
+    .await?;
+
+    sqlx::query(
+        "INSERT INTO ref_topic_hubs (topic_code, region_code, province, sede_code)
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[])",
+    )
+    .bind(strings(&d.hubs, |h| h.topic.as_str()))
+    .bind(optional(&d.hubs, |h| h.region.as_ref().map(|r| r.as_str())))
+    .bind(optional(&d.hubs, |h| h.province.as_deref()))
+    .bind(strings(&d.hubs, |h| h.sede.as_str()))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn insert_counters(
+    tx: &mut Transaction<'_, Postgres>,
+    d: &ReferenceData,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO ref_counters (sede_code, counter_type, name, active)
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bool[])",
+    )
+    .bind(strings(&d.counters, |c| c.sede.as_str()))
+    .bind(strings(&d.counters, |c| &c.counter_type))
+    .bind(strings(&d.counters, |c| &c.name))
+    .bind(d.counters.iter().map(|c| c.active).collect::<Vec<_>>())
+    .execute(&mut **tx)
+    .await?;
+    let (mut sede, mut kind, mut weekday, mut opens, mut closes) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    for c in &d.counters {
+        for h in &c.hours {
+            sede.push(c.sede.to_string());
+            kind.push(c.counter_type.clone());
+            weekday.push(i16::from(h.weekday));
+            opens.push(h.opens);
+            closes.push(h.closes);
+        }
+    }
+    sqlx::query(
+        "INSERT INTO ref_counter_hours (sede_code, counter_type, weekday, opens, closes)
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::int2[], $4::time[], $5::time[])",
+    )
+    .bind(sede)
+    .bind(kind)
+    .bind(weekday)
+    .bind(opens)
+    .bind(closes)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn insert_municipalities(
+    tx: &mut Transaction<'_, Postgres>,
+    d: &ReferenceData,
+) -> Result<(), sqlx::Error> {
+    let Some(list) = &d.municipalities else {
+        return Ok(());
+    };
+    // CAP lists travel comma-joined: UNNEST flattens a two-dimensional array.
+    sqlx::query(
+        "INSERT INTO ref_municipalities
+             (istat_code, name, region, province_name, sigla, cadastral_code, caps, population)
+         SELECT i, n, r, p, s, c, string_to_array(caps, ','), pop
+         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                     $7::text[], $8::int[]) AS t (i, n, r, p, s, c, caps, pop)",
+    )
+    .bind(strings(list, |m| &m.istat_code))
+    .bind(strings(list, |m| &m.name))
+    .bind(strings(list, |m| &m.region))
+    .bind(strings(list, |m| &m.province_name))
+    .bind(strings(list, |m| &m.sigla))
+    .bind(strings(list, |m| &m.cadastral_code))
+    .bind(list.iter().map(|m| m.caps.join(",")).collect::<Vec<_>>())
+    .bind(
+        list.iter()
+            .map(|m| i32::try_from(m.population).unwrap_or(i32::MAX))
+            .collect::<Vec<_>>(),
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn insert_cap_routes(
+    tx: &mut Transaction<'_, Postgres>,
+    d: &ReferenceData,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO ref_cap_routes (cap_prefix, sede_code)
+         SELECT * FROM UNNEST($1::text[], $2::text[])",
+    )
+    .bind(strings(&d.cap_routes, |r| &r.prefix))
+    .bind(strings(&d.cap_routes, |r| r.sede.as_str()))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Rows per statement: bounds the size of one statement's arrays.
+const CITIZEN_BATCH: usize = 10_000;
+
+async fn insert_citizens(
+    tx: &mut Transaction<'_, Postgres>,
+    d: &ReferenceData,
+) -> Result<(), sqlx::Error> {
+    for chunk in d.citizens.chunks(CITIZEN_BATCH) {
+        sqlx::query(
+            "INSERT INTO ref_citizens
+                 (codice_fiscale, base_code, surname, name, birth_date, birth_place, sex, cap)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::date[],
+                                  $6::text[], $7::text[], $8::text[])",
+        )
+        .bind(strings(chunk, |c| c.codice_fiscale.as_str()))
+        .bind(
+            chunk
+                .iter()
+                .map(|c| c.codice_fiscale.base_code())
+                .collect::<Vec<_>>(),
+        )
+        .bind(strings(chunk, |c| &c.surname))
+        .bind(strings(chunk, |c| &c.name))
+        .bind(chunk.iter().map(|c| c.birth_date).collect::<Vec<_>>())
+        .bind(optional(chunk, |c| c.birth_place.as_deref()))
+        .bind(strings(chunk, |c| sex_str(c.sex)))
+        .bind(strings(chunk, |c| c.cap.as_str()))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn insert_practices(
+    tx: &mut Transaction<'_, Postgres>,
+    d: &ReferenceData,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO ref_practices (kind, value, codice_fiscale)
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[])",
+    )
+    .bind(strings(&d.practices, |p| practice_kind_str(p.kind)))
+    .bind(strings(&d.practices, |p| &p.value))
+    .bind(strings(&d.practices, |p| p.codice_fiscale.as_str()))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn insert_mandates(
+    tx: &mut Transaction<'_, Postgres>,
+    d: &ReferenceData,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO ref_pension_mandates (pension, patronato)
+         SELECT * FROM UNNEST($1::text[], $2::text[])",
+    )
+    .bind(strings(&d.mandates, |m| &m.pension))
+    .bind(strings(&d.mandates, |m| m.patronato.as_str()))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

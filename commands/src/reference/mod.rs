@@ -1,0 +1,75 @@
+//! Reference data: PostgreSQL implementations of the [ports](crate::ports)
+//! and the loader of the files in `reference/` that fill their tables.
+//!
+//! - [`files`]: read and validate the files (no database).
+//! - [`load`]: [`load_all`] — validate, then replace changed datasets in one
+//!   transaction, versioned by checksum in `ref_dataset`.
+//! - [`municipalities`]: the ISTAT-style municipality list, read from a file
+//!   outside the repository (`COMBIPAT_COMUNI_FILE`), and its look-ups.
+//! - [`counters`]: the counters of every sede and their opening hours.
+//! - [`generate`]: the deterministic synthetic citizens of `citizens.json`.
+//! - [`derive`]: `places.json` and `cap_routes.json`, derived from the
+//!   municipality list and `sedi.json`.
+//! - [`PgCitizenRegistry`], [`PgPracticeRegistry`], [`PgSedeDirectory`],
+//!   [`PgTopicCatalogue`]: the ports; [`PgReference`] bundles them.
+//! - [`search_sedi`], [`get_sede`], [`list_regions`]: look-ups for the HTTP layer.
+//!
+//! The file formats and the demo data are described in `reference/README.md`,
+//! sources, licences and routing rules in `docs/reference-data.md`.
+
+mod citizens;
+pub mod counters;
+pub mod demo;
+pub mod derive;
+mod error;
+pub mod files;
+pub mod generate;
+pub mod load;
+pub mod model;
+pub mod municipalities;
+mod names;
+mod position;
+mod practices;
+mod sedi;
+mod topics;
+
+pub use citizens::PgCitizenRegistry;
+pub use counters::{counters_of, CounterRow, Opening, PATRONATI_COUNTER};
+pub use error::{Location, ReferenceError};
+pub use files::{read_reference, read_reference_dir, FileInfo, ReferenceData, ReferenceSource};
+pub use generate::{citizens_json, demo_citizens, generate_citizens};
+pub use load::{load_all, load_from, DatasetReport, LoadOutcome, LoadReport};
+pub use model::{
+    CitizenRow, MandateRow, PracticeRow, Province, Region, RegionKind, Sede, SedeKind,
+};
+pub use municipalities::{
+    municipalities_by_cap, municipality_by_cadastral_code, Municipality, MunicipalityRef,
+};
+pub use practices::PgPracticeRegistry;
+pub use sedi::{get_sede, list_regions, search_sedi, PgSedeDirectory, RouteRule, RouteSuggestion};
+pub use topics::PgTopicCatalogue;
+
+use sqlx::PgPool;
+
+/// Default location of the reference files, relative to the repository root.
+pub const DEFAULT_DIR: &str = "reference";
+
+/// Every reference port on one pool.
+#[derive(Debug, Clone)]
+pub struct PgReference {
+    pub citizens: PgCitizenRegistry,
+    pub practices: PgPracticeRegistry,
+    pub sedi: PgSedeDirectory,
+    pub topics: PgTopicCatalogue,
+}
+
+impl PgReference {
+    pub fn new(pool: PgPool) -> Self {
+        Self {
+            citizens: PgCitizenRegistry::new(pool.clone()),
+            practices: PgPracticeRegistry::new(pool.clone()),
+            sedi: PgSedeDirectory::new(pool.clone()),
+            topics: PgTopicCatalogue::new(pool),
+        }
+    }
+}

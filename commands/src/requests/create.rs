@@ -1,0 +1,200 @@
+use super::{CommandContext, CommandError, CommandOutcome, RequestService, STREAM_TYPE};
+use crate::attachments;
+use crate::store::{protocol, Expected};
+use domain::actor::Actor;
+use domain::codice_fiscale::CodiceFiscale;
+use domain::ids::{PracticeRef, RequestId, TopicCode, UploadId};
+use domain::request::{
+    accept_new_request, CitizenRecord, NewRequest, Request, Requester, RequesterInput,
+};
+use domain::time::rome_year;
+
+/// A new request as the caller sends it. With `copy_from`, every field left
+/// out is taken from that request (same request for another citizen, or a new
+/// one for the same citizen); the mandate must be declared every time.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CreateRequestInput {
+    pub codice_fiscale: Option<CodiceFiscale>,
+    pub mandate_declared: bool,
+    pub topic: Option<TopicCode>,
+    pub subtopic: Option<TopicCode>,
+    pub practice_ref: Option<PracticeRef>,
+    pub text: Option<String>,
+    pub notes: Option<String>,
+    pub uploads: Vec<UploadId>,
+    pub destination: Option<String>,
+    pub copy_from: Option<RequestId>,
+}
+
+impl RequestService {
+    /// Identifies the citizen, checks the practice, routes, then sends the
+    /// request: the protocol number is allocated in the append's transaction.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn create(
+        &self,
+        ctx: &CommandContext,
+        input: CreateRequestInput,
+    ) -> Result<CommandOutcome, CommandError> {
+        if let Some(outcome) = self.replay(ctx).await? {
+            return Ok(outcome);
+        }
+        let input = self.merge_copy(&ctx.actor, input).await?;
+        let new = self.gather_facts(ctx, input).await?;
+        let id = new.id;
+        let accepted = accept_new_request(&ctx.actor, new)?;
+
+        let mut tx = self.pool.begin().await?;
+        let protocol =
+            protocol::allocate(&mut tx, accepted.destination(), rome_year(ctx.now)).await?;
+        let event = accepted.into_event(protocol.clone(), ctx.now);
+        let expected = Expected::new_stream(id.stream_id(), STREAM_TYPE);
+        let appended = self
+            .append_in(
+                &mut tx,
+                ctx,
+                "create_request",
+                &expected,
+                &[event],
+                id,
+                Some(protocol.to_string()),
+            )
+            .await;
+        match appended {
+            Ok(outcome) => {
+                tx.commit().await?;
+                Ok(outcome)
+            }
+            Err(e) => {
+                drop(tx);
+                self.after_failed_append(ctx, e).await
+            }
+        }
+    }
+
+    /// Fills the fields left out from the request named by `copy_from`.
+    async fn merge_copy(
+        &self,
+        actor: &Actor,
+        mut input: CreateRequestInput,
+    ) -> Result<CreateRequestInput, CommandError> {
+        let Some(source_id) = input.copy_from else {
+            return Ok(input);
+        };
+        let (source, _) = self
+            .load_visible(source_id, actor, None)
+            .await
+            .map_err(|e| match e {
+                CommandError::NotFound => CommandError::invalid(
+                    "copy_source_not_found",
+                    "La richiesta da copiare non esiste",
+                ),
+                e => e,
+            })?;
+        let sent = source.sent.as_ref().expect("a visible request was sent");
+        if input.codice_fiscale.is_none() {
+            if let Requester::Citizen(c) = &sent.requester {
+                input.codice_fiscale = Some(c.codice_fiscale.clone());
+            }
+        }
+        if input.topic.is_none() {
+            input.topic = Some(sent.topic.clone());
+            input.subtopic = input.subtopic.or_else(|| sent.subtopic.clone());
+            input.practice_ref = input.practice_ref.or_else(|| sent.practice_ref.clone());
+        }
+        input.text = input.text.or_else(|| Some(sent.text.clone()));
+        input.notes = input.notes.or_else(|| sent.notes.clone());
+        Ok(input)
+    }
+
+    /// Looks up everything the creation rules need from the outside.
+    async fn gather_facts(
+        &self,
+        ctx: &CommandContext,
+        input: CreateRequestInput,
+    ) -> Result<NewRequest, CommandError> {
+        let topic_code = input.topic.ok_or_else(|| {
+            CommandError::invalid("field_required", "Indicare la tematica (topic)")
+        })?;
+        let text = input.text.ok_or_else(|| {
+            CommandError::invalid("field_required", "Indicare il testo della richiesta (text)")
+        })?;
+        let topic = self.topics.topic(&topic_code).await?;
+
+        let requester = match &input.codice_fiscale {
+            None => RequesterInput::OwnBehalf,
+            Some(cf) => RequesterInput::Citizen(self.identify(cf).await?),
+        };
+
+        let patronato = ctx.actor.patronato_user().map(|u| u.patronato.clone());
+        let practice_check = match (&input.practice_ref, &requester, &patronato) {
+            (Some(reference), RequesterInput::Citizen(c), Some(patronato)) => Some(
+                self.practices
+                    .check(&c.codice_fiscale, reference, patronato)
+                    .await?,
+            ),
+            _ => None,
+        };
+
+        let suggested_destination = match (&requester, ctx.actor.patronato_user()) {
+            (RequesterInput::Citizen(c), _) => {
+                self.sedi
+                    .route(&c.cap, &topic_code, input.subtopic.as_ref())
+                    .await?
+            }
+            (RequesterInput::OwnBehalf, Some(u)) => match &u.region {
+                Some(region) => self.sedi.cric_of(region).await?,
+                None => None,
+            },
+            (RequesterInput::OwnBehalf, None) => None,
+        };
+        let chosen_destination = match &input.destination {
+            Some(code) => Some(self.sedi.lookup(code).await?),
+            None => None,
+        };
+
+        let uploader = ctx.actor.id().as_str();
+        let attachments =
+            attachments::resolve_uploads(&self.pool, &input.uploads, uploader).await?;
+
+        Ok(NewRequest {
+            id: RequestId::new(),
+            requester,
+            mandate_declared: input.mandate_declared,
+            topic,
+            subtopic: input.subtopic,
+            practice_ref: input.practice_ref,
+            practice_check,
+            text,
+            notes: input.notes,
+            attachments,
+            suggested_destination,
+            chosen_destination,
+            copied_from: input.copy_from,
+        })
+    }
+
+    /// The one citizen with exactly this code.
+    async fn identify(&self, cf: &CodiceFiscale) -> Result<CitizenRecord, CommandError> {
+        self.citizens
+            .by_codice_fiscale(cf)
+            .await?
+            .into_iter()
+            .find(|c| &c.codice_fiscale == cf)
+            .ok_or_else(|| {
+                CommandError::invalid(
+                    "citizen_not_found",
+                    "Nessun cittadino risulta registrato con il codice fiscale indicato",
+                )
+            })
+    }
+
+    /// A request's state, for read paths that need the rules (next actions, as-of).
+    pub async fn state(
+        &self,
+        id: RequestId,
+        actor: &Actor,
+        until_version: Option<u64>,
+    ) -> Result<Request, CommandError> {
+        Ok(self.load_visible(id, actor, until_version).await?.0)
+    }
+}

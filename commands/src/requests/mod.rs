@@ -1,0 +1,253 @@
+//! Request command handlers: load the stream, rebuild the aggregate, let the
+//! domain decide, append with the expected version — retrying from a fresh
+//! load when a concurrent writer got there first.
+
+mod create;
+mod error;
+mod execute;
+
+pub use create::CreateRequestInput;
+pub use error::CommandError;
+pub use execute::RequestAction;
+
+use crate::ports::{CitizenRegistry, PracticeRegistry, SedeDirectory, TopicCatalogue};
+use crate::store::{self, idempotency, Expected, Metadata, StoreError};
+use chrono::{DateTime, Utc};
+use domain::actor::Actor;
+use domain::ids::RequestId;
+use domain::request::{Request, RequestEvent};
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use std::sync::Arc;
+use uuid::Uuid;
+
+pub const STREAM_TYPE: &str = "request";
+/// Attempts of a command that keeps losing optimistic-concurrency races.
+const MAX_ATTEMPTS: u32 = 20;
+
+/// Who asks, when, and how the call is identified (for metadata and idempotency).
+#[derive(Debug, Clone)]
+pub struct CommandContext {
+    pub actor: Actor,
+    pub now: DateTime<Utc>,
+    pub correlation_id: Uuid,
+    pub idempotency: Option<IdempotencyKey>,
+}
+
+/// A client's idempotency key and the fingerprint of the input it came with.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    pub key: String,
+    pub fingerprint: Vec<u8>,
+}
+
+/// The answer to a successful command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandOutcome {
+    pub request_id: RequestId,
+    /// The stream's version after the command.
+    pub version: u64,
+    /// The global position of the last event written: ask queries to wait for it.
+    pub position: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// True when this answer is the replay of an earlier call with the same key.
+    #[serde(default)]
+    pub replayed: bool,
+}
+
+/// The handlers of every request command, with the ports they consult.
+#[derive(Clone)]
+pub struct RequestService {
+    pub(crate) pool: PgPool,
+    pub(crate) citizens: Arc<dyn CitizenRegistry>,
+    pub(crate) practices: Arc<dyn PracticeRegistry>,
+    pub(crate) sedi: Arc<dyn SedeDirectory>,
+    pub(crate) topics: Arc<dyn TopicCatalogue>,
+}
+
+impl RequestService {
+    pub fn new(
+        pool: PgPool,
+        citizens: Arc<dyn CitizenRegistry>,
+        practices: Arc<dyn PracticeRegistry>,
+        sedi: Arc<dyn SedeDirectory>,
+        topics: Arc<dyn TopicCatalogue>,
+    ) -> Self {
+        Self {
+            pool,
+            citizens,
+            practices,
+            sedi,
+            topics,
+        }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    pub fn citizens(&self) -> &dyn CitizenRegistry {
+        self.citizens.as_ref()
+    }
+
+    pub fn sedi(&self) -> &dyn SedeDirectory {
+        self.sedi.as_ref()
+    }
+
+    pub fn topics(&self) -> &dyn TopicCatalogue {
+        self.topics.as_ref()
+    }
+
+    /// The request's events and state, for the caller if they may see it.
+    pub async fn load_visible(
+        &self,
+        id: RequestId,
+        actor: &Actor,
+        until_version: Option<u64>,
+    ) -> Result<(Request, Expected), CommandError> {
+        let (request, expected) = load(&self.pool, id, until_version).await?;
+        if !request.exists() {
+            return Err(CommandError::NotFound);
+        }
+        if !request.visible_to(actor) {
+            tracing::warn!(
+                request_id = %id,
+                actor = %actor.id(),
+                role = actor.role().as_str(),
+                "access outside scope refused as not found"
+            );
+            return Err(CommandError::NotFound);
+        }
+        Ok((request, expected))
+    }
+
+    /// Returns the recorded answer if this key was used before with the same input.
+    async fn replay(&self, ctx: &CommandContext) -> Result<Option<CommandOutcome>, CommandError> {
+        let Some(key) = &ctx.idempotency else {
+            return Ok(None);
+        };
+        match idempotency::find(&self.pool, ctx.actor.id().as_str(), &key.key).await? {
+            None => Ok(None),
+            Some(rec) if rec.fingerprint == key.fingerprint => {
+                let mut outcome: CommandOutcome =
+                    serde_json::from_value(rec.response).map_err(|e| StoreError::Corrupt {
+                        position: 0,
+                        reason: e.to_string(),
+                    })?;
+                outcome.replayed = true;
+                Ok(Some(outcome))
+            }
+            Some(_) => Err(CommandError::IdempotencyKeyReused),
+        }
+    }
+
+    /// Appends events and the idempotency record in the caller's transaction.
+    #[allow(clippy::too_many_arguments)]
+    async fn append_in(
+        &self,
+        tx: &mut sqlx::PgConnection,
+        ctx: &CommandContext,
+        command: &str,
+        expected: &Expected,
+        events: &[RequestEvent],
+        request_id: RequestId,
+        protocol: Option<String>,
+    ) -> Result<CommandOutcome, StoreError> {
+        let new_events: Vec<store::NewEvent> = events
+            .iter()
+            .map(|e| store::NewEvent {
+                event_type: e.event_type().to_string(),
+                schema_version: RequestEvent::SCHEMA_VERSION,
+                payload: serde_json::to_value(e).expect("events serialise"),
+            })
+            .collect();
+        let appended = store::append(
+            &mut *tx,
+            expected,
+            &new_events,
+            &metadata(ctx, command),
+            ctx.now,
+        )
+        .await?;
+        let outcome = CommandOutcome {
+            request_id,
+            version: appended.version,
+            position: appended.last_position,
+            protocol,
+            replayed: false,
+        };
+        if let Some(key) = &ctx.idempotency {
+            idempotency::record(
+                &mut *tx,
+                ctx.actor.id().as_str(),
+                &key.key,
+                &key.fingerprint,
+                &serde_json::to_value(&outcome).expect("outcome serialises"),
+            )
+            .await?;
+        }
+        Ok(outcome)
+    }
+
+    /// After a failed append: a lost idempotency race replays the winner's
+    /// answer; anything else is returned as it is.
+    async fn after_failed_append(
+        &self,
+        ctx: &CommandContext,
+        error: StoreError,
+    ) -> Result<CommandOutcome, CommandError> {
+        if matches!(error, StoreError::IdempotencyRace) {
+            if let Some(outcome) = self.replay(ctx).await? {
+                return Ok(outcome);
+            }
+        }
+        Err(error.into())
+    }
+}
+
+/// Loads and folds a request stream (up to a version, for "as of" views).
+pub async fn load(
+    pool: &PgPool,
+    id: RequestId,
+    until_version: Option<u64>,
+) -> Result<(Request, Expected), CommandError> {
+    let stream = store::load_stream(pool, &id.stream_id(), STREAM_TYPE, until_version).await?;
+    let mut request = Request::default();
+    for e in &stream.events {
+        let event: RequestEvent = e.decode()?;
+        request = request.apply(&event);
+    }
+    Ok((request, stream.expected))
+}
+
+fn metadata(ctx: &CommandContext, command: &str) -> Metadata {
+    let (patronato, office, sede) = match &ctx.actor {
+        Actor::Patronato(u) => (
+            Some(u.patronato.to_string()),
+            Some(u.office.to_string()),
+            None,
+        ),
+        Actor::Sede(o) => (None, None, Some(o.sede.to_string())),
+        _ => (None, None, None),
+    };
+    Metadata {
+        actor_id: ctx.actor.id().to_string(),
+        actor_role: ctx.actor.role().as_str().to_string(),
+        patronato,
+        office,
+        sede,
+        command: command.to_string(),
+        correlation_id: ctx.correlation_id,
+        causation_id: None,
+        idempotency_key: ctx.idempotency.as_ref().map(|k| k.key.clone()),
+    }
+}
+
+/// A short random pause before retrying a lost race, so racers spread out.
+async fn backoff(attempt: u32) {
+    use rand::Rng;
+    let max_ms = 2u64.saturating_pow(attempt.min(6));
+    let ms = rand::thread_rng().gen_range(0..=max_ms);
+    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+}

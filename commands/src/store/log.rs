@@ -1,0 +1,146 @@
+//! Reading the global log in commit-safe order.
+//!
+//! Identity values are taken before commit, so position 11 may be visible while
+//! 10 is still in flight; a reader that followed positions alone would skip 10
+//! for ever. Each event records its transaction id (`tx_id`); a reader only
+//! returns events of transactions older than the oldest one still running
+//! (`pg_snapshot_xmin(pg_current_snapshot())`), ordered by `(tx_id, position)`.
+//! Every transaction below that horizon has committed or aborted, so nothing
+//! can appear later before the reader's checkpoint.
+
+use super::StoreError;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::PgExecutor;
+
+/// The columns of [`RecordedEvent`], in a form every query of `events` shares.
+pub(crate) const EVENT_COLUMNS: &str = "position, tx_id::text::bigint AS tx_id, stream_id, \
+    stream_type, version, event_type, schema_version, payload, metadata, recorded_at, prev_hash, hash";
+
+/// An event as stored, with its place in the log.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize)]
+pub struct RecordedEvent {
+    pub position: i64,
+    pub tx_id: i64,
+    pub stream_id: String,
+    pub stream_type: String,
+    pub version: i32,
+    pub event_type: String,
+    pub schema_version: i16,
+    pub payload: serde_json::Value,
+    pub metadata: serde_json::Value,
+    pub recorded_at: DateTime<Utc>,
+    #[serde(serialize_with = "as_hex")]
+    pub prev_hash: Vec<u8>,
+    #[serde(serialize_with = "as_hex")]
+    pub hash: Vec<u8>,
+}
+
+fn as_hex<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&hex::encode(bytes))
+}
+
+impl RecordedEvent {
+    pub fn hash_array(&self) -> [u8; 32] {
+        self.hash.as_slice().try_into().unwrap_or([0; 32])
+    }
+
+    pub fn log_position(&self) -> LogPosition {
+        LogPosition {
+            tx_id: self.tx_id,
+            position: self.position,
+        }
+    }
+
+    /// The event's payload as the domain type.
+    pub fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T, StoreError> {
+        serde_json::from_value(self.payload.clone()).map_err(|e| StoreError::Corrupt {
+            position: self.position,
+            reason: e.to_string(),
+        })
+    }
+}
+
+/// A reader's place in the global log: every event at or before it, in
+/// `(tx_id, position)` order, has been read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct LogPosition {
+    pub tx_id: i64,
+    pub position: i64,
+}
+
+impl LogPosition {
+    pub const START: LogPosition = LogPosition {
+        tx_id: 0,
+        position: 0,
+    };
+}
+
+/// Up to `limit` events after `after`, never one whose transaction might
+/// still be followed by an earlier-numbered commit.
+pub async fn read_after(
+    db: impl PgExecutor<'_>,
+    after: LogPosition,
+    limit: i64,
+) -> Result<Vec<RecordedEvent>, StoreError> {
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM events \
+         WHERE (tx_id, position) > ($1::text::xid8, $2) \
+           AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) \
+         ORDER BY tx_id, position LIMIT $3"
+    );
+    let rows: Vec<RecordedEvent> = sqlx::query_as(&sql)
+        .bind(after.tx_id.to_string())
+        .bind(after.position)
+        .bind(limit)
+        .fetch_all(db)
+        .await?;
+    rows.into_iter().map(super::upcast::upcast).collect()
+}
+
+/// The log position of the event at a global `position`, if it exists: what a
+/// reader must have passed to have seen that event.
+pub async fn position_of(
+    db: impl PgExecutor<'_>,
+    position: i64,
+) -> Result<Option<LogPosition>, StoreError> {
+    let row: Option<(i64, i64)> =
+        sqlx::query_as("SELECT tx_id::text::bigint, position FROM events WHERE position = $1")
+            .bind(position)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.map(|(tx_id, position)| LogPosition { tx_id, position }))
+}
+
+/// How far the log is ahead of a reader at `after`: the number of events after
+/// it (counted up to `cap`) and when the oldest of them was recorded.
+pub async fn lag_after(
+    db: impl PgExecutor<'_>,
+    after: LogPosition,
+    cap: i64,
+) -> Result<(i64, Option<DateTime<Utc>>), StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT \
+           (SELECT count(*) FROM (SELECT 1 FROM events \
+              WHERE (tx_id, position) > ($1::text::xid8, $2) LIMIT $3) pending), \
+           (SELECT recorded_at FROM events \
+              WHERE (tx_id, position) > ($1::text::xid8, $2) \
+              ORDER BY tx_id, position LIMIT 1)",
+    )
+    .bind(after.tx_id.to_string())
+    .bind(after.position)
+    .bind(cap)
+    .fetch_one(db)
+    .await?)
+}
+
+/// The last committed event visible now, in reader order (`None` for an empty
+/// log). A reader that reached it has read every event committed before.
+pub async fn log_end(db: impl PgExecutor<'_>) -> Result<Option<LogPosition>, StoreError> {
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT tx_id::text::bigint, position FROM events ORDER BY tx_id DESC, position DESC LIMIT 1",
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(tx_id, position)| LogPosition { tx_id, position }))
+}

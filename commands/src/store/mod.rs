@@ -1,0 +1,94 @@
+//! The event store on PostgreSQL: append with optimistic concurrency and a hash
+//! chain, load a stream, tail the global log without skipping, idempotency keys
+//! and protocol counters. The only code that touches the `events` table.
+
+mod append;
+pub mod audit;
+mod canonical;
+mod hash;
+pub mod idempotency;
+mod load;
+pub mod log;
+pub mod protocol;
+pub mod upcast;
+pub mod verify;
+
+pub use append::{append, Appended};
+pub use hash::{event_hash, ChainLink, GENESIS_HASH};
+pub use load::{load_stream, LoadedStream};
+pub use log::{LogPosition, RecordedEvent};
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The channel on which every append notifies (delivered at commit).
+pub const EVENTS_CHANNEL: &str = "combipat_events";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another writer appended to the stream first (or the stream is not at the
+    /// expected version).
+    #[error("stream {stream_id} is not at version {expected}")]
+    Conflict { stream_id: String, expected: u64 },
+    #[error("idempotency key already recorded by a concurrent command")]
+    IdempotencyRace,
+    #[error("stored event {position} cannot be read: {reason}")]
+    Corrupt { position: i64, reason: String },
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, StoreError::Conflict { .. })
+    }
+}
+
+/// One event to append: its type, schema version and JSON payload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub event_type: String,
+    pub schema_version: i16,
+    pub payload: serde_json::Value,
+}
+
+/// Who caused an append and why; stored with every event (SPEC §3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metadata {
+    pub actor_id: String,
+    pub actor_role: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patronato: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sede: Option<String>,
+    /// The command that produced the event (e.g. `send_sollecito`).
+    pub command: String,
+    pub correlation_id: Uuid,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub causation_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+}
+
+/// A stream and the version the writer saw, with that version's hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expected {
+    pub stream_id: String,
+    pub stream_type: String,
+    pub version: u64,
+    pub last_hash: [u8; 32],
+}
+
+impl Expected {
+    /// A stream that must not exist yet.
+    pub fn new_stream(stream_id: String, stream_type: &str) -> Self {
+        Self {
+            stream_id,
+            stream_type: stream_type.to_string(),
+            version: 0,
+            last_hash: GENESIS_HASH,
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! The request ("richiesta") aggregate.
+//!
+//! - `events.rs`: what happened (the stored facts).
+//! - `state.rs`: the state folded from the events; `apply` never refuses.
+//! - `command.rs`: what a caller asks, with the facts looked up outside.
+//! - `rules.rs`: **every rule** — creation, scope, follow-ups, sollecito, appointment.
+//! - `violation.rs`: the refusals, with stable codes and Italian messages.
+//! - `actions.rs`: what the caller may do next, from the same rules.
+
+mod actions;
+mod command;
+mod events;
+mod rules;
+mod state;
+mod violation;
+
+#[cfg(test)]
+mod tests;
+
+pub use actions::{Action, ActionAvailability};
+pub use command::{
+    AcceptedRequest, NewRequest, PracticeCheck, RequestCommand, RequesterInput, SedeLookup,
+};
+pub use events::{AttachmentRef, CitizenRecord, RequestEvent, RequestSent, Requester, Routing};
+pub use rules::{
+    accept_new_request, AppointmentGround, MAX_ATTACHMENTS, MAX_FURTHER_INTERACTIONS,
+    MAX_NOTES_CHARS, MAX_REASON_CHARS, MAX_TEXT_CHARS,
+};
+pub use state::{HeldAttachment, Request, RequestAppointment, Status};
+pub use violation::RuleViolation;

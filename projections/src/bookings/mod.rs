@@ -1,0 +1,57 @@
+//! Projection `bookings`: who holds or booked each slot (`booking_slots`,
+//! for the calendars) and every booking (`bookings`, for "le mie
+//! prenotazioni", the sede's agenda, the iCalendar).
+//!
+//! "Taken" depends on the reader's clock: a slot is taken at `now` when it is
+//! booked, or held with `hold_expires_at > now`. An expired hold therefore
+//! frees its slot in every view without an event or a job.
+//!
+//! - `store.rs`: how each slot event changes the two tables.
+//! - `query.rs`: taken slots, a citizen's bookings, a sede's agenda, one booking.
+
+mod query;
+mod store;
+
+pub use query::{get_booking, list_citizen_bookings, list_sede_bookings, taken_slots, BookingRow};
+
+use crate::worker::Projection;
+use crate::ProjectionError;
+use async_trait::async_trait;
+use commands::bookings::SLOT_STREAM_TYPE;
+use commands::store::RecordedEvent;
+use domain::booking::SlotEvent;
+use sqlx::PgConnection;
+
+pub const NAME: &str = "bookings";
+pub const TABLES: &[&str] = &["booking_slots", "bookings"];
+
+/// See the module documentation.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BookingsProjection;
+
+#[async_trait]
+impl Projection for BookingsProjection {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        TABLES
+    }
+
+    async fn apply(
+        &self,
+        tx: &mut PgConnection,
+        event: &RecordedEvent,
+    ) -> Result<(), ProjectionError> {
+        if event.stream_type != SLOT_STREAM_TYPE
+            || !SlotEvent::TYPES.contains(&event.event_type.as_str())
+        {
+            return Ok(());
+        }
+        let decoded: SlotEvent = event
+            .decode()
+            .map_err(|e| ProjectionError::poisoned(event, e))?;
+        store::apply(tx, event, &decoded).await
+    }
+}

@@ -1,0 +1,65 @@
+//! The request events as the projections read them from the log.
+
+use crate::ProjectionError;
+use commands::store::RecordedEvent;
+use domain::request::RequestEvent;
+use uuid::Uuid;
+
+/// The `stream_type` of request streams (`request-<uuid>`).
+pub const REQUEST_STREAM_TYPE: &str = commands::requests::STREAM_TYPE;
+
+/// One request event with where it sits.
+#[derive(Debug, Clone)]
+pub(crate) struct RequestFact {
+    pub request_id: Uuid,
+    pub version: i32,
+    pub position: i64,
+    pub event: RequestEvent,
+}
+
+/// Decodes `event` if it is a request event this code knows; `None` otherwise.
+/// A known type whose payload does not decode is an error (poisoned event).
+pub(crate) fn request_fact(event: &RecordedEvent) -> Result<Option<RequestFact>, ProjectionError> {
+    if event.stream_type != REQUEST_STREAM_TYPE
+        || !RequestEvent::TYPES.contains(&event.event_type.as_str())
+    {
+        return Ok(None);
+    }
+    let request_id = event
+        .stream_id
+        .strip_prefix("request-")
+        .and_then(|id| Uuid::parse_str(id).ok())
+        .ok_or_else(|| ProjectionError::poisoned(event, "stream id is not request-<uuid>"))?;
+    let decoded: RequestEvent = event
+        .decode()
+        .map_err(|e| ProjectionError::poisoned(event, e))?;
+    if decoded.event_type() != event.event_type {
+        return Err(ProjectionError::poisoned(
+            event,
+            format!("payload is a {}", decoded.event_type()),
+        ));
+    }
+    Ok(Some(RequestFact {
+        request_id,
+        version: event.version,
+        position: event.position,
+        event: decoded,
+    }))
+}
+
+/// "Topic label – subtopic label", or the topic label alone.
+pub(crate) fn subject(topic_label: &str, subtopic_label: Option<&str>) -> String {
+    match subtopic_label {
+        Some(sub) if !sub.is_empty() => format!("{topic_label} – {sub}"),
+        _ => topic_label.to_string(),
+    }
+}
+
+/// The name serde gives a unit enum variant (e.g. `PracticeRefKind::DomandaRdc`
+/// → `"domanda_rdc"`).
+pub(crate) fn serde_name<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        other => panic!("not a unit variant: {other:?}"),
+    }
+}

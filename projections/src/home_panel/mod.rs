@@ -1,0 +1,54 @@
+//! Projection `home_panel`: the home panel's "Risposte ricevute negli ultimi
+//! 3 giorni" (SPEC §2.6), one `recent_replies` row per reply of a sede.
+//! "Last N days" is a range over the indexed `replied_at`; nothing is pruned.
+//!
+//! - `store.rs`: how a reply becomes a row.
+//! - `query.rs`: the count and the list for a user.
+
+mod query;
+mod store;
+
+pub use query::{list_recent_replies, RecentReplies, RecentRepliesQuery, ReplyRow, DEFAULT_DAYS};
+
+use crate::events::request_fact;
+use crate::worker::Projection;
+use crate::ProjectionError;
+use async_trait::async_trait;
+use commands::store::RecordedEvent;
+use domain::request::RequestEvent;
+use sqlx::PgConnection;
+
+pub const NAME: &str = "home_panel";
+pub const TABLES: &[&str] = &["recent_replies"];
+
+/// See the module documentation.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HomePanelProjection;
+
+#[async_trait]
+impl Projection for HomePanelProjection {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        TABLES
+    }
+
+    async fn apply(
+        &self,
+        tx: &mut PgConnection,
+        event: &RecordedEvent,
+    ) -> Result<(), ProjectionError> {
+        // Decode only what this projection uses.
+        if event.event_type != "ReplyReceived" {
+            return Ok(());
+        }
+        match request_fact(event)? {
+            Some(fact) if matches!(fact.event, RequestEvent::ReplyReceived { .. }) => {
+                store::reply(tx, event, &fact).await
+            }
+            _ => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! # Layout
+//! The read side: projection workers and the read models they maintain
+//! (DESIGN.md "Projections"). Tables are created by `migrations/0003_read_models.sql`.
+//!
+//! Framework:
+//! - [`worker`]: the [`Projection`] contract; [`run_once`] applies a batch and
+//!   moves the checkpoint in one transaction (exactly-once effect); [`Worker`]
+//!   runs one projection for ever (advisory-lock leader election, `LISTEN`
+//!   wake-ups with a polling fallback); [`spawn_all`].
+//! - [`checkpoint`]: the `projection_checkpoints` rows.
+//! - [`metrics`]: lag and throughput gauges for Prometheus.
+//! - [`rebuild`]: replay from position 0 into shadow tables, then swap.
+//! - [`wait`]: read-your-writes ([`wait_for_position`]).
+//! - [`page`]: keyset cursors, pages, time ranges.
+//!
+//! Read models, one module per projection, each with its writes (`store.rs`)
+//! and its queries next to them:
+//! - [`requests`]: `request_summary` (history, inbox, detail header),
+//!   `request_timeline`, `request_attachments`.
+//! - [`home_panel`]: `recent_replies` (replies of the last 3 days).
+//! - [`bookings`]: `booking_slots` (who has each slot), `bookings` (migrations/0006_bookings.sql).
+//!
+//! Decisions (details in the modules):
+//! - The global log is read in `(tx_id, position)` order below the oldest
+//!   running transaction (`commands::store::log`). That horizon is
+//!   cluster-wide: a long write transaction in any database of the cluster
+//!   delays every projection (never loses an event). Keep write transactions short.
+//! - History and inbox sort by `(sent_at, request_id)` descending; the cursor is
+//!   that key, hex-encoded. "Last 3 days" is `(now − 72 h, now]`; the panel's
+//!   count honours the filters. Calendar-day filters are Europe/Rome days.
+//! - Read tables use no sequences and no views depend on them, so a rebuild
+//!   can copy and swap them.
+
+pub mod bookings;
+pub mod checkpoint;
+mod error;
+mod events;
+pub mod home_panel;
+pub mod metrics;
+pub mod page;
+pub mod rebuild;
+pub mod requests;
+pub mod statistics;
+pub mod wait;
+pub mod worker;
+
+pub use error::ProjectionError;
+pub use events::REQUEST_STREAM_TYPE;
+pub use metrics::Metrics;
+pub use page::{Cursor, CursorError, Page, TimeRange};
+pub use rebuild::{rebuild, RebuildReport};
+pub use wait::wait_for_position;
+pub use worker::{
+    run_once, run_until_idle, spawn_all, spawn_all_with, Outcome, Projection, Worker, WorkerConfig,
+};
+
+use sqlx::PgPool;
+use std::sync::Arc;
+
+/// Every projection of the service, in a fixed order. The pool is for
+/// projections that need one to be built (none does today).
+pub fn all(_pool: &PgPool) -> Vec<Arc<dyn Projection>> {
+    vec![
+        Arc::new(requests::RequestsProjection),
+        Arc::new(home_panel::HomePanelProjection),
+        Arc::new(statistics::StatisticsProjection),
+        Arc::new(bookings::BookingsProjection),
+    ]
+}
+
+/// The names of [`all`], for `combipat rebuild <name>` and its help text.
+pub const NAMES: &[&str] = &[
+    requests::NAME,
+    home_panel::NAME,
+    statistics::NAME,
+    bookings::NAME,
+];
+
+/// The projection called `name`, if there is one.
+pub fn by_name(pool: &PgPool, name: &str) -> Option<Arc<dyn Projection>> {
+    all(pool).into_iter().find(|p| p.name() == name)
+}
+
+/// `combipat rebuild <name>`.
+pub async fn rebuild_by_name(pool: &PgPool, name: &str) -> Result<RebuildReport, ProjectionError> {
+    let projection =
+        by_name(pool, name).ok_or_else(|| ProjectionError::UnknownProjection(name.to_string()))?;
+    rebuild(pool, &*projection).await
+}

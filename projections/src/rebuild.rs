@@ -1,0 +1,334 @@
+//! Rebuild a projection from position 0 while the service keeps answering
+//! from the live tables, then swap the new tables in.
+//!
+//! 1. Shadow tables: schema `rebuild_<name>`, one `CREATE TABLE … (LIKE
+//!    public.t INCLUDING ALL)` per table of the projection (grants copied).
+//! 2. Replay the whole log into them in batches, each batch its own
+//!    transaction (a long one would hold back every reader's horizon), on a
+//!    session whose `search_path` is `rebuild_<name>, public`: the
+//!    projection's unqualified SQL writes the shadow tables. The shadow
+//!    checkpoint lives in memory.
+//! 3. Give the shadow indexes the live indexes' names; `ANALYZE`.
+//! 4. Swap, in one transaction: lock the live checkpoint row (the live worker
+//!    pauses at its next batch), catch the shadow up to the log's readable
+//!    end, drop each live table and move its shadow into `public`, set the
+//!    checkpoint to the shadow's, drop the schema, commit.
+//!
+//! A view on a read table would make step 4 fail (DROP TABLE refuses), which
+//! rolls back the swap and leaves the live tables as they were.
+
+use crate::worker::{Projection, DEFAULT_BATCH_SIZE};
+use crate::{checkpoint, ProjectionError};
+use commands::store::log::read_after;
+use commands::store::LogPosition;
+use sqlx::{Connection, PgConnection, PgPool};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// What a rebuild did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RebuildReport {
+    pub projection: &'static str,
+    /// Events replayed (including the catch-up at swap time).
+    pub events: u64,
+    /// Of which, events caught up inside the swap transaction.
+    pub swap_events: u64,
+    /// The checkpoint the new tables were installed with.
+    pub checkpoint: LogPosition,
+    pub elapsed: Duration,
+}
+
+/// Rebuilds `projection` (see the module documentation).
+pub async fn rebuild<P: Projection + ?Sized>(
+    pool: &PgPool,
+    projection: &P,
+) -> Result<RebuildReport, ProjectionError> {
+    rebuild_with(pool, projection, DEFAULT_BATCH_SIZE).await
+}
+
+/// [`rebuild`] with an explicit replay batch size.
+pub async fn rebuild_with<P: Projection + ?Sized>(
+    pool: &PgPool,
+    projection: &P,
+    batch_size: i64,
+) -> Result<RebuildReport, ProjectionError> {
+    let name = ident(projection.name());
+    for table in projection.tables() {
+        ident(table);
+    }
+    let started = Instant::now();
+    // A session of its own: its search_path must not leak into the pool.
+    let mut conn = PgConnection::connect_with(&pool.connect_options()).await?;
+    let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtext('rebuild:' || $1))")
+        .bind(name)
+        .fetch_one(&mut conn)
+        .await?;
+    if !got {
+        return Err(ProjectionError::RebuildRunning(name.to_string()));
+    }
+    let schema = format!("rebuild_{name}");
+    let result = run(&mut conn, projection, &schema, batch_size).await;
+    if result.is_err() {
+        let cleanup = format!("DROP SCHEMA IF EXISTS {schema} CASCADE");
+        if let Err(e) = sqlx::query(&cleanup).execute(&mut conn).await {
+            tracing::warn!(projection = name, error = %e, "rebuild schema not dropped");
+        }
+    }
+    // Closing the session releases the advisory lock.
+    let closed = conn.close().await;
+    let (events, swap_events, checkpoint) = result?;
+    closed?;
+    tracing::info!(projection = name, events, swap_events, "projection rebuilt");
+    Ok(RebuildReport {
+        projection: projection.name(),
+        events,
+        swap_events,
+        checkpoint,
+        elapsed: started.elapsed(),
+    })
+}
+
+async fn run<P: Projection + ?Sized>(
+    conn: &mut PgConnection,
+    projection: &P,
+    schema: &str,
+    batch_size: i64,
+) -> Result<(u64, u64, LogPosition), ProjectionError> {
+    let tables = projection.tables();
+    create_shadow_tables(conn, schema, tables).await?;
+
+    let search_path = format!("SET search_path TO {schema}, public");
+    sqlx::query(&search_path).execute(&mut *conn).await?;
+    let mut at = LogPosition::START;
+    let mut events = 0u64;
+    loop {
+        let mut tx = conn.begin().await?;
+        let n = replay(&mut tx, projection, &mut at, batch_size).await?;
+        tx.commit().await?;
+        if n == 0 {
+            break;
+        }
+        events += n as u64;
+    }
+
+    adopt_index_names(conn, schema, tables).await?;
+    for table in tables {
+        sqlx::query(&format!("ANALYZE {schema}.{table}"))
+            .execute(&mut *conn)
+            .await?;
+    }
+
+    let mut attempt = 1;
+    let swap_events = loop {
+        let before = at;
+        match swap(conn, projection, schema, &mut at, batch_size).await {
+            Ok(n) => break n,
+            Err(ProjectionError::Database(e)) if is_lock_timeout(&e) && attempt < SWAP_ATTEMPTS => {
+                // A long reader holds a live table: the swap rolled back whole.
+                tracing::warn!(
+                    projection = projection.name(),
+                    attempt,
+                    "swap waited too long for a lock; retrying"
+                );
+                at = before;
+                attempt += 1;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    sqlx::query("RESET search_path").execute(&mut *conn).await?;
+    Ok((events + swap_events, swap_events, at))
+}
+
+/// Tries of the swap when a lock is not granted within [`SWAP_LOCK_TIMEOUT`].
+const SWAP_ATTEMPTS: u32 = 5;
+/// Longest wait for a live table's lock: while DROP TABLE waits, new readers
+/// of that table queue behind it, so the wait must stay short.
+const SWAP_LOCK_TIMEOUT: &str = "3s";
+
+fn is_lock_timeout(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|code| code == "55P03")
+}
+
+/// The swap transaction; returns the events caught up in it.
+async fn swap<P: Projection + ?Sized>(
+    conn: &mut PgConnection,
+    projection: &P,
+    schema: &str,
+    at: &mut LogPosition,
+    batch_size: i64,
+) -> Result<u64, ProjectionError> {
+    let tables = projection.tables();
+    let mut tx = conn.begin().await?;
+    sqlx::query(&format!("SET LOCAL lock_timeout = '{SWAP_LOCK_TIMEOUT}'"))
+        .execute(&mut *tx)
+        .await?;
+    // The live worker pauses at its next batch until this commits.
+    let live = checkpoint::lock(&mut tx, projection.name()).await?;
+    let mut caught_up = 0u64;
+    loop {
+        let n = replay(&mut tx, projection, at, batch_size).await?;
+        if n == 0 {
+            break;
+        }
+        caught_up += n as u64;
+    }
+    // Both readers follow the same order, and the horizon only moves forward.
+    assert!(*at >= live, "shadow {at:?} behind live checkpoint {live:?}");
+    for table in tables {
+        sqlx::query(&format!("DROP TABLE public.{table}"))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(&format!("ALTER TABLE {schema}.{table} SET SCHEMA public"))
+            .execute(&mut *tx)
+            .await?;
+    }
+    checkpoint::save(&mut tx, projection.name(), *at).await?;
+    sqlx::query(&format!("DROP SCHEMA {schema}"))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(caught_up)
+}
+
+/// One batch into the shadow tables; moves `at` past it. Returns its size.
+async fn replay<P: Projection + ?Sized>(
+    conn: &mut PgConnection,
+    projection: &P,
+    at: &mut LogPosition,
+    batch_size: i64,
+) -> Result<usize, ProjectionError> {
+    let batch = read_after(&mut *conn, *at, batch_size).await?;
+    for event in &batch {
+        projection.apply(&mut *conn, event).await?;
+    }
+    if let Some(last) = batch.last() {
+        *at = last.log_position();
+    }
+    Ok(batch.len())
+}
+
+async fn create_shadow_tables(
+    conn: &mut PgConnection,
+    schema: &str,
+    tables: &[&str],
+) -> Result<(), ProjectionError> {
+    // A schema left by a crashed rebuild is garbage: the advisory lock says
+    // no other rebuild of this projection runs.
+    sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut *conn)
+        .await?;
+    for table in tables {
+        sqlx::query(&format!(
+            "CREATE TABLE {schema}.{table} (LIKE public.{table} INCLUDING ALL)"
+        ))
+        .execute(&mut *conn)
+        .await?;
+        let grants: Vec<(String, String)> = sqlx::query_as(
+            "SELECT a.privilege_type, \
+                    CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END \
+             FROM pg_class c \
+             CROSS JOIN LATERAL aclexplode(c.relacl) a \
+             LEFT JOIN pg_roles r ON r.oid = a.grantee \
+             WHERE c.oid = to_regclass('public.' || $1) AND a.grantee <> c.relowner",
+        )
+        .bind(table)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (privilege, grantee) in grants {
+            sqlx::query(&format!(
+                "GRANT {privilege} ON {schema}.{table} TO {grantee}"
+            ))
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// `LIKE … INCLUDING ALL` names the copied indexes itself; give each the name
+/// of the live index with the same definition, so that the swapped-in tables
+/// look exactly like those the migrations made.
+async fn adopt_index_names(
+    conn: &mut PgConnection,
+    schema: &str,
+    tables: &[&str],
+) -> Result<(), ProjectionError> {
+    let mut renames = Vec::new();
+    for table in tables {
+        let live = indexes(conn, "public", table).await?;
+        let mut wanted: HashMap<String, Vec<String>> = HashMap::new();
+        for (name, def) in live {
+            wanted.entry(def).or_default().push(name);
+        }
+        for (name, def) in indexes(conn, schema, table).await? {
+            if let Some(target) = wanted.get_mut(&def).and_then(Vec::pop) {
+                if target != name {
+                    renames.push((name, target));
+                }
+            }
+        }
+    }
+    // Two passes, so that no rename collides with a name not yet moved away.
+    for (i, (from, _)) in renames.iter().enumerate() {
+        sqlx::query(&format!(
+            "ALTER INDEX {schema}.\"{from}\" RENAME TO rebuild_index_{i}"
+        ))
+        .execute(&mut *conn)
+        .await?;
+    }
+    for (i, (_, to)) in renames.iter().enumerate() {
+        sqlx::query(&format!(
+            "ALTER INDEX {schema}.rebuild_index_{i} RENAME TO \"{to}\""
+        ))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The indexes of `schema.table`: name, and definition without name and table.
+async fn indexes(
+    conn: &mut PgConnection,
+    schema: &str,
+    table: &str,
+) -> Result<Vec<(String, String)>, ProjectionError> {
+    let rows: Vec<(String, bool, String)> = sqlx::query_as(
+        "SELECT i.relname::text, x.indisunique, pg_get_indexdef(i.oid) \
+         FROM pg_index x \
+         JOIN pg_class i ON i.oid = x.indexrelid \
+         JOIN pg_class t ON t.oid = x.indrelid \
+         JOIN pg_namespace n ON n.oid = t.relnamespace \
+         WHERE n.nspname = $1 AND t.relname = $2 \
+         ORDER BY i.relname",
+    )
+    .bind(schema)
+    .bind(table)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(name, unique, def)| {
+            let body = def.split_once(" USING ").map_or(def.as_str(), |(_, b)| b);
+            (name, format!("{unique} {body}"))
+        })
+        .collect())
+}
+
+/// Projection and table names go into SQL text: they must be plain identifiers.
+fn ident(s: &'static str) -> &'static str {
+    let ok = !s.is_empty()
+        && s.bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    assert!(ok, "{s:?} is not a plain SQL identifier");
+    s
+}

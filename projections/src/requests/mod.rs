@@ -1,0 +1,58 @@
+//! Projection `requests`: one row per request (`request_summary`: history,
+//! detail header, sede inbox), the conversation (`request_timeline`) and the
+//! attachments (`request_attachments`).
+//!
+//! - `store.rs`: how each event changes the three tables.
+//! - `query.rs`: history and inbox lists (filters, keyset pagination).
+//! - `detail.rs`: one request: summary, timeline, attachments.
+
+mod detail;
+mod query;
+mod store;
+
+pub use detail::{
+    get_attachment, get_summary, get_timeline, list_attachments, AttachmentInfo, AttachmentRow,
+    TimelineEntry,
+};
+pub use query::{
+    inbox_counts, list_history, list_inbox, HistoryQuery, HistoryScope, InboxBucket, InboxCounts,
+    InboxQuery, InboxRow, RequestFilters, RequestRow,
+};
+
+use crate::events::request_fact;
+use crate::worker::Projection;
+use crate::ProjectionError;
+use async_trait::async_trait;
+use commands::store::RecordedEvent;
+use sqlx::PgConnection;
+
+/// The projection's name (checkpoint, advisory lock, `combipat rebuild requests`).
+pub const NAME: &str = "requests";
+/// The tables it owns.
+pub const TABLES: &[&str] = &["request_summary", "request_timeline", "request_attachments"];
+
+/// See the module documentation.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RequestsProjection;
+
+#[async_trait]
+impl Projection for RequestsProjection {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        TABLES
+    }
+
+    async fn apply(
+        &self,
+        tx: &mut PgConnection,
+        event: &RecordedEvent,
+    ) -> Result<(), ProjectionError> {
+        match request_fact(event)? {
+            Some(fact) => store::apply(tx, &fact).await,
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,312 @@
+//! Lists over `request_summary`: the patronato's history ("Storico
+//! richieste", SPEC §2.5) and the sede inbox (§2.8). Newest first by
+//! `(sent_at, request_id)`, keyset-paginated.
+
+use crate::page::{clamp_limit, contains_pattern, Cursor, Page, TimeRange};
+use crate::ProjectionError;
+use chrono::NaiveDate;
+use chrono::{DateTime, Utc};
+use domain::codice_fiscale::CodiceFiscale;
+use domain::ids::{OfficeId, PatronatoId, ProtocolNumber, SedeCode, UserId};
+use domain::request::Status;
+use domain::time::{standard_response_time, Timestamp};
+use serde::Serialize;
+use sqlx::{PgPool, Postgres, QueryBuilder};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Every column of `request_summary`.
+pub(crate) const SUMMARY_COLUMNS: &str = "request_id, protocol, patronato, office, created_by, \
+    created_by_role, requester_kind, codice_fiscale, citizen_surname, citizen_name, \
+    citizen_birth_date, referent_region, topic, topic_label, subtopic, subtopic_label, subject, \
+    text, notes, practice_ref_kind, practice_ref_value, status, current_sede, origin_sede, \
+    sent_at, last_activity_at, first_reply_at, last_reply_at, replies, awaiting_reply_since, \
+    in_charge_by, interactions_used, solleciti, last_sollecito_at, appointment_enabled, \
+    closed_at, forwards, attachments_count, version, last_position";
+
+/// One request as the lists and the detail header show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, ToSchema)]
+pub struct RequestRow {
+    pub request_id: Uuid,
+    pub protocol: String,
+    pub patronato: String,
+    pub office: String,
+    pub created_by: String,
+    /// `operator`, `patronato_admin` or `regional_referent`.
+    pub created_by_role: String,
+    /// `citizen` or `own_behalf`.
+    pub requester_kind: String,
+    pub codice_fiscale: Option<String>,
+    pub citizen_surname: Option<String>,
+    pub citizen_name: Option<String>,
+    pub citizen_birth_date: Option<NaiveDate>,
+    pub referent_region: Option<String>,
+    pub topic: String,
+    pub topic_label: String,
+    pub subtopic: Option<String>,
+    pub subtopic_label: Option<String>,
+    pub subject: String,
+    pub text: String,
+    pub notes: Option<String>,
+    pub practice_ref_kind: Option<String>,
+    pub practice_ref_value: Option<String>,
+    /// [`Status::as_str`]; see [`RequestRow::status`].
+    pub status: String,
+    pub current_sede: String,
+    pub origin_sede: String,
+    pub sent_at: DateTime<Utc>,
+    pub last_activity_at: DateTime<Utc>,
+    pub first_reply_at: Option<DateTime<Utc>>,
+    pub last_reply_at: Option<DateTime<Utc>>,
+    pub replies: i32,
+    pub awaiting_reply_since: Option<DateTime<Utc>>,
+    pub in_charge_by: Option<String>,
+    pub interactions_used: i32,
+    pub solleciti: i32,
+    pub last_sollecito_at: Option<DateTime<Utc>>,
+    pub appointment_enabled: bool,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub forwards: i32,
+    pub attachments_count: i32,
+    /// Stream version of the last event applied (compare with a command's answer).
+    pub version: i32,
+    /// Global position of the last event applied.
+    pub last_position: i64,
+}
+
+impl RequestRow {
+    pub fn status(&self) -> Option<Status> {
+        Status::parse(&self.status)
+    }
+
+    /// Awaiting a reply for longer than the 15-day standard at `now`.
+    pub fn is_overdue(&self, now: Timestamp) -> bool {
+        self.closed_at.is_none()
+            && self
+                .awaiting_reply_since
+                .is_some_and(|since| since < now - standard_response_time())
+    }
+
+    fn cursor(&self) -> Cursor {
+        Cursor::new(self.sent_at, self.request_id, 0)
+    }
+}
+
+/// The filters of the history and of the inbox; all optional, combined with AND.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestFilters {
+    /// When the request was sent; see [`TimeRange::rome_days`] for dates.
+    pub sent: TimeRange,
+    /// Case-insensitive substring of the subject or the text.
+    pub subject: Option<String>,
+    pub protocol: Option<ProtocolNumber>,
+    pub codice_fiscale: Option<CodiceFiscale>,
+    pub status: Option<Status>,
+}
+
+/// Whose requests a history lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HistoryScope {
+    /// "Tutte le richieste della sede": the patronato office's requests.
+    Office {
+        patronato: PatronatoId,
+        office: OfficeId,
+    },
+    /// Only those the user created.
+    Mine {
+        patronato: PatronatoId,
+        user: UserId,
+    },
+    /// Every office of the patronato (administrators).
+    Patronato { patronato: PatronatoId },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryQuery {
+    pub scope: HistoryScope,
+    pub filters: RequestFilters,
+    /// The `next_cursor` of the previous page; `None` for the first.
+    pub cursor: Option<Cursor>,
+    /// Rows per page, clamped to `1..=100`.
+    pub limit: u32,
+}
+
+/// The history ("Storico richieste"), newest first.
+#[tracing::instrument(skip_all, err)]
+pub async fn list_history(
+    pool: &PgPool,
+    q: &HistoryQuery,
+) -> Result<Page<RequestRow>, ProjectionError> {
+    let limit = clamp_limit(q.limit);
+    let mut sql = QueryBuilder::<Postgres>::new(format!(
+        "SELECT {SUMMARY_COLUMNS} FROM request_summary WHERE "
+    ));
+    match &q.scope {
+        HistoryScope::Office { patronato, office } => {
+            sql.push("patronato = ").push_bind(patronato.as_str());
+            sql.push(" AND office = ").push_bind(office.as_str());
+        }
+        HistoryScope::Mine { patronato, user } => {
+            sql.push("created_by = ").push_bind(user.as_str());
+            sql.push(" AND patronato = ").push_bind(patronato.as_str());
+        }
+        HistoryScope::Patronato { patronato } => {
+            sql.push("patronato = ").push_bind(patronato.as_str());
+        }
+    }
+    push_filters(&mut sql, &q.filters, q.cursor.as_ref(), limit);
+    let rows: Vec<RequestRow> = sql.build_query_as().fetch_all(pool).await?;
+    Ok(Page::from_rows(rows, limit, RequestRow::cursor))
+}
+
+/// The buckets of a sede's inbox. Every bucket but `All` leaves closed requests out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InboxBucket {
+    All,
+    /// Nobody took it in charge and it awaits a reply.
+    New,
+    /// Taken in charge.
+    InCharge,
+    /// The latest patronato communication has no reply.
+    AwaitingReply,
+    /// Awaiting a reply for longer than the 15-day standard.
+    Overdue,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxQuery {
+    pub sede: SedeCode,
+    pub bucket: InboxBucket,
+    pub filters: RequestFilters,
+    /// The instant "overdue" is measured at (the service's clock).
+    pub now: DateTime<Utc>,
+    pub cursor: Option<Cursor>,
+    /// Rows per page, clamped to `1..=100`.
+    pub limit: u32,
+}
+
+/// A request in a sede's inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct InboxRow {
+    #[serde(flatten)]
+    pub request: RequestRow,
+    /// Awaiting a reply for longer than the 15-day standard at the query's `now`.
+    pub overdue: bool,
+}
+
+/// The requests currently at `q.sede`, newest first.
+#[tracing::instrument(skip_all, fields(sede = %q.sede), err)]
+pub async fn list_inbox(pool: &PgPool, q: &InboxQuery) -> Result<Page<InboxRow>, ProjectionError> {
+    let limit = clamp_limit(q.limit);
+    let mut sql = QueryBuilder::<Postgres>::new(format!(
+        "SELECT {SUMMARY_COLUMNS} FROM request_summary WHERE current_sede = "
+    ));
+    sql.push_bind(q.sede.as_str());
+    match q.bucket {
+        InboxBucket::All => {}
+        InboxBucket::New => {
+            sql.push(
+                " AND in_charge_by IS NULL AND awaiting_reply_since IS NOT NULL \
+                 AND closed_at IS NULL",
+            );
+        }
+        InboxBucket::InCharge => {
+            sql.push(" AND in_charge_by IS NOT NULL AND closed_at IS NULL");
+        }
+        InboxBucket::AwaitingReply => {
+            sql.push(" AND awaiting_reply_since IS NOT NULL AND closed_at IS NULL");
+        }
+        InboxBucket::Overdue => {
+            sql.push(" AND closed_at IS NULL AND awaiting_reply_since < ")
+                .push_bind(q.now - standard_response_time());
+        }
+    }
+    push_filters(&mut sql, &q.filters, q.cursor.as_ref(), limit);
+    let rows: Vec<RequestRow> = sql.build_query_as().fetch_all(pool).await?;
+    let page = Page::from_rows(rows, limit, RequestRow::cursor);
+    Ok(Page {
+        items: page
+            .items
+            .into_iter()
+            .map(|request| InboxRow {
+                overdue: request.is_overdue(q.now),
+                request,
+            })
+            .collect(),
+        next_cursor: page.next_cursor,
+    })
+}
+
+/// How many requests of a sede are in each bucket at `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::FromRow, ToSchema)]
+pub struct InboxCounts {
+    pub all: i64,
+    pub new: i64,
+    pub in_charge: i64,
+    pub awaiting_reply: i64,
+    pub overdue: i64,
+}
+
+pub async fn inbox_counts(
+    pool: &PgPool,
+    sede: &SedeCode,
+    now: Timestamp,
+) -> Result<InboxCounts, ProjectionError> {
+    let counts = sqlx::query_as(
+        "SELECT count(*) AS \"all\", \
+           count(*) FILTER (WHERE closed_at IS NULL AND in_charge_by IS NULL \
+                              AND awaiting_reply_since IS NOT NULL) AS \"new\", \
+           count(*) FILTER (WHERE closed_at IS NULL AND in_charge_by IS NOT NULL) AS in_charge, \
+           count(*) FILTER (WHERE closed_at IS NULL \
+                              AND awaiting_reply_since IS NOT NULL) AS awaiting_reply, \
+           count(*) FILTER (WHERE closed_at IS NULL AND awaiting_reply_since < $2) AS overdue \
+         FROM request_summary WHERE current_sede = $1",
+    )
+    .bind(sede.as_str())
+    .bind(now - standard_response_time())
+    .fetch_one(pool)
+    .await?;
+    Ok(counts)
+}
+
+/// The filters, the cursor, the order and the limit (one extra row to know
+/// whether a next page exists).
+fn push_filters(
+    sql: &mut QueryBuilder<'_, Postgres>,
+    f: &RequestFilters,
+    cursor: Option<&Cursor>,
+    limit: i64,
+) {
+    if let Some(from) = f.sent.from {
+        sql.push(" AND sent_at >= ").push_bind(from);
+    }
+    if let Some(to) = f.sent.to {
+        sql.push(" AND sent_at < ").push_bind(to);
+    }
+    if let Some(pattern) = contains_pattern(f.subject.as_deref()) {
+        // Matches the trigram index request_summary_search.
+        sql.push(" AND (subject || ' ' || text) ILIKE ")
+            .push_bind(pattern);
+    }
+    if let Some(protocol) = &f.protocol {
+        sql.push(" AND protocol = ")
+            .push_bind(protocol.as_str().to_string());
+    }
+    if let Some(cf) = &f.codice_fiscale {
+        sql.push(" AND codice_fiscale = ")
+            .push_bind(cf.as_str().to_string());
+    }
+    if let Some(status) = f.status {
+        sql.push(" AND status = ").push_bind(status.as_str());
+    }
+    if let Some(c) = cursor {
+        sql.push(" AND (sent_at, request_id) < (")
+            .push_bind(c.at)
+            .push(", ")
+            .push_bind(c.id)
+            .push(")");
+    }
+    sql.push(" ORDER BY sent_at DESC, request_id DESC LIMIT ")
+        .push_bind(limit + 1);
+}

@@ -1,0 +1,74 @@
+//! Projection `statistics`: the indicators of SPEC §2.7 and the monitoring
+//! dashboard of seed 001 (§3, §5), pre-aggregated so that a question costs
+//! the days it spans, not the years kept (design: docs/analytics.md).
+//!
+//! - `stat_requests`: one row per request — what it is counted under
+//!   (creator, office, patronato, topic, destination sede and its region, all
+//!   fixed at sending), its first reply, where it is now.
+//! - `stat_daily`: counters per (dimension, key, Europe/Rome day of sending,
+//!   topic, sub-topic), with the first-reply times as a histogram.
+//! - `stat_flows`: per (day of the event, sede) the communications received
+//!   and sent — seed 003's "in entrata / in uscita".
+//!
+//! Modules: `store.rs` (how each event changes the tables), `query.rs`
+//! (indicators, regional table), `histogram.rs` (bucket edges, quantiles).
+//!
+//! Analysts read these tables through the `analytics` schema's functions and
+//! views (migrations/0005_statistics.sql), never directly: a view on a read
+//! table would block the rebuild's swap.
+
+mod histogram;
+mod query;
+mod store;
+
+pub use histogram::{bucket, Histogram};
+pub use query::{
+    indicators, national_total, regional_totals, sede_names, Dimension, Indicators,
+    PercentileMethod, RegionTotals, StatisticsQuery, EXACT_LIMIT,
+};
+pub use store::{rome_day, UNKNOWN_REGION};
+
+use crate::events::request_fact;
+use crate::worker::Projection;
+use crate::ProjectionError;
+use async_trait::async_trait;
+use commands::store::RecordedEvent;
+use sqlx::PgConnection;
+
+/// The projection's name (checkpoint, advisory lock, `combipat rebuild statistics`).
+pub const NAME: &str = "statistics";
+/// The tables it owns.
+pub const TABLES: &[&str] = &["stat_requests", "stat_daily", "stat_flows"];
+
+/// See the module documentation.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StatisticsProjection;
+
+#[async_trait]
+impl Projection for StatisticsProjection {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        TABLES
+    }
+
+    async fn apply(
+        &self,
+        tx: &mut PgConnection,
+        event: &RecordedEvent,
+    ) -> Result<(), ProjectionError> {
+        // Attachment events and taking in charge change no counter: not decoded.
+        if matches!(
+            event.event_type.as_str(),
+            "AttachmentAdded" | "AttachmentRemoved" | "TakenInCharge"
+        ) {
+            return Ok(());
+        }
+        match request_fact(event)? {
+            Some(fact) => store::apply(tx, &fact).await,
+            None => Ok(()),
+        }
+    }
+}

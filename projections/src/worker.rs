@@ -1,0 +1,344 @@
+//! The projection framework: the [`Projection`] contract, [`run_once`] (one
+//! batch and its checkpoint in one transaction) and the long-running
+//! [`Worker`] with leader election, `LISTEN/NOTIFY` wake-ups and lag metrics.
+
+use crate::metrics::Metrics;
+use crate::{checkpoint, ProjectionError};
+use async_trait::async_trait;
+use chrono::Utc;
+use commands::store::log::read_after;
+use commands::store::{LogPosition, RecordedEvent, EVENTS_CHANNEL};
+use sqlx::postgres::{PgListener, PgPoolOptions};
+use sqlx::{Connection, PgConnection, PgPool};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Events applied per transaction unless told otherwise.
+pub const DEFAULT_BATCH_SIZE: i64 = 500;
+
+/// A read model fed by the global log.
+///
+/// Contract for implementors:
+/// - `apply` is a deterministic function of the events: timestamps come from the
+///   payloads, never from `now()`, so a rebuild gives identical rows;
+/// - `apply` ignores every stream type and event type it does not know;
+/// - `apply` writes only the tables listed in `tables()`, with unqualified
+///   names (a rebuild points `search_path` at shadow copies of them);
+/// - read tables use no sequences, so `CREATE TABLE … (LIKE … INCLUDING ALL)`
+///   copies them faithfully;
+/// - applying an event twice is harmless (the framework applies each once,
+///   but idempotent writes make that a belt-and-braces guarantee).
+#[async_trait]
+pub trait Projection: Send + Sync {
+    /// Unique, `[a-z0-9_]+`: names the checkpoint, the advisory lock and the
+    /// rebuild schema.
+    fn name(&self) -> &'static str;
+    /// Exactly the tables this projection writes (and a rebuild replaces).
+    fn tables(&self) -> &'static [&'static str];
+    /// Applies one event inside the caller's transaction.
+    async fn apply(
+        &self,
+        tx: &mut PgConnection,
+        event: &RecordedEvent,
+    ) -> Result<(), ProjectionError>;
+}
+
+/// What one [`run_once`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing to apply: the projection is at the log's readable end.
+    Idle,
+    /// This many events were applied and the checkpoint moved past them.
+    Applied(usize),
+}
+
+/// Applies the next batch of at most `batch_size` events and moves the
+/// checkpoint past it, in one transaction: either both happen or neither.
+/// Concurrent callers on the same projection serialise on the checkpoint row,
+/// so every event is applied exactly once.
+pub async fn run_once<P: Projection + ?Sized>(
+    pool: &PgPool,
+    projection: &P,
+    batch_size: i64,
+) -> Result<Outcome, ProjectionError> {
+    let name = projection.name();
+    let mut tx = pool.begin().await?;
+    // Look before locking: an idle projection takes no row lock and no
+    // transaction id (which would hold back every reader's horizon).
+    let seen = checkpoint::get(&mut *tx, name)
+        .await?
+        .unwrap_or(LogPosition::START);
+    let mut batch = read_after(&mut *tx, seen, batch_size).await?;
+    if batch.is_empty() {
+        tx.rollback().await?;
+        return Ok(Outcome::Idle);
+    }
+    let from = checkpoint::lock(&mut tx, name).await?;
+    if from != seen {
+        // Another runner moved it meanwhile: read again from where it is now.
+        batch = read_after(&mut *tx, from, batch_size).await?;
+        if batch.is_empty() {
+            tx.rollback().await?;
+            return Ok(Outcome::Idle);
+        }
+    }
+    for event in &batch {
+        projection.apply(&mut tx, event).await?;
+    }
+    let last = batch.last().expect("batch is not empty").log_position();
+    checkpoint::save(&mut tx, name, last).await?;
+    tx.commit().await?;
+    Ok(Outcome::Applied(batch.len()))
+}
+
+/// Calls [`run_once`] until the projection has applied every event committed
+/// before the call; returns the events applied. For tests and one-shot
+/// catch-ups. An event committed but not yet readable (an older transaction,
+/// in any database of the cluster, is still open) is waited for.
+pub async fn run_until_idle<P: Projection + ?Sized>(
+    pool: &PgPool,
+    projection: &P,
+) -> Result<usize, ProjectionError> {
+    let end = checkpoint::log_end(pool).await?;
+    let mut total = 0;
+    loop {
+        match run_once(pool, projection, DEFAULT_BATCH_SIZE).await? {
+            Outcome::Applied(n) => total += n,
+            Outcome::Idle => {
+                let at = checkpoint::get(pool, projection.name()).await?;
+                if end.is_none_or(|end| at.is_some_and(|at| at >= end)) {
+                    return Ok(total);
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+    }
+}
+
+/// Timings of a [`Worker`].
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    pub batch_size: i64,
+    /// Longest sleep between two looks at the log when no notification comes.
+    pub poll_interval: Duration,
+    /// Sleep after an idle look while events exist beyond the readable horizon
+    /// (a transaction older than them is still open): they become readable
+    /// without a notification of their own.
+    pub busy_interval: Duration,
+    /// How often a standby instance tries to become the leader.
+    pub standby_retry: Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            batch_size: DEFAULT_BATCH_SIZE,
+            poll_interval: Duration::from_millis(500),
+            busy_interval: Duration::from_millis(20),
+            standby_retry: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Runs one projection until shutdown. Any number of instances (in any
+/// number of processes) may run: the one holding the session advisory lock
+/// `hashtext('projection:' || name)` on its dedicated connection is active,
+/// the others retry every `standby_retry` and take over when that connection
+/// dies. Correctness does not depend on the lock (the checkpoint row lock of
+/// [`run_once`] already serialises runners); it only avoids wasted work.
+pub struct Worker {
+    pool: PgPool,
+    projection: Arc<dyn Projection>,
+    metrics: Metrics,
+    config: WorkerConfig,
+}
+
+impl Worker {
+    pub fn new(
+        pool: PgPool,
+        projection: Arc<dyn Projection>,
+        metrics: Metrics,
+        config: WorkerConfig,
+    ) -> Worker {
+        Worker {
+            pool,
+            projection,
+            metrics,
+            config,
+        }
+    }
+
+    /// Runs until `shutdown` holds `true` (or its sender is dropped). Errors
+    /// are logged and retried; they never end the worker.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let name = self.projection.name();
+        let leader_gauge = self.metrics.leader.with_label_values(&[name]);
+        let mut lock_conn: Option<PgConnection> = None;
+        while !stopping(&shutdown) {
+            match self.try_lead(&mut lock_conn).await {
+                Ok(true) => {
+                    tracing::info!(projection = name, "projection worker is the leader");
+                    leader_gauge.set(1);
+                    let conn = lock_conn.take().expect("leader holds its lock connection");
+                    let result = self.lead(conn, &mut shutdown).await;
+                    leader_gauge.set(0);
+                    match result {
+                        Ok(()) => return,
+                        Err(e) => tracing::error!(
+                            projection = name, error = %e,
+                            "projection worker stopped leading"
+                        ),
+                    }
+                }
+                Ok(false) => {
+                    if let Err(e) = self.observe_lag().await {
+                        tracing::warn!(projection = name, error = %e, "lag not measured");
+                    }
+                }
+                Err(e) => {
+                    lock_conn = None;
+                    tracing::warn!(projection = name, error = %e, "leader election failed");
+                }
+            }
+            sleep_or_shutdown(&mut shutdown, self.config.standby_retry).await;
+        }
+    }
+
+    /// Tries the advisory lock on the (kept) standby connection.
+    async fn try_lead(&self, conn: &mut Option<PgConnection>) -> Result<bool, ProjectionError> {
+        if conn.is_none() {
+            *conn = Some(PgConnection::connect_with(&self.pool.connect_options()).await?);
+        }
+        let c = conn.as_mut().expect("connection just set");
+        let got: bool =
+            sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtext('projection:' || $1))")
+                .bind(self.projection.name())
+                .fetch_one(&mut *c)
+                .await?;
+        Ok(got)
+    }
+
+    /// The leader's loop. Returns `Ok` on shutdown, `Err` when it must step
+    /// down (lock connection lost, a batch failed).
+    async fn lead(
+        &self,
+        mut lock_conn: PgConnection,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Result<(), ProjectionError> {
+        let name = self.projection.name();
+        let applied = self.metrics.applied.with_label_values(&[name]);
+        let mut listener = self.listener().await?;
+        while !stopping(shutdown) {
+            loop {
+                match run_once(&self.pool, &*self.projection, self.config.batch_size).await? {
+                    Outcome::Idle => break,
+                    Outcome::Applied(n) => applied.inc_by(n as u64),
+                }
+                if stopping(shutdown) {
+                    break;
+                }
+            }
+            let pending = self.observe_lag().await?;
+            let wait = if pending > 0 {
+                self.config.busy_interval
+            } else {
+                self.config.poll_interval
+            };
+            tokio::select! {
+                _ = shutdown.changed() => {}
+                _ = tokio::time::sleep(wait) => {}
+                received = listener.try_recv() => {
+                    // Ok(None): the listener reconnected; a look at the log covers
+                    // whatever was notified meanwhile.
+                    received?;
+                    while listener.next_buffered().is_some() {}
+                }
+            }
+            // Still the leader? The lock lives as long as this session.
+            sqlx::query("SELECT 1").execute(&mut lock_conn).await?;
+        }
+        // Closing the session releases the advisory lock.
+        lock_conn.close().await?;
+        Ok(())
+    }
+
+    /// A listener on its own one-connection pool, so it never takes a
+    /// connection from the application's pool.
+    async fn listener(&self) -> Result<PgListener, ProjectionError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .max_lifetime(None)
+            .idle_timeout(None)
+            .connect_with((*self.pool.connect_options()).clone())
+            .await?;
+        let mut listener = PgListener::connect_with(&pool).await?;
+        listener.listen(EVENTS_CHANNEL).await?;
+        Ok(listener)
+    }
+
+    /// Updates the lag gauges; returns the events pending after the checkpoint.
+    async fn observe_lag(&self) -> Result<i64, ProjectionError> {
+        let name = self.projection.name();
+        let at = checkpoint::get(&self.pool, name)
+            .await?
+            .unwrap_or(LogPosition::START);
+        let (pending, oldest) = checkpoint::lag(&self.pool, at, 1_000_000).await?;
+        let seconds = oldest.map_or(0.0, |t| {
+            ((Utc::now() - t).num_milliseconds() as f64 / 1000.0).max(0.0)
+        });
+        self.metrics
+            .lag_events
+            .with_label_values(&[name])
+            .set(pending);
+        self.metrics
+            .lag_seconds
+            .with_label_values(&[name])
+            .set(seconds);
+        Ok(pending)
+    }
+}
+
+fn stopping(shutdown: &watch::Receiver<bool>) -> bool {
+    *shutdown.borrow() || shutdown.has_changed().is_err()
+}
+
+async fn sleep_or_shutdown(shutdown: &mut watch::Receiver<bool>, d: Duration) {
+    tokio::select! {
+        _ = shutdown.changed() => {}
+        _ = tokio::time::sleep(d) => {}
+    }
+}
+
+/// Starts a [`Worker`] for every projection of [`crate::all`], with metrics
+/// registered in `registry`. The tasks end when `shutdown` turns `true` (or
+/// its sender is dropped); await them after sending it.
+pub fn spawn_all(
+    pool: PgPool,
+    registry: &prometheus::Registry,
+    shutdown: watch::Receiver<bool>,
+) -> Vec<JoinHandle<()>> {
+    spawn_all_with(pool, registry, shutdown, WorkerConfig::default())
+}
+
+/// [`spawn_all`] with explicit timings.
+pub fn spawn_all_with(
+    pool: PgPool,
+    registry: &prometheus::Registry,
+    shutdown: watch::Receiver<bool>,
+    config: WorkerConfig,
+) -> Vec<JoinHandle<()>> {
+    let metrics = Metrics::register(registry).unwrap_or_else(|e| {
+        // Registered twice in one registry: the workers must run all the same.
+        tracing::error!(error = %e, "projection metrics not registered");
+        Metrics::unregistered()
+    });
+    crate::all(&pool)
+        .into_iter()
+        .map(|projection| {
+            let worker = Worker::new(pool.clone(), projection, metrics.clone(), config.clone());
+            tokio::spawn(worker.run(shutdown.clone()))
+        })
+        .collect()
+}

@@ -1,0 +1,357 @@
+//! The projection framework: atomic batches, workers with leader election,
+//! metrics, read-your-writes.
+
+mod common;
+
+use async_trait::async_trait;
+use commands::store::{LogPosition, NewEvent, RecordedEvent};
+use common::*;
+use projections::requests::RequestsProjection;
+use projections::{
+    checkpoint, run_once, run_until_idle, wait_for_position, Metrics, Outcome, Projection,
+    ProjectionError, Worker, WorkerConfig,
+};
+use sqlx::{PgConnection, PgPool};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+async fn count(pool: &PgPool, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// Waits until the log's first `n` events are readable: an open transaction of
+/// another test (xids are cluster-wide) may hold back the horizon for a while.
+async fn wait_readable(pool: &PgPool, n: usize) {
+    for _ in 0..2000 {
+        let events = commands::store::log::read_after(pool, LogPosition::START, n as i64)
+            .await
+            .unwrap();
+        if events.len() == n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    panic!("events not readable");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_batch_and_its_checkpoint_commit_together(pool: PgPool) {
+    for i in 0..3 {
+        send(
+            &pool,
+            &Spec {
+                at: day(i),
+                ..Spec::default()
+            },
+        )
+        .await;
+    }
+    // A known event type whose payload is not that event: poison.
+    let poisoned_request = send(&pool, &Spec::default()).await;
+    let poison = append_raw(
+        &pool,
+        poisoned_request,
+        &[NewEvent {
+            event_type: "ReplyReceived".into(),
+            schema_version: 1,
+            payload: serde_json::json!({ "garbage": true }),
+        }],
+    )
+    .await;
+    let p = RequestsProjection;
+    wait_readable(&pool, 5).await;
+
+    // The poisoned event is in the batch: nothing moves.
+    let err = run_once(&pool, &p, 100).await.unwrap_err();
+    assert!(
+        matches!(err, ProjectionError::Poisoned { position, .. } if position == poison.last_position),
+        "{err}"
+    );
+    assert_eq!(count(&pool, "request_summary").await, 0);
+    assert_eq!(count(&pool, "request_timeline").await, 0);
+    let at = checkpoint::get(&pool, "requests").await.unwrap();
+    assert!(at.is_none_or(|at| at == LogPosition::START), "{at:?}");
+
+    // Batches that stop before it apply, with their checkpoint.
+    let mut applied = 0;
+    while applied < 4 {
+        match run_once(&pool, &p, 1).await.unwrap() {
+            Outcome::Applied(n) => applied += n,
+            Outcome::Idle => tokio::time::sleep(Duration::from_millis(5)).await,
+        }
+    }
+    assert_eq!(count(&pool, "request_summary").await, 4);
+    let at = checkpoint::get(&pool, "requests").await.unwrap().unwrap();
+    assert_eq!(at.position, poison.first_position - 1);
+    // And the poison stops the projection there, again without moving anything.
+    assert!(run_once(&pool, &p, 100).await.is_err());
+    assert_eq!(checkpoint::get(&pool, "requests").await.unwrap(), Some(at));
+    assert_eq!(count(&pool, "request_timeline").await, 4);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn unknown_streams_and_event_types_are_skipped(pool: PgPool) {
+    let id = send(&pool, &Spec::default()).await;
+    append_raw(
+        &pool,
+        id,
+        &[NewEvent {
+            event_type: "SomethingNew".into(),
+            schema_version: 1,
+            payload: serde_json::json!({ "x": 1 }),
+        }],
+    )
+    .await;
+    let mut tx = pool.begin().await.unwrap();
+    commands::store::append(
+        &mut tx,
+        &commands::store::Expected::new_stream("counter-1".into(), "counter"),
+        &[NewEvent {
+            event_type: "ReplyReceived".into(),
+            schema_version: 1,
+            payload: serde_json::json!({ "not": "a request" }),
+        }],
+        &metadata(),
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    assert_eq!(run_until_idle(&pool, &RequestsProjection).await.unwrap(), 3);
+    let row = projections::requests::get_summary(&pool, id.0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.version, 1);
+}
+
+/// Counts what one worker instance applied.
+struct Counting {
+    inner: RequestsProjection,
+    applied: Arc<AtomicUsize>,
+}
+
+#[async_trait]
+impl Projection for Counting {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+    fn tables(&self) -> &'static [&'static str] {
+        self.inner.tables()
+    }
+    async fn apply(
+        &self,
+        tx: &mut PgConnection,
+        event: &RecordedEvent,
+    ) -> Result<(), ProjectionError> {
+        self.applied.fetch_add(1, Ordering::SeqCst);
+        self.inner.apply(tx, event).await
+    }
+}
+
+fn fast() -> WorkerConfig {
+    WorkerConfig {
+        batch_size: 50,
+        poll_interval: Duration::from_millis(200),
+        busy_interval: Duration::from_millis(10),
+        standby_retry: Duration::from_millis(100),
+    }
+}
+
+struct Instance {
+    applied: Arc<AtomicUsize>,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+fn start(pool: &PgPool, metrics: &Metrics) -> Instance {
+    let applied = Arc::new(AtomicUsize::new(0));
+    let projection = Arc::new(Counting {
+        inner: RequestsProjection,
+        applied: applied.clone(),
+    });
+    let (stop, rx) = watch::channel(false);
+    let worker = Worker::new(pool.clone(), projection, metrics.clone(), fast());
+    Instance {
+        applied,
+        stop,
+        task: tokio::spawn(worker.run(rx)),
+    }
+}
+
+async fn send_many(pool: &PgPool, n: i64) -> i64 {
+    let mut last = 0;
+    for i in 0..n {
+        let spec = Spec {
+            at: day(i),
+            ..Spec::default()
+        };
+        let a = append_events(
+            pool,
+            spec.id,
+            &[sent(&spec), taken("officer1", "ROMA01", day(i))],
+        )
+        .await;
+        last = a.last_position;
+    }
+    last
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn one_worker_is_active_and_a_standby_takes_over(pool: PgPool) {
+    let registry = prometheus::Registry::new();
+    let metrics = Metrics::register(&registry).unwrap();
+    let a = start(&pool, &metrics);
+    let b = start(&pool, &metrics);
+
+    let last = send_many(&pool, 10).await;
+    assert!(
+        wait_for_position(&pool, &["requests"], last, Duration::from_secs(10))
+            .await
+            .unwrap(),
+        "the workers caught up"
+    );
+    let (a_n, b_n) = (
+        a.applied.load(Ordering::SeqCst),
+        b.applied.load(Ordering::SeqCst),
+    );
+    assert_eq!(a_n + b_n, 20, "each event applied once");
+    assert!(
+        a_n == 0 || b_n == 0,
+        "only the leader applies: {a_n} / {b_n}"
+    );
+    assert_eq!(count(&pool, "request_timeline").await, 20);
+
+    // Metrics of the leader.
+    let applied = metrics.applied.with_label_values(&["requests"]).get();
+    assert_eq!(applied, 20);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(metrics.lag_events.with_label_values(&["requests"]).get(), 0);
+    assert_eq!(
+        metrics.lag_seconds.with_label_values(&["requests"]).get(),
+        0.0
+    );
+    assert!(registry
+        .gather()
+        .iter()
+        .any(|m| m.name() == "combipat_projection_lag_seconds"));
+
+    // The leader stops; the standby takes over.
+    let (leader, standby) = if a_n > 0 { (a, b) } else { (b, a) };
+    leader.stop.send(true).unwrap();
+    leader.task.await.unwrap();
+    let before = standby.applied.load(Ordering::SeqCst);
+    assert_eq!(before, 0);
+    let last = send_many(&pool, 5).await;
+    assert!(
+        wait_for_position(&pool, &["requests"], last, Duration::from_secs(10))
+            .await
+            .unwrap()
+    );
+    assert_eq!(standby.applied.load(Ordering::SeqCst), 10);
+    assert_eq!(leader.applied.load(Ordering::SeqCst), 20);
+    assert_eq!(count(&pool, "request_timeline").await, 30);
+
+    standby.stop.send(true).unwrap();
+    standby.task.await.unwrap();
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_dead_leader_connection_hands_over(pool: PgPool) {
+    let registry = prometheus::Registry::new();
+    let metrics = Metrics::register(&registry).unwrap();
+    let a = start(&pool, &metrics);
+    let b = start(&pool, &metrics);
+    let last = send_many(&pool, 3).await;
+    assert!(
+        wait_for_position(&pool, &["requests"], last, Duration::from_secs(10))
+            .await
+            .unwrap()
+    );
+
+    // Kill the session that holds the advisory lock.
+    let killed: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_locks \
+         WHERE locktype = 'advisory' AND granted \
+           AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(killed, vec![true]);
+
+    let last = send_many(&pool, 4).await;
+    assert!(
+        wait_for_position(&pool, &["requests"], last, Duration::from_secs(10))
+            .await
+            .unwrap()
+    );
+    let total = a.applied.load(Ordering::SeqCst) + b.applied.load(Ordering::SeqCst);
+    assert_eq!(total, 14, "each event applied once");
+    assert_eq!(count(&pool, "request_timeline").await, 14);
+    // A leader again.
+    let held: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted \
+           AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(held, 1);
+
+    for i in [a, b] {
+        i.stop.send(true).unwrap();
+        i.task.await.unwrap();
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn wait_for_position_answers_when_every_projection_passed(pool: PgPool) {
+    let id = send(&pool, &Spec::default()).await;
+    let a = append_events(&pool, id, &[reply("ROMA01", "Ok", day(1))]).await;
+    let both = ["requests", "home_panel"];
+    let short = Duration::from_millis(50);
+    assert!(!wait_for_position(&pool, &both, a.last_position, short)
+        .await
+        .unwrap());
+    run_until_idle(&pool, &RequestsProjection).await.unwrap();
+    assert!(
+        wait_for_position(&pool, &["requests"], a.last_position, short)
+            .await
+            .unwrap()
+    );
+    assert!(!wait_for_position(&pool, &both, a.last_position, short)
+        .await
+        .unwrap());
+    run_until_idle(&pool, &projections::home_panel::HomePanelProjection)
+        .await
+        .unwrap();
+    assert!(wait_for_position(&pool, &both, a.last_position, short)
+        .await
+        .unwrap());
+    // A position nobody wrote: false, not an error.
+    assert!(!wait_for_position(&pool, &both, 999_999, short)
+        .await
+        .unwrap());
+
+    // Waiting while a worker runs.
+    let registry = prometheus::Registry::new();
+    let (stop, rx) = watch::channel(false);
+    let handles = projections::spawn_all_with(pool.clone(), &registry, rx, fast());
+    let b = append_events(&pool, id, &[closed("ROMA01", day(2))]).await;
+    assert!(
+        wait_for_position(&pool, &both, b.last_position, Duration::from_secs(5))
+            .await
+            .unwrap()
+    );
+    stop.send(true).unwrap();
+    for h in handles {
+        h.await.unwrap();
+    }
+}
