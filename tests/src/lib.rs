@@ -29,6 +29,7 @@ pub struct TestApp {
     pub pool: PgPool,
     keys: JwtKeys,
     stop: tokio::sync::watch::Sender<bool>,
+    stop_rx: tokio::sync::watch::Receiver<bool>,
     workers: Vec<tokio::task::JoinHandle<()>>,
     server: tokio::task::JoinHandle<()>,
 }
@@ -91,7 +92,7 @@ impl TestApp {
         let state = AppState::new(pool.clone(), keys.clone(), true, limits);
         let (stop, stop_rx) = tokio::sync::watch::channel(false);
         let workers = if workers {
-            projections::spawn_all(pool.clone(), &state.metrics.registry, stop_rx)
+            projections::spawn_all(pool.clone(), &state.metrics.registry, stop_rx.clone())
         } else {
             vec![]
         };
@@ -106,9 +107,24 @@ impl TestApp {
             pool,
             keys,
             stop,
+            stop_rx,
             workers,
             server,
         }
+    }
+
+    /// Starts the projection workers of an app spawned without them, after
+    /// `delay` (to hold the read models back while commands go on).
+    pub fn start_workers_after(&mut self, delay: std::time::Duration) {
+        let pool = self.pool.clone();
+        let stop_rx = self.stop_rx.clone();
+        self.workers.push(tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            let registry = prometheus::Registry::new();
+            for worker in projections::spawn_all(pool, &registry, stop_rx) {
+                let _ = worker.await;
+            }
+        }));
     }
 
     /// Stops the workers and the server and closes the pool.

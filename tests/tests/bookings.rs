@@ -855,6 +855,48 @@ async fn an_appointment_on_a_request_once_the_conversation_is_over(pool: PgPool)
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn an_officer_cancels_a_booking_the_agenda_has_not_applied_yet(pool: PgPool) {
+    // No projection worker yet: the booking exists only in the streams.
+    let mut app = TestApp::spawn_with(pool, api::Limits::default(), false).await;
+    set_clock(&app, "2026-12-01T08:00:00Z").await;
+    let path = counter(ROMA, "servizi_veloci", "/holds");
+    let hold = post_public(
+        &app,
+        &path,
+        json!({"start": "2026-12-02T07:30:00Z", "codice_fiscale": MARIO}),
+    )
+    .await
+    .ok();
+    let booking = post_public(
+        &app,
+        &format!(
+            "/api/v1/holds/{}/confirmation",
+            hold["hold_id"].as_str().unwrap()
+        ),
+        json!({"mode": "in_presenza", "mobile": "333 1234567", "codice_fiscale": MARIO}),
+    )
+    .await
+    .ok();
+    let officer = app.officer("inps.roma", ROMA);
+    let cancel = format!(
+        "/api/v1/bookings/{}/cancellation",
+        booking["booking_id"].as_str().unwrap()
+    );
+    app.start_workers_after(std::time::Duration::from_millis(300));
+    let cancelled = app
+        .post(&officer, &cancel, json!({"reason": "Sportello chiuso"}))
+        .await;
+    let cancelled = cancelled.ok();
+    assert!(cancelled["position"].as_i64().unwrap() > booking["position"].as_i64().unwrap());
+    // An officer of another sede still does not find it.
+    let other = app.officer("inps.milano", MILANO);
+    app.post(&other, &cancel, json!({}))
+        .await
+        .problem(404, "booking_not_found");
+    app.stop().await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn the_queue_of_a_counter_today(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     set_clock(&app, "2026-12-01T08:00:00Z").await;

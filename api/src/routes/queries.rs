@@ -84,6 +84,35 @@ pub(crate) async fn reader<'a>(
     }
 }
 
+/// For a command that finds its target through a read model (an officer
+/// cancelling from the agenda): the primary, once the projections have applied
+/// everything committed before this call, so that a write the caller has just
+/// seen elsewhere is never reported missing. 503 `read_model_lagging` past
+/// `read_wait`.
+pub(crate) async fn caught_up<'a>(
+    app: &'a AppState,
+    projections: &[&str],
+) -> Result<&'a PgPool, ApiError> {
+    let end = projections::checkpoint::log_end(&app.pool)
+        .await
+        .map_err(ApiError::internal)?;
+    let Some(end) = end else {
+        return Ok(&app.pool);
+    };
+    match projections::wait::wait_for_position(
+        &app.pool,
+        projections,
+        end.position,
+        app.limits.read_wait,
+    )
+    .await
+    .map_err(ApiError::internal)?
+    {
+        true => Ok(&app.pool),
+        false => Err(ApiError::Lagging),
+    }
+}
+
 fn parse_cursor(raw: &Option<String>) -> Result<Option<Cursor>, ApiError> {
     raw.as_deref()
         .map(Cursor::decode)

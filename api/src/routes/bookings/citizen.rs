@@ -13,7 +13,7 @@ use super::http::{
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::routes::queries::reader;
+use crate::routes::queries::{caught_up, reader};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -236,9 +236,18 @@ pub async fn cancel_booking(
         let o = match actor {
             Some(Actor::Sede(officer)) => {
                 // The read model says which slot; the slot's stream decides.
-                let pool = reader(&app, &headers, None, &[projections::bookings::NAME]).await?;
-                let row = projections::bookings::get_booking(pool, booking_id)
-                    .await?
+                // A booking not there yet may be one committed a moment ago:
+                // ask again once the projection has caught up with the log.
+                let names = [projections::bookings::NAME];
+                let pool = reader(&app, &headers, None, &names).await?;
+                let row = match projections::bookings::get_booking(pool, booking_id).await? {
+                    Some(row) => Some(row),
+                    None => {
+                        let pool = caught_up(&app, &names).await?;
+                        projections::bookings::get_booking(pool, booking_id).await?
+                    }
+                };
+                let row = row
                     .filter(|b| b.sede_code == officer.sede.as_str())
                     .ok_or(BookingViolation::BookingNotFound)?;
                 let slot = slot_of(&row)?;
