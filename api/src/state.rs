@@ -7,6 +7,7 @@ use commands::reference::{
     PgCitizenRegistry, PgPracticeRegistry, PgSedeDirectory, PgTopicCatalogue,
 };
 use commands::requests::RequestService;
+use commands::store::CommitNotifier;
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,6 +45,8 @@ pub struct AppState {
     /// else the primary.
     pub read_pool: PgPool,
     pub requests: RequestService,
+    /// Wakes the projection workers after a command's commit (one per process).
+    pub notifier: CommitNotifier,
     pub clock: Arc<dyn Clock>,
     /// Present only when the service runs with `--clock manual`.
     pub manual_clock: Option<Arc<ManualClock>>,
@@ -54,13 +57,15 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(pool: PgPool, jwt: JwtKeys, manual_clock: bool, limits: Limits) -> Self {
+        let notifier = CommitNotifier::spawn(pool.clone());
         let requests = RequestService::new(
             pool.clone(),
             Arc::new(PgCitizenRegistry::new(pool.clone())),
             Arc::new(PgPracticeRegistry::new(pool.clone())),
             Arc::new(PgSedeDirectory::new(pool.clone())),
             Arc::new(PgTopicCatalogue::new(pool.clone())),
-        );
+        )
+        .with_notifier(notifier.clone());
         let manual = manual_clock.then(|| Arc::new(ManualClock::new()));
         let clock: Arc<dyn Clock> = match &manual {
             Some(m) => m.clone(),
@@ -70,6 +75,7 @@ impl AppState {
             read_pool: pool.clone(),
             pool,
             requests,
+            notifier,
             clock,
             manual_clock: manual,
             jwt,

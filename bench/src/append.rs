@@ -5,9 +5,9 @@
 //! Every writer loops for a fixed time; each iteration is one command that
 //! writes one event to a new stream in its own transaction:
 //! - combipat: `BEGIN; store::append(Expected::new_stream, [RequestSent], metadata); COMMIT`
-//!   — the hash chain, metadata and `pg_notify` included, exactly as the
-//!   create handler calls it (the protocol counter and idempotency record are
-//!   left out: they are not the store);
+//!   then `CommitNotifier::ring` — the hash chain, metadata and the workers'
+//!   wake-up included, exactly as the create handler calls them (the protocol
+//!   counter and idempotency record are left out: they are not the store);
 //! - baseline: `BEGIN; INSERT INTO bench_baseline (stream_id, version, payload)
 //!   VALUES ($1, 1, $2); COMMIT` into a bare table with only
 //!   `UNIQUE (stream_id, version)`, the same JSON payload;
@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Variant {
     Baseline,
-    /// Diagnostic: the baseline plus the `pg_notify` that `store::append` sends.
+    /// Diagnostic: the baseline plus a `pg_notify` in its transaction (what `store::append` sent before the commit notifier).
     BaselineNotify,
     /// Diagnostic: the baseline, then `pg_notify` in its own statement after the commit.
     BaselineNotifyAfter,
@@ -173,10 +173,12 @@ pub async fn run_combipat(
     let event = Arc::new(payload.event.clone());
     let metadata = Arc::new(payload.metadata.clone());
     let tag = tag.to_string();
+    let notifier = store::CommitNotifier::spawn(pool.clone());
     drive(writers, duration, move |i| {
         let pool = pool.clone();
         let event = event.clone();
         let metadata = metadata.clone();
+        let notifier = notifier.clone();
         let stream = format!("request-bench-{tag}-{i:x}");
         async move {
             let Ok(mut tx) = pool.begin().await else {
@@ -192,7 +194,11 @@ pub async fn run_combipat(
             )
             .await
             .is_ok();
-            ok && tx.commit().await.is_ok()
+            let committed = ok && tx.commit().await.is_ok();
+            if committed {
+                notifier.ring();
+            }
+            committed
         }
     })
     .await
@@ -307,9 +313,8 @@ pub async fn run_peer(
 /// version, hash chain and metadata, exactly as alone), and commit once: one
 /// WAL flush for the batch. If an append fails (a conflict), the batch is
 /// rolled back and each of its commands is retried alone in its own
-/// transaction, so an outcome is still exact per command. The `pg_notify`
-/// that `store::append` sends per command is merged by PostgreSQL into one
-/// notification per transaction.
+/// transaction, so an outcome is still exact per command. One ring of the
+/// commit notifier per committed transaction.
 pub async fn run_group_commit(
     pool: &PgPool,
     writers: usize,
@@ -326,7 +331,9 @@ pub async fn run_group_commit(
     let event = Arc::new(payload.event.clone());
     let metadata = Arc::new(payload.metadata.clone());
     let mut committer_tasks = Vec::new();
+    let notifier = store::CommitNotifier::spawn(pool.clone());
     for _ in 0..committers {
+        let notifier = notifier.clone();
         let pool = pool.clone();
         let jobs_rx = jobs_rx.clone();
         let event = event.clone();
@@ -371,6 +378,7 @@ pub async fn run_group_commit(
                     tx.commit().await.ok()
                 };
                 if together.await.is_some() {
+                    notifier.ring();
                     for (_, reply) in batch {
                         let _ = reply.send(true);
                     }
@@ -392,7 +400,11 @@ pub async fn run_group_commit(
                         .ok()?;
                         tx.commit().await.ok()
                     };
-                    let _ = reply.send(alone.await.is_some());
+                    let committed = alone.await.is_some();
+                    if committed {
+                        notifier.ring();
+                    }
+                    let _ = reply.send(committed);
                 }
             }
         }));
@@ -420,7 +432,7 @@ pub async fn run_group_commit(
 /// The fast path of the group-commit proposal: every new stream of the batch
 /// in one `INSERT … SELECT FROM unnest(…)`, rows exactly as `store::append`
 /// writes them (same columns, metadata, `event_hash` chain from the genesis
-/// hash), then one `pg_notify` for the batch.
+/// hash).
 async fn insert_batch(
     conn: &mut sqlx::PgConnection,
     streams: &[&str],
@@ -466,9 +478,5 @@ async fn insert_batch(
     .bind(hashes)
     .fetch_all(&mut *conn)
     .await?;
-    sqlx::query("SELECT pg_notify($1, '')")
-        .bind(store::EVENTS_CHANNEL)
-        .execute(&mut *conn)
-        .await?;
     Ok(())
 }

@@ -61,6 +61,7 @@ async fn record(app: &AppState, auditor: &str, what: serde_json::Value) -> Resul
     audit::record_read(&app.pool, auditor, "auditor", what, app.clock.now())
         .await
         .map_err(ApiError::internal)?;
+    app.notifier.ring();
     Ok(())
 }
 

@@ -204,11 +204,19 @@ impl Write {
 #[derive(Clone)]
 pub struct BookingService {
     pub(crate) pool: PgPool,
+    notifier: store::CommitNotifier,
 }
 
 impl BookingService {
+    /// A service with a notifier of its own (see [`BookingService::with_notifier`]).
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        let notifier = store::CommitNotifier::spawn(pool.clone());
+        Self::with_notifier(pool, notifier)
+    }
+
+    /// A service sharing the process's notifier.
+    pub fn with_notifier(pool: PgPool, notifier: store::CommitNotifier) -> Self {
+        Self { pool, notifier }
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -272,6 +280,7 @@ impl BookingService {
             .await?;
         }
         tx.commit().await?;
+        self.notifier.ring();
         Ok(answer)
     }
 

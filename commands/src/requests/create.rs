@@ -62,6 +62,7 @@ impl RequestService {
         match appended {
             Ok(outcome) => {
                 tx.commit().await?;
+                self.notifier.ring();
                 Ok(outcome)
             }
             Err(e) => {

@@ -79,7 +79,10 @@ impl RequestService {
                 Err(e) => Err(e),
             };
             match appended {
-                Ok(outcome) => return Ok(outcome),
+                Ok(outcome) => {
+                    self.notifier.ring();
+                    return Ok(outcome);
+                }
                 Err(e) if e.is_conflict() => backoff(attempt).await,
                 Err(e) => return self.after_failed_append(ctx, e).await,
             }

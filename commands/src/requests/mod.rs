@@ -64,6 +64,7 @@ pub struct RequestService {
     pub(crate) practices: Arc<dyn PracticeRegistry>,
     pub(crate) sedi: Arc<dyn SedeDirectory>,
     pub(crate) topics: Arc<dyn TopicCatalogue>,
+    pub(crate) notifier: store::CommitNotifier,
 }
 
 impl RequestService {
@@ -75,12 +76,19 @@ impl RequestService {
         topics: Arc<dyn TopicCatalogue>,
     ) -> Self {
         Self {
+            notifier: store::CommitNotifier::spawn(pool.clone()),
             pool,
             citizens,
             practices,
             sedi,
             topics,
         }
+    }
+
+    /// Shares the process's notifier (one task sends every notification).
+    pub fn with_notifier(mut self, notifier: store::CommitNotifier) -> Self {
+        self.notifier = notifier;
+        self
     }
 
     pub fn pool(&self) -> &PgPool {

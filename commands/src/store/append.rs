@@ -1,5 +1,5 @@
 use super::hash::{event_hash, ChainLink};
-use super::{Expected, Metadata, NewEvent, StoreError, EVENTS_CHANNEL};
+use super::{Expected, Metadata, NewEvent, StoreError};
 use chrono::{DateTime, SubsecRound, Utc};
 use sqlx::PgConnection;
 
@@ -15,6 +15,7 @@ pub struct Appended {
 /// transaction (so protocol numbers, idempotency records and the events commit
 /// or fail together). A concurrent writer that got there first makes this
 /// fail with [`StoreError::Conflict`]; the caller must then roll back.
+/// After the commit, the caller rings its [`super::CommitNotifier`].
 #[tracing::instrument(skip_all, fields(stream_id = %expected.stream_id, expected = expected.version), err)]
 pub async fn append(
     conn: &mut PgConnection,
@@ -84,10 +85,6 @@ pub async fn append(
             });
         }
     }
-    sqlx::query("SELECT pg_notify($1, '')")
-        .bind(EVENTS_CHANNEL)
-        .execute(&mut *conn)
-        .await?;
     Ok(Appended {
         version,
         first_position: first_position.expect("at least one event"),

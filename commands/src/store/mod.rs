@@ -9,6 +9,7 @@ mod hash;
 pub mod idempotency;
 mod load;
 pub mod log;
+mod notify;
 pub mod protocol;
 pub mod upcast;
 pub mod verify;
@@ -17,11 +18,12 @@ pub use append::{append, Appended};
 pub use hash::{event_hash, ChainLink, GENESIS_HASH};
 pub use load::{load_stream, LoadedStream};
 pub use log::{LogPosition, RecordedEvent};
+pub use notify::CommitNotifier;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// The channel on which every append notifies (delivered at commit).
+/// The channel on which [`CommitNotifier`] tells the workers of new events.
 pub const EVENTS_CHANNEL: &str = "combipat_events";
 
 #[derive(Debug, thiserror::Error)]
