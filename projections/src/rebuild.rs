@@ -202,9 +202,7 @@ async fn replay<P: Projection + ?Sized>(
     batch_size: i64,
 ) -> Result<usize, ProjectionError> {
     let batch = read_after(&mut *conn, *at, batch_size).await?;
-    for event in &batch {
-        projection.apply(&mut *conn, event).await?;
-    }
+    projection.apply_batch(&mut *conn, &batch).await?;
     if let Some(last) = batch.last() {
         *at = last.log_position();
     }

@@ -43,6 +43,21 @@ pub trait Projection: Send + Sync {
         tx: &mut PgConnection,
         event: &RecordedEvent,
     ) -> Result<(), ProjectionError>;
+
+    /// Applies consecutive events of the log, in order, inside the caller's
+    /// transaction: the same result as [`Projection::apply`] on each in turn.
+    /// A projection that can fold a batch in memory and write each table once
+    /// overrides it (the worker and the rebuild always call this).
+    async fn apply_batch(
+        &self,
+        tx: &mut PgConnection,
+        events: &[RecordedEvent],
+    ) -> Result<(), ProjectionError> {
+        for event in events {
+            self.apply(tx, event).await?;
+        }
+        Ok(())
+    }
 }
 
 /// What one [`run_once`] did.
@@ -84,9 +99,7 @@ pub async fn run_once<P: Projection + ?Sized>(
             return Ok(Outcome::Idle);
         }
     }
-    for event in &batch {
-        projection.apply(&mut tx, event).await?;
-    }
+    projection.apply_batch(&mut tx, &batch).await?;
     let last = batch.last().expect("batch is not empty").log_position();
     checkpoint::save(&mut tx, name, last).await?;
     tx.commit().await?;

@@ -184,6 +184,85 @@ async fn summary_timeline_and_attachments_follow_the_conversation(pool: PgPool) 
     assert_eq!(row.solleciti, 2);
 }
 
+/// Every row of the projection's tables, in key order.
+async fn requests_tables(pool: &PgPool) -> Vec<serde_json::Value> {
+    let mut rows = Vec::new();
+    for (table, key) in [
+        ("request_summary", "request_id"),
+        ("request_timeline", "request_id, version"),
+        ("request_attachments", "request_id, attachment_id"),
+    ] {
+        let mut part: Vec<serde_json::Value> =
+            sqlx::query_scalar(&format!("SELECT to_jsonb(t) FROM {table} t ORDER BY {key}"))
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        rows.append(&mut part);
+    }
+    rows
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn one_event_per_batch_and_one_batch_for_the_whole_log_give_the_same_rows(pool: PgPool) {
+    // Attachments added and removed in one batch and across batches.
+    let kept = attachment("domanda.pdf");
+    let removed_later = attachment("isee.pdf");
+    let spec = Spec {
+        attachments: vec![kept.clone(), removed_later.clone()],
+        ..Spec::default()
+    };
+    let extra = attachment("delega.pdf");
+    let events = vec![
+        sent(&spec),
+        RequestEvent::AttachmentAdded {
+            attachment: extra.clone(),
+            by: user("op1"),
+            side: Side::Patronato,
+            at: day(1),
+        },
+        RequestEvent::AttachmentRemoved {
+            attachment_id: extra.id,
+            by: user("op1"),
+            at: day(1) + Duration::minutes(5),
+        },
+        taken("officer1", "ROMA01", day(2)),
+        forwarded("ROMA01", "MILA01", day(3)),
+        RequestEvent::AttachmentRemoved {
+            attachment_id: removed_later.id,
+            by: user("op1"),
+            at: day(4),
+        },
+        closed("MILA01", day(5)),
+    ];
+    let other = Spec::default();
+    append_events(&pool, spec.id, &events).await;
+    append_events(
+        &pool,
+        other.id,
+        &[sent(&other), taken("officer2", "ROMA01", day(1))],
+    )
+    .await;
+
+    while let projections::Outcome::Applied(n) =
+        projections::run_once(&pool, &RequestsProjection, 1)
+            .await
+            .unwrap()
+    {
+        assert_eq!(n, 1);
+    }
+    let one_by_one = requests_tables(&pool).await;
+    let summary = get_summary(&pool, spec.id.0).await.unwrap().unwrap();
+    assert_eq!(summary.attachments_count, 1);
+    assert_eq!(summary.status(), Some(Status::Chiusa));
+
+    projections::rebuild::rebuild_with(&pool, &RequestsProjection, 10_000)
+        .await
+        .unwrap();
+    let all_at_once = requests_tables(&pool).await;
+    assert_eq!(one_by_one.len(), 1 + 1 + 7 + 2 + 3);
+    assert_eq!(one_by_one, all_at_once);
+}
+
 fn office_scope() -> HistoryScope {
     HistoryScope::Office {
         patronato: PatronatoId::parse("INCA").unwrap(),

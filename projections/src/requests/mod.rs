@@ -50,9 +50,18 @@ impl Projection for RequestsProjection {
         tx: &mut PgConnection,
         event: &RecordedEvent,
     ) -> Result<(), ProjectionError> {
-        match request_fact(event)? {
-            Some(fact) => store::apply(tx, &fact).await,
-            None => Ok(()),
+        self.apply_batch(tx, std::slice::from_ref(event)).await
+    }
+
+    async fn apply_batch(
+        &self,
+        tx: &mut PgConnection,
+        events: &[RecordedEvent],
+    ) -> Result<(), ProjectionError> {
+        let mut facts = Vec::with_capacity(events.len());
+        for event in events {
+            facts.extend(request_fact(event)?);
         }
+        store::apply_batch(tx, &facts).await
     }
 }

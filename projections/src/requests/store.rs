@@ -1,383 +1,688 @@
 //! Writes of the `requests` projection: `request_summary`, `request_timeline`,
 //! `request_attachments`. Unqualified table names (a rebuild redirects them);
-//! every value comes from the event; each write is idempotent (inserts do
-//! nothing on conflict, summary updates only move the version forward).
+//! every value comes from the events.
+//!
+//! A batch is folded in memory: the summaries of the requests it touches are
+//! read once, each event changes its request's summary as
+//! `domain::request::Request::apply` changes the request, and each table then
+//! gets one statement for the whole batch (rows passed as one JSON array to
+//! `jsonb_populate_recordset`, typed by the table itself). Applying an event
+//! twice changes nothing: summaries only move to a higher stream version,
+//! timeline and attachment rows are inserted once.
 
 use crate::events::{serde_name, subject, RequestFact};
 use crate::ProjectionError;
+use chrono::{NaiveDate, SubsecRound};
 use domain::actor::{PatronatoRole, Side};
-use domain::ids::{AttachmentId, SedeCode, UserId};
+use domain::ids::{SedeCode, UserId};
 use domain::request::{AttachmentRef, RequestEvent, RequestSent, Requester, Status};
 use domain::time::Timestamp;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use sqlx::postgres::PgArguments;
-use sqlx::query::Query;
-use sqlx::{PgConnection, Postgres};
+use sqlx::types::Json;
+use sqlx::PgConnection;
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
 
-/// `UPDATE request_summary` of one event: `$1` request, `$2` version, `$3`
-/// position, `$4` the event's instant; further parameters from `$5`.
-macro_rules! update {
-    ($set:expr) => {
-        concat!(
-            "UPDATE request_summary SET version = $2, last_position = $3, last_activity_at = $4, ",
-            $set,
-            " WHERE request_id = $1 AND version < $2"
+/// One `request_summary` row; field names are the column names.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Summary {
+    request_id: Uuid,
+    protocol: String,
+    patronato: String,
+    office: String,
+    created_by: String,
+    created_by_role: String,
+    requester_kind: String,
+    codice_fiscale: Option<String>,
+    citizen_surname: Option<String>,
+    citizen_name: Option<String>,
+    citizen_birth_date: Option<NaiveDate>,
+    referent_region: Option<String>,
+    topic: String,
+    topic_label: String,
+    subtopic: Option<String>,
+    subtopic_label: Option<String>,
+    subject: String,
+    text: String,
+    notes: Option<String>,
+    practice_ref_kind: Option<String>,
+    practice_ref_value: Option<String>,
+    status: String,
+    current_sede: String,
+    origin_sede: String,
+    sent_at: Timestamp,
+    last_activity_at: Timestamp,
+    first_reply_at: Option<Timestamp>,
+    last_reply_at: Option<Timestamp>,
+    replies: i32,
+    awaiting_reply_since: Option<Timestamp>,
+    in_charge_by: Option<String>,
+    interactions_used: i32,
+    solleciti: i32,
+    last_sollecito_at: Option<Timestamp>,
+    appointment_enabled: bool,
+    closed_at: Option<Timestamp>,
+    forwards: i32,
+    attachments_count: i32,
+    version: i32,
+    last_position: i64,
+    appointment_booking_id: Option<Uuid>,
+    appointment_start: Option<Timestamp>,
+    status_before_appointment: Option<String>,
+}
+
+/// Every column but the key: what a newer version of a summary replaces.
+const SUMMARY_UPDATED_COLUMNS: &[&str] = &[
+    "protocol",
+    "patronato",
+    "office",
+    "created_by",
+    "created_by_role",
+    "requester_kind",
+    "codice_fiscale",
+    "citizen_surname",
+    "citizen_name",
+    "citizen_birth_date",
+    "referent_region",
+    "topic",
+    "topic_label",
+    "subtopic",
+    "subtopic_label",
+    "subject",
+    "text",
+    "notes",
+    "practice_ref_kind",
+    "practice_ref_value",
+    "status",
+    "current_sede",
+    "origin_sede",
+    "sent_at",
+    "last_activity_at",
+    "first_reply_at",
+    "last_reply_at",
+    "replies",
+    "awaiting_reply_since",
+    "in_charge_by",
+    "interactions_used",
+    "solleciti",
+    "last_sollecito_at",
+    "appointment_enabled",
+    "closed_at",
+    "forwards",
+    "attachments_count",
+    "version",
+    "last_position",
+    "appointment_booking_id",
+    "appointment_start",
+    "status_before_appointment",
+];
+
+/// One `request_timeline` row.
+#[derive(Debug, Serialize)]
+struct TimelineRow {
+    request_id: Uuid,
+    version: i32,
+    at: Timestamp,
+    kind: &'static str,
+    actor_id: String,
+    side: String,
+    /// The sede the request was at when it happened (for a forward: the sender).
+    sede: Option<String>,
+    text: Option<String>,
+    attachments: Value,
+    details: Value,
+    position: i64,
+}
+
+/// One `request_attachments` row.
+#[derive(Debug, Clone, Serialize)]
+struct AttachmentRow {
+    request_id: Uuid,
+    attachment_id: Uuid,
+    sha256: String,
+    filename: String,
+    media_type: String,
+    size: i64,
+    side: String,
+    added_by: String,
+    added_at: Timestamp,
+    added_version: i32,
+    ordinal: i32,
+    removed_at: Option<Timestamp>,
+    removed_by: Option<String>,
+}
+
+/// A removal of an attachment held before this batch.
+#[derive(Debug, Serialize)]
+struct Removal {
+    request_id: Uuid,
+    attachment_id: Uuid,
+    removed_at: Timestamp,
+    removed_by: String,
+}
+
+/// PostgreSQL keeps microseconds; the binary protocol truncates, so do we.
+fn micros(at: Timestamp) -> Timestamp {
+    at.trunc_subsecs(6)
+}
+
+/// Applies a batch of request events (in log order) to the three tables.
+pub(crate) async fn apply_batch(
+    conn: &mut PgConnection,
+    facts: &[RequestFact],
+) -> Result<(), ProjectionError> {
+    if facts.is_empty() {
+        return Ok(());
+    }
+    let mut batch = Batch::load(conn, facts).await?;
+    for fact in facts {
+        batch.apply(conn, fact).await?;
+    }
+    batch.write(conn).await
+}
+
+/// The batch in memory: summaries read or created, rows to write.
+struct Batch {
+    summaries: HashMap<Uuid, Summary>,
+    changed: Vec<Uuid>,
+    changed_set: HashSet<Uuid>,
+    timeline: Vec<TimelineRow>,
+    attachments: Vec<AttachmentRow>,
+    removals: Vec<Removal>,
+}
+
+impl Batch {
+    async fn load(conn: &mut PgConnection, facts: &[RequestFact]) -> Result<Self, ProjectionError> {
+        let mut ids: Vec<Uuid> = facts.iter().map(|f| f.request_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let rows: Vec<Json<Summary>> = sqlx::query_scalar(
+            "SELECT to_jsonb(s) FROM request_summary s WHERE request_id = ANY($1)",
         )
-    };
-}
+        .bind(&ids)
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(Batch {
+            summaries: rows.into_iter().map(|Json(s)| (s.request_id, s)).collect(),
+            changed: Vec::new(),
+            changed_set: HashSet::new(),
+            timeline: Vec::new(),
+            attachments: Vec::new(),
+            removals: Vec::new(),
+        })
+    }
 
-/// `SET` clause: the number of attachments held now (the event's own rows are in).
-macro_rules! recount_attachments {
-    () => {
-        "attachments_count = (SELECT count(*) FROM request_attachments \
-         WHERE request_id = $1 AND removed_at IS NULL)"
-    };
-}
-
-/// `SET` clause: a closed request keeps its status whatever happens after
-/// (as `domain::request::Request::apply` does).
-macro_rules! status_unless_closed {
-    ($param:literal) => {
-        concat!(
-            "status = CASE WHEN status = 'chiusa' THEN status ELSE ",
-            $param,
-            " END"
-        )
-    };
-}
-
-/// Applies one request event to the three tables.
-pub(crate) async fn apply(conn: &mut PgConnection, f: &RequestFact) -> Result<(), ProjectionError> {
-    match &f.event {
-        RequestEvent::RequestSent(sent) => request_sent(conn, f, sent).await,
-        RequestEvent::AttachmentAdded {
-            attachment,
-            by,
-            side,
-            at,
-        } => {
-            let entry = Entry::new("attachment_added", by, *side, *at)
-                .attachments(std::slice::from_ref(attachment));
-            timeline(conn, f, entry).await?;
-            add_attachments(conn, f, std::slice::from_ref(attachment), *side, by, *at).await?;
-            summary(f, *at, update!(recount_attachments!()))
-                .execute(conn)
-                .await?;
-            Ok(())
+    /// The summary an event changes: `None` when the request has none (a
+    /// stream without its `RequestSent`) or already holds this version.
+    fn summary_for(&mut self, f: &RequestFact, at: Timestamp) -> Option<&mut Summary> {
+        let summary = self.summaries.get_mut(&f.request_id)?;
+        if summary.version >= f.version {
+            return None;
         }
-        RequestEvent::AttachmentRemoved {
-            attachment_id,
-            by,
-            at,
-        } => {
-            let removed = attachment_json(conn, f, attachment_id).await?;
-            let entry = Entry::new("attachment_removed", by, Side::Patronato, *at)
-                .attachments_json(Value::Array(removed.into_iter().collect()))
-                .details(json!({ "attachment_id": attachment_id }));
-            timeline(conn, f, entry).await?;
+        if self.changed_set.insert(f.request_id) {
+            self.changed.push(f.request_id);
+        }
+        summary.version = f.version;
+        summary.last_position = f.position;
+        summary.last_activity_at = micros(at);
+        Some(summary)
+    }
+
+    /// A timeline row; without an explicit sede, the sede the request is at
+    /// before this event's change.
+    fn timeline(&mut self, f: &RequestFact, e: Entry<'_>) {
+        let sede = e.sede.map(|s| s.to_string()).or_else(|| {
+            self.summaries
+                .get(&f.request_id)
+                .map(|s| s.current_sede.clone())
+        });
+        self.timeline.push(TimelineRow {
+            request_id: f.request_id,
+            version: f.version,
+            at: micros(e.at),
+            kind: e.kind,
+            actor_id: e.actor.to_string(),
+            side: serde_name(&e.side),
+            sede,
+            text: e.text.map(str::to_string),
+            attachments: e.attachments,
+            details: e.details,
+            position: f.position,
+        });
+    }
+
+    fn add_attachments(
+        &mut self,
+        f: &RequestFact,
+        attachments: &[AttachmentRef],
+        side: Side,
+        by: &UserId,
+        at: Timestamp,
+    ) {
+        for (ordinal, a) in attachments.iter().enumerate() {
+            self.attachments.push(AttachmentRow {
+                request_id: f.request_id,
+                attachment_id: a.id.0,
+                sha256: a.sha256.clone(),
+                filename: a.filename.clone(),
+                media_type: a.media_type.clone(),
+                size: i64::try_from(a.size).unwrap_or(i64::MAX),
+                side: serde_name(&side),
+                added_by: by.to_string(),
+                added_at: micros(at),
+                added_version: f.version,
+                ordinal: ordinal as i32,
+                removed_at: None,
+                removed_by: None,
+            });
+        }
+    }
+
+    /// Marks an attachment removed. Returns how the timeline shows it
+    /// (`{id, sha256, filename, media_type, size}`) if the request ever had
+    /// it, and whether it was held until now.
+    async fn remove_attachment(
+        &mut self,
+        conn: &mut PgConnection,
+        f: &RequestFact,
+        attachment_id: Uuid,
+        by: &UserId,
+        at: Timestamp,
+    ) -> Result<(Option<Value>, bool), ProjectionError> {
+        let shown = |sha256: &str, filename: &str, media_type: &str, size: i64| {
+            json!({"id": attachment_id, "sha256": sha256, "filename": filename,
+                   "media_type": media_type, "size": size})
+        };
+        // Added in this batch: not in the table yet.
+        if let Some(row) = self
+            .attachments
+            .iter_mut()
+            .find(|a| a.request_id == f.request_id && a.attachment_id == attachment_id)
+        {
+            let held = row.removed_at.is_none();
+            if held {
+                row.removed_at = Some(micros(at));
+                row.removed_by = Some(by.to_string());
+            }
+            let json = shown(&row.sha256, &row.filename, &row.media_type, row.size);
+            return Ok((Some(json), held));
+        }
+        let stored: Option<(String, String, String, i64, bool)> = sqlx::query_as(
+            "SELECT sha256, filename, media_type, size, removed_at IS NULL FROM request_attachments \
+             WHERE request_id = $1 AND attachment_id = $2",
+        )
+        .bind(f.request_id)
+        .bind(attachment_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some((sha256, filename, media_type, size, not_removed)) = stored else {
+            return Ok((None, false));
+        };
+        let removed_in_batch = self
+            .removals
+            .iter()
+            .any(|r| r.request_id == f.request_id && r.attachment_id == attachment_id);
+        let held = not_removed && !removed_in_batch;
+        if held {
+            self.removals.push(Removal {
+                request_id: f.request_id,
+                attachment_id,
+                removed_at: micros(at),
+                removed_by: by.to_string(),
+            });
+        }
+        Ok((Some(shown(&sha256, &filename, &media_type, size)), held))
+    }
+
+    async fn apply(
+        &mut self,
+        conn: &mut PgConnection,
+        f: &RequestFact,
+    ) -> Result<(), ProjectionError> {
+        match &f.event {
+            RequestEvent::RequestSent(sent) => self.request_sent(f, sent),
+            RequestEvent::AttachmentAdded {
+                attachment,
+                by,
+                side,
+                at,
+            } => {
+                let entry = Entry::new("attachment_added", by, *side, *at)
+                    .attachments(std::slice::from_ref(attachment));
+                self.timeline(f, entry);
+                self.add_attachments(f, std::slice::from_ref(attachment), *side, by, *at);
+                if let Some(s) = self.summary_for(f, *at) {
+                    s.attachments_count += 1;
+                }
+            }
+            RequestEvent::AttachmentRemoved {
+                attachment_id,
+                by,
+                at,
+            } => {
+                let (removed, held) = self
+                    .remove_attachment(conn, f, attachment_id.0, by, *at)
+                    .await?;
+                let entry = Entry::new("attachment_removed", by, Side::Patronato, *at)
+                    .attachments_json(Value::Array(removed.into_iter().collect()))
+                    .details(json!({ "attachment_id": attachment_id }));
+                self.timeline(f, entry);
+                if let Some(s) = self.summary_for(f, *at) {
+                    if held {
+                        s.attachments_count = (s.attachments_count - 1).max(0);
+                    }
+                }
+            }
+            RequestEvent::TakenInCharge { by, sede, at } => {
+                let entry = Entry::new("taken_in_charge", by, Side::Sede, *at).sede(sede);
+                self.timeline(f, entry);
+                if let Some(s) = self.summary_for(f, *at) {
+                    s.in_charge_by = Some(by.to_string());
+                    s.set_status_unless_closed(Status::PresaInCarico);
+                }
+            }
+            RequestEvent::ReplyReceived {
+                by,
+                sede,
+                text,
+                attachments,
+                at,
+            } => {
+                let entry = Entry::new("reply", by, Side::Sede, *at)
+                    .sede(sede)
+                    .text(text)
+                    .attachments(attachments);
+                self.timeline(f, entry);
+                self.add_attachments(f, attachments, Side::Sede, by, *at);
+                if let Some(s) = self.summary_for(f, *at) {
+                    s.first_reply_at = s.first_reply_at.or(Some(micros(*at)));
+                    s.last_reply_at = Some(micros(*at));
+                    s.replies += 1;
+                    s.awaiting_reply_since = None;
+                    s.set_status_unless_closed(Status::RispostaRicevuta);
+                    s.attachments_count += attachments.len() as i32;
+                }
+            }
+            RequestEvent::MessageSent {
+                by,
+                text,
+                attachments,
+                interaction,
+                at,
+            } => {
+                let entry = Entry::new("message", by, Side::Patronato, *at)
+                    .text(text)
+                    .attachments(attachments)
+                    .details(json!({ "interaction": interaction }));
+                self.timeline(f, entry);
+                self.add_attachments(f, attachments, Side::Patronato, by, *at);
+                if let Some(s) = self.summary_for(f, *at) {
+                    s.interactions_used = i32::from(*interaction);
+                    s.awaiting_reply_since = Some(micros(*at));
+                    s.set_status_unless_closed(Status::InAttesaDiRisposta);
+                    s.attachments_count += attachments.len() as i32;
+                }
+            }
+            RequestEvent::SollecitoSent { by, number, at } => {
+                let entry = Entry::new("sollecito", by, Side::Patronato, *at)
+                    .details(json!({ "number": number }));
+                self.timeline(f, entry);
+                if let Some(s) = self.summary_for(f, *at) {
+                    s.solleciti = i32::try_from(*number).unwrap_or(i32::MAX);
+                    s.last_sollecito_at = Some(micros(*at));
+                    s.set_status_unless_closed(Status::Sollecitata);
+                }
+            }
+            RequestEvent::ForwardedToSede {
+                by,
+                from,
+                to,
+                reason,
+                at,
+            } => {
+                let entry = Entry::new("forwarded", by, Side::Sede, *at)
+                    .sede(from)
+                    .text(reason)
+                    .details(json!({ "from": from, "to": to, "reason": reason }));
+                self.timeline(f, entry);
+                if let Some(s) = self.summary_for(f, *at) {
+                    s.current_sede = to.to_string();
+                    s.in_charge_by = None;
+                    s.forwards += 1;
+                    s.set_status_unless_closed(Status::InoltrataAdAltraSede);
+                }
+            }
+            RequestEvent::AppointmentEnabled { by, sede, at } => {
+                let entry = Entry::new("appointment_enabled", by, Side::Sede, *at).sede(sede);
+                self.timeline(f, entry);
+                if let Some(s) = self.summary_for(f, *at) {
+                    s.appointment_enabled = true;
+                }
+            }
+            RequestEvent::ConversationClosed { by, sede, note, at } => {
+                let mut entry = Entry::new("closed", by, Side::Sede, *at).sede(sede);
+                if let Some(note) = note {
+                    entry = entry.text(note);
+                }
+                self.timeline(f, entry);
+                if let Some(s) = self.summary_for(f, *at) {
+                    s.closed_at = Some(micros(*at));
+                    s.status = Status::Chiusa.as_str().to_string();
+                }
+            }
+            RequestEvent::AppointmentBooked {
+                booking_id,
+                code,
+                slot,
+                ground,
+                by,
+                at,
+            } => {
+                let entry = Entry::new("appointment_booked", by, Side::Patronato, *at)
+                    .sede(&slot.sede)
+                    .details(json!({
+                        "booking_id": booking_id,
+                        "code": code,
+                        "counter": slot.counter,
+                        "start": slot.start,
+                        "end": slot.end,
+                        "ground": ground,
+                    }));
+                self.timeline(f, entry);
+                // As `Request::apply`: shown even on a closed conversation; the
+                // status before comes back when the appointment is cancelled.
+                if let Some(s) = self.summary_for(f, *at) {
+                    s.status_before_appointment = Some(s.status.clone());
+                    s.status = Status::AppuntamentoPrenotato.as_str().to_string();
+                    s.appointment_booking_id = Some(booking_id.0);
+                    s.appointment_start = Some(micros(slot.start));
+                }
+            }
+            RequestEvent::AppointmentCancelled {
+                booking_id,
+                by,
+                side,
+                reason,
+                at,
+            } => {
+                let mut entry = Entry::new("appointment_cancelled", by, *side, *at)
+                    .details(json!({ "booking_id": booking_id }));
+                if let Some(reason) = reason {
+                    entry = entry.text(reason);
+                }
+                self.timeline(f, entry);
+                if let Some(s) = self.summary_for(f, *at) {
+                    if s.appointment_booking_id == Some(booking_id.0) {
+                        if s.status == Status::AppuntamentoPrenotato.as_str() {
+                            if let Some(before) = s.status_before_appointment.take() {
+                                s.status = before;
+                            }
+                        }
+                        s.status_before_appointment = None;
+                        s.appointment_start = None;
+                        s.appointment_booking_id = None;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn request_sent(&mut self, f: &RequestFact, s: &RequestSent) {
+        let entry = Entry::new("sent", &s.by, Side::Patronato, s.at)
+            .sede(&s.destination)
+            .text(&s.text)
+            .attachments(&s.attachments)
+            .details(json!({
+                "protocol": s.protocol,
+                "topic": s.topic,
+                "subtopic": s.subtopic,
+                "subject": subject(&s.topic_label, s.subtopic_label.as_deref()),
+                "practice_ref": s.practice_ref,
+                "notes": s.notes,
+                "routing": s.routing,
+                "copied_from": s.copied_from,
+            }));
+        self.timeline(f, entry);
+        self.add_attachments(f, &s.attachments, Side::Patronato, &s.by, s.at);
+        if self.summaries.contains_key(&f.request_id) {
+            return;
+        }
+        let (kind, citizen, region) = match &s.requester {
+            Requester::Citizen(c) => ("citizen", Some(c), None),
+            Requester::OwnBehalf { region } => ("own_behalf", None, Some(region.to_string())),
+        };
+        let role = match s.by_role {
+            PatronatoRole::Operator => "operator",
+            PatronatoRole::Admin => "patronato_admin",
+            PatronatoRole::RegionalReferent => "regional_referent",
+        };
+        let at = micros(s.at);
+        self.summaries.insert(
+            f.request_id,
+            Summary {
+                request_id: f.request_id,
+                protocol: s.protocol.to_string(),
+                patronato: s.patronato.to_string(),
+                office: s.office.to_string(),
+                created_by: s.by.to_string(),
+                created_by_role: role.to_string(),
+                requester_kind: kind.to_string(),
+                codice_fiscale: citizen.map(|c| c.codice_fiscale.to_string()),
+                citizen_surname: citizen.map(|c| c.surname.clone()),
+                citizen_name: citizen.map(|c| c.name.clone()),
+                citizen_birth_date: citizen.map(|c| c.birth_date),
+                referent_region: region,
+                topic: s.topic.to_string(),
+                topic_label: s.topic_label.clone(),
+                subtopic: s.subtopic.as_ref().map(|t| t.to_string()),
+                subtopic_label: s.subtopic_label.clone(),
+                subject: subject(&s.topic_label, s.subtopic_label.as_deref()),
+                text: s.text.clone(),
+                notes: s.notes.clone(),
+                practice_ref_kind: s.practice_ref.as_ref().map(|p| serde_name(&p.kind)),
+                practice_ref_value: s.practice_ref.as_ref().map(|p| p.value.to_string()),
+                status: Status::Inoltrata.as_str().to_string(),
+                current_sede: s.destination.to_string(),
+                origin_sede: s.destination.to_string(),
+                sent_at: at,
+                last_activity_at: at,
+                first_reply_at: None,
+                last_reply_at: None,
+                replies: 0,
+                awaiting_reply_since: Some(at),
+                in_charge_by: None,
+                interactions_used: 0,
+                solleciti: 0,
+                last_sollecito_at: None,
+                appointment_enabled: false,
+                closed_at: None,
+                forwards: 0,
+                attachments_count: i32::try_from(s.attachments.len()).unwrap_or(i32::MAX),
+                version: f.version,
+                last_position: f.position,
+                appointment_booking_id: None,
+                appointment_start: None,
+                status_before_appointment: None,
+            },
+        );
+        if self.changed_set.insert(f.request_id) {
+            self.changed.push(f.request_id);
+        }
+    }
+
+    /// One statement per table for the whole batch.
+    async fn write(self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
+        let summaries: Vec<&Summary> = self
+            .changed
+            .iter()
+            .filter_map(|id| self.summaries.get(id))
+            .collect();
+        if !summaries.is_empty() {
+            sqlx::query(&upsert_summaries_sql())
+                .bind(Json(&summaries))
+                .execute(&mut *conn)
+                .await?;
+        }
+        if !self.timeline.is_empty() {
             sqlx::query(
-                "UPDATE request_attachments SET removed_at = $3, removed_by = $4 \
-                 WHERE request_id = $1 AND attachment_id = $2 AND removed_at IS NULL",
+                "INSERT INTO request_timeline \
+                 SELECT * FROM jsonb_populate_recordset(NULL::request_timeline, $1) \
+                 ON CONFLICT (request_id, version) DO NOTHING",
             )
-            .bind(f.request_id)
-            .bind(attachment_id.0)
-            .bind(at)
-            .bind(by.as_str())
+            .bind(Json(&self.timeline))
             .execute(&mut *conn)
             .await?;
-            summary(f, *at, update!(recount_attachments!()))
-                .execute(conn)
-                .await?;
-            Ok(())
         }
-        RequestEvent::TakenInCharge { by, sede, at } => {
-            let entry = Entry::new("taken_in_charge", by, Side::Sede, *at).sede(sede);
-            timeline(conn, f, entry).await?;
-            summary(
-                f,
-                *at,
-                update!(concat!("in_charge_by = $5, ", status_unless_closed!("$6"))),
+        if !self.attachments.is_empty() {
+            sqlx::query(
+                "INSERT INTO request_attachments \
+                 SELECT * FROM jsonb_populate_recordset(NULL::request_attachments, $1) \
+                 ON CONFLICT (request_id, attachment_id) DO NOTHING",
             )
-            .bind(by.as_str())
-            .bind(Status::PresaInCarico.as_str())
-            .execute(conn)
+            .bind(Json(&self.attachments))
+            .execute(&mut *conn)
             .await?;
-            Ok(())
         }
-        RequestEvent::ReplyReceived {
-            by,
-            sede,
-            text,
-            attachments,
-            at,
-        } => {
-            let entry = Entry::new("reply", by, Side::Sede, *at)
-                .sede(sede)
-                .text(text)
-                .attachments(attachments);
-            timeline(conn, f, entry).await?;
-            add_attachments(conn, f, attachments, Side::Sede, by, *at).await?;
-            summary(
-                f,
-                *at,
-                update!(concat!(
-                    "first_reply_at = COALESCE(first_reply_at, $4), last_reply_at = $4, \
-                 replies = replies + 1, awaiting_reply_since = NULL, ",
-                    status_unless_closed!("$5"),
-                    ", ",
-                    recount_attachments!()
-                )),
+        if !self.removals.is_empty() {
+            sqlx::query(
+                "UPDATE request_attachments a SET removed_at = r.removed_at, removed_by = r.removed_by \
+                 FROM jsonb_to_recordset($1) AS r(request_id uuid, attachment_id uuid, \
+                                                  removed_at timestamptz, removed_by text) \
+                 WHERE a.request_id = r.request_id AND a.attachment_id = r.attachment_id \
+                   AND a.removed_at IS NULL",
             )
-            .bind(Status::RispostaRicevuta.as_str())
-            .execute(conn)
+            .bind(Json(&self.removals))
+            .execute(&mut *conn)
             .await?;
-            Ok(())
         }
-        RequestEvent::MessageSent {
-            by,
-            text,
-            attachments,
-            interaction,
-            at,
-        } => {
-            let entry = Entry::new("message", by, Side::Patronato, *at)
-                .text(text)
-                .attachments(attachments)
-                .details(json!({ "interaction": interaction }));
-            timeline(conn, f, entry).await?;
-            add_attachments(conn, f, attachments, Side::Patronato, by, *at).await?;
-            summary(
-                f,
-                *at,
-                update!(concat!(
-                    "interactions_used = $5, awaiting_reply_since = $4, ",
-                    status_unless_closed!("$6"),
-                    ", ",
-                    recount_attachments!()
-                )),
-            )
-            .bind(i32::from(*interaction))
-            .bind(Status::InAttesaDiRisposta.as_str())
-            .execute(conn)
-            .await?;
-            Ok(())
-        }
-        RequestEvent::SollecitoSent { by, number, at } => {
-            let entry = Entry::new("sollecito", by, Side::Patronato, *at)
-                .details(json!({ "number": number }));
-            timeline(conn, f, entry).await?;
-            summary(
-                f,
-                *at,
-                update!(concat!(
-                    "solleciti = $5, last_sollecito_at = $4, ",
-                    status_unless_closed!("$6")
-                )),
-            )
-            .bind(i32::try_from(*number).unwrap_or(i32::MAX))
-            .bind(Status::Sollecitata.as_str())
-            .execute(conn)
-            .await?;
-            Ok(())
-        }
-        RequestEvent::ForwardedToSede {
-            by,
-            from,
-            to,
-            reason,
-            at,
-        } => {
-            let entry = Entry::new("forwarded", by, Side::Sede, *at)
-                .sede(from)
-                .text(reason)
-                .details(json!({ "from": from, "to": to, "reason": reason }));
-            timeline(conn, f, entry).await?;
-            summary(
-                f,
-                *at,
-                update!(concat!(
-                    "current_sede = $5, in_charge_by = NULL, forwards = forwards + 1, ",
-                    status_unless_closed!("$6")
-                )),
-            )
-            .bind(to.as_str())
-            .bind(Status::InoltrataAdAltraSede.as_str())
-            .execute(conn)
-            .await?;
-            Ok(())
-        }
-        RequestEvent::AppointmentEnabled { by, sede, at } => {
-            let entry = Entry::new("appointment_enabled", by, Side::Sede, *at).sede(sede);
-            timeline(conn, f, entry).await?;
-            summary(f, *at, update!("appointment_enabled = true"))
-                .execute(conn)
-                .await?;
-            Ok(())
-        }
-        RequestEvent::ConversationClosed { by, sede, note, at } => {
-            let mut entry = Entry::new("closed", by, Side::Sede, *at).sede(sede);
-            if let Some(note) = note {
-                entry = entry.text(note);
-            }
-            timeline(conn, f, entry).await?;
-            summary(f, *at, update!("closed_at = $4, status = $5"))
-                .bind(Status::Chiusa.as_str())
-                .execute(conn)
-                .await?;
-            Ok(())
-        }
-        RequestEvent::AppointmentBooked {
-            booking_id,
-            code,
-            slot,
-            ground,
-            by,
-            at,
-        } => {
-            let entry = Entry::new("appointment_booked", by, Side::Patronato, *at)
-                .sede(&slot.sede)
-                .details(json!({
-                    "booking_id": booking_id,
-                    "code": code,
-                    "counter": slot.counter,
-                    "start": slot.start,
-                    "end": slot.end,
-                    "ground": ground,
-                }));
-            timeline(conn, f, entry).await?;
-            // As `Request::apply`: shown even on a closed conversation; the
-            // status before comes back when the appointment is cancelled.
-            summary(
-                f,
-                *at,
-                update!(
-                    "status_before_appointment = status, status = $5, \
-                     appointment_booking_id = $6, appointment_start = $7"
-                ),
-            )
-            .bind(Status::AppuntamentoPrenotato.as_str())
-            .bind(booking_id.0)
-            .bind(slot.start)
-            .execute(conn)
-            .await?;
-            Ok(())
-        }
-        RequestEvent::AppointmentCancelled {
-            booking_id,
-            by,
-            side,
-            reason,
-            at,
-        } => {
-            let mut entry = Entry::new("appointment_cancelled", by, *side, *at)
-                .details(json!({ "booking_id": booking_id }));
-            if let Some(reason) = reason {
-                entry = entry.text(reason);
-            }
-            timeline(conn, f, entry).await?;
-            summary(
-                f,
-                *at,
-                update!(
-                    "status = CASE WHEN appointment_booking_id = $5 AND status = $6 \
-                       THEN COALESCE(status_before_appointment, status) ELSE status END, \
-                     status_before_appointment = CASE WHEN appointment_booking_id = $5 \
-                       THEN NULL ELSE status_before_appointment END, \
-                     appointment_start = CASE WHEN appointment_booking_id = $5 \
-                       THEN NULL ELSE appointment_start END, \
-                     appointment_booking_id = CASE WHEN appointment_booking_id = $5 \
-                       THEN NULL ELSE appointment_booking_id END"
-                ),
-            )
-            .bind(booking_id.0)
-            .bind(Status::AppuntamentoPrenotato.as_str())
-            .execute(conn)
-            .await?;
-            Ok(())
+        Ok(())
+    }
+}
+
+impl Summary {
+    /// A closed request keeps its status whatever happens after (as
+    /// `domain::request::Request::apply` does).
+    fn set_status_unless_closed(&mut self, status: Status) {
+        if self.status != Status::Chiusa.as_str() {
+            self.status = status.as_str().to_string();
         }
     }
 }
 
-fn summary<'q>(f: &RequestFact, at: Timestamp, sql: &'q str) -> Query<'q, Postgres, PgArguments> {
-    sqlx::query(sql)
-        .bind(f.request_id)
-        .bind(f.version)
-        .bind(f.position)
-        .bind(at)
-}
-
-async fn request_sent(
-    conn: &mut PgConnection,
-    f: &RequestFact,
-    s: &RequestSent,
-) -> Result<(), ProjectionError> {
-    let entry = Entry::new("sent", &s.by, Side::Patronato, s.at)
-        .sede(&s.destination)
-        .text(&s.text)
-        .attachments(&s.attachments)
-        .details(json!({
-            "protocol": s.protocol,
-            "topic": s.topic,
-            "subtopic": s.subtopic,
-            "subject": subject(&s.topic_label, s.subtopic_label.as_deref()),
-            "practice_ref": s.practice_ref,
-            "notes": s.notes,
-            "routing": s.routing,
-            "copied_from": s.copied_from,
-        }));
-    timeline(conn, f, entry).await?;
-    add_attachments(conn, f, &s.attachments, Side::Patronato, &s.by, s.at).await?;
-
-    let (kind, citizen, region) = match &s.requester {
-        Requester::Citizen(c) => ("citizen", Some(c), None),
-        Requester::OwnBehalf { region } => ("own_behalf", None, Some(region.as_str())),
-    };
-    let role = match s.by_role {
-        PatronatoRole::Operator => "operator",
-        PatronatoRole::Admin => "patronato_admin",
-        PatronatoRole::RegionalReferent => "regional_referent",
-    };
-    sqlx::query(
-        "INSERT INTO request_summary (request_id, protocol, patronato, office, created_by, \
-           created_by_role, requester_kind, codice_fiscale, citizen_surname, citizen_name, \
-           citizen_birth_date, referent_region, topic, topic_label, subtopic, subtopic_label, \
-           subject, text, notes, practice_ref_kind, practice_ref_value, status, current_sede, \
-           origin_sede, sent_at, last_activity_at, awaiting_reply_since, attachments_count, \
-           version, last_position) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-           $18, $19, $20, $21, $22, $23, $23, $24, $24, $24, $25, $26, $27) \
-         ON CONFLICT (request_id) DO NOTHING",
+fn upsert_summaries_sql() -> String {
+    let set: Vec<String> = SUMMARY_UPDATED_COLUMNS
+        .iter()
+        .map(|c| format!("{c} = EXCLUDED.{c}"))
+        .collect();
+    format!(
+        "INSERT INTO request_summary \
+         SELECT * FROM jsonb_populate_recordset(NULL::request_summary, $1) \
+         ON CONFLICT (request_id) DO UPDATE SET {} \
+         WHERE request_summary.version < EXCLUDED.version",
+        set.join(", ")
     )
-    .bind(f.request_id)
-    .bind(s.protocol.as_str())
-    .bind(s.patronato.as_str())
-    .bind(s.office.as_str())
-    .bind(s.by.as_str())
-    .bind(role)
-    .bind(kind)
-    .bind(citizen.map(|c| c.codice_fiscale.as_str()))
-    .bind(citizen.map(|c| c.surname.as_str()))
-    .bind(citizen.map(|c| c.name.as_str()))
-    .bind(citizen.map(|c| c.birth_date))
-    .bind(region)
-    .bind(s.topic.as_str())
-    .bind(&s.topic_label)
-    .bind(s.subtopic.as_ref().map(|t| t.as_str()))
-    .bind(s.subtopic_label.as_deref())
-    .bind(subject(&s.topic_label, s.subtopic_label.as_deref()))
-    .bind(&s.text)
-    .bind(s.notes.as_deref())
-    .bind(s.practice_ref.as_ref().map(|p| serde_name(&p.kind)))
-    .bind(s.practice_ref.as_ref().map(|p| p.value.as_str()))
-    .bind(Status::Inoltrata.as_str())
-    .bind(s.destination.as_str())
-    .bind(s.at)
-    .bind(i32::try_from(s.attachments.len()).unwrap_or(i32::MAX))
-    .bind(f.version)
-    .bind(f.position)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// One timeline row in the making.
@@ -427,101 +732,75 @@ impl<'a> Entry<'a> {
     }
 }
 
-/// Inserts a timeline row. Without an explicit sede, the row names the sede
-/// the request is at (read before this event's summary update).
-async fn timeline(
-    conn: &mut PgConnection,
-    f: &RequestFact,
-    e: Entry<'_>,
-) -> Result<(), ProjectionError> {
-    sqlx::query(
-        "INSERT INTO request_timeline (request_id, version, at, kind, actor_id, side, sede, \
-           text, attachments, details, position) \
-         VALUES ($1, $2, $3, $4, $5, $6, \
-           COALESCE($7, (SELECT current_sede FROM request_summary WHERE request_id = $1)), \
-           $8, $9, $10, $11) \
-         ON CONFLICT (request_id, version) DO NOTHING",
-    )
-    .bind(f.request_id)
-    .bind(f.version)
-    .bind(e.at)
-    .bind(e.kind)
-    .bind(e.actor.as_str())
-    .bind(serde_name(&e.side))
-    .bind(e.sede.map(|s| s.as_str()))
-    .bind(e.text)
-    .bind(e.attachments)
-    .bind(e.details)
-    .bind(f.position)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-async fn add_attachments(
-    conn: &mut PgConnection,
-    f: &RequestFact,
-    attachments: &[AttachmentRef],
-    side: Side,
-    by: &UserId,
-    at: Timestamp,
-) -> Result<(), ProjectionError> {
-    for (ordinal, a) in attachments.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO request_attachments (request_id, attachment_id, sha256, filename, \
-               media_type, size, side, added_by, added_at, added_version, ordinal) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-             ON CONFLICT (request_id, attachment_id) DO NOTHING",
-        )
-        .bind(f.request_id)
-        .bind(a.id.0)
-        .bind(&a.sha256)
-        .bind(&a.filename)
-        .bind(&a.media_type)
-        .bind(i64::try_from(a.size).unwrap_or(i64::MAX))
-        .bind(serde_name(&side))
-        .bind(by.as_str())
-        .bind(at)
-        .bind(f.version)
-        .bind(ordinal as i32)
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
-}
-
-/// The attachment as the timeline shows it (`{id, sha256, filename,
-/// media_type, size}`), if the request held it.
-async fn attachment_json(
-    conn: &mut PgConnection,
-    f: &RequestFact,
-    id: &AttachmentId,
-) -> Result<Option<Value>, ProjectionError> {
-    let row: Option<(String, String, String, i64)> = sqlx::query_as(
-        "SELECT sha256, filename, media_type, size FROM request_attachments \
-         WHERE request_id = $1 AND attachment_id = $2",
-    )
-    .bind(f.request_id)
-    .bind(id.0)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|(sha256, filename, media_type, size)| {
-        json!({
-            "id": id,
-            "sha256": sha256,
-            "filename": filename,
-            "media_type": media_type,
-            "size": size,
-        })
-    }))
-}
-
 #[cfg(test)]
 mod tests {
-    use domain::request::Status;
+    use super::*;
 
     #[test]
     fn the_sql_knows_the_closed_status_by_name() {
         assert_eq!(Status::Chiusa.as_str(), "chiusa");
+    }
+
+    #[test]
+    fn every_summary_field_but_the_key_is_updated() {
+        let fields: Vec<String> = match serde_json::to_value(Summary {
+            request_id: Uuid::nil(),
+            protocol: String::new(),
+            patronato: String::new(),
+            office: String::new(),
+            created_by: String::new(),
+            created_by_role: String::new(),
+            requester_kind: String::new(),
+            codice_fiscale: None,
+            citizen_surname: None,
+            citizen_name: None,
+            citizen_birth_date: None,
+            referent_region: None,
+            topic: String::new(),
+            topic_label: String::new(),
+            subtopic: None,
+            subtopic_label: None,
+            subject: String::new(),
+            text: String::new(),
+            notes: None,
+            practice_ref_kind: None,
+            practice_ref_value: None,
+            status: String::new(),
+            current_sede: String::new(),
+            origin_sede: String::new(),
+            sent_at: Timestamp::UNIX_EPOCH,
+            last_activity_at: Timestamp::UNIX_EPOCH,
+            first_reply_at: None,
+            last_reply_at: None,
+            replies: 0,
+            awaiting_reply_since: None,
+            in_charge_by: None,
+            interactions_used: 0,
+            solleciti: 0,
+            last_sollecito_at: None,
+            appointment_enabled: false,
+            closed_at: None,
+            forwards: 0,
+            attachments_count: 0,
+            version: 0,
+            last_position: 0,
+            appointment_booking_id: None,
+            appointment_start: None,
+            status_before_appointment: None,
+        })
+        .unwrap()
+        {
+            Value::Object(map) => map.keys().cloned().collect(),
+            _ => unreachable!(),
+        };
+        let mut expected: Vec<String> = SUMMARY_UPDATED_COLUMNS
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        expected.push("request_id".into());
+        let mut fields = fields;
+        fields.sort();
+        expected.sort();
+        assert_eq!(fields, expected);
     }
 }
