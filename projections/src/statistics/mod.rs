@@ -59,16 +59,25 @@ impl Projection for StatisticsProjection {
         tx: &mut PgConnection,
         event: &RecordedEvent,
     ) -> Result<(), ProjectionError> {
-        // Attachment events and taking in charge change no counter: not decoded.
-        if matches!(
-            event.event_type.as_str(),
-            "AttachmentAdded" | "AttachmentRemoved" | "TakenInCharge"
-        ) {
-            return Ok(());
+        self.apply_batch(tx, std::slice::from_ref(event)).await
+    }
+
+    async fn apply_batch(
+        &self,
+        tx: &mut PgConnection,
+        events: &[RecordedEvent],
+    ) -> Result<(), ProjectionError> {
+        let mut facts = Vec::with_capacity(events.len());
+        for event in events {
+            // Attachment events and taking in charge change no counter: not decoded.
+            if matches!(
+                event.event_type.as_str(),
+                "AttachmentAdded" | "AttachmentRemoved" | "TakenInCharge"
+            ) {
+                continue;
+            }
+            facts.extend(request_fact(event)?);
         }
-        match request_fact(event)? {
-            Some(fact) => store::apply(tx, &fact).await,
-            None => Ok(()),
-        }
+        store::apply_batch(tx, &facts).await
     }
 }

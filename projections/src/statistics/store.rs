@@ -4,15 +4,22 @@
 //! when the event is applied and kept in `stat_requests`); a request's row
 //! carries the stream version last applied, so applying an event twice
 //! changes nothing.
+//!
+//! A batch is folded in memory: the rows of the requests it touches are read
+//! once, the counters' increments are summed per row, and each table gets one
+//! statement for the whole batch.
 
 use super::histogram;
 use crate::events::RequestFact;
 use crate::ProjectionError;
-use chrono::NaiveDate;
+use chrono::{NaiveDate, SubsecRound};
 use chrono_tz::Europe::Rome;
 use domain::request::{RequestEvent, RequestSent};
 use domain::time::{standard_response_time, Timestamp};
+use serde::{Deserialize, Serialize};
+use sqlx::types::Json;
 use sqlx::PgConnection;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
 
 /// The region of a sede missing from `ref_sedi`.
@@ -23,9 +30,11 @@ pub fn rome_day(at: Timestamp) -> NaiveDate {
     at.with_timezone(&Rome).date_naive()
 }
 
-/// What a request is counted under, as `stat_requests` keeps it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// One `stat_requests` row: what a request is counted under; field names
+/// are the column names.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Cohort {
+    request_id: Uuid,
     sent_at: Timestamp,
     sent_day: NaiveDate,
     topic: String,
@@ -38,10 +47,35 @@ struct Cohort {
     current_sede: String,
     current_region: String,
     first_reply_at: Option<Timestamp>,
+    reply_seconds: Option<f64>,
+    solleciti: i32,
+    forwards: i32,
     appointment_enabled: bool,
     closed_at: Option<Timestamp>,
     version: i32,
 }
+
+/// Every column of `stat_requests` but the key.
+const COHORT_UPDATED_COLUMNS: &[&str] = &[
+    "sent_at",
+    "sent_day",
+    "topic",
+    "subtopic",
+    "patronato",
+    "office",
+    "created_by",
+    "origin_sede",
+    "origin_region",
+    "current_sede",
+    "current_region",
+    "first_reply_at",
+    "reply_seconds",
+    "solleciti",
+    "forwards",
+    "appointment_enabled",
+    "closed_at",
+    "version",
+];
 
 /// Increments of one `stat_daily` row.
 #[derive(Debug, Clone, Copy, Default)]
@@ -72,402 +106,529 @@ struct Flow {
     forwarded_out_other_region: i32,
 }
 
-pub(crate) async fn apply(conn: &mut PgConnection, f: &RequestFact) -> Result<(), ProjectionError> {
-    if let RequestEvent::RequestSent(sent) = &f.event {
-        return request_sent(conn, f, sent).await;
+/// The key of a `stat_daily` row.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct DailyKey {
+    dimension: &'static str,
+    key: String,
+    patronato: String,
+    day: NaiveDate,
+    topic: String,
+    subtopic: String,
+}
+
+/// The summed increments of one `stat_daily` row, as the statement reads them.
+#[derive(Debug, Serialize)]
+struct DailyRow {
+    dimension: &'static str,
+    key: String,
+    patronato: String,
+    day: NaiveDate,
+    topic: String,
+    subtopic: String,
+    sent: i64,
+    replied: i64,
+    replied_within_15d: i64,
+    reply_ms_sum: i64,
+    reply_hist: BTreeMap<String, i64>,
+    solleciti: i64,
+    forwarded: i64,
+    forwarded_in: i64,
+    forwarded_out: i64,
+    appointments: i64,
+    closed: i64,
+}
+
+impl DailyRow {
+    fn add(&mut self, d: Delta) {
+        self.sent += i64::from(d.sent);
+        self.replied += i64::from(d.replied);
+        self.replied_within_15d += i64::from(d.replied_within_15d);
+        self.reply_ms_sum += d.reply_ms;
+        if let Some(bucket) = d.bucket {
+            *self.reply_hist.entry(bucket.to_string()).or_default() += 1;
+        }
+        self.solleciti += i64::from(d.solleciti);
+        self.forwarded += i64::from(d.forwarded);
+        self.forwarded_in += i64::from(d.forwarded_in);
+        self.forwarded_out += i64::from(d.forwarded_out);
+        self.appointments += i64::from(d.appointments);
+        self.closed += i64::from(d.closed);
     }
-    // Events that change no counter are skipped without a write.
-    if matches!(
-        f.event,
-        RequestEvent::AttachmentAdded { .. }
-            | RequestEvent::AttachmentRemoved { .. }
-            | RequestEvent::TakenInCharge { .. }
-    ) {
+}
+
+/// The summed increments of one `stat_flows` row.
+#[derive(Debug, Serialize)]
+struct FlowRow {
+    day: NaiveDate,
+    sede: String,
+    /// The region the row gets if it is new (an existing row keeps its own).
+    region: String,
+    requests_in: i64,
+    messages_in: i64,
+    solleciti_in: i64,
+    replies_out: i64,
+    forwarded_in: i64,
+    forwarded_out: i64,
+    forwarded_in_other_region: i64,
+    forwarded_out_other_region: i64,
+}
+
+/// Applies a batch of request events (in log order) to the three tables.
+pub(crate) async fn apply_batch(
+    conn: &mut PgConnection,
+    facts: &[RequestFact],
+) -> Result<(), ProjectionError> {
+    if facts.is_empty() {
         return Ok(());
     }
-    let Some(c) = lock_cohort(conn, f.request_id).await? else {
-        // A stream without its RequestSent cannot be counted anywhere.
-        return Ok(());
-    };
-    if c.version >= f.version {
-        return Ok(());
+    let mut batch = Batch::load(conn, facts).await?;
+    for fact in facts {
+        batch.apply(conn, fact).await?;
     }
-    match &f.event {
-        RequestEvent::ReplyReceived { sede, at, .. } => {
-            let flow = Flow {
-                replies_out: 1,
-                ..Flow::default()
-            };
-            let region = region_of(conn, sede, &c).await?;
-            bump_flow(conn, rome_day(*at), sede.as_str(), &region, flow).await?;
-            if c.first_reply_at.is_none() {
-                let micros = (*at - c.sent_at).num_microseconds().unwrap_or(i64::MAX);
-                let seconds = micros as f64 / 1e6;
-                let within = *at - c.sent_at <= standard_response_time();
-                sqlx::query(
-                    "UPDATE stat_requests SET first_reply_at = $2, reply_seconds = $3, version = $4 \
-                     WHERE request_id = $1",
-                )
-                .bind(f.request_id)
-                .bind(at)
-                .bind(seconds)
-                .bind(f.version)
-                .execute(&mut *conn)
+    batch.write(conn).await
+}
+
+/// The batch in memory.
+struct Batch {
+    cohorts: HashMap<Uuid, Cohort>,
+    changed: Vec<Uuid>,
+    changed_set: HashSet<Uuid>,
+    regions: HashMap<String, String>,
+    daily: HashMap<DailyKey, DailyRow>,
+    flows: HashMap<(NaiveDate, String), FlowRow>,
+}
+
+impl Batch {
+    async fn load(conn: &mut PgConnection, facts: &[RequestFact]) -> Result<Self, ProjectionError> {
+        let mut ids: Vec<Uuid> = facts.iter().map(|f| f.request_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let rows: Vec<Json<Cohort>> = sqlx::query_scalar(
+            "SELECT to_jsonb(s) FROM stat_requests s WHERE request_id = ANY($1)",
+        )
+        .bind(&ids)
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(Batch {
+            cohorts: rows.into_iter().map(|Json(c)| (c.request_id, c)).collect(),
+            changed: Vec::new(),
+            changed_set: HashSet::new(),
+            regions: HashMap::new(),
+            daily: HashMap::new(),
+            flows: HashMap::new(),
+        })
+    }
+
+    fn touch(&mut self, request_id: Uuid) {
+        if self.changed_set.insert(request_id) {
+            self.changed.push(request_id);
+        }
+    }
+
+    async fn lookup_region(
+        &mut self,
+        conn: &mut PgConnection,
+        sede: &str,
+    ) -> Result<String, ProjectionError> {
+        if let Some(region) = self.regions.get(sede) {
+            return Ok(region.clone());
+        }
+        let region: Option<String> =
+            sqlx::query_scalar("SELECT region_code FROM ref_sedi WHERE code = $1")
+                .bind(sede)
+                .fetch_optional(&mut *conn)
                 .await?;
+        let region = region.unwrap_or_else(|| UNKNOWN_REGION.to_string());
+        self.regions.insert(sede.to_string(), region.clone());
+        Ok(region)
+    }
+
+    /// The region of `sede`, from what the request's row already knows when it can.
+    async fn region_of(
+        &mut self,
+        conn: &mut PgConnection,
+        sede: &domain::ids::SedeCode,
+        c: &Cohort,
+    ) -> Result<String, ProjectionError> {
+        if sede.as_str() == c.current_sede {
+            Ok(c.current_region.clone())
+        } else if sede.as_str() == c.origin_sede {
+            Ok(c.origin_region.clone())
+        } else {
+            self.lookup_region(conn, sede.as_str()).await
+        }
+    }
+
+    async fn apply(
+        &mut self,
+        conn: &mut PgConnection,
+        f: &RequestFact,
+    ) -> Result<(), ProjectionError> {
+        if let RequestEvent::RequestSent(sent) = &f.event {
+            return self.request_sent(conn, f, sent).await;
+        }
+        // Events that change no counter are skipped without a write.
+        if matches!(
+            f.event,
+            RequestEvent::AttachmentAdded { .. }
+                | RequestEvent::AttachmentRemoved { .. }
+                | RequestEvent::TakenInCharge { .. }
+        ) {
+            return Ok(());
+        }
+        // A copy: the counters below go under the request as it was before
+        // this event; its row changes after.
+        let Some(c) = self.cohorts.get(&f.request_id).cloned() else {
+            // A stream without its RequestSent cannot be counted anywhere.
+            return Ok(());
+        };
+        if c.version >= f.version {
+            return Ok(());
+        }
+        match &f.event {
+            RequestEvent::ReplyReceived { sede, at, .. } => {
+                let flow = Flow {
+                    replies_out: 1,
+                    ..Flow::default()
+                };
+                let region = self.region_of(conn, sede, &c).await?;
+                self.bump_flow(rome_day(*at), sede.as_str(), &region, flow);
+                if c.first_reply_at.is_none() {
+                    let micros = (*at - c.sent_at).num_microseconds().unwrap_or(i64::MAX);
+                    let seconds = micros as f64 / 1e6;
+                    let within = *at - c.sent_at <= standard_response_time();
+                    self.update(f, |row| {
+                        row.first_reply_at = Some(at.trunc_subsecs(6));
+                        row.reply_seconds = Some(seconds);
+                    });
+                    let delta = Delta {
+                        replied: 1,
+                        replied_within_15d: i32::from(within),
+                        reply_ms: micros / 1000,
+                        bucket: Some(histogram::bucket(seconds)),
+                        ..Delta::default()
+                    };
+                    self.bump_cohort(&c, delta);
+                    return Ok(());
+                }
+            }
+            RequestEvent::MessageSent { at, .. } => {
+                let flow = Flow {
+                    messages_in: 1,
+                    ..Flow::default()
+                };
+                self.bump_flow(rome_day(*at), &c.current_sede, &c.current_region, flow);
+            }
+            RequestEvent::SollecitoSent { at, .. } => {
+                self.update(f, |row| row.solleciti += 1);
+                let flow = Flow {
+                    solleciti_in: 1,
+                    ..Flow::default()
+                };
+                self.bump_flow(rome_day(*at), &c.current_sede, &c.current_region, flow);
                 let delta = Delta {
-                    replied: 1,
-                    replied_within_15d: i32::from(within),
-                    reply_ms: micros / 1000,
-                    bucket: Some(histogram::bucket(seconds)),
+                    solleciti: 1,
                     ..Delta::default()
                 };
-                bump_cohort(conn, &c, delta).await?;
+                self.bump_cohort(&c, delta);
                 return Ok(());
             }
+            RequestEvent::ForwardedToSede { from, to, at, .. } => {
+                let from_region = self.region_of(conn, from, &c).await?;
+                let to_region = self.region_of(conn, to, &c).await?;
+                self.update(f, |row| {
+                    row.current_sede = to.as_str().to_string();
+                    row.current_region = to_region.clone();
+                    row.forwards += 1;
+                });
+                let other_region = i32::from(from_region != to_region);
+                let day = rome_day(*at);
+                let out = Flow {
+                    forwarded_out: 1,
+                    forwarded_out_other_region: other_region,
+                    ..Flow::default()
+                };
+                self.bump_flow(day, from.as_str(), &from_region, out);
+                let into = Flow {
+                    forwarded_in: 1,
+                    forwarded_in_other_region: other_region,
+                    ..Flow::default()
+                };
+                self.bump_flow(day, to.as_str(), &to_region, into);
+                // The request's own rows: one more forward of it.
+                let forwarded = Delta {
+                    forwarded: 1,
+                    ..Delta::default()
+                };
+                self.bump_cohort(&c, forwarded);
+                // Movement between sedi (and regions), on the request's sending day.
+                let out = Delta {
+                    forwarded_out: 1,
+                    ..Delta::default()
+                };
+                let into = Delta {
+                    forwarded_in: 1,
+                    ..Delta::default()
+                };
+                self.bump_daily("sede", from.as_str(), "", &c, out);
+                self.bump_daily("sede", to.as_str(), "", &c, into);
+                self.bump_daily("region", &from_region, "", &c, out);
+                self.bump_daily("region", &to_region, "", &c, into);
+                return Ok(());
+            }
+            RequestEvent::AppointmentEnabled { .. } if !c.appointment_enabled => {
+                self.update(f, |row| row.appointment_enabled = true);
+                let delta = Delta {
+                    appointments: 1,
+                    ..Delta::default()
+                };
+                self.bump_cohort(&c, delta);
+                return Ok(());
+            }
+            RequestEvent::ConversationClosed { at, .. } if c.closed_at.is_none() => {
+                self.update(f, |row| row.closed_at = Some(at.trunc_subsecs(6)));
+                let delta = Delta {
+                    closed: 1,
+                    ..Delta::default()
+                };
+                self.bump_cohort(&c, delta);
+                return Ok(());
+            }
+            _ => {}
         }
-        RequestEvent::MessageSent { at, .. } => {
-            let flow = Flow {
-                messages_in: 1,
-                ..Flow::default()
-            };
-            bump_flow(
-                conn,
-                rome_day(*at),
-                &c.current_sede,
-                &c.current_region,
-                flow,
-            )
-            .await?;
-        }
-        RequestEvent::SollecitoSent { at, .. } => {
-            sqlx::query(
-                "UPDATE stat_requests SET solleciti = solleciti + 1, version = $2 \
-                 WHERE request_id = $1",
-            )
-            .bind(f.request_id)
-            .bind(f.version)
-            .execute(&mut *conn)
-            .await?;
-            let flow = Flow {
-                solleciti_in: 1,
-                ..Flow::default()
-            };
-            bump_flow(
-                conn,
-                rome_day(*at),
-                &c.current_sede,
-                &c.current_region,
-                flow,
-            )
-            .await?;
-            let delta = Delta {
-                solleciti: 1,
-                ..Delta::default()
-            };
-            bump_cohort(conn, &c, delta).await?;
-            return Ok(());
-        }
-        RequestEvent::ForwardedToSede { from, to, at, .. } => {
-            let from_region = region_of(conn, from, &c).await?;
-            let to_region = region_of(conn, to, &c).await?;
-            sqlx::query(
-                "UPDATE stat_requests SET current_sede = $2, current_region = $3, \
-                   forwards = forwards + 1, version = $4 WHERE request_id = $1",
-            )
-            .bind(f.request_id)
-            .bind(to.as_str())
-            .bind(&to_region)
-            .bind(f.version)
-            .execute(&mut *conn)
-            .await?;
-            let other_region = i32::from(from_region != to_region);
-            let day = rome_day(*at);
-            let out = Flow {
-                forwarded_out: 1,
-                forwarded_out_other_region: other_region,
-                ..Flow::default()
-            };
-            bump_flow(conn, day, from.as_str(), &from_region, out).await?;
-            let into = Flow {
-                forwarded_in: 1,
-                forwarded_in_other_region: other_region,
-                ..Flow::default()
-            };
-            bump_flow(conn, day, to.as_str(), &to_region, into).await?;
-            // The request's own rows: one more forward of it.
-            let forwarded = Delta {
-                forwarded: 1,
-                ..Delta::default()
-            };
-            bump_cohort(conn, &c, forwarded).await?;
-            // Movement between sedi (and regions), on the request's sending day.
-            let out = Delta {
-                forwarded_out: 1,
-                ..Delta::default()
-            };
-            let into = Delta {
-                forwarded_in: 1,
-                ..Delta::default()
-            };
-            bump_daily(conn, "sede", from.as_str(), "", &c, out).await?;
-            bump_daily(conn, "sede", to.as_str(), "", &c, into).await?;
-            bump_daily(conn, "region", &from_region, "", &c, out).await?;
-            bump_daily(conn, "region", &to_region, "", &c, into).await?;
-            return Ok(());
-        }
-        RequestEvent::AppointmentEnabled { .. } if !c.appointment_enabled => {
-            sqlx::query(
-                "UPDATE stat_requests SET appointment_enabled = true, version = $2 \
-                 WHERE request_id = $1",
-            )
-            .bind(f.request_id)
-            .bind(f.version)
-            .execute(&mut *conn)
-            .await?;
-            let delta = Delta {
-                appointments: 1,
-                ..Delta::default()
-            };
-            bump_cohort(conn, &c, delta).await?;
-            return Ok(());
-        }
-        RequestEvent::ConversationClosed { at, .. } if c.closed_at.is_none() => {
-            sqlx::query(
-                "UPDATE stat_requests SET closed_at = $2, version = $3 WHERE request_id = $1",
-            )
-            .bind(f.request_id)
-            .bind(at)
-            .bind(f.version)
-            .execute(&mut *conn)
-            .await?;
-            let delta = Delta {
-                closed: 1,
-                ..Delta::default()
-            };
-            bump_cohort(conn, &c, delta).await?;
-            return Ok(());
-        }
-        _ => {}
+        self.update(f, |_| {});
+        Ok(())
     }
-    set_version(conn, f.request_id, f.version).await
-}
 
-async fn request_sent(
-    conn: &mut PgConnection,
-    f: &RequestFact,
-    sent: &RequestSent,
-) -> Result<(), ProjectionError> {
-    let region = lookup_region(conn, sent.destination.as_str()).await?;
-    let day = rome_day(sent.at);
-    let c = Cohort {
-        sent_at: sent.at,
-        sent_day: day,
-        topic: sent.topic.as_str().to_string(),
-        subtopic: sent
-            .subtopic
-            .as_ref()
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_default(),
-        patronato: sent.patronato.as_str().to_string(),
-        office: sent.office.as_str().to_string(),
-        created_by: sent.by.as_str().to_string(),
-        origin_sede: sent.destination.as_str().to_string(),
-        origin_region: region.clone(),
-        current_sede: sent.destination.as_str().to_string(),
-        current_region: region.clone(),
-        first_reply_at: None,
-        appointment_enabled: false,
-        closed_at: None,
-        version: f.version,
-    };
-    let inserted = sqlx::query(
-        "INSERT INTO stat_requests (request_id, sent_at, sent_day, topic, subtopic, patronato, \
-           office, created_by, origin_sede, origin_region, current_sede, current_region, version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $9, $10, $11) \
-         ON CONFLICT (request_id) DO NOTHING",
-    )
-    .bind(f.request_id)
-    .bind(c.sent_at)
-    .bind(c.sent_day)
-    .bind(&c.topic)
-    .bind(&c.subtopic)
-    .bind(&c.patronato)
-    .bind(&c.office)
-    .bind(&c.created_by)
-    .bind(&c.origin_sede)
-    .bind(&c.origin_region)
-    .bind(f.version)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if inserted == 0 {
-        return Ok(());
+    /// Changes the request's row and moves it to the event's version.
+    fn update(&mut self, f: &RequestFact, change: impl FnOnce(&mut Cohort)) {
+        if let Some(row) = self.cohorts.get_mut(&f.request_id) {
+            if row.version < f.version {
+                change(row);
+                row.version = f.version;
+                self.touch(f.request_id);
+            }
+        }
     }
-    let flow = Flow {
-        requests_in: 1,
-        ..Flow::default()
-    };
-    bump_flow(conn, day, &c.origin_sede, &region, flow).await?;
-    let delta = Delta {
-        sent: 1,
-        ..Delta::default()
-    };
-    bump_cohort(conn, &c, delta).await
-}
 
-async fn lock_cohort(
-    conn: &mut PgConnection,
-    request_id: Uuid,
-) -> Result<Option<Cohort>, ProjectionError> {
-    Ok(sqlx::query_as(
-        "SELECT sent_at, sent_day, topic, subtopic, patronato, office, created_by, origin_sede, \
-           origin_region, current_sede, current_region, first_reply_at, appointment_enabled, \
-           closed_at, version \
-         FROM stat_requests WHERE request_id = $1 FOR UPDATE",
-    )
-    .bind(request_id)
-    .fetch_optional(&mut *conn)
-    .await?)
-}
-
-async fn set_version(
-    conn: &mut PgConnection,
-    request_id: Uuid,
-    version: i32,
-) -> Result<(), ProjectionError> {
-    sqlx::query("UPDATE stat_requests SET version = $2 WHERE request_id = $1 AND version < $2")
-        .bind(request_id)
-        .bind(version)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// The region of `sede`, from what the request's row already knows when it can.
-async fn region_of(
-    conn: &mut PgConnection,
-    sede: &domain::ids::SedeCode,
-    c: &Cohort,
-) -> Result<String, ProjectionError> {
-    if sede.as_str() == c.current_sede {
-        Ok(c.current_region.clone())
-    } else if sede.as_str() == c.origin_sede {
-        Ok(c.origin_region.clone())
-    } else {
-        lookup_region(conn, sede.as_str()).await
+    async fn request_sent(
+        &mut self,
+        conn: &mut PgConnection,
+        f: &RequestFact,
+        sent: &RequestSent,
+    ) -> Result<(), ProjectionError> {
+        if self.cohorts.contains_key(&f.request_id) {
+            return Ok(());
+        }
+        let region = self.lookup_region(conn, sent.destination.as_str()).await?;
+        let day = rome_day(sent.at);
+        let c = Cohort {
+            request_id: f.request_id,
+            // As stored, so that a reply in this batch measures what a reply
+            // in a later one would.
+            sent_at: sent.at.trunc_subsecs(6),
+            sent_day: day,
+            topic: sent.topic.as_str().to_string(),
+            subtopic: sent
+                .subtopic
+                .as_ref()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+            patronato: sent.patronato.as_str().to_string(),
+            office: sent.office.as_str().to_string(),
+            created_by: sent.by.as_str().to_string(),
+            origin_sede: sent.destination.as_str().to_string(),
+            origin_region: region.clone(),
+            current_sede: sent.destination.as_str().to_string(),
+            current_region: region.clone(),
+            first_reply_at: None,
+            reply_seconds: None,
+            solleciti: 0,
+            forwards: 0,
+            appointment_enabled: false,
+            closed_at: None,
+            version: f.version,
+        };
+        let flow = Flow {
+            requests_in: 1,
+            ..Flow::default()
+        };
+        self.bump_flow(day, &c.origin_sede, &region, flow);
+        let delta = Delta {
+            sent: 1,
+            ..Delta::default()
+        };
+        self.bump_cohort(&c, delta);
+        self.cohorts.insert(f.request_id, c);
+        self.touch(f.request_id);
+        Ok(())
     }
-}
 
-async fn lookup_region(conn: &mut PgConnection, sede: &str) -> Result<String, ProjectionError> {
-    let region: Option<String> =
-        sqlx::query_scalar("SELECT region_code FROM ref_sedi WHERE code = $1")
-            .bind(sede)
-            .fetch_optional(conn)
+    /// The request's five rows: its creator, office, patronato, destination sede
+    /// and that sede's region, on its sending day, topic and sub-topic.
+    fn bump_cohort(&mut self, c: &Cohort, delta: Delta) {
+        self.bump_daily("user", &c.created_by, &c.patronato, c, delta);
+        self.bump_daily("office", &c.office, &c.patronato, c, delta);
+        self.bump_daily("patronato", &c.patronato, &c.patronato, c, delta);
+        self.bump_daily("sede", &c.origin_sede, "", c, delta);
+        self.bump_daily("region", &c.origin_region, "", c, delta);
+    }
+
+    fn bump_daily(
+        &mut self,
+        dimension: &'static str,
+        key: &str,
+        patronato: &str,
+        c: &Cohort,
+        d: Delta,
+    ) {
+        let id = DailyKey {
+            dimension,
+            key: key.to_string(),
+            patronato: patronato.to_string(),
+            day: c.sent_day,
+            topic: c.topic.clone(),
+            subtopic: c.subtopic.clone(),
+        };
+        self.daily
+            .entry(id)
+            .or_insert_with_key(|id| DailyRow {
+                dimension: id.dimension,
+                key: id.key.clone(),
+                patronato: id.patronato.clone(),
+                day: id.day,
+                topic: id.topic.clone(),
+                subtopic: id.subtopic.clone(),
+                sent: 0,
+                replied: 0,
+                replied_within_15d: 0,
+                reply_ms_sum: 0,
+                reply_hist: BTreeMap::new(),
+                solleciti: 0,
+                forwarded: 0,
+                forwarded_in: 0,
+                forwarded_out: 0,
+                appointments: 0,
+                closed: 0,
+            })
+            .add(d);
+    }
+
+    fn bump_flow(&mut self, day: NaiveDate, sede: &str, region: &str, f: Flow) {
+        let row = self
+            .flows
+            .entry((day, sede.to_string()))
+            .or_insert_with(|| FlowRow {
+                day,
+                sede: sede.to_string(),
+                region: region.to_string(),
+                requests_in: 0,
+                messages_in: 0,
+                solleciti_in: 0,
+                replies_out: 0,
+                forwarded_in: 0,
+                forwarded_out: 0,
+                forwarded_in_other_region: 0,
+                forwarded_out_other_region: 0,
+            });
+        row.requests_in += i64::from(f.requests_in);
+        row.messages_in += i64::from(f.messages_in);
+        row.solleciti_in += i64::from(f.solleciti_in);
+        row.replies_out += i64::from(f.replies_out);
+        row.forwarded_in += i64::from(f.forwarded_in);
+        row.forwarded_out += i64::from(f.forwarded_out);
+        row.forwarded_in_other_region += i64::from(f.forwarded_in_other_region);
+        row.forwarded_out_other_region += i64::from(f.forwarded_out_other_region);
+    }
+
+    /// One statement per table for the whole batch.
+    async fn write(self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
+        let cohorts: Vec<&Cohort> = self
+            .changed
+            .iter()
+            .filter_map(|id| self.cohorts.get(id))
+            .collect();
+        if !cohorts.is_empty() {
+            let set: Vec<String> = COHORT_UPDATED_COLUMNS
+                .iter()
+                .map(|c| format!("{c} = EXCLUDED.{c}"))
+                .collect();
+            sqlx::query(&format!(
+                "INSERT INTO stat_requests \
+                 SELECT * FROM jsonb_populate_recordset(NULL::stat_requests, $1) \
+                 ON CONFLICT (request_id) DO UPDATE SET {} \
+                 WHERE stat_requests.version < EXCLUDED.version",
+                set.join(", ")
+            ))
+            .bind(Json(&cohorts))
+            .execute(&mut *conn)
             .await?;
-    Ok(region.unwrap_or_else(|| UNKNOWN_REGION.to_string()))
-}
-
-/// The request's five rows: its creator, office, patronato, destination sede
-/// and that sede's region, on its sending day, topic and sub-topic.
-async fn bump_cohort(
-    conn: &mut PgConnection,
-    c: &Cohort,
-    delta: Delta,
-) -> Result<(), ProjectionError> {
-    bump_daily(conn, "user", &c.created_by, &c.patronato, c, delta).await?;
-    bump_daily(conn, "office", &c.office, &c.patronato, c, delta).await?;
-    bump_daily(conn, "patronato", &c.patronato, &c.patronato, c, delta).await?;
-    bump_daily(conn, "sede", &c.origin_sede, "", c, delta).await?;
-    bump_daily(conn, "region", &c.origin_region, "", c, delta).await
-}
-
-async fn bump_daily(
-    conn: &mut PgConnection,
-    dimension: &str,
-    key: &str,
-    patronato: &str,
-    c: &Cohort,
-    d: Delta,
-) -> Result<(), ProjectionError> {
-    let bucket = d.bucket.map(|b| b.to_string());
-    sqlx::query(
-        "INSERT INTO stat_daily AS s (dimension, key, patronato, day, topic, subtopic, sent, \
-           replied, replied_within_15d, reply_ms_sum, reply_hist, solleciti, forwarded, \
-           forwarded_in, forwarded_out, appointments, closed) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-           CASE WHEN $11::text IS NULL THEN '{}'::jsonb ELSE jsonb_build_object($11::text, 1) END, \
-           $12, $13, $14, $15, $16, $17) \
-         ON CONFLICT (dimension, key, day, topic, subtopic, patronato) DO UPDATE SET \
-           sent = s.sent + EXCLUDED.sent, \
-           replied = s.replied + EXCLUDED.replied, \
-           replied_within_15d = s.replied_within_15d + EXCLUDED.replied_within_15d, \
-           reply_ms_sum = s.reply_ms_sum + EXCLUDED.reply_ms_sum, \
-           reply_hist = CASE WHEN $11::text IS NULL THEN s.reply_hist \
-             ELSE jsonb_set(s.reply_hist, ARRAY[$11::text], \
-                            to_jsonb(coalesce((s.reply_hist ->> $11::text)::bigint, 0) + 1)) END, \
-           solleciti = s.solleciti + EXCLUDED.solleciti, \
-           forwarded = s.forwarded + EXCLUDED.forwarded, \
-           forwarded_in = s.forwarded_in + EXCLUDED.forwarded_in, \
-           forwarded_out = s.forwarded_out + EXCLUDED.forwarded_out, \
-           appointments = s.appointments + EXCLUDED.appointments, \
-           closed = s.closed + EXCLUDED.closed",
-    )
-    .bind(dimension)
-    .bind(key)
-    .bind(patronato)
-    .bind(c.sent_day)
-    .bind(&c.topic)
-    .bind(&c.subtopic)
-    .bind(d.sent)
-    .bind(d.replied)
-    .bind(d.replied_within_15d)
-    .bind(d.reply_ms)
-    .bind(bucket)
-    .bind(d.solleciti)
-    .bind(d.forwarded)
-    .bind(d.forwarded_in)
-    .bind(d.forwarded_out)
-    .bind(d.appointments)
-    .bind(d.closed)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-async fn bump_flow(
-    conn: &mut PgConnection,
-    day: NaiveDate,
-    sede: &str,
-    region: &str,
-    f: Flow,
-) -> Result<(), ProjectionError> {
-    sqlx::query(
-        "INSERT INTO stat_flows AS s (day, sede, region, requests_in, messages_in, solleciti_in, \
-           replies_out, forwarded_in, forwarded_out, forwarded_in_other_region, \
-           forwarded_out_other_region) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-         ON CONFLICT (day, sede) DO UPDATE SET \
-           requests_in = s.requests_in + EXCLUDED.requests_in, \
-           messages_in = s.messages_in + EXCLUDED.messages_in, \
-           solleciti_in = s.solleciti_in + EXCLUDED.solleciti_in, \
-           replies_out = s.replies_out + EXCLUDED.replies_out, \
-           forwarded_in = s.forwarded_in + EXCLUDED.forwarded_in, \
-           forwarded_out = s.forwarded_out + EXCLUDED.forwarded_out, \
-           forwarded_in_other_region = s.forwarded_in_other_region + EXCLUDED.forwarded_in_other_region, \
-           forwarded_out_other_region = s.forwarded_out_other_region + EXCLUDED.forwarded_out_other_region",
-    )
-    .bind(day)
-    .bind(sede)
-    .bind(region)
-    .bind(f.requests_in)
-    .bind(f.messages_in)
-    .bind(f.solleciti_in)
-    .bind(f.replies_out)
-    .bind(f.forwarded_in)
-    .bind(f.forwarded_out)
-    .bind(f.forwarded_in_other_region)
-    .bind(f.forwarded_out_other_region)
-    .execute(conn)
-    .await?;
-    Ok(())
+        }
+        if !self.daily.is_empty() {
+            let rows: Vec<&DailyRow> = self.daily.values().collect();
+            sqlx::query(
+                "INSERT INTO stat_daily AS s (dimension, key, patronato, day, topic, subtopic, sent, \
+                   replied, replied_within_15d, reply_ms_sum, reply_hist, solleciti, forwarded, \
+                   forwarded_in, forwarded_out, appointments, closed) \
+                 SELECT dimension, key, patronato, day, topic, subtopic, sent, replied, \
+                   replied_within_15d, reply_ms_sum, reply_hist, solleciti, forwarded, \
+                   forwarded_in, forwarded_out, appointments, closed \
+                 FROM jsonb_to_recordset($1) AS d(dimension text, key text, patronato text, \
+                   day date, topic text, subtopic text, sent integer, replied integer, \
+                   replied_within_15d integer, reply_ms_sum bigint, reply_hist jsonb, \
+                   solleciti integer, forwarded integer, forwarded_in integer, \
+                   forwarded_out integer, appointments integer, closed integer) \
+                 ON CONFLICT (dimension, key, day, topic, subtopic, patronato) DO UPDATE SET \
+                   sent = s.sent + EXCLUDED.sent, \
+                   replied = s.replied + EXCLUDED.replied, \
+                   replied_within_15d = s.replied_within_15d + EXCLUDED.replied_within_15d, \
+                   reply_ms_sum = s.reply_ms_sum + EXCLUDED.reply_ms_sum, \
+                   reply_hist = CASE WHEN EXCLUDED.reply_hist = '{}'::jsonb THEN s.reply_hist \
+                     ELSE (SELECT jsonb_object_agg(k, \
+                             coalesce((s.reply_hist ->> k)::bigint, 0) \
+                             + coalesce((EXCLUDED.reply_hist ->> k)::bigint, 0)) \
+                           FROM (SELECT jsonb_object_keys(s.reply_hist) \
+                                 UNION SELECT jsonb_object_keys(EXCLUDED.reply_hist)) AS keys(k)) \
+                     END, \
+                   solleciti = s.solleciti + EXCLUDED.solleciti, \
+                   forwarded = s.forwarded + EXCLUDED.forwarded, \
+                   forwarded_in = s.forwarded_in + EXCLUDED.forwarded_in, \
+                   forwarded_out = s.forwarded_out + EXCLUDED.forwarded_out, \
+                   appointments = s.appointments + EXCLUDED.appointments, \
+                   closed = s.closed + EXCLUDED.closed",
+            )
+            .bind(Json(&rows))
+            .execute(&mut *conn)
+            .await?;
+        }
+        if !self.flows.is_empty() {
+            let rows: Vec<&FlowRow> = self.flows.values().collect();
+            sqlx::query(
+                "INSERT INTO stat_flows AS s (day, sede, region, requests_in, messages_in, \
+                   solleciti_in, replies_out, forwarded_in, forwarded_out, \
+                   forwarded_in_other_region, forwarded_out_other_region) \
+                 SELECT day, sede, region, requests_in, messages_in, solleciti_in, replies_out, \
+                   forwarded_in, forwarded_out, forwarded_in_other_region, \
+                   forwarded_out_other_region \
+                 FROM jsonb_to_recordset($1) AS f(day date, sede text, region text, \
+                   requests_in integer, messages_in integer, solleciti_in integer, \
+                   replies_out integer, forwarded_in integer, forwarded_out integer, \
+                   forwarded_in_other_region integer, forwarded_out_other_region integer) \
+                 ON CONFLICT (day, sede) DO UPDATE SET \
+                   requests_in = s.requests_in + EXCLUDED.requests_in, \
+                   messages_in = s.messages_in + EXCLUDED.messages_in, \
+                   solleciti_in = s.solleciti_in + EXCLUDED.solleciti_in, \
+                   replies_out = s.replies_out + EXCLUDED.replies_out, \
+                   forwarded_in = s.forwarded_in + EXCLUDED.forwarded_in, \
+                   forwarded_out = s.forwarded_out + EXCLUDED.forwarded_out, \
+                   forwarded_in_other_region = s.forwarded_in_other_region + EXCLUDED.forwarded_in_other_region, \
+                   forwarded_out_other_region = s.forwarded_out_other_region + EXCLUDED.forwarded_out_other_region",
+            )
+            .bind(Json(&rows))
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
 }
