@@ -39,3 +39,16 @@ pub async fn load_stream(
     };
     Ok(LoadedStream { events, expected })
 }
+
+/// The first event of each of `stream_ids` that has one, upcast (for
+/// projections that read facts an event does not repeat, such as the request
+/// a reply answers).
+pub async fn load_first_events(
+    db: impl PgExecutor<'_>,
+    stream_ids: &[String],
+) -> Result<Vec<RecordedEvent>, StoreError> {
+    let sql =
+        format!("SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = ANY($1) AND version = 1");
+    let rows: Vec<RecordedEvent> = sqlx::query_as(&sql).bind(stream_ids).fetch_all(db).await?;
+    rows.into_iter().map(upcast::upcast).collect()
+}

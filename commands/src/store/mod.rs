@@ -16,7 +16,7 @@ pub mod verify;
 
 pub use append::{append, Appended};
 pub use hash::{event_hash, ChainLink, GENESIS_HASH};
-pub use load::{load_stream, LoadedStream};
+pub use load::{load_first_events, load_stream, LoadedStream};
 pub use log::{LogPosition, RecordedEvent};
 pub use notify::CommitNotifier;
 

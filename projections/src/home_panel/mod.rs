@@ -15,7 +15,6 @@ use crate::worker::Projection;
 use crate::ProjectionError;
 use async_trait::async_trait;
 use commands::store::RecordedEvent;
-use domain::request::RequestEvent;
 use sqlx::PgConnection;
 
 pub const NAME: &str = "home_panel";
@@ -40,15 +39,25 @@ impl Projection for HomePanelProjection {
         tx: &mut PgConnection,
         event: &RecordedEvent,
     ) -> Result<(), ProjectionError> {
-        // Decode only what this projection uses.
-        if event.event_type != "ReplyReceived" {
-            return Ok(());
-        }
-        match request_fact(event)? {
-            Some(fact) if matches!(fact.event, RequestEvent::ReplyReceived { .. }) => {
-                store::reply(tx, event, &fact).await
+        self.apply_batch(tx, std::slice::from_ref(event)).await
+    }
+
+    async fn apply_batch(
+        &self,
+        tx: &mut PgConnection,
+        events: &[RecordedEvent],
+    ) -> Result<(), ProjectionError> {
+        let mut facts = Vec::new();
+        for event in events {
+            // Decode only what this projection uses: replies, and the
+            // requests they may answer within the batch.
+            if !matches!(event.event_type.as_str(), "ReplyReceived" | "RequestSent") {
+                continue;
             }
-            _ => Ok(()),
+            if let Some(fact) = request_fact(event)? {
+                facts.push((event, fact));
+            }
         }
+        store::apply_batch(tx, &facts).await
     }
 }
