@@ -18,6 +18,9 @@ pub enum ProjectionError {
     /// A rebuild of the same projection is already running.
     #[error("a rebuild of projection {0:?} is already running")]
     RebuildRunning(String),
+    /// The rebuild met a table it does not know how to copy.
+    #[error("rebuild: {0}")]
+    Rebuild(String),
     #[error("metrics: {0}")]
     Metrics(#[from] prometheus::Error),
     #[error(transparent)]

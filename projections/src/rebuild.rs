@@ -2,13 +2,18 @@
 //! from the live tables, then swap the new tables in.
 //!
 //! 1. Shadow tables: schema `rebuild_<name>`, one `CREATE TABLE … (LIKE
-//!    public.t INCLUDING ALL)` per table of the projection (grants copied).
-//! 2. Replay the whole log into them in batches, each batch its own
-//!    transaction (a long one would hold back every reader's horizon), on a
-//!    session whose `search_path` is `rebuild_<name>, public`: the
-//!    projection's unqualified SQL writes the shadow tables. The shadow
-//!    checkpoint lives in memory.
-//! 3. Give the shadow indexes the live indexes' names; `ANALYZE`.
+//!    public.t INCLUDING ALL EXCLUDING INDEXES)` per table of the projection
+//!    (grants copied), with only the live table's primary key and unique
+//!    constraints and indexes — what the projection's upserts need.
+//! 2. Replay the whole log into them in batches of [`REBUILD_BATCH_SIZE`],
+//!    each batch its own transaction (a long one would hold back every
+//!    reader's horizon), on a session whose `search_path` is
+//!    `rebuild_<name>, public`: the projection's unqualified SQL writes the
+//!    shadow tables. The shadow checkpoint lives in memory.
+//! 3. Build the live tables' other indexes on the shadow tables, under the
+//!    live names (index names are per schema), in one pass over the filled
+//!    table each — cheaper than keeping nine indexes (one of them a trigram
+//!    GIN) up to date row by row; `ANALYZE`.
 //! 4. Swap, in one transaction: lock the live checkpoint row (the live worker
 //!    pauses at its next batch), catch the shadow up to the log's readable
 //!    end, drop each live table and move its shadow into `public`, set the
@@ -17,12 +22,11 @@
 //! A view on a read table would make step 4 fail (DROP TABLE refuses), which
 //! rolls back the swap and leaves the live tables as they were.
 
-use crate::worker::{Projection, DEFAULT_BATCH_SIZE};
+use crate::worker::Projection;
 use crate::{checkpoint, ProjectionError};
 use commands::store::log::read_after;
 use commands::store::LogPosition;
 use sqlx::{Connection, PgConnection, PgPool};
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 /// What a rebuild did.
@@ -43,8 +47,12 @@ pub async fn rebuild<P: Projection + ?Sized>(
     pool: &PgPool,
     projection: &P,
 ) -> Result<RebuildReport, ProjectionError> {
-    rebuild_with(pool, projection, DEFAULT_BATCH_SIZE).await
+    rebuild_with(pool, projection, REBUILD_BATCH_SIZE).await
 }
+
+/// Events per replay transaction: larger than a live worker's batch, since a
+/// rebuild has a backlog and each batch is folded in memory before it is written.
+pub const REBUILD_BATCH_SIZE: i64 = 5_000;
 
 /// [`rebuild`] with an explicit replay batch size.
 pub async fn rebuild_with<P: Projection + ?Sized>(
@@ -96,6 +104,7 @@ async fn run<P: Projection + ?Sized>(
 ) -> Result<(u64, u64, LogPosition), ProjectionError> {
     let tables = projection.tables();
     create_shadow_tables(conn, schema, tables).await?;
+    let deferred = deferred_indexes(conn, schema, tables).await?;
 
     let search_path = format!("SET search_path TO {schema}, public");
     sqlx::query(&search_path).execute(&mut *conn).await?;
@@ -111,7 +120,9 @@ async fn run<P: Projection + ?Sized>(
         events += n as u64;
     }
 
-    adopt_index_names(conn, schema, tables).await?;
+    for create_index in &deferred {
+        sqlx::query(create_index).execute(&mut *conn).await?;
+    }
     for table in tables {
         sqlx::query(&format!("ANALYZE {schema}.{table}"))
             .execute(&mut *conn)
@@ -224,10 +235,32 @@ async fn create_shadow_tables(
         .await?;
     for table in tables {
         sqlx::query(&format!(
-            "CREATE TABLE {schema}.{table} (LIKE public.{table} INCLUDING ALL)"
+            "CREATE TABLE {schema}.{table} (LIKE public.{table} INCLUDING ALL EXCLUDING INDEXES)"
         ))
         .execute(&mut *conn)
         .await?;
+        // Primary keys and unique constraints, under their live names: the
+        // upserts of the replay need them, and they must be constraints (not
+        // bare indexes) for the swapped-in table to match the migrations'.
+        let constraints: Vec<(String, String)> = sqlx::query_as(
+            "SELECT quote_ident(conname), pg_get_constraintdef(oid) FROM pg_constraint \
+             WHERE conrelid = to_regclass('public.' || $1) AND contype IN ('p', 'u', 'x') \
+             ORDER BY conname",
+        )
+        .bind(table)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (name, definition) in constraints {
+            sqlx::query(&format!(
+                "ALTER TABLE {schema}.{table} ADD CONSTRAINT {name} {definition}"
+            ))
+            .execute(&mut *conn)
+            .await?;
+        }
+        // Unique indexes that back no constraint: upserts may infer them too.
+        for create_index in live_indexes(conn, schema, table, IndexKind::UniqueOnly).await? {
+            sqlx::query(&create_index).execute(&mut *conn).await?;
+        }
         let grants: Vec<(String, String)> = sqlx::query_as(
             "SELECT a.privilege_type, \
                     CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END \
@@ -250,73 +283,59 @@ async fn create_shadow_tables(
     Ok(())
 }
 
-/// `LIKE … INCLUDING ALL` names the copied indexes itself; give each the name
-/// of the live index with the same definition, so that the swapped-in tables
-/// look exactly like those the migrations made.
-async fn adopt_index_names(
+/// The `CREATE INDEX` statements, aimed at the shadow tables, of every live
+/// index that [`create_shadow_tables`] left out: built after the replay.
+async fn deferred_indexes(
     conn: &mut PgConnection,
     schema: &str,
     tables: &[&str],
-) -> Result<(), ProjectionError> {
-    let mut renames = Vec::new();
+) -> Result<Vec<String>, ProjectionError> {
+    let mut statements = Vec::new();
     for table in tables {
-        let live = indexes(conn, "public", table).await?;
-        let mut wanted: HashMap<String, Vec<String>> = HashMap::new();
-        for (name, def) in live {
-            wanted.entry(def).or_default().push(name);
-        }
-        for (name, def) in indexes(conn, schema, table).await? {
-            if let Some(target) = wanted.get_mut(&def).and_then(Vec::pop) {
-                if target != name {
-                    renames.push((name, target));
-                }
-            }
-        }
+        statements.extend(live_indexes(conn, schema, table, IndexKind::NonUnique).await?);
     }
-    // Two passes, so that no rename collides with a name not yet moved away.
-    for (i, (from, _)) in renames.iter().enumerate() {
-        sqlx::query(&format!(
-            "ALTER INDEX {schema}.\"{from}\" RENAME TO rebuild_index_{i}"
-        ))
-        .execute(&mut *conn)
-        .await?;
-    }
-    for (i, (_, to)) in renames.iter().enumerate() {
-        sqlx::query(&format!(
-            "ALTER INDEX {schema}.rebuild_index_{i} RENAME TO \"{to}\""
-        ))
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
+    Ok(statements)
 }
 
-/// The indexes of `schema.table`: name, and definition without name and table.
-async fn indexes(
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum IndexKind {
+    /// Unique indexes that no constraint owns.
+    UniqueOnly,
+    NonUnique,
+}
+
+/// `CREATE INDEX` statements for indexes of `public.table` of one kind,
+/// rewritten to create the same index, with the same name, on `schema.table`.
+async fn live_indexes(
     conn: &mut PgConnection,
     schema: &str,
     table: &str,
-) -> Result<Vec<(String, String)>, ProjectionError> {
-    let rows: Vec<(String, bool, String)> = sqlx::query_as(
-        "SELECT i.relname::text, x.indisunique, pg_get_indexdef(i.oid) \
-         FROM pg_index x \
+    kind: IndexKind,
+) -> Result<Vec<String>, ProjectionError> {
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT pg_get_indexdef(x.indexrelid) FROM pg_index x \
          JOIN pg_class i ON i.oid = x.indexrelid \
-         JOIN pg_class t ON t.oid = x.indrelid \
-         JOIN pg_namespace n ON n.oid = t.relnamespace \
-         WHERE n.nspname = $1 AND t.relname = $2 \
+         WHERE x.indrelid = to_regclass('public.' || $1) AND x.indisunique = $2 \
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) \
          ORDER BY i.relname",
     )
-    .bind(schema)
     .bind(table)
+    .bind(kind == IndexKind::UniqueOnly)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(name, unique, def)| {
-            let body = def.split_once(" USING ").map_or(def.as_str(), |(_, b)| b);
-            (name, format!("{unique} {body}"))
+    let live_target = format!(" ON public.{table} USING ");
+    let shadow_target = format!(" ON {schema}.{table} USING ");
+    rows.into_iter()
+        .map(|definition| {
+            if definition.contains(&live_target) {
+                Ok(definition.replacen(&live_target, &shadow_target, 1))
+            } else {
+                Err(ProjectionError::Rebuild(format!(
+                    "index definition of {table} not understood: {definition}"
+                )))
+            }
         })
-        .collect())
+        .collect()
 }
 
 /// Projection and table names go into SQL text: they must be plain identifiers.

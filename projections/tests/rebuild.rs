@@ -75,9 +75,14 @@ async fn snapshot(pool: &PgPool, p: &dyn Projection) -> BTreeMap<&'static str, V
     out
 }
 
+/// Every index (name and definition) and every constraint of a live table.
 async fn index_names(pool: &PgPool, table: &str) -> Vec<String> {
     sqlx::query_scalar(
-        "SELECT indexname::text FROM pg_indexes WHERE schemaname = 'public' AND tablename = $1 \
+        "SELECT indexname::text || ': ' || indexdef FROM pg_indexes \
+         WHERE schemaname = 'public' AND tablename = $1 \
+         UNION ALL \
+         SELECT conname::text || ': ' || pg_get_constraintdef(oid) FROM pg_constraint \
+         WHERE conrelid = to_regclass('public.' || $1) \
          ORDER BY 1",
     )
     .bind(table)
@@ -115,7 +120,10 @@ async fn a_rebuild_gives_the_same_tables(pool: PgPool) {
             }
             v
         };
-        assert_eq!(after, indexes, "the indexes keep their names");
+        assert_eq!(
+            after, indexes,
+            "the indexes and constraints are those of the migrations"
+        );
         let leftovers: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'rebuild\\_%'",
         )

@@ -78,6 +78,10 @@ impl LogPosition {
 
 /// Up to `limit` events after `after`, never one whose transaction might
 /// still be followed by an earlier-numbered commit.
+///
+/// The ORDER BY names `events.tx_id`: a bare `tx_id` would mean the output
+/// column `tx_id::text::bigint` of [`EVENT_COLUMNS`], which no index
+/// provides, and every batch would sort the whole rest of the log.
 pub async fn read_after(
     db: impl PgExecutor<'_>,
     after: LogPosition,
@@ -87,7 +91,7 @@ pub async fn read_after(
         "SELECT {EVENT_COLUMNS} FROM events \
          WHERE (tx_id, position) > ($1::text::xid8, $2) \
            AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) \
-         ORDER BY tx_id, position LIMIT $3"
+         ORDER BY events.tx_id, events.position LIMIT $3"
     );
     let rows: Vec<RecordedEvent> = sqlx::query_as(&sql)
         .bind(after.tx_id.to_string())
@@ -125,7 +129,7 @@ pub async fn lag_after(
               WHERE (tx_id, position) > ($1::text::xid8, $2) LIMIT $3) pending), \
            (SELECT recorded_at FROM events \
               WHERE (tx_id, position) > ($1::text::xid8, $2) \
-              ORDER BY tx_id, position LIMIT 1)",
+              ORDER BY events.tx_id, events.position LIMIT 1)",
     )
     .bind(after.tx_id.to_string())
     .bind(after.position)
@@ -138,7 +142,8 @@ pub async fn lag_after(
 /// log). A reader that reached it has read every event committed before.
 pub async fn log_end(db: impl PgExecutor<'_>) -> Result<Option<LogPosition>, StoreError> {
     let row: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT tx_id::text::bigint, position FROM events ORDER BY tx_id DESC, position DESC LIMIT 1",
+        "SELECT tx_id::text::bigint, position FROM events \
+         ORDER BY events.tx_id DESC, events.position DESC LIMIT 1",
     )
     .fetch_optional(db)
     .await?;
