@@ -6,7 +6,6 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use domain::actor::Role;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
-use std::io::BufRead;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -364,17 +363,10 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
         Command::Cf {
             command: CfCommand::Check,
         } => {
-            let stdin = std::io::stdin();
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            for line in stdin.lock().lines() {
-                let line = line?;
-                use std::io::Write;
-                writeln!(
-                    out,
-                    "{}",
-                    crate::routes::codice_fiscale::cf_check_line(&line)
-                )?;
-            }
+            crate::routes::codice_fiscale::cf_check_stream(
+                std::io::stdin().lock(),
+                std::io::BufWriter::new(std::io::stdout().lock()),
+            )?;
             Ok(())
         }
     }

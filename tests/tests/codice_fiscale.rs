@@ -1,6 +1,6 @@
 //! `validateCodiceFiscale` over HTTP, and the line format of `combipat cf check`.
 
-use api::routes::codice_fiscale::cf_check_line;
+use api::routes::codice_fiscale::{cf_check_line, cf_check_stream};
 use combipat_tests::{who, TestApp};
 use domain::codice_fiscale::CodiceFiscale;
 use serde_json::Value;
@@ -198,4 +198,26 @@ fn cf_check_prints_code_validity_and_error_code() {
         assert_eq!(out.split('\t').count(), 3, "{out:?}");
         assert!(!out.contains('\n'));
     }
+}
+
+/// The whole of `combipat cf check`: one output line per input line, in order,
+/// CRLF or LF, the last line with or without its terminator; a line that is
+/// not UTF-8 is answered as invalid and does not stop the lines after it.
+#[test]
+fn cf_check_answers_every_line_even_after_bytes_that_are_not_utf8() {
+    let input: &[u8] =
+        b"RSSMRA60E12H501E\r\nRSSMRA60E12H50\xC9E\n\nRSSGPP75C08H50MQ\nRSSMRA60E12H501X";
+    let mut out = Vec::new();
+    cf_check_stream(input, &mut out).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 5, "{out:?}");
+    assert_eq!(lines[0], "RSSMRA60E12H501E\tvalid\t");
+    let fields: Vec<&str> = lines[1].split('\t').collect();
+    assert_eq!(fields.len(), 3, "{out:?}");
+    assert_eq!(fields[1..], ["invalid", "cf_invalid_characters"], "{out:?}");
+    assert_eq!(lines[2], "\tinvalid\tcf_empty");
+    assert_eq!(lines[3], "RSSGPP75C08H50MQ\tvalid\t");
+    assert_eq!(lines[4], "RSSMRA60E12H501X\tinvalid\tcf_invalid_check_char");
+    assert!(out.ends_with('\n'));
 }

@@ -126,3 +126,22 @@ pub fn cf_check_line(raw: &str) -> String {
         Err(e) => format!("{raw}\tinvalid\t{}", e.code()),
     }
 }
+
+/// `combipat cf check`: one output line per input line, in order. A line that
+/// is not UTF-8 is not a code either: it is answered (its bytes shown lossily,
+/// `cf_invalid_characters`) and the lines after it are still checked.
+pub fn cf_check_stream(
+    mut input: impl std::io::BufRead,
+    mut out: impl std::io::Write,
+) -> std::io::Result<()> {
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if input.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        let text = String::from_utf8_lossy(&line);
+        writeln!(out, "{}", cf_check_line(&text))?;
+    }
+    out.flush()
+}
