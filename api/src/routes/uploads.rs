@@ -105,7 +105,7 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     } else {
         ApiError::bad_request(
             "invalid_multipart",
-            format!("Modulo multipart non valido: {e}"),
+            "Modulo multipart/form-data non valido: il contenuto è incompleto o malformato",
         )
     }
 }
