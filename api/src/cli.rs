@@ -67,6 +67,10 @@ pub enum Command {
         /// Requests served at once; more are answered 503 `overloaded`.
         #[arg(long, env = "COMBIPAT_MAX_IN_FLIGHT", default_value_t = 512)]
         max_in_flight: usize,
+        /// Group-commit connections: concurrent commands' appends share their
+        /// transactions (and WAL flushes).
+        #[arg(long, env = "COMBIPAT_COMMITTERS", default_value_t = commands::store::group::DEFAULT_COMMITTERS)]
+        committers: usize,
         /// A streaming replica of the database for queries (read-your-writes
         /// still holds: a query waits for the replica, then falls back to the primary).
         #[arg(long, env = "COMBIPAT_READ_DATABASE_URL")]
@@ -194,6 +198,7 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
             max_attachment_bytes,
             no_workers,
             max_in_flight,
+            committers,
             read_database_url,
         } => {
             let manual = clock == ClockMode::Manual;
@@ -207,6 +212,7 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
             let limits = Limits {
                 max_attachment_bytes,
                 max_in_flight: max_in_flight.max(1),
+                committers: committers.max(1),
                 ..Limits::default()
             };
             let mut state = AppState::new(

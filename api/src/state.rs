@@ -7,7 +7,7 @@ use commands::reference::{
     PgCitizenRegistry, PgPracticeRegistry, PgSedeDirectory, PgTopicCatalogue,
 };
 use commands::requests::RequestService;
-use commands::store::CommitNotifier;
+use commands::store::{CommitNotifier, GroupCommitter};
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +24,8 @@ pub struct Limits {
     /// Requests served at once; more are answered 503 `overloaded` at once
     /// instead of queueing without bound.
     pub max_in_flight: usize,
+    /// Group-commit connections (see `commands::store::group`).
+    pub committers: usize,
 }
 
 impl Default for Limits {
@@ -33,6 +35,7 @@ impl Default for Limits {
             read_wait: Duration::from_secs(5),
             replica_wait: Duration::from_millis(500),
             max_in_flight: 512,
+            committers: commands::store::group::DEFAULT_COMMITTERS,
         }
     }
 }
@@ -47,6 +50,8 @@ pub struct AppState {
     pub requests: RequestService,
     /// Wakes the projection workers after a command's commit (one per process).
     pub notifier: CommitNotifier,
+    /// Batches concurrent commands' appends into shared transactions (one per process).
+    pub committer: GroupCommitter,
     pub clock: Arc<dyn Clock>,
     /// Present only when the service runs with `--clock manual`.
     pub manual_clock: Option<Arc<ManualClock>>,
@@ -58,6 +63,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(pool: PgPool, jwt: JwtKeys, manual_clock: bool, limits: Limits) -> Self {
         let notifier = CommitNotifier::spawn(pool.clone());
+        let committer = GroupCommitter::spawn(pool.clone(), limits.committers, notifier.clone());
         let requests = RequestService::new(
             pool.clone(),
             Arc::new(PgCitizenRegistry::new(pool.clone())),
@@ -65,7 +71,7 @@ impl AppState {
             Arc::new(PgSedeDirectory::new(pool.clone())),
             Arc::new(PgTopicCatalogue::new(pool.clone())),
         )
-        .with_notifier(notifier.clone());
+        .with_committer(committer.clone());
         let manual = manual_clock.then(|| Arc::new(ManualClock::new()));
         let clock: Arc<dyn Clock> = match &manual {
             Some(m) => m.clone(),
@@ -76,6 +82,7 @@ impl AppState {
             pool,
             requests,
             notifier,
+            committer,
             clock,
             manual_clock: manual,
             jwt,

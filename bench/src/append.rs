@@ -4,10 +4,14 @@
 //!
 //! Every writer loops for a fixed time; each iteration is one command that
 //! writes one event to a new stream in its own transaction:
-//! - combipat: `BEGIN; store::append(Expected::new_stream, [RequestSent], metadata); COMMIT`
-//!   then `CommitNotifier::ring` — the hash chain, metadata and the workers'
-//!   wake-up included, exactly as the create handler calls them (the protocol
-//!   counter and idempotency record are left out: they are not the store);
+//! - combipat: `GroupCommitter::commit` of a write that calls
+//!   `store::append(Expected::new_stream, [RequestSent], metadata)` — the
+//!   group commit, hash chain, metadata and the workers' wake-up included,
+//!   exactly as the command handlers call them (the protocol counter and
+//!   idempotency record are left out: they are not the store); concurrent
+//!   commands share a transaction;
+//! - diagnostic: `BEGIN; store::append(…); COMMIT` per command, the store
+//!   without group commit;
 //! - baseline: `BEGIN; INSERT INTO bench_baseline (stream_id, version, payload)
 //!   VALUES ($1, 1, $2); COMMIT` into a bare table with only
 //!   `UNIQUE (stream_id, version)`, the same JSON payload;
@@ -28,15 +32,12 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Variant {
     Baseline,
-    /// Diagnostic: the baseline plus a `pg_notify` in its transaction (what `store::append` sent before the commit notifier).
-    BaselineNotify,
-    /// Diagnostic: the baseline, then `pg_notify` in its own statement after the commit.
-    BaselineNotifyAfter,
+    /// The store as the command handlers use it: group commit.
     Combipat,
-    /// `store::append` batched by the group-commit prototype below.
-    GroupCommit,
-    /// The same, with one multi-row INSERT per batch (the proposal's fast path).
-    GroupCommitBatched,
+    /// Diagnostic: the group committer batching every write (no direct writes).
+    CombipatBatched,
+    /// Diagnostic: `store::append` in a transaction of its own per command.
+    CombipatAlone,
     CqrsEs,
     Esrs,
 }
@@ -45,11 +46,9 @@ impl Variant {
     pub fn name(self) -> &'static str {
         match self {
             Variant::Baseline => "raw INSERT baseline",
-            Variant::BaselineNotify => "baseline + pg_notify in tx (diag.)",
-            Variant::BaselineNotifyAfter => "baseline, pg_notify after (diag.)",
-            Variant::Combipat => "combipat store::append",
-            Variant::GroupCommit => "store::append, group commit proto",
-            Variant::GroupCommitBatched => "group commit proto, multi-row INSERT",
+            Variant::Combipat => "combipat store (group commit)",
+            Variant::CombipatBatched => "group commit, every write batched",
+            Variant::CombipatAlone => "store::append, one tx per command",
             Variant::CqrsEs => "cqrs-es 0.5 + postgres-es 0.5",
             Variant::Esrs => "esrs 0.18",
         }
@@ -162,7 +161,49 @@ pub async fn writer_pool(url: &str, writers: usize) -> Result<PgPool> {
     Ok(pool)
 }
 
+/// The store through the group committer, as the command handlers call it.
 pub async fn run_combipat(
+    pool: &PgPool,
+    writers: usize,
+    duration: Duration,
+    payload: &Payload,
+    tag: &str,
+    direct_limit: usize,
+) -> Run {
+    let event = Arc::new(payload.event.clone());
+    let metadata = Arc::new(payload.metadata.clone());
+    let tag = tag.to_string();
+    // As the service runs it (COMBIPAT_COMMITTERS, the service's setting).
+    let committers = std::env::var("COMBIPAT_COMMITTERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(store::group::DEFAULT_COMMITTERS);
+    let committer = store::GroupCommitter::spawn(
+        pool.clone(),
+        committers,
+        store::CommitNotifier::spawn(pool.clone()),
+    )
+    .with_direct_limit(direct_limit);
+    drive(writers, duration, move |i| {
+        let (committer, event, metadata) = (committer.clone(), event.clone(), metadata.clone());
+        let expected = Expected::new_stream(format!("request-bench-{tag}-{i:x}"), "request");
+        async move {
+            let write = store::Write {
+                metadata: (*metadata).clone(),
+                recorded_at: chrono::Utc::now(),
+                protocol: None,
+                events: Arc::new(move |_| vec![(expected.clone(), vec![(*event).clone()])]),
+                idempotency: None,
+                answer: Arc::new(|written: &store::Written| written.last_position()),
+            };
+            committer.commit(write).await.is_ok()
+        }
+    })
+    .await
+}
+
+/// Diagnostic: the store without group commit, one transaction per command.
+pub async fn run_combipat_alone(
     pool: &PgPool,
     writers: usize,
     duration: Duration,
@@ -210,7 +251,6 @@ pub async fn run_baseline(
     duration: Duration,
     payload: &Payload,
     tag: &str,
-    notify: Notify,
 ) -> Run {
     let pool = pool.clone();
     let json = Arc::new(payload.json.clone());
@@ -231,29 +271,10 @@ pub async fn run_baseline(
             .execute(&mut *tx)
             .await
             .is_ok();
-            let notified = notify != Notify::InTransaction
-                || sqlx::query("SELECT pg_notify('combipat_bench', '')")
-                    .execute(&mut *tx)
-                    .await
-                    .is_ok();
-            let committed = ok && notified && tx.commit().await.is_ok();
-            committed
-                && (notify != Notify::AfterCommit
-                    || sqlx::query("SELECT pg_notify('combipat_bench', '')")
-                        .execute(&pool)
-                        .await
-                        .is_ok())
+            ok && tx.commit().await.is_ok()
         }
     })
     .await
-}
-
-/// Where the baseline sends a notification, if at all.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Notify {
-    No,
-    InTransaction,
-    AfterCommit,
 }
 
 /// Runs the peer binary; `Err` carries why it could not be measured.
@@ -301,182 +322,4 @@ pub async fn run_peer(
         }),
         _ => Err(format!("unexpected output of {lib}: {stdout}")),
     }
-}
-
-/// A prototype of group commit, built on the real `store::append`, to show
-/// what batching concurrent commands into one transaction gives (the store
-/// itself does not do it yet: see docs/scaling.md "Change proposals").
-///
-/// `committers` tasks, each on its own connection, take every command waiting
-/// in a queue (up to `MAX_BATCH`), open one transaction, call
-/// `store::append` for each command in turn (its own stream, expected
-/// version, hash chain and metadata, exactly as alone), and commit once: one
-/// WAL flush for the batch. If an append fails (a conflict), the batch is
-/// rolled back and each of its commands is retried alone in its own
-/// transaction, so an outcome is still exact per command. One ring of the
-/// commit notifier per committed transaction.
-pub async fn run_group_commit(
-    pool: &PgPool,
-    writers: usize,
-    committers: usize,
-    duration: Duration,
-    payload: &Payload,
-    tag: &str,
-    multi_row: bool,
-) -> Run {
-    const MAX_BATCH: usize = 64;
-    type Job = (String, tokio::sync::oneshot::Sender<bool>);
-    let (jobs_tx, jobs_rx) = tokio::sync::mpsc::channel::<Job>(writers * 2);
-    let jobs_rx = Arc::new(tokio::sync::Mutex::new(jobs_rx));
-    let event = Arc::new(payload.event.clone());
-    let metadata = Arc::new(payload.metadata.clone());
-    let mut committer_tasks = Vec::new();
-    let notifier = store::CommitNotifier::spawn(pool.clone());
-    for _ in 0..committers {
-        let notifier = notifier.clone();
-        let pool = pool.clone();
-        let jobs_rx = jobs_rx.clone();
-        let event = event.clone();
-        let metadata = metadata.clone();
-        committer_tasks.push(tokio::spawn(async move {
-            loop {
-                let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
-                {
-                    let mut rx = jobs_rx.lock().await;
-                    match rx.recv().await {
-                        Some(job) => batch.push(job),
-                        None => return,
-                    }
-                    while batch.len() < MAX_BATCH {
-                        match rx.try_recv() {
-                            Ok(job) => batch.push(job),
-                            Err(_) => break,
-                        }
-                    }
-                }
-                let together = async {
-                    let mut tx = pool.begin().await.ok()?;
-                    if multi_row {
-                        let streams: Vec<&str> = batch.iter().map(|(s, _)| s.as_str()).collect();
-                        insert_batch(&mut tx, &streams, &event, &metadata)
-                            .await
-                            .ok()?;
-                        return tx.commit().await.ok();
-                    }
-                    for (stream, _) in &batch {
-                        let expected = Expected::new_stream(stream.clone(), "request");
-                        store::append(
-                            &mut tx,
-                            &expected,
-                            std::slice::from_ref(&*event),
-                            &metadata,
-                            chrono::Utc::now(),
-                        )
-                        .await
-                        .ok()?;
-                    }
-                    tx.commit().await.ok()
-                };
-                if together.await.is_some() {
-                    notifier.ring();
-                    for (_, reply) in batch {
-                        let _ = reply.send(true);
-                    }
-                    continue;
-                }
-                // One of them failed: each alone, in its own transaction.
-                for (stream, reply) in batch {
-                    let alone = async {
-                        let mut tx = pool.begin().await.ok()?;
-                        let expected = Expected::new_stream(stream.clone(), "request");
-                        store::append(
-                            &mut tx,
-                            &expected,
-                            std::slice::from_ref(&*event),
-                            &metadata,
-                            chrono::Utc::now(),
-                        )
-                        .await
-                        .ok()?;
-                        tx.commit().await.ok()
-                    };
-                    let committed = alone.await.is_some();
-                    if committed {
-                        notifier.ring();
-                    }
-                    let _ = reply.send(committed);
-                }
-            }
-        }));
-    }
-    let tag = tag.to_string();
-    let run = drive(writers, duration, move |i| {
-        let jobs_tx = jobs_tx.clone();
-        let stream = format!("request-bench-{tag}-{i:x}");
-        async move {
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            if jobs_tx.send((stream, tx)).await.is_err() {
-                return false;
-            }
-            rx.await.unwrap_or(false)
-        }
-    })
-    .await;
-    // `drive` dropped its clones of the sender: the committers drain and stop.
-    for t in committer_tasks {
-        let _ = t.await;
-    }
-    run
-}
-
-/// The fast path of the group-commit proposal: every new stream of the batch
-/// in one `INSERT … SELECT FROM unnest(…)`, rows exactly as `store::append`
-/// writes them (same columns, metadata, `event_hash` chain from the genesis
-/// hash).
-async fn insert_batch(
-    conn: &mut sqlx::PgConnection,
-    streams: &[&str],
-    event: &NewEvent,
-    metadata: &Metadata,
-) -> std::result::Result<(), sqlx::Error> {
-    use chrono::SubsecRound;
-    let recorded_at = chrono::Utc::now().trunc_subsecs(6);
-    let metadata = serde_json::to_value(metadata).expect("metadata serialises");
-    let n = streams.len();
-    let mut hashes = Vec::with_capacity(n);
-    for stream in streams {
-        let hash = store::event_hash(
-            &store::GENESIS_HASH,
-            &store::ChainLink {
-                stream_id: stream,
-                version: 1,
-                event_type: &event.event_type,
-                schema_version: event.schema_version,
-                payload: &event.payload,
-                metadata: &metadata,
-                recorded_at,
-            },
-        );
-        hashes.push(hash.to_vec());
-    }
-    sqlx::query(
-        "INSERT INTO events (stream_id, stream_type, version, event_type, schema_version, \
-                             payload, metadata, recorded_at, prev_hash, hash) \
-         SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::int2[], \
-                              $6::jsonb[], $7::jsonb[], $8::timestamptz[], $9::bytea[], $10::bytea[]) \
-         RETURNING position",
-    )
-    .bind(streams.to_vec())
-    .bind(vec!["request"; n])
-    .bind(vec![1i32; n])
-    .bind(vec![event.event_type.as_str(); n])
-    .bind(vec![event.schema_version; n])
-    .bind(vec![event.payload.clone(); n])
-    .bind(vec![metadata.clone(); n])
-    .bind(vec![recorded_at; n])
-    .bind(vec![store::GENESIS_HASH.to_vec(); n])
-    .bind(hashes)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(())
 }

@@ -236,7 +236,7 @@ async fn append_section(
     db: &FreshDb,
     report: &mut Report,
 ) -> Result<()> {
-    use append::{Notify, Run, Variant};
+    use append::{Run, Variant};
     use std::collections::BTreeMap;
     let pool = prepared(db, 4).await?;
     let mut world = world::World::load(&pool).await?;
@@ -281,15 +281,9 @@ async fn append_section(
             let mut order = vec![
                 Variant::Baseline,
                 Variant::Combipat,
-                Variant::GroupCommit,
-                Variant::GroupCommitBatched,
-                Variant::BaselineNotify,
-                Variant::BaselineNotifyAfter,
+                Variant::CombipatAlone,
+                Variant::CombipatBatched,
             ];
-            if w == 1 {
-                // A batch of one: the prototype would measure store::append again.
-                order.retain(|v| !matches!(v, Variant::GroupCommit | Variant::GroupCommitBatched));
-            }
             if w == 8 {
                 order.push(Variant::CqrsEs);
                 order.push(Variant::Esrs);
@@ -302,60 +296,19 @@ async fn append_section(
             for v in order {
                 let run = match v {
                     Variant::Baseline => {
-                        append::run_baseline(&pool, w, duration, &payload, &tag, Notify::No).await
-                    }
-                    Variant::GroupCommit => {
-                        let tag = format!("{tag}g");
-                        append::run_group_commit(
-                            &pool,
-                            w,
-                            committers(w),
-                            duration,
-                            &payload,
-                            &tag,
-                            false,
-                        )
-                        .await
-                    }
-                    Variant::GroupCommitBatched => {
-                        let tag = format!("{tag}m");
-                        append::run_group_commit(
-                            &pool,
-                            w,
-                            committers(w),
-                            duration,
-                            &payload,
-                            &tag,
-                            true,
-                        )
-                        .await
-                    }
-                    Variant::BaselineNotify => {
-                        let tag = format!("{tag}n");
-                        append::run_baseline(
-                            &pool,
-                            w,
-                            duration,
-                            &payload,
-                            &tag,
-                            Notify::InTransaction,
-                        )
-                        .await
-                    }
-                    Variant::BaselineNotifyAfter => {
-                        let tag = format!("{tag}a");
-                        append::run_baseline(
-                            &pool,
-                            w,
-                            duration,
-                            &payload,
-                            &tag,
-                            Notify::AfterCommit,
-                        )
-                        .await
+                        append::run_baseline(&pool, w, duration, &payload, &tag).await
                     }
                     Variant::Combipat => {
-                        append::run_combipat(&pool, w, duration, &payload, &tag).await
+                        let direct = commands::store::group::DIRECT_WRITES;
+                        append::run_combipat(&pool, w, duration, &payload, &tag, direct).await
+                    }
+                    Variant::CombipatBatched => {
+                        let tag = format!("{tag}b");
+                        append::run_combipat(&pool, w, duration, &payload, &tag, 0).await
+                    }
+                    Variant::CombipatAlone => {
+                        let tag = format!("{tag}a");
+                        append::run_combipat_alone(&pool, w, duration, &payload, &tag).await
                     }
                     Variant::CqrsEs | Variant::Esrs => {
                         if peer_missing.is_some() || peer_errors.contains_key(&v) {
@@ -424,7 +377,7 @@ async fn append_section(
         if let Some(o) = ours {
             report.figure(
                 "append",
-                &format!("combipat store::append, {w} writer(s)"),
+                &format!("combipat store (group commit, as the handlers call it), {w} writer(s)"),
                 format!("{o:.0} events/s"),
                 None,
                 None,
@@ -432,6 +385,15 @@ async fn append_section(
         }
         if let Some(r) = ratios.get(&(w, Variant::Combipat)) {
             let m = median(r);
+            if w == 8 {
+                report.figure(
+                    "append",
+                    "stretch: combipat / baseline at 8 writers above the one-row-per-transaction baseline",
+                    format!("{m:.2}×"),
+                    Some("stretch: > 1.0 × baseline".to_string()),
+                    Some(Verdict::from_min(m, 1.0, "×")),
+                );
+            }
             let (target, verdict) = if w == 8 {
                 (
                     Some("≥ 0.80 × baseline".to_string()),
@@ -453,47 +415,23 @@ async fn append_section(
         }
         for (v, what) in [
             (
-                Variant::GroupCommit,
-                "group-commit prototype: store::append per command, one transaction per batch",
+                Variant::CombipatAlone,
+                "store::append without group commit (one transaction per command)",
             ),
             (
-                Variant::GroupCommitBatched,
-                "group-commit prototype, fast path: one multi-row INSERT per batch",
-            ),
-        ] {
-            let (Some(rate), Some(r)) = (mean_rate(w, v), ratios.get(&(w, v))) else {
-                continue;
-            };
-            let m = median(r);
-            report.figure(
-                "append",
-                &format!(
-                    "{what} (bench only, {} committer connection(s)), {w} writer(s)",
-                    committers(w)
-                ),
-                format!(
-                    "{rate:.0} events/s = {m:.2}× baseline (rounds: {})",
-                    fmt_list(r)
-                ),
-                (w == 8).then(|| "stretch: > 1.0 × baseline".to_string()),
-                (w == 8).then(|| Verdict::from_min(m, 1.0, "×")),
-            );
-        }
-        for (v, what) in [
-            (
-                Variant::BaselineNotify,
-                "baseline + pg_notify in the same transaction",
-            ),
-            (
-                Variant::BaselineNotifyAfter,
-                "baseline, then pg_notify after the commit",
+                Variant::CombipatBatched,
+                "group commit batching every write (no direct writes)",
             ),
         ] {
             if let (Some(rate), Some(r)) = (mean_rate(w, v), ratios.get(&(w, v))) {
                 report.figure(
                     "append",
                     &format!("diagnostic: {what}, {w} writer(s)"),
-                    format!("{rate:.0} events/s = {:.2}× baseline", median(r)),
+                    format!(
+                        "{rate:.0} events/s = {:.2}× baseline (rounds: {})",
+                        median(r),
+                        fmt_list(r)
+                    ),
                     None,
                     None,
                 );
@@ -523,15 +461,6 @@ async fn append_section(
         }
     }
     Ok(())
-}
-
-/// Committer connections of the group-commit prototype for `writers`
-/// (`BENCH_GC_COMMITTERS` overrides).
-fn committers(writers: usize) -> usize {
-    std::env::var("BENCH_GC_COMMITTERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or((writers / 4).clamp(1, 4))
 }
 
 fn fmt_list(xs: &[f64]) -> String {

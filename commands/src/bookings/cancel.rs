@@ -86,10 +86,12 @@ impl BookingService {
                 ),
             ];
             Ok(self
-                .commit(ctx, "cancel_booking", writes, |position, _| CancelOutcome {
-                    booking_id,
-                    position,
-                    replayed: false,
+                .commit(ctx, "cancel_booking", writes, move |position, _| {
+                    CancelOutcome {
+                        booking_id,
+                        position,
+                        replayed: false,
+                    }
                 })
                 .await)
         })
@@ -180,10 +182,12 @@ impl BookingService {
                 }
             }
             Ok(self
-                .commit(ctx, "cancel_booking", writes, |position, _| CancelOutcome {
-                    booking_id,
-                    position,
-                    replayed: false,
+                .commit(ctx, "cancel_booking", writes, move |position, _| {
+                    CancelOutcome {
+                        booking_id,
+                        position,
+                        replayed: false,
+                    }
                 })
                 .await)
         })

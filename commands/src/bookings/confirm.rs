@@ -74,8 +74,9 @@ impl BookingService {
                     CitizenEvent::SCHEMA_VERSION,
                 ),
             ];
+            let code = code.clone();
             Ok(self
-                .commit(ctx, "confirm_booking", writes, |position, _| {
+                .commit(ctx, "confirm_booking", writes, move |position, _| {
                     BookingOutcome {
                         booking_id,
                         code: code.clone(),

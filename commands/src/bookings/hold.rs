@@ -87,7 +87,7 @@ impl BookingService {
             }
             let released = plan.replaces.as_ref().map(|(h, _)| *h);
             Ok(self
-                .commit(ctx, "hold_slot", writes, |position, _| HoldOutcome {
+                .commit(ctx, "hold_slot", writes, move |position, _| HoldOutcome {
                     hold_id,
                     slot: slot.clone(),
                     expires_at,

@@ -42,6 +42,7 @@ use domain::ids::RequestId;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
+use std::sync::Arc;
 use uuid::Uuid;
 
 pub const SLOT_STREAM_TYPE: &str = "slot";
@@ -204,19 +205,21 @@ impl Write {
 #[derive(Clone)]
 pub struct BookingService {
     pub(crate) pool: PgPool,
-    notifier: store::CommitNotifier,
+    committer: store::GroupCommitter,
 }
 
 impl BookingService {
-    /// A service with a notifier of its own (see [`BookingService::with_notifier`]).
+    /// A service with a group committer of its own (see [`BookingService::with_committer`]).
     pub fn new(pool: PgPool) -> Self {
         let notifier = store::CommitNotifier::spawn(pool.clone());
-        Self::with_notifier(pool, notifier)
+        let committer =
+            store::GroupCommitter::spawn(pool.clone(), store::group::DEFAULT_COMMITTERS, notifier);
+        Self::with_committer(pool, committer)
     }
 
-    /// A service sharing the process's notifier.
-    pub fn with_notifier(pool: PgPool, notifier: store::CommitNotifier) -> Self {
-        Self { pool, notifier }
+    /// A service sharing the process's group committer.
+    pub fn with_committer(pool: PgPool, committer: store::GroupCommitter) -> Self {
+        Self { pool, committer }
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -248,40 +251,41 @@ impl BookingService {
 
     /// Appends every write in one transaction (streams in name order), then
     /// the idempotency record; returns the outcome made from the last
-    /// position written and the new versions, by stream id.
-    pub(crate) async fn commit<T: Replayable>(
+    /// position written and the new versions, by stream id. The transaction
+    /// is the process's group commit (see [`store::group`]).
+    pub(crate) async fn commit<T, F>(
         &self,
         ctx: &BookingContext,
         command: &str,
-        mut writes: Vec<Write>,
-        outcome: impl FnOnce(i64, &[(String, u64)]) -> T,
-    ) -> Result<T, StoreError> {
-        writes.retain(|w| !w.events.is_empty());
-        writes.sort_by(|a, b| a.expected.stream_id.cmp(&b.expected.stream_id));
-        let metadata = ctx.metadata(command);
-        let mut tx = self.pool.begin().await?;
-        let mut position = 0;
-        let mut versions = Vec::with_capacity(writes.len());
-        for w in &writes {
-            let appended =
-                store::append(&mut tx, &w.expected, &w.events, &metadata, ctx.now).await?;
-            position = position.max(appended.last_position);
-            versions.push((w.expected.stream_id.clone(), appended.version));
-        }
-        let answer = outcome(position, &versions);
-        if let Some(key) = &ctx.idempotency {
-            idempotency::record(
-                &mut tx,
-                &ctx.actor_id(),
-                &key.key,
-                &key.fingerprint,
-                &serde_json::to_value(&answer).expect("outcome serialises"),
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        self.notifier.ring();
-        Ok(answer)
+        writes: Vec<Write>,
+        outcome: F,
+    ) -> Result<T, StoreError>
+    where
+        T: Replayable + Send + 'static,
+        F: Fn(i64, &[(String, u64)]) -> T + Send + Sync + 'static,
+    {
+        let streams: Vec<(Expected, Vec<NewEvent>)> =
+            writes.into_iter().map(|w| (w.expected, w.events)).collect();
+        let write = store::Write {
+            metadata: ctx.metadata(command),
+            recorded_at: ctx.now,
+            protocol: None,
+            events: Arc::new(move |_| streams.clone()),
+            idempotency: ctx.idempotency.as_ref().map(|k| store::IdempotencyRecord {
+                actor_id: ctx.actor_id(),
+                key: k.key.clone(),
+                fingerprint: k.fingerprint.clone(),
+            }),
+            answer: Arc::new(move |written: &store::Written| {
+                let versions: Vec<(String, u64)> = written
+                    .appended
+                    .iter()
+                    .map(|(stream, a)| (stream.clone(), a.version))
+                    .collect();
+                outcome(written.last_position(), &versions)
+            }),
+        };
+        self.committer.commit(write).await
     }
 
     /// Runs `attempt` until its commit does not lose a race: a conflict loads

@@ -84,7 +84,7 @@ impl BookingService {
                 QueueEvent::SCHEMA_VERSION,
             )];
             Ok(self
-                .commit(ctx, name, writes, |position, _| TicketOutcome {
+                .commit(ctx, name, writes, move |position, _| TicketOutcome {
                     number,
                     position,
                     replayed: false,

@@ -110,12 +110,13 @@ impl BookingService {
                     SlotEvent::SCHEMA_VERSION,
                 ),
             ];
+            let code = code.clone();
             Ok(self
                 .commit(
                     ctx,
                     "book_request_appointment",
                     writes,
-                    |position, versions| BookingOutcome {
+                    move |position, versions| BookingOutcome {
                         booking_id,
                         code: code.clone(),
                         slot: slot.clone(),
@@ -186,13 +187,16 @@ impl BookingService {
                 ),
             ];
             Ok(self
-                .commit(ctx, "cancel_request_appointment", writes, |position, _| {
-                    CancelOutcome {
+                .commit(
+                    ctx,
+                    "cancel_request_appointment",
+                    writes,
+                    move |position, _| CancelOutcome {
                         booking_id,
                         position,
                         replayed: false,
-                    }
-                })
+                    },
+                )
                 .await)
         })
         .await

@@ -56,11 +56,13 @@ impl BookingService {
                 SedeCalendarEvent::SCHEMA_VERSION,
             )];
             Ok(self
-                .commit(ctx, command, writes, |position, versions| CalendarOutcome {
-                    id,
-                    version: super::version_of(versions, &stream).unwrap_or(0),
-                    position,
-                    replayed: false,
+                .commit(ctx, command, writes, move |position, versions| {
+                    CalendarOutcome {
+                        id,
+                        version: super::version_of(versions, &stream).unwrap_or(0),
+                        position,
+                        replayed: false,
+                    }
                 })
                 .await)
         })

@@ -1,13 +1,17 @@
-use super::{CommandContext, CommandError, CommandOutcome, RequestService, STREAM_TYPE};
+use super::{
+    new_events, request_write, CommandContext, CommandError, CommandOutcome, RequestService,
+    STREAM_TYPE,
+};
 use crate::attachments;
-use crate::store::{protocol, Expected};
+use crate::store::Expected;
 use domain::actor::Actor;
 use domain::codice_fiscale::CodiceFiscale;
-use domain::ids::{PracticeRef, RequestId, TopicCode, UploadId};
+use domain::ids::{PracticeRef, ProtocolNumber, RequestId, TopicCode, UploadId};
 use domain::request::{
     accept_new_request, CitizenRecord, NewRequest, Request, Requester, RequesterInput,
 };
 use domain::time::rome_year;
+use std::sync::Arc;
 
 /// A new request as the caller sends it. With `copy_from`, every field left
 /// out is taken from that request (same request for another citizen, or a new
@@ -43,32 +47,24 @@ impl RequestService {
         let id = new.id;
         let accepted = accept_new_request(&ctx.actor, new)?;
 
-        let mut tx = self.pool.begin().await?;
-        let protocol =
-            protocol::allocate(&mut tx, accepted.destination(), rome_year(ctx.now)).await?;
-        let event = accepted.into_event(protocol.clone(), ctx.now);
+        let destination = accepted.destination().clone();
         let expected = Expected::new_stream(id.stream_id(), STREAM_TYPE);
-        let appended = self
-            .append_in(
-                &mut tx,
-                ctx,
-                "create_request",
-                &expected,
-                &[event],
-                id,
-                Some(protocol.to_string()),
-            )
-            .await;
-        match appended {
-            Ok(outcome) => {
-                tx.commit().await?;
-                self.notifier.ring();
-                Ok(outcome)
-            }
-            Err(e) => {
-                drop(tx);
-                self.after_failed_append(ctx, e).await
-            }
+        let now = ctx.now;
+        let make_events = Arc::new(move |protocol: Option<&ProtocolNumber>| {
+            let protocol = protocol.expect("a creation asks for its protocol number");
+            let event = accepted.clone().into_event(protocol.clone(), now);
+            vec![(expected.clone(), new_events(&[event]))]
+        });
+        let write = request_write(
+            ctx,
+            "create_request",
+            id,
+            Some((destination, rome_year(ctx.now))),
+            make_events,
+        );
+        match self.committer.commit(write).await {
+            Ok(outcome) => Ok(outcome),
+            Err(e) => self.after_failed_append(ctx, e).await,
         }
     }
 

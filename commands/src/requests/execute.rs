@@ -1,7 +1,11 @@
-use super::{backoff, CommandContext, CommandError, CommandOutcome, RequestService, MAX_ATTEMPTS};
+use super::{
+    backoff, new_events, request_write, CommandContext, CommandError, CommandOutcome,
+    RequestService, MAX_ATTEMPTS,
+};
 use crate::attachments;
-use domain::ids::{AttachmentId, RequestId, UploadId};
+use domain::ids::{AttachmentId, ProtocolNumber, RequestId, UploadId};
 use domain::request::RequestCommand;
+use std::sync::Arc;
 
 /// A command on an existing request as a caller sends it: uploads and sede
 /// codes not yet resolved.
@@ -69,20 +73,13 @@ impl RequestService {
                 Some(first) => first,
                 None => self.load_visible(id, &ctx.actor, None).await?,
             };
-            let events = request.decide(&ctx.actor, command.clone(), ctx.now)?;
-            let mut tx = self.pool.begin().await?;
-            let appended = match self
-                .append_in(&mut tx, ctx, command.name(), &expected, &events, id, None)
-                .await
-            {
-                Ok(outcome) => tx.commit().await.map(|_| outcome).map_err(Into::into),
-                Err(e) => Err(e),
-            };
-            match appended {
-                Ok(outcome) => {
-                    self.notifier.ring();
-                    return Ok(outcome);
-                }
+            let events = new_events(&request.decide(&ctx.actor, command.clone(), ctx.now)?);
+            let make_events = Arc::new(move |_: Option<&ProtocolNumber>| {
+                vec![(expected.clone(), events.clone())]
+            });
+            let write = request_write(ctx, command.name(), id, None, make_events);
+            match self.committer.commit(write).await {
+                Ok(outcome) => return Ok(outcome),
                 Err(e) if e.is_conflict() => backoff(attempt).await,
                 Err(e) => return self.after_failed_append(ctx, e).await,
             }

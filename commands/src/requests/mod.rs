@@ -11,7 +11,8 @@ pub use error::CommandError;
 pub use execute::RequestAction;
 
 use crate::ports::{CitizenRegistry, PracticeRegistry, SedeDirectory, TopicCatalogue};
-use crate::store::{self, idempotency, Expected, Metadata, StoreError};
+use crate::store::{self, idempotency, Expected, GroupCommitter, Metadata, StoreError};
+
 use chrono::{DateTime, Utc};
 use domain::actor::Actor;
 use domain::ids::RequestId;
@@ -64,7 +65,8 @@ pub struct RequestService {
     pub(crate) practices: Arc<dyn PracticeRegistry>,
     pub(crate) sedi: Arc<dyn SedeDirectory>,
     pub(crate) topics: Arc<dyn TopicCatalogue>,
-    pub(crate) notifier: store::CommitNotifier,
+    /// Every append goes through it: concurrent commands share a transaction.
+    pub(crate) committer: GroupCommitter,
 }
 
 impl RequestService {
@@ -75,8 +77,13 @@ impl RequestService {
         sedi: Arc<dyn SedeDirectory>,
         topics: Arc<dyn TopicCatalogue>,
     ) -> Self {
+        let notifier = store::CommitNotifier::spawn(pool.clone());
         Self {
-            notifier: store::CommitNotifier::spawn(pool.clone()),
+            committer: GroupCommitter::spawn(
+                pool.clone(),
+                store::group::DEFAULT_COMMITTERS,
+                notifier,
+            ),
             pool,
             citizens,
             practices,
@@ -85,9 +92,9 @@ impl RequestService {
         }
     }
 
-    /// Shares the process's notifier (one task sends every notification).
-    pub fn with_notifier(mut self, notifier: store::CommitNotifier) -> Self {
-        self.notifier = notifier;
+    /// Shares the process's group committer (and its notifier).
+    pub fn with_committer(mut self, committer: GroupCommitter) -> Self {
+        self.committer = committer;
         self
     }
 
@@ -150,54 +157,6 @@ impl RequestService {
         }
     }
 
-    /// Appends events and the idempotency record in the caller's transaction.
-    #[allow(clippy::too_many_arguments)]
-    async fn append_in(
-        &self,
-        tx: &mut sqlx::PgConnection,
-        ctx: &CommandContext,
-        command: &str,
-        expected: &Expected,
-        events: &[RequestEvent],
-        request_id: RequestId,
-        protocol: Option<String>,
-    ) -> Result<CommandOutcome, StoreError> {
-        let new_events: Vec<store::NewEvent> = events
-            .iter()
-            .map(|e| store::NewEvent {
-                event_type: e.event_type().to_string(),
-                schema_version: RequestEvent::SCHEMA_VERSION,
-                payload: serde_json::to_value(e).expect("events serialise"),
-            })
-            .collect();
-        let appended = store::append(
-            &mut *tx,
-            expected,
-            &new_events,
-            &metadata(ctx, command),
-            ctx.now,
-        )
-        .await?;
-        let outcome = CommandOutcome {
-            request_id,
-            version: appended.version,
-            position: appended.last_position,
-            protocol,
-            replayed: false,
-        };
-        if let Some(key) = &ctx.idempotency {
-            idempotency::record(
-                &mut *tx,
-                ctx.actor.id().as_str(),
-                &key.key,
-                &key.fingerprint,
-                &serde_json::to_value(&outcome).expect("outcome serialises"),
-            )
-            .await?;
-        }
-        Ok(outcome)
-    }
-
     /// After a failed append: a lost idempotency race replays the winner's
     /// answer; anything else is returned as it is.
     async fn after_failed_append(
@@ -227,6 +186,48 @@ pub async fn load(
         request = request.apply(&event);
     }
     Ok((request, stream.expected))
+}
+
+/// The events of a decision, as the store takes them.
+fn new_events(events: &[RequestEvent]) -> Vec<store::NewEvent> {
+    events
+        .iter()
+        .map(|e| store::NewEvent {
+            event_type: e.event_type().to_string(),
+            schema_version: RequestEvent::SCHEMA_VERSION,
+            payload: serde_json::to_value(e).expect("events serialise"),
+        })
+        .collect()
+}
+
+/// A command's write on one request stream: `make_events` gets the protocol
+/// number when `protocol` asked for one.
+fn request_write(
+    ctx: &CommandContext,
+    command: &str,
+    request_id: RequestId,
+    protocol: Option<(domain::ids::SedeCode, i32)>,
+    make_events: Arc<store::group::MakeEvents>,
+) -> store::Write<CommandOutcome> {
+    let stream_id = request_id.stream_id();
+    store::Write {
+        metadata: metadata(ctx, command),
+        recorded_at: ctx.now,
+        protocol,
+        events: make_events,
+        idempotency: ctx.idempotency.as_ref().map(|k| store::IdempotencyRecord {
+            actor_id: ctx.actor.id().to_string(),
+            key: k.key.clone(),
+            fingerprint: k.fingerprint.clone(),
+        }),
+        answer: Arc::new(move |written: &store::Written| CommandOutcome {
+            request_id,
+            version: written.version_of(&stream_id).unwrap_or(0),
+            position: written.last_position(),
+            protocol: written.protocol.as_ref().map(ToString::to_string),
+            replayed: false,
+        }),
+    }
 }
 
 fn metadata(ctx: &CommandContext, command: &str) -> Metadata {

@@ -14,7 +14,9 @@ pub struct Appended {
 /// Appends `events` to a stream at `expected.version`, inside the caller's
 /// transaction (so protocol numbers, idempotency records and the events commit
 /// or fail together). A concurrent writer that got there first makes this
-/// fail with [`StoreError::Conflict`]; the caller must then roll back.
+/// fail with [`StoreError::Conflict`] — without aborting the transaction,
+/// but with the events before the conflicting one written: the caller must
+/// roll back (its transaction, or its savepoint).
 /// After the commit, the caller rings its [`super::CommitNotifier`].
 #[tracing::instrument(skip_all, fields(stream_id = %expected.stream_id, expected = expected.version), err)]
 pub async fn append(
@@ -24,15 +26,26 @@ pub async fn append(
     metadata: &Metadata,
     recorded_at: DateTime<Utc>,
 ) -> Result<Appended, StoreError> {
+    let metadata = serde_json::to_value(metadata).expect("metadata serialises");
+    append_with_json_metadata(conn, expected, events, &metadata, recorded_at).await
+}
+
+/// [`append`] with the metadata already in its JSON form.
+pub(crate) async fn append_with_json_metadata(
+    conn: &mut PgConnection,
+    expected: &Expected,
+    events: &[NewEvent],
+    metadata: &serde_json::Value,
+    recorded_at: DateTime<Utc>,
+) -> Result<Appended, StoreError> {
     assert!(!events.is_empty(), "append of no events");
     // PostgreSQL keeps microseconds: hash what will be stored.
     let recorded_at = recorded_at.trunc_subsecs(6);
-    let metadata = serde_json::to_value(metadata).expect("metadata serialises");
     let mut prev_hash = expected.last_hash;
     let mut version = expected.version;
     let mut first_position = None;
     let mut last_position = 0;
-    for event in events {
+    for (i, event) in events.iter().enumerate() {
         version += 1;
         let hash = event_hash(
             &prev_hash,
@@ -42,14 +55,23 @@ pub async fn append(
                 event_type: &event.event_type,
                 schema_version: event.schema_version,
                 payload: &event.payload,
-                metadata: &metadata,
+                metadata,
                 recorded_at,
             },
         );
-        let position: i64 = sqlx::query_scalar(
+        // A row already at this version (another writer got there first), or
+        // — for the first event — no row at the expected version (the writer's
+        // view is not the stream's real head: a stream shorter than expected
+        // is as much a conflict as a longer one) inserts nothing. Neither
+        // aborts the transaction, so a group commit keeps its other writes.
+        let must_follow = if i == 0 { expected.version } else { 0 };
+        let position: Option<i64> = sqlx::query_scalar(
             "INSERT INTO events (stream_id, stream_type, version, event_type, schema_version, \
                                  payload, metadata, recorded_at, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING position",
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
+             WHERE $11 = 0 OR EXISTS (SELECT 1 FROM events WHERE stream_id = $1 AND version = $11) \
+             ON CONFLICT ON CONSTRAINT events_stream_version DO NOTHING \
+             RETURNING position",
         )
         .bind(&expected.stream_id)
         .bind(&expected.stream_type)
@@ -57,33 +79,23 @@ pub async fn append(
         .bind(&event.event_type)
         .bind(event.schema_version)
         .bind(&event.payload)
-        .bind(&metadata)
+        .bind(metadata)
         .bind(recorded_at)
         .bind(&prev_hash[..])
         .bind(&hash[..])
-        .fetch_one(&mut *conn)
+        .bind(i32::try_from(must_follow).expect("stream version fits in i32"))
+        .fetch_optional(&mut *conn)
         .await
         .map_err(|e| conflict_or(e, expected))?;
-        first_position.get_or_insert(position);
-        last_position = position;
-        prev_hash = hash;
-    }
-    if expected.version > 0 {
-        // The writer's view must be the stream's real head: a stream shorter than
-        // expected is as much a conflict as a longer one.
-        let head_exists: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM events WHERE stream_id = $1 AND version = $2)",
-        )
-        .bind(&expected.stream_id)
-        .bind(expected.version as i32)
-        .fetch_one(&mut *conn)
-        .await?;
-        if !head_exists {
+        let Some(position) = position else {
             return Err(StoreError::Conflict {
                 stream_id: expected.stream_id.clone(),
                 expected: expected.version,
             });
-        }
+        };
+        first_position.get_or_insert(position);
+        last_position = position;
+        prev_hash = hash;
     }
     Ok(Appended {
         version,

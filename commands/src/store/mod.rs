@@ -5,6 +5,7 @@
 mod append;
 pub mod audit;
 mod canonical;
+pub mod group;
 mod hash;
 pub mod idempotency;
 mod load;
@@ -15,6 +16,7 @@ pub mod upcast;
 pub mod verify;
 
 pub use append::{append, Appended};
+pub use group::{GroupCommitter, IdempotencyRecord, Write, Written};
 pub use hash::{event_hash, ChainLink, GENESIS_HASH};
 pub use load::{load_first_events, load_stream, LoadedStream};
 pub use log::{LogPosition, RecordedEvent};
@@ -34,6 +36,10 @@ pub enum StoreError {
     Conflict { stream_id: String, expected: u64 },
     #[error("idempotency key already recorded by a concurrent command")]
     IdempotencyRace,
+    /// The COMMIT of a group transaction failed; whether it was applied is
+    /// not known (the client may retry with its idempotency key).
+    #[error("commit failed: {0}")]
+    CommitFailed(String),
     #[error("stored event {position} cannot be read: {reason}")]
     Corrupt { position: i64, reason: String },
     #[error(transparent)]

@@ -1,0 +1,661 @@
+//! Group commit: the writes of concurrent commands share one transaction,
+//! and within it one statement per table.
+//!
+//! Durable PostgreSQL pays one WAL flush per commit, and every statement is
+//! a round trip; a command that commits alone spends most of its time
+//! waiting for both. A [`GroupCommitter`] owns a queue and a few committer
+//! tasks. A command hands it its [`Write`] — the streams it appends to at the
+//! versions it read, whether it needs a protocol number, its idempotency
+//! record — as data, and waits. A committer takes every write waiting in the
+//! queue (up to [`MAX_BATCH`]) and, in one transaction:
+//!
+//! 1. allocates the protocol numbers of the batch with one upsert of the
+//!    counters (numbers handed out in batch order, so gap-free per sede and
+//!    year);
+//! 2. builds each write's events (a creation's event carries its number)
+//!    and their hash chain, and inserts every event of the batch with one
+//!    `INSERT … SELECT FROM unnest(…)`. A row whose stream moved on (a row
+//!    at its version exists, or — for a stream's first new event — no row at
+//!    the version the writer read) inserts nothing, without aborting;
+//! 3. records the idempotency answers with one insert;
+//! 4. commits once, then answers each command.
+//!
+//! If any row was not inserted — a lost optimistic-concurrency race, a lost
+//! idempotency race — that transaction is rolled back whole and the batch
+//! runs again one write at a time, each in a savepoint, so that the loser is
+//! answered with its own error and the others commit. A write is answered
+//! `Ok` only after the commit that made it durable. If the transaction fails
+//! before its COMMIT (a lost connection), nothing of it is stored and every
+//! write runs again in a transaction of its own; if the COMMIT itself fails,
+//! whether it was applied is unknown, so every write is answered with that
+//! failure (as a command committing alone would be) and none runs again: no
+//! write is lost or applied twice.
+//!
+//! While fewer than [`DIRECT_WRITES`] writes are in flight, a write runs at
+//! once in the caller's task, in a transaction of its own: PostgreSQL already
+//! shares the WAL flush of a few concurrent commits, and an idle service adds
+//! no latency. Beyond that, writes queue and batch by themselves.
+//!
+//! Row locks are taken in one order — protocol counters sorted by sede and
+//! year, then the batch's events — so two committers (or two processes) do
+//! not wait on each other in a cycle on counters; any deadlock PostgreSQL
+//! detects costs the writes involved a run on their own.
+
+use super::append::append_with_json_metadata;
+use super::hash::{event_hash, ChainLink};
+use super::{
+    idempotency, protocol, Appended, CommitNotifier, Expected, Metadata, NewEvent, StoreError,
+};
+use chrono::{DateTime, SubsecRound, Utc};
+use domain::ids::{ProtocolNumber, SedeCode};
+use sqlx::{PgConnection, PgPool};
+use std::any::Any;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot, Mutex};
+
+/// Most writes in one transaction.
+pub const MAX_BATCH: usize = 64;
+/// Writes that run at once, each in a transaction of its own, before new ones
+/// queue for a batch: up to a handful of concurrent commits PostgreSQL shares
+/// WAL flushes by itself and independent transactions are fastest; beyond,
+/// per-transaction round trips dominate and batches win (docs/benchmarks.md).
+pub const DIRECT_WRITES: usize = 8;
+/// Committer tasks (and so connections at once) of a process, unless configured.
+pub const DEFAULT_COMMITTERS: usize = 2;
+
+/// The events of a write, made once its protocol number (if it asked for
+/// one) is known: for each stream, the version read and the new events.
+pub type MakeEvents =
+    dyn Fn(Option<&ProtocolNumber>) -> Vec<(Expected, Vec<NewEvent>)> + Send + Sync;
+
+/// What a write stored: its protocol number and, per stream, what was appended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub protocol: Option<ProtocolNumber>,
+    /// In stream name order (the order their rows were locked in).
+    pub appended: Vec<(String, Appended)>,
+}
+
+impl Written {
+    /// The last global position written: what a query must wait for.
+    pub fn last_position(&self) -> i64 {
+        self.appended
+            .iter()
+            .map(|(_, a)| a.last_position)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The version a stream reached.
+    pub fn version_of(&self, stream_id: &str) -> Option<u64> {
+        self.appended
+            .iter()
+            .find(|(s, _)| s == stream_id)
+            .map(|(_, a)| a.version)
+    }
+}
+
+/// The idempotency record a write stores with its events.
+#[derive(Debug, Clone)]
+pub struct IdempotencyRecord {
+    pub actor_id: String,
+    pub key: String,
+    pub fingerprint: Vec<u8>,
+}
+
+/// One command's write, as [`GroupCommitter::commit`] stores it; `T` is the
+/// command's answer, made from what was written (and recorded as the
+/// idempotency answer).
+pub struct Write<T> {
+    pub metadata: Metadata,
+    pub recorded_at: DateTime<Utc>,
+    /// A protocol number of this sede and year, allocated with the write.
+    pub protocol: Option<(SedeCode, i32)>,
+    pub events: Arc<MakeEvents>,
+    pub idempotency: Option<IdempotencyRecord>,
+    pub answer: Arc<dyn Fn(&Written) -> T + Send + Sync>,
+}
+
+type Answer = Result<Box<dyn Any + Send>, StoreError>;
+/// A write's answer, type-erased, and its JSON when it is to be recorded.
+type ErasedAnswer =
+    dyn Fn(&Written, bool) -> (Box<dyn Any + Send>, Option<serde_json::Value>) + Send + Sync;
+
+struct Job {
+    metadata: serde_json::Value,
+    recorded_at: DateTime<Utc>,
+    protocol: Option<(SedeCode, i32)>,
+    events: Arc<MakeEvents>,
+    idempotency: Option<IdempotencyRecord>,
+    answer: Arc<ErasedAnswer>,
+    reply: oneshot::Sender<Answer>,
+}
+
+/// The process's group committer; cheap to clone.
+#[derive(Clone)]
+pub struct GroupCommitter {
+    queue: mpsc::Sender<Job>,
+    /// Runs a write at once, in the caller's task, while few are in flight.
+    direct: Arc<Committer>,
+    in_flight_direct: Arc<AtomicUsize>,
+    direct_limit: usize,
+}
+
+impl std::fmt::Debug for GroupCommitter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GroupCommitter").finish_non_exhaustive()
+    }
+}
+
+impl GroupCommitter {
+    /// Starts `committers` committer tasks on the current tokio runtime; they
+    /// end when the last clone is dropped. The notifier is rung after each
+    /// commit.
+    pub fn spawn(pool: PgPool, committers: usize, notifier: CommitNotifier) -> Self {
+        let committers = committers.max(1);
+        let (queue, jobs) = mpsc::channel::<Job>(MAX_BATCH * committers * 4);
+        let jobs = Arc::new(Mutex::new(jobs));
+        for _ in 0..committers {
+            let committer = Committer {
+                pool: pool.clone(),
+                jobs: jobs.clone(),
+                notifier: notifier.clone(),
+            };
+            tokio::spawn(committer.run());
+        }
+        let direct = Arc::new(Committer {
+            pool,
+            jobs,
+            notifier,
+        });
+        Self {
+            queue,
+            direct,
+            in_flight_direct: Arc::new(AtomicUsize::new(0)),
+            direct_limit: DIRECT_WRITES,
+        }
+    }
+
+    /// How many writes may run at once in transactions of their own before
+    /// new ones queue for a batch (0: every write is batched).
+    pub fn with_direct_limit(mut self, writes: usize) -> Self {
+        self.direct_limit = writes;
+        self
+    }
+
+    /// Stores `write` with the next batch; answers once it is durable (or failed).
+    pub async fn commit<T: serde::Serialize + Send + 'static>(
+        &self,
+        write: Write<T>,
+    ) -> Result<T, StoreError> {
+        let make_answer = write.answer;
+        let answer: Arc<ErasedAnswer> = Arc::new(move |written, json| {
+            let answer = make_answer(written);
+            let json = json.then(|| serde_json::to_value(&answer).expect("answers serialise"));
+            (Box::new(answer), json)
+        });
+        let (reply, replied) = oneshot::channel();
+        let job = Job {
+            metadata: serde_json::to_value(&write.metadata).expect("metadata serialises"),
+            // PostgreSQL keeps microseconds: hash what will be stored.
+            recorded_at: write.recorded_at.trunc_subsecs(6),
+            protocol: write.protocol,
+            events: write.events,
+            idempotency: write.idempotency,
+            answer,
+            reply,
+        };
+        let answer = if self.in_flight_direct.fetch_add(1, Ordering::AcqRel) < self.direct_limit {
+            // Few writes in flight: PostgreSQL shares their WAL flushes by
+            // itself, and a transaction of their own is the fastest path.
+            let answer = self.direct.commit_alone(&job).await;
+            self.in_flight_direct.fetch_sub(1, Ordering::AcqRel);
+            answer
+        } else {
+            self.in_flight_direct.fetch_sub(1, Ordering::AcqRel);
+            self.queue.send(job).await.map_err(|_| stopped())?;
+            replied.await.map_err(|_| stopped())?
+        }?;
+        Ok(*answer
+            .downcast::<T>()
+            .expect("a write is answered with its own type"))
+    }
+}
+
+fn stopped() -> StoreError {
+    StoreError::Database(sqlx::Error::PoolClosed)
+}
+
+struct Committer {
+    pool: PgPool,
+    jobs: Arc<Mutex<mpsc::Receiver<Job>>>,
+    notifier: CommitNotifier,
+}
+
+/// How a batch's transaction ended.
+enum Together {
+    /// Committed: each write's own answer.
+    Committed(Vec<Answer>),
+    /// Failed before COMMIT was sent: rolled back, nothing of it is stored.
+    NotCommitted(sqlx::Error),
+    /// COMMIT itself failed: the outcome is not known.
+    CommitFailed(sqlx::Error),
+}
+
+impl Committer {
+    async fn run(self) {
+        loop {
+            let mut batch = Vec::with_capacity(MAX_BATCH);
+            {
+                let mut jobs = self.jobs.lock().await;
+                match jobs.recv().await {
+                    Some(job) => batch.push(job),
+                    None => return,
+                }
+                while batch.len() < MAX_BATCH {
+                    match jobs.try_recv() {
+                        Ok(job) => batch.push(job),
+                        Err(_) => break,
+                    }
+                }
+            }
+            self.commit_batch(batch).await;
+        }
+    }
+
+    async fn commit_batch(&self, mut batch: Vec<Job>) {
+        if batch.len() == 1 {
+            // Nobody to share with: plain statements, as a command alone would.
+            let job = batch.pop().expect("one write");
+            let answer = self.commit_alone(&job).await;
+            let _ = job.reply.send(answer);
+            return;
+        }
+        let together = match self.run_together(&batch).await {
+            Ok(Some(answers)) => Together::Committed(answers),
+            Ok(None) => self.run_with_savepoints(&batch).await,
+            Err(together) => together,
+        };
+        match together {
+            Together::Committed(answers) => {
+                for (job, answer) in batch.into_iter().zip(answers) {
+                    let answer = match answer {
+                        Err(e) if must_run_again(&e) => self.commit_alone(&job).await,
+                        answer => answer,
+                    };
+                    let _ = job.reply.send(answer);
+                }
+            }
+            Together::NotCommitted(error) => {
+                tracing::warn!(%error, writes = batch.len(), "group transaction failed before its commit; each write runs alone");
+                for job in batch {
+                    let answer = self.commit_alone(&job).await;
+                    let _ = job.reply.send(answer);
+                }
+            }
+            Together::CommitFailed(error) => {
+                // The commit may or may not have been applied (a connection
+                // lost during COMMIT): running the writes again could apply
+                // them twice, so each command gets the failure, as it would
+                // from a transaction of its own.
+                tracing::error!(%error, writes = batch.len(), "group commit failed");
+                let reason = error.to_string();
+                for job in batch {
+                    let _ = job
+                        .reply
+                        .send(Err(StoreError::CommitFailed(reason.clone())));
+                }
+            }
+        }
+    }
+
+    /// The common case: the whole batch with one statement per table.
+    /// `Ok(None)` when a write lost a race (the transaction is rolled back).
+    async fn run_together(&self, batch: &[Job]) -> Result<Option<Vec<Answer>>, Together> {
+        let mut tx = self.pool.begin().await.map_err(Together::NotCommitted)?;
+        let written = match write_batch(&mut tx, batch).await {
+            Ok(Some(written)) => written,
+            Ok(None) => {
+                tx.rollback().await.map_err(Together::NotCommitted)?;
+                return Ok(None);
+            }
+            Err(StoreError::Database(e)) => return Err(Together::NotCommitted(e)),
+            Err(e) => return Err(Together::NotCommitted(sqlx::Error::Protocol(e.to_string()))),
+        };
+        let mut answers = Vec::with_capacity(batch.len());
+        let mut records = Vec::new();
+        for (job, written) in batch.iter().zip(&written) {
+            let (answer, json) = (job.answer)(written, job.idempotency.is_some());
+            if let (Some(record), Some(json)) = (&job.idempotency, json) {
+                records.push((record, json));
+            }
+            answers.push(Ok(answer));
+        }
+        if !records.is_empty() {
+            let all_new = record_idempotency(&mut tx, &records)
+                .await
+                .map_err(Together::NotCommitted)?;
+            if !all_new {
+                tx.rollback().await.map_err(Together::NotCommitted)?;
+                return Ok(None);
+            }
+        }
+        tx.commit().await.map_err(Together::CommitFailed)?;
+        self.notifier.ring();
+        Ok(Some(answers))
+    }
+
+    /// The batch in one transaction, each write in a savepoint of its own.
+    async fn run_with_savepoints(&self, batch: &[Job]) -> Together {
+        let mut tx = match self.pool.begin().await {
+            Ok(tx) => tx,
+            Err(e) => return Together::NotCommitted(e),
+        };
+        let mut answers = Vec::with_capacity(batch.len());
+        for job in batch {
+            if let Err(e) = sqlx::query("SAVEPOINT group_write").execute(&mut *tx).await {
+                return Together::NotCommitted(e);
+            }
+            let answer = write_one(&mut tx, job).await;
+            let end = if answer.is_ok() {
+                "RELEASE SAVEPOINT group_write"
+            } else {
+                "ROLLBACK TO SAVEPOINT group_write"
+            };
+            if let Err(e) = sqlx::query(end).execute(&mut *tx).await {
+                return Together::NotCommitted(e);
+            }
+            answers.push(answer);
+        }
+        if let Err(e) = tx.commit().await {
+            return Together::CommitFailed(e);
+        }
+        if answers.iter().any(Result::is_ok) {
+            self.notifier.ring();
+        }
+        Together::Committed(answers)
+    }
+
+    /// One write in a transaction of its own.
+    async fn commit_alone(&self, job: &Job) -> Answer {
+        let mut tx = self.pool.begin().await?;
+        let answer = write_one(&mut tx, job).await?;
+        tx.commit()
+            .await
+            .map_err(|e| StoreError::CommitFailed(e.to_string()))?;
+        self.notifier.ring();
+        Ok(answer)
+    }
+}
+
+/// One write, statement by statement, with its exact error.
+async fn write_one(conn: &mut PgConnection, job: &Job) -> Answer {
+    let protocol = match &job.protocol {
+        Some((sede, year)) => Some(protocol::allocate(&mut *conn, sede, *year).await?),
+        None => None,
+    };
+    let mut appended = Vec::new();
+    for (expected, events) in sorted((job.events)(protocol.as_ref())) {
+        let a = append_with_json_metadata(
+            &mut *conn,
+            &expected,
+            &events,
+            &job.metadata,
+            job.recorded_at,
+        )
+        .await?;
+        appended.push((expected.stream_id, a));
+    }
+    let written = Written { protocol, appended };
+    let (answer, json) = (job.answer)(&written, job.idempotency.is_some());
+    if let (Some(record), Some(json)) = (&job.idempotency, json) {
+        idempotency::record(
+            conn,
+            &record.actor_id,
+            &record.key,
+            &record.fingerprint,
+            &json,
+        )
+        .await?;
+    }
+    Ok(answer)
+}
+
+/// A write's streams in name order: the order their rows are locked in.
+fn sorted(mut streams: Vec<(Expected, Vec<NewEvent>)>) -> Vec<(Expected, Vec<NewEvent>)> {
+    streams.retain(|(_, events)| !events.is_empty());
+    streams.sort_by(|a, b| a.0.stream_id.cmp(&b.0.stream_id));
+    streams
+}
+
+/// One row of the batch's events insert.
+struct Row {
+    job: usize,
+    stream_id: String,
+    stream_type: String,
+    version: i32,
+    event_type: String,
+    schema_version: i16,
+    payload: serde_json::Value,
+    recorded_at: DateTime<Utc>,
+    prev_hash: Vec<u8>,
+    hash: Vec<u8>,
+    /// For a stream's first new event, the version the writer read.
+    must_follow: i32,
+}
+
+/// Protocol numbers, events and positions of the whole batch, with one
+/// statement per table; `None` when a row was not inserted (a lost race).
+async fn write_batch(
+    conn: &mut PgConnection,
+    batch: &[Job],
+) -> Result<Option<Vec<Written>>, StoreError> {
+    let numbers = allocate_protocols(&mut *conn, batch).await?;
+    let mut rows = Vec::new();
+    let mut streams_of_job: Vec<Vec<(String, u64)>> = Vec::with_capacity(batch.len());
+    for (j, job) in batch.iter().enumerate() {
+        let mut streams = Vec::new();
+        for (expected, events) in sorted((job.events)(numbers[j].as_ref())) {
+            let mut prev_hash = expected.last_hash;
+            let mut version = expected.version;
+            for (i, event) in events.iter().enumerate() {
+                version += 1;
+                let hash = event_hash(
+                    &prev_hash,
+                    &ChainLink {
+                        stream_id: &expected.stream_id,
+                        version,
+                        event_type: &event.event_type,
+                        schema_version: event.schema_version,
+                        payload: &event.payload,
+                        metadata: &job.metadata,
+                        recorded_at: job.recorded_at,
+                    },
+                );
+                rows.push(Row {
+                    job: j,
+                    stream_id: expected.stream_id.clone(),
+                    stream_type: expected.stream_type.clone(),
+                    version: i32::try_from(version).expect("stream version fits in i32"),
+                    event_type: event.event_type.clone(),
+                    schema_version: event.schema_version,
+                    payload: event.payload.clone(),
+                    recorded_at: job.recorded_at,
+                    prev_hash: prev_hash.to_vec(),
+                    hash: hash.to_vec(),
+                    must_follow: if i == 0 {
+                        i32::try_from(expected.version).expect("stream version fits in i32")
+                    } else {
+                        0
+                    },
+                });
+                prev_hash = hash;
+            }
+            streams.push((expected.stream_id, version));
+        }
+        streams_of_job.push(streams);
+    }
+    let metadata: Vec<&serde_json::Value> = rows.iter().map(|r| &batch[r.job].metadata).collect();
+    let inserted: Vec<(String, i32, i64)> = sqlx::query_as(
+        "INSERT INTO events (stream_id, stream_type, version, event_type, schema_version, \
+                             payload, metadata, recorded_at, prev_hash, hash) \
+         SELECT r.stream_id, r.stream_type, r.version, r.event_type, r.schema_version, \
+                r.payload, r.metadata, r.recorded_at, r.prev_hash, r.hash \
+         FROM unnest($1::text[], $2::text[], $3::int4[], $4::text[], $5::int2[], $6::jsonb[], \
+                     $7::jsonb[], $8::timestamptz[], $9::bytea[], $10::bytea[], $11::int4[]) \
+              WITH ORDINALITY AS r(stream_id, stream_type, version, event_type, schema_version, \
+                                   payload, metadata, recorded_at, prev_hash, hash, must_follow, n) \
+         WHERE r.must_follow = 0 OR EXISTS \
+               (SELECT 1 FROM events e WHERE e.stream_id = r.stream_id AND e.version = r.must_follow) \
+         ORDER BY r.n \
+         ON CONFLICT ON CONSTRAINT events_stream_version DO NOTHING \
+         RETURNING stream_id, version, position",
+    )
+    .bind(rows.iter().map(|r| r.stream_id.as_str()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.stream_type.as_str()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.version).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.event_type.as_str()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.schema_version).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| &r.payload).collect::<Vec<_>>())
+    .bind(metadata)
+    .bind(rows.iter().map(|r| r.recorded_at).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.prev_hash.as_slice()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.hash.as_slice()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.must_follow).collect::<Vec<_>>())
+    .fetch_all(&mut *conn)
+    .await?;
+    if inserted.len() != rows.len() {
+        return Ok(None);
+    }
+    let position: HashMap<(String, i32), i64> = inserted
+        .into_iter()
+        .map(|(stream, version, position)| ((stream, version), position))
+        .collect();
+    let mut written = Vec::with_capacity(batch.len());
+    for (j, streams) in streams_of_job.into_iter().enumerate() {
+        let mut appended = Vec::with_capacity(streams.len());
+        for (stream_id, version) in streams {
+            let first = rows
+                .iter()
+                .filter(|r| r.job == j && r.stream_id == stream_id)
+                .map(|r| position[&(r.stream_id.clone(), r.version)])
+                .min()
+                .expect("a stream written has rows");
+            let last = position[&(stream_id.clone(), version as i32)];
+            appended.push((
+                stream_id,
+                Appended {
+                    version,
+                    first_position: first,
+                    last_position: last,
+                },
+            ));
+        }
+        written.push(Written {
+            protocol: numbers[j].clone(),
+            appended,
+        });
+    }
+    Ok(Some(written))
+}
+
+/// The protocol numbers of the batch's writes that ask for one: one upsert
+/// of every counter involved (in sede and year order), numbers handed out in
+/// batch order.
+async fn allocate_protocols(
+    conn: &mut PgConnection,
+    batch: &[Job],
+) -> Result<Vec<Option<ProtocolNumber>>, StoreError> {
+    let mut wanted: BTreeMap<(String, i32), i32> = BTreeMap::new();
+    for (sede, year) in batch.iter().filter_map(|j| j.protocol.as_ref()) {
+        *wanted
+            .entry((sede.as_str().to_string(), *year))
+            .or_default() += 1;
+    }
+    if wanted.is_empty() {
+        return Ok(vec![None; batch.len()]);
+    }
+    let (sedi, (years, counts)): (Vec<&str>, (Vec<i32>, Vec<i32>)) = wanted
+        .iter()
+        .map(|((s, y), n)| (s.as_str(), (*y, *n)))
+        .unzip();
+    let lasts: Vec<(String, i32, i32)> = sqlx::query_as(
+        "INSERT INTO protocol_counters (sede, year, last) \
+         SELECT * FROM unnest($1::text[], $2::int4[], $3::int4[]) \
+         ON CONFLICT (sede, year) DO UPDATE SET last = protocol_counters.last + excluded.last \
+         RETURNING sede, year, last",
+    )
+    .bind(sedi)
+    .bind(years)
+    .bind(counts)
+    .fetch_all(&mut *conn)
+    .await?;
+    // The next number to hand out, per counter.
+    let mut next: HashMap<(String, i32), u32> = lasts
+        .into_iter()
+        .map(|(sede, year, last)| {
+            let n = wanted[&(sede.clone(), year)];
+            ((sede, year), (last - n + 1) as u32)
+        })
+        .collect();
+    Ok(batch
+        .iter()
+        .map(|job| {
+            job.protocol.as_ref().map(|(sede, year)| {
+                let n = next
+                    .get_mut(&(sede.as_str().to_string(), *year))
+                    .expect("every counter was upserted");
+                let number = ProtocolNumber::new(sede, *year, *n);
+                *n += 1;
+                number
+            })
+        })
+        .collect())
+}
+
+/// Every idempotency record of the batch in one insert; false if a key was
+/// already recorded (a concurrent command with the same key won).
+async fn record_idempotency(
+    conn: &mut PgConnection,
+    records: &[(&IdempotencyRecord, serde_json::Value)],
+) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO idempotency_keys (actor_id, key, fingerprint, response) \
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::jsonb[]) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(
+        records
+            .iter()
+            .map(|(r, _)| r.actor_id.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        records
+            .iter()
+            .map(|(r, _)| r.key.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        records
+            .iter()
+            .map(|(r, _)| r.fingerprint.as_slice())
+            .collect::<Vec<_>>(),
+    )
+    .bind(records.iter().map(|(_, json)| json).collect::<Vec<_>>())
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(inserted as usize == records.len())
+}
+
+/// A write that failed only because of its batch-mates' locks: run it alone.
+fn must_run_again(e: &StoreError) -> bool {
+    let StoreError::Database(sqlx::Error::Database(db)) = e else {
+        return false;
+    };
+    // deadlock_detected, serialization_failure
+    matches!(db.code().as_deref(), Some("40P01") | Some("40001"))
+}

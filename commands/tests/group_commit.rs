@@ -1,0 +1,208 @@
+//! The group committer against a real PostgreSQL: concurrent writes share
+//! transactions, each keeps its own outcome, answers come after durability.
+
+use chrono::Utc;
+use commands::store::{
+    Appended, CommitNotifier, Expected, GroupCommitter, Metadata, NewEvent, StoreError, Write,
+    Written,
+};
+use domain::ids::SedeCode;
+use serde_json::json;
+use sqlx::PgPool;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use uuid::Uuid;
+
+fn meta() -> Metadata {
+    Metadata {
+        actor_id: "op.test".into(),
+        actor_role: "operator".into(),
+        patronato: Some("INCA".into()),
+        office: Some("INCA-RM01".into()),
+        sede: None,
+        command: "test".into(),
+        correlation_id: Uuid::now_v7(),
+        causation_id: None,
+        idempotency_key: None,
+    }
+}
+
+fn event(n: u64) -> NewEvent {
+    NewEvent {
+        event_type: "Tested".into(),
+        schema_version: 1,
+        payload: json!({ "n": n }),
+    }
+}
+
+fn committer(pool: &PgPool, committers: usize) -> GroupCommitter {
+    GroupCommitter::spawn(
+        pool.clone(),
+        committers,
+        CommitNotifier::spawn(pool.clone()),
+    )
+}
+
+/// A write of one event at `expected`, as the command handlers make them;
+/// with a protocol number of sede 3201 when `numbered`.
+fn write_at(expected: Expected, n: u64, numbered: bool) -> Write<(Appended, Option<String>)> {
+    let stream_id = expected.stream_id.clone();
+    Write {
+        metadata: meta(),
+        recorded_at: Utc::now(),
+        protocol: numbered.then(|| (SedeCode::parse("3201").unwrap(), 2026)),
+        events: Arc::new(move |_| vec![(expected.clone(), vec![event(n)])]),
+        idempotency: None,
+        answer: Arc::new(move |written: &Written| {
+            let appended = written
+                .appended
+                .iter()
+                .find(|(s, _)| *s == stream_id)
+                .map(|(_, a)| *a)
+                .expect("the stream was written");
+            (appended, written.protocol.as_ref().map(ToString::to_string))
+        }),
+    }
+}
+
+async fn append_via(
+    committer: &GroupCommitter,
+    expected: Expected,
+    n: u64,
+) -> Result<Appended, StoreError> {
+    Ok(committer.commit(write_at(expected, n, false)).await?.0)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn concurrent_writes_share_transactions_and_each_is_stored_once(pool: PgPool) {
+    let committer = committer(&pool, 1);
+    let mut tasks = Vec::new();
+    for i in 0..200u64 {
+        let committer = committer.clone();
+        tasks.push(tokio::spawn(async move {
+            let expected = Expected::new_stream(format!("group-{i}"), "test");
+            append_via(&committer, expected, i).await
+        }));
+    }
+    let mut positions = BTreeSet::new();
+    for task in tasks {
+        let appended = task
+            .await
+            .unwrap()
+            .expect("a write to a new stream succeeds");
+        assert_eq!(appended.version, 1);
+        assert!(
+            positions.insert(appended.last_position),
+            "a position answered twice"
+        );
+    }
+    let (events, streams, transactions): (i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(DISTINCT stream_id), count(DISTINCT tx_id) FROM events",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((events, streams), (200, 200));
+    assert!(
+        transactions < 200,
+        "200 concurrent writes took {transactions} transactions: nothing was batched"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_lost_race_fails_alone_and_its_batch_mates_commit(pool: PgPool) {
+    let committer = committer(&pool, 2);
+    let stream = Expected::new_stream("group-contested".into(), "test");
+    // 40 writers at version 0 of one stream, 40 others on streams of their own,
+    // all at once: exactly one of the contested writes wins.
+    let mut contested = Vec::new();
+    let mut free = Vec::new();
+    for i in 0..40u64 {
+        let (c, e) = (committer.clone(), stream.clone());
+        contested.push(tokio::spawn(async move { append_via(&c, e, i).await }));
+        let c = committer.clone();
+        let e = Expected::new_stream(format!("group-free-{i}"), "test");
+        free.push(tokio::spawn(async move { append_via(&c, e, i).await }));
+    }
+    let mut won = 0;
+    for task in contested {
+        match task.await.unwrap() {
+            Ok(_) => won += 1,
+            Err(e) => assert!(e.is_conflict(), "a lost race is a conflict, not {e:?}"),
+        }
+    }
+    assert_eq!(won, 1);
+    for task in free {
+        task.await.unwrap().expect("an uncontested write commits");
+    }
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 41);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_answered_write_is_already_visible_to_everyone(pool: PgPool) {
+    let committer = committer(&pool, 2);
+    let mut tasks = Vec::new();
+    for i in 0..50u64 {
+        let (c, pool) = (committer.clone(), pool.clone());
+        tasks.push(tokio::spawn(async move {
+            let expected = Expected::new_stream(format!("group-seen-{i}"), "test");
+            let appended = append_via(&c, expected, i).await.unwrap();
+            // Another connection, right after the answer.
+            let seen: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM events WHERE position = $1)")
+                    .bind(appended.last_position)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            assert!(seen, "answered before its commit");
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_failed_write_gives_its_protocol_number_back(pool: PgPool) {
+    let committer = committer(&pool, 2);
+    let taken = Expected::new_stream("group-taken".into(), "test");
+    append_via(&committer, taken.clone(), 0).await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..30u64 {
+        let c = committer.clone();
+        // Every third write appends to a stream that exists: it must fail and
+        // roll back the number it allocated; the others keep theirs.
+        let expected = if i % 3 == 0 {
+            taken.clone()
+        } else {
+            Expected::new_stream(format!("group-protocol-{i}"), "test")
+        };
+        tasks.push(tokio::spawn(async move {
+            c.commit(write_at(expected, i, true))
+                .await
+                .map(|(_, number)| number.unwrap())
+        }));
+    }
+    let mut numbers = BTreeSet::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(number) => assert!(numbers.insert(number), "a number given twice"),
+            Err(e) => assert!(e.is_conflict(), "{e:?}"),
+        }
+    }
+    assert_eq!(numbers.len(), 20);
+    let last: i32 = sqlx::query_scalar("SELECT last FROM protocol_counters WHERE sede = '3201'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(last, 20, "the 10 failed writes burnt no number");
+    let expected: BTreeSet<String> = (1..=20).map(|n| format!("INPS.3201.2026.{n:07}")).collect();
+    assert_eq!(
+        numbers, expected,
+        "the successful writes hold numbers 1 to 20"
+    );
+}
