@@ -3,8 +3,8 @@
 
 use chrono::Utc;
 use commands::store::{
-    Appended, CommitNotifier, Expected, GroupCommitter, Metadata, NewEvent, StoreError, Write,
-    Written,
+    self, Appended, CommitNotifier, Expected, GroupCommitter, Metadata, NewEvent, StoreError,
+    Write, Written,
 };
 use domain::ids::SedeCode;
 use serde_json::json;
@@ -204,5 +204,56 @@ async fn a_failed_write_gives_its_protocol_number_back(pool: PgPool) {
     assert_eq!(
         numbers, expected,
         "the successful writes hold numbers 1 to 20"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn batched_events_keep_the_hash_chain_across_streams_and_versions(pool: PgPool) {
+    let committer = committer(&pool, 1).with_direct_limit(0);
+    // First events of 40 streams, batched.
+    let mut heads = Vec::new();
+    for i in 0..40u64 {
+        let c = committer.clone();
+        let e = Expected::new_stream(format!("group-chain-{i:02}"), "test");
+        heads.push(tokio::spawn(async move { append_via(&c, e, i).await }));
+    }
+    for task in heads {
+        task.await.unwrap().unwrap();
+    }
+    // Then two events more on each, at the head read from the store, batched too.
+    let mut more = Vec::new();
+    for i in 0..40u64 {
+        let (c, pool) = (committer.clone(), pool.clone());
+        more.push(tokio::spawn(async move {
+            let loaded = store::load_stream(&pool, &format!("group-chain-{i:02}"), "test", None)
+                .await
+                .unwrap();
+            let expected = loaded.expected;
+            let write = Write {
+                metadata: meta(),
+                recorded_at: Utc::now(),
+                protocol: None,
+                events: Arc::new(move |_| vec![(expected.clone(), vec![event(i), event(i + 100)])]),
+                idempotency: None,
+                answer: Arc::new(|written: &Written| written.appended[0].1),
+            };
+            c.commit(write).await.unwrap()
+        }));
+    }
+    for task in more {
+        let appended = task.await.unwrap();
+        assert_eq!(appended.version, 3);
+        assert_eq!(appended.last_position, appended.first_position + 1);
+    }
+    let verification = store::verify::verify_log(&pool).await.unwrap();
+    assert!(verification.ok, "{:?}", verification.first_broken);
+    assert_eq!(verification.events_checked, 120);
+    let transactions: i64 = sqlx::query_scalar("SELECT count(DISTINCT tx_id) FROM events")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(
+        transactions < 80,
+        "{transactions} transactions: nothing was batched"
     );
 }
