@@ -34,8 +34,6 @@ pub enum Variant {
     Baseline,
     /// The store as the command handlers use it: group commit.
     Combipat,
-    /// Diagnostic: the group committer batching every write (no direct writes).
-    CombipatBatched,
     /// Diagnostic: `store::append` in a transaction of its own per command.
     CombipatAlone,
     CqrsEs,
@@ -47,7 +45,6 @@ impl Variant {
         match self {
             Variant::Baseline => "raw INSERT baseline",
             Variant::Combipat => "combipat store (group commit)",
-            Variant::CombipatBatched => "group commit, every write batched",
             Variant::CombipatAlone => "store::append, one tx per command",
             Variant::CqrsEs => "cqrs-es 0.5 + postgres-es 0.5",
             Variant::Esrs => "esrs 0.18",
@@ -168,7 +165,6 @@ pub async fn run_combipat(
     duration: Duration,
     payload: &Payload,
     tag: &str,
-    direct_limit: usize,
 ) -> Run {
     let event = Arc::new(payload.event.clone());
     let metadata = Arc::new(payload.metadata.clone());
@@ -182,8 +178,7 @@ pub async fn run_combipat(
         pool.clone(),
         committers,
         store::CommitNotifier::spawn(pool.clone()),
-    )
-    .with_direct_limit(direct_limit);
+    );
     drive(writers, duration, move |i| {
         let (committer, event, metadata) = (committer.clone(), event.clone(), metadata.clone());
         let expected = Expected::new_stream(format!("request-bench-{tag}-{i:x}"), "request");

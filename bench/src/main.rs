@@ -278,12 +278,7 @@ async fn append_section(
             let pool = append::writer_pool(&db.url, w).await?;
             let tag = format!("r{round}w{w}");
             // Alternate the order each round so that neither always goes first.
-            let mut order = vec![
-                Variant::Baseline,
-                Variant::Combipat,
-                Variant::CombipatAlone,
-                Variant::CombipatBatched,
-            ];
+            let mut order = vec![Variant::Baseline, Variant::Combipat, Variant::CombipatAlone];
             if w == 8 {
                 order.push(Variant::CqrsEs);
                 order.push(Variant::Esrs);
@@ -299,12 +294,7 @@ async fn append_section(
                         append::run_baseline(&pool, w, duration, &payload, &tag).await
                     }
                     Variant::Combipat => {
-                        let direct = commands::store::group::DIRECT_WRITES;
-                        append::run_combipat(&pool, w, duration, &payload, &tag, direct).await
-                    }
-                    Variant::CombipatBatched => {
-                        let tag = format!("{tag}b");
-                        append::run_combipat(&pool, w, duration, &payload, &tag, 0).await
+                        append::run_combipat(&pool, w, duration, &payload, &tag).await
                     }
                     Variant::CombipatAlone => {
                         let tag = format!("{tag}a");
@@ -413,16 +403,10 @@ async fn append_section(
                 verdict,
             );
         }
-        for (v, what) in [
-            (
-                Variant::CombipatAlone,
-                "store::append without group commit (one transaction per command)",
-            ),
-            (
-                Variant::CombipatBatched,
-                "group commit batching every write (no direct writes)",
-            ),
-        ] {
+        for (v, what) in [(
+            Variant::CombipatAlone,
+            "store::append without group commit (one transaction per command)",
+        )] {
             if let (Some(rate), Some(r)) = (mean_rate(w, v), ratios.get(&(w, v))) {
                 report.figure(
                     "append",

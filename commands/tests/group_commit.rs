@@ -209,7 +209,7 @@ async fn a_failed_write_gives_its_protocol_number_back(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn batched_events_keep_the_hash_chain_across_streams_and_versions(pool: PgPool) {
-    let committer = committer(&pool, 1).with_direct_limit(0);
+    let committer = committer(&pool, 1);
     // First events of 40 streams, batched.
     let mut heads = Vec::new();
     for i in 0..40u64 {

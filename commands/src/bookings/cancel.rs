@@ -39,7 +39,7 @@ fn reason(raw: Option<&str>) -> Result<Option<String>, BookingViolation> {
 impl BookingService {
     /// The citizen's own cancellation. Without a token the booking code must
     /// match too (the codice fiscale alone is not a secret).
-    #[tracing::instrument(skip_all, fields(booking_id = %booking_id), err)]
+    #[tracing::instrument(skip_all, fields(booking_id = %booking_id), err(level = "info"))]
     pub async fn cancel_own(
         &self,
         ctx: &BookingContext,
@@ -101,7 +101,7 @@ impl BookingService {
     /// An officer cancels a booking of their sede at `slot` (the read model
     /// tells the slot; the slot's stream is the truth). The citizen's stream,
     /// or the request's, records it in the same transaction.
-    #[tracing::instrument(skip_all, fields(booking_id = %booking_id), err)]
+    #[tracing::instrument(skip_all, fields(booking_id = %booking_id), err(level = "info"))]
     pub async fn cancel_at_sede(
         &self,
         ctx: &BookingContext,

@@ -20,7 +20,7 @@ pub struct ConfirmInput {
 }
 
 impl BookingService {
-    #[tracing::instrument(skip_all, fields(hold_id = %hold_id), err)]
+    #[tracing::instrument(skip_all, fields(hold_id = %hold_id), err(level = "info"))]
     pub async fn confirm(
         &self,
         ctx: &BookingContext,

@@ -31,7 +31,7 @@ impl BookingService {
     /// citizen: the slot must be one the calendar offers now, free at `now`,
     /// and the citizen within the limits (a live hold of the same counter
     /// type is released in the same transaction).
-    #[tracing::instrument(skip_all, fields(sede = %sede, counter = %counter, start = %start), err)]
+    #[tracing::instrument(skip_all, fields(sede = %sede, counter = %counter, start = %start), err(level = "info"))]
     pub async fn hold(
         &self,
         ctx: &BookingContext,

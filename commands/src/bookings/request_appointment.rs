@@ -41,7 +41,7 @@ impl BookingService {
         Ok((request, expected))
     }
 
-    #[tracing::instrument(skip_all, fields(request_id = %request_id, start = %start), err)]
+    #[tracing::instrument(skip_all, fields(request_id = %request_id, start = %start), err(level = "info"))]
     pub async fn book_request_appointment(
         &self,
         ctx: &BookingContext,
@@ -131,7 +131,7 @@ impl BookingService {
         .await
     }
 
-    #[tracing::instrument(skip_all, fields(request_id = %request_id), err)]
+    #[tracing::instrument(skip_all, fields(request_id = %request_id), err(level = "info"))]
     pub async fn cancel_request_appointment(
         &self,
         ctx: &BookingContext,

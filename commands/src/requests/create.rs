@@ -33,7 +33,7 @@ pub struct CreateRequestInput {
 impl RequestService {
     /// Identifies the citizen, checks the practice, routes, then sends the
     /// request: the protocol number is allocated in the append's transaction.
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "info"))]
     pub async fn create(
         &self,
         ctx: &CommandContext,

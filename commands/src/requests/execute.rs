@@ -55,7 +55,7 @@ impl RequestAction {
 
 impl RequestService {
     /// Carries out one command on an existing request.
-    #[tracing::instrument(skip_all, fields(request_id = %id, command = action.name()), err)]
+    #[tracing::instrument(skip_all, fields(request_id = %id, command = action.name()), err(level = "info"))]
     pub async fn execute(
         &self,
         ctx: &CommandContext,

@@ -18,7 +18,7 @@ pub struct Appended {
 /// but with the events before the conflicting one written: the caller must
 /// roll back (its transaction, or its savepoint).
 /// After the commit, the caller rings its [`super::CommitNotifier`].
-#[tracing::instrument(skip_all, fields(stream_id = %expected.stream_id, expected = expected.version), err)]
+#[tracing::instrument(skip_all, fields(stream_id = %expected.stream_id, expected = expected.version), err(level = "info"))]
 pub async fn append(
     conn: &mut PgConnection,
     expected: &Expected,

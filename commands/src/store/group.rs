@@ -31,10 +31,9 @@
 //! failure (as a command committing alone would be) and none runs again: no
 //! write is lost or applied twice.
 //!
-//! While fewer than [`DIRECT_WRITES`] writes are in flight, a write runs at
-//! once in the caller's task, in a transaction of its own: PostgreSQL already
-//! shares the WAL flush of a few concurrent commits, and an idle service adds
-//! no latency. Beyond that, writes queue and batch by themselves.
+//! A write that finds a committer idle runs at once, in a transaction of its
+//! own with plain statements: an idle service adds no latency, a busy one
+//! batches by itself.
 //!
 //! Row locks are taken in one order — protocol counters sorted by sede and
 //! year, then the batch's events — so two committers (or two processes) do
@@ -51,17 +50,11 @@ use domain::ids::{ProtocolNumber, SedeCode};
 use sqlx::{PgConnection, PgPool};
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Mutex};
 
 /// Most writes in one transaction.
 pub const MAX_BATCH: usize = 64;
-/// Writes that run at once, each in a transaction of its own, before new ones
-/// queue for a batch: up to a handful of concurrent commits PostgreSQL shares
-/// WAL flushes by itself and independent transactions are fastest; beyond,
-/// per-transaction round trips dominate and batches win (docs/benchmarks.md).
-pub const DIRECT_WRITES: usize = 8;
 /// Committer tasks (and so connections at once) of a process, unless configured.
 pub const DEFAULT_COMMITTERS: usize = 2;
 
@@ -137,10 +130,6 @@ struct Job {
 #[derive(Clone)]
 pub struct GroupCommitter {
     queue: mpsc::Sender<Job>,
-    /// Runs a write at once, in the caller's task, while few are in flight.
-    direct: Arc<Committer>,
-    in_flight_direct: Arc<AtomicUsize>,
-    direct_limit: usize,
 }
 
 impl std::fmt::Debug for GroupCommitter {
@@ -165,24 +154,7 @@ impl GroupCommitter {
             };
             tokio::spawn(committer.run());
         }
-        let direct = Arc::new(Committer {
-            pool,
-            jobs,
-            notifier,
-        });
-        Self {
-            queue,
-            direct,
-            in_flight_direct: Arc::new(AtomicUsize::new(0)),
-            direct_limit: DIRECT_WRITES,
-        }
-    }
-
-    /// How many writes may run at once in transactions of their own before
-    /// new ones queue for a batch (0: every write is batched).
-    pub fn with_direct_limit(mut self, writes: usize) -> Self {
-        self.direct_limit = writes;
-        self
+        Self { queue }
     }
 
     /// Stores `write` with the next batch; answers once it is durable (or failed).
@@ -207,17 +179,8 @@ impl GroupCommitter {
             answer,
             reply,
         };
-        let answer = if self.in_flight_direct.fetch_add(1, Ordering::AcqRel) < self.direct_limit {
-            // Few writes in flight: PostgreSQL shares their WAL flushes by
-            // itself, and a transaction of their own is the fastest path.
-            let answer = self.direct.commit_alone(&job).await;
-            self.in_flight_direct.fetch_sub(1, Ordering::AcqRel);
-            answer
-        } else {
-            self.in_flight_direct.fetch_sub(1, Ordering::AcqRel);
-            self.queue.send(job).await.map_err(|_| stopped())?;
-            replied.await.map_err(|_| stopped())?
-        }?;
+        self.queue.send(job).await.map_err(|_| stopped())?;
+        let answer = replied.await.map_err(|_| stopped())??;
         Ok(*answer
             .downcast::<T>()
             .expect("a write is answered with its own type"))
