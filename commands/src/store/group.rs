@@ -56,7 +56,7 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 /// Most writes in one transaction.
 pub const MAX_BATCH: usize = 64;
 /// Committer tasks (and so connections at once) of a process, unless configured.
-pub const DEFAULT_COMMITTERS: usize = 2;
+pub const DEFAULT_COMMITTERS: usize = 4;
 
 /// The events of a write, made once its protocol number (if it asked for
 /// one) is known: for each stream, the version read and the new events.
