@@ -1,31 +1,18 @@
 //! The group committer against a real PostgreSQL: concurrent writes share
 //! transactions, each keeps its own outcome, answers come after durability.
 
+mod common;
+
 use chrono::Utc;
 use commands::store::{
-    self, Appended, CommitNotifier, Expected, GroupCommitter, Metadata, NewEvent, StoreError,
-    Write, Written,
+    self, Appended, CommitNotifier, Expected, GroupCommitter, NewEvent, StoreError, Write, Written,
 };
+use common::meta;
 use domain::ids::SedeCode;
 use serde_json::json;
 use sqlx::PgPool;
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use uuid::Uuid;
-
-fn meta() -> Metadata {
-    Metadata {
-        actor_id: "op.test".into(),
-        actor_role: "operator".into(),
-        patronato: Some("INCA".into()),
-        office: Some("INCA-RM01".into()),
-        sede: None,
-        command: "test".into(),
-        correlation_id: Uuid::now_v7(),
-        causation_id: None,
-        idempotency_key: None,
-    }
-}
 
 fn event(n: u64) -> NewEvent {
     NewEvent {

@@ -1,29 +1,17 @@
 //! The event store against a real PostgreSQL: optimistic concurrency,
 //! immutability, hash chain, protocol numbers, idempotency records.
 
+mod common;
+
 use chrono::Utc;
 use commands::store::{
-    self, event_hash, idempotency, protocol, ChainLink, Expected, Metadata, NewEvent, StoreError,
+    self, event_hash, idempotency, protocol, ChainLink, Expected, NewEvent, StoreError,
 };
+use common::meta;
 use domain::ids::SedeCode;
 use serde_json::json;
 use sqlx::PgPool;
 use std::collections::HashSet;
-use uuid::Uuid;
-
-fn meta() -> Metadata {
-    Metadata {
-        actor_id: "op.test".into(),
-        actor_role: "operator".into(),
-        patronato: Some("INCA".into()),
-        office: Some("INCA-RM01".into()),
-        sede: None,
-        command: "test".into(),
-        correlation_id: Uuid::now_v7(),
-        causation_id: None,
-        idempotency_key: None,
-    }
-}
 
 fn event(n: u64) -> NewEvent {
     NewEvent {

@@ -1,25 +1,13 @@
 //! Tamper evidence: a change to any stored field of one event is reported
 //! at that event, and at no earlier one.
 
+mod common;
+
 use chrono::Utc;
-use commands::store::{self, verify, Expected, Metadata, NewEvent};
+use commands::store::{self, verify, Expected, NewEvent};
+use common::meta;
 use serde_json::json;
 use sqlx::PgPool;
-use uuid::Uuid;
-
-fn meta() -> Metadata {
-    Metadata {
-        actor_id: "op.test".into(),
-        actor_role: "operator".into(),
-        patronato: Some("INCA".into()),
-        office: Some("INCA-RM01".into()),
-        sede: None,
-        command: "test".into(),
-        correlation_id: Uuid::now_v7(),
-        causation_id: None,
-        idempotency_key: None,
-    }
-}
 
 /// Three streams of three events each.
 async fn history(pool: &PgPool) {

@@ -47,18 +47,8 @@ pub(crate) async fn append_with_json_metadata(
     let mut last_position = 0;
     for (i, event) in events.iter().enumerate() {
         version += 1;
-        let hash = event_hash(
-            &prev_hash,
-            &ChainLink {
-                stream_id: &expected.stream_id,
-                version,
-                event_type: &event.event_type,
-                schema_version: event.schema_version,
-                payload: &event.payload,
-                metadata,
-                recorded_at,
-            },
-        );
+        let link = ChainLink::of(&expected.stream_id, version, event, metadata, recorded_at);
+        let hash = event_hash(&prev_hash, &link);
         // A row already at this version (another writer got there first), or
         // — for the first event — no row at the expected version (the writer's
         // view is not the stream's real head: a stream shorter than expected

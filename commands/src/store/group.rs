@@ -425,18 +425,14 @@ async fn write_batch(
             let mut version = expected.version;
             for (i, event) in events.iter().enumerate() {
                 version += 1;
-                let hash = event_hash(
-                    &prev_hash,
-                    &ChainLink {
-                        stream_id: &expected.stream_id,
-                        version,
-                        event_type: &event.event_type,
-                        schema_version: event.schema_version,
-                        payload: &event.payload,
-                        metadata: &job.metadata,
-                        recorded_at: job.recorded_at,
-                    },
+                let link = ChainLink::of(
+                    &expected.stream_id,
+                    version,
+                    event,
+                    &job.metadata,
+                    job.recorded_at,
                 );
+                let hash = event_hash(&prev_hash, &link);
                 rows.push(Row {
                     job: j,
                     stream_id: expected.stream_id.clone(),

@@ -19,6 +19,27 @@ pub struct ChainLink<'a> {
     pub recorded_at: DateTime<Utc>,
 }
 
+impl<'a> ChainLink<'a> {
+    /// The link of `event` written as `version` of `stream_id`.
+    pub fn of(
+        stream_id: &'a str,
+        version: u64,
+        event: &'a super::NewEvent,
+        metadata: &'a serde_json::Value,
+        recorded_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            stream_id,
+            version,
+            event_type: &event.event_type,
+            schema_version: event.schema_version,
+            payload: &event.payload,
+            metadata,
+            recorded_at,
+        }
+    }
+}
+
 pub fn event_hash(prev_hash: &[u8; 32], link: &ChainLink<'_>) -> [u8; 32] {
     let mut buf = Vec::with_capacity(512);
     buf.extend_from_slice(prev_hash);
