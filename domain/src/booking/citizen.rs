@@ -119,6 +119,9 @@ pub struct CitizenBookings {
     pub version: u64,
     pub holds: Vec<CitizenHold>,
     pub bookings: Vec<CitizenBooking>,
+    /// The instant of the stream's latest event.
+    #[serde(skip)]
+    pub latest: Option<Timestamp>,
 }
 
 impl CitizenBookings {
@@ -128,6 +131,13 @@ impl CitizenBookings {
 
     pub fn apply(mut self, event: &CitizenEvent) -> Self {
         self.version += 1;
+        let at = match event {
+            CitizenEvent::CitizenHoldPlaced { at, .. }
+            | CitizenEvent::CitizenHoldReleased { at, .. }
+            | CitizenEvent::CitizenBookingConfirmed { at, .. }
+            | CitizenEvent::CitizenBookingCancelled { at, .. } => *at,
+        };
+        self.latest = Some(self.latest.map_or(at, |l| l.max(at)));
         match event {
             CitizenEvent::CitizenHoldPlaced {
                 hold_id,
@@ -178,6 +188,14 @@ impl CitizenBookings {
         self
     }
 
+    /// The instant a decision is taken at: never before the stream's latest
+    /// event. A command decided with an older `now` (its clock read before a
+    /// concurrent command committed, then retried on the conflict) would see
+    /// holds that had expired, and been replaced, as live again.
+    fn decision_time(&self, now: Timestamp) -> Timestamp {
+        self.latest.map_or(now, |latest| now.max(latest))
+    }
+
     pub fn active_bookings(&self, now: Timestamp) -> impl Iterator<Item = &CitizenBooking> {
         self.bookings.iter().filter(move |b| b.is_active(now))
     }
@@ -204,6 +222,7 @@ impl CitizenBookings {
         expires_at: Timestamp,
         now: Timestamp,
     ) -> Result<HoldPlan, BookingViolation> {
+        let now = self.decision_time(now);
         if self
             .active_bookings(now)
             .any(|b| b.slot.counter == slot.counter)
@@ -257,6 +276,7 @@ impl CitizenBookings {
         code: BookingCode,
         now: Timestamp,
     ) -> Result<CitizenEvent, BookingViolation> {
+        let now = self.decision_time(now);
         let hold = self.hold(hold_id).ok_or(BookingViolation::HoldNotFound)?;
         if hold.confirmed {
             return Err(BookingViolation::AlreadyConfirmed);
@@ -291,6 +311,7 @@ impl CitizenBookings {
         booking_id: BookingId,
         now: Timestamp,
     ) -> Result<CitizenEvent, BookingViolation> {
+        let now = self.decision_time(now);
         let b = self
             .booking(booking_id)
             .ok_or(BookingViolation::BookingNotFound)?;

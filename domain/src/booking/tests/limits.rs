@@ -184,3 +184,38 @@ fn cancelling_is_refused_once_started_or_twice() {
         Err(BookingViolation::AlreadyConfirmed)
     );
 }
+
+#[test]
+fn a_decision_with_an_older_clock_sees_the_stream_as_of_its_latest_event() {
+    // Hold 1 expires; hold 2 of the same counter type is placed after it.
+    let t = now0();
+    let s = slot(at(monday(), 9, 0));
+    let plan = CitizenBookings::default()
+        .place_hold(hold_id(1), &s, t + hold_duration(), t)
+        .unwrap();
+    let c = plan
+        .events
+        .iter()
+        .fold(CitizenBookings::default(), CitizenBookings::apply);
+    let later = t + hold_duration() + chrono::Duration::seconds(10);
+    let s2 = slot(at(monday(), 9, 12));
+    let plan = c
+        .place_hold(hold_id(2), &s2, later + hold_duration(), later)
+        .unwrap();
+    assert!(plan.replaces.is_none(), "hold 1 had expired");
+    let c = plan.events.iter().fold(c, CitizenBookings::apply);
+    // A command whose clock reads before hold 1 expired, decided only now.
+    let stale = t + hold_duration() - chrono::Duration::seconds(5);
+    let s3 = slot(at(monday(), 9, 24));
+    let plan = c
+        .place_hold(hold_id(3), &s3, stale + hold_duration(), stale)
+        .unwrap();
+    assert_eq!(plan.replaces.map(|(h, _)| h), Some(hold_id(2)));
+    let c = plan.events.iter().fold(c, CitizenBookings::apply);
+    let at_end = c.latest.unwrap();
+    assert_eq!(
+        c.live_holds(at_end).count(),
+        1,
+        "one live hold per counter type"
+    );
+}
