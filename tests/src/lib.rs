@@ -377,6 +377,26 @@ impl TestApp {
 
     /// Creates a request of `op.rossi`'s office kind for a citizen
     /// (`requisiti_accesso`, no practice reference) and returns the answer.
+    /// `bookRequestAppointment`: a slot of the request's sede for it.
+    pub async fn book_request_appointment(&self, token: &str, id: &str, start: &str) -> Resp {
+        self.post(
+            token,
+            &format!("/api/v1/requests/{id}/appointment"),
+            serde_json::json!({ "start": start }),
+        )
+        .await
+    }
+
+    /// `getRequest`, once the read models reached `position`.
+    pub async fn request_detail(&self, token: &str, id: &str, position: i64) -> Value {
+        self.get(
+            token,
+            &format!("/api/v1/requests/{id}?min_position={position}"),
+        )
+        .await
+        .ok()
+    }
+
     pub async fn create_request(&self, token: &str, codice_fiscale: &str, text: &str) -> Value {
         let created = self
             .post(

@@ -5,7 +5,7 @@
 //! out-of-scope write, for an operator of another office and an officer of
 //! another sede alike.
 
-use combipat_tests::{who, Resp, TestApp};
+use combipat_tests::{who, TestApp};
 use domain::actor::Role;
 use serde_json::{json, Value};
 use sqlx::PgPool;
@@ -57,24 +57,6 @@ async fn first_free_slot(app: &TestApp, sede: &str) -> String {
     panic!("no free slot at {sede}");
 }
 
-async fn book_on(app: &TestApp, op: &str, id: &str, start: &str) -> Resp {
-    app.post(
-        op,
-        &format!("/api/v1/requests/{id}/appointment"),
-        json!({ "start": start }),
-    )
-    .await
-}
-
-async fn detail(app: &TestApp, op: &str, id: &str, position: i64) -> Value {
-    app.get(
-        op,
-        &format!("/api/v1/requests/{id}?min_position={position}"),
-    )
-    .await
-    .ok()
-}
-
 fn book_action(detail: &Value) -> Value {
     detail["next_actions"]
         .as_array()
@@ -92,7 +74,9 @@ async fn an_appointment_once_the_two_further_interactions_are_used_up(pool: PgPo
     let op = app.operator("op.rossi", who::PATRONATO, who::OFFICE);
     let created = app.create_request(&op, MARIO, "Requisiti NASpI?").await;
     let id = created["request_id"].as_str().unwrap().to_string();
-    let d = detail(&app, &op, &id, created["position"].as_i64().unwrap()).await;
+    let d = app
+        .request_detail(&op, &id, created["position"].as_i64().unwrap())
+        .await;
     let sede = d["request"]["current_sede"].as_str().unwrap().to_string();
     let officer = app.officer("inps.sede", &sede);
     let slot = first_free_slot(&app, &sede).await;
@@ -110,25 +94,29 @@ async fn an_appointment_once_the_two_further_interactions_are_used_up(pool: PgPo
             .await
             .ok();
         let events = app.event_count().await;
-        let refused = book_on(&app, &op, &id, &slot).await;
+        let refused = app.book_request_appointment(&op, &id, &slot).await;
         refused.problem(422, "appointment_not_eligible");
         assert!(refused.body.get("available_from").is_none(), "{refused:?}");
         assert_eq!(app.event_count().await, events, "a refusal appends nothing");
-        let d = detail(&app, &op, &id, done["position"].as_i64().unwrap()).await;
+        let d = app
+            .request_detail(&op, &id, done["position"].as_i64().unwrap())
+            .await;
         assert_eq!(book_action(&d)["allowed"], false, "after {rest}: {d}");
     }
     let done = app
         .post(&op, &path("messages"), json!({ "text": "Secondo seguito" }))
         .await
         .ok();
-    let d = detail(&app, &op, &id, done["position"].as_i64().unwrap()).await;
+    let d = app
+        .request_detail(&op, &id, done["position"].as_i64().unwrap())
+        .await;
     assert_eq!(d["interactions_left"], 0, "{d}");
     assert_eq!(book_action(&d)["allowed"], true, "{d}");
     // The sede has not answered the last follow-up: booking is allowed all the same.
-    let booked = book_on(&app, &op, &id, &slot).await;
+    let booked = app.book_request_appointment(&op, &id, &slot).await;
     assert_eq!(booked.status, 201, "{booked:?}");
     let position = booked.body["position"].as_i64().unwrap();
-    let d = detail(&app, &op, &id, position).await;
+    let d = app.request_detail(&op, &id, position).await;
     assert_eq!(d["request"]["status"], "appuntamento_prenotato");
     let timeline = app
         .get(

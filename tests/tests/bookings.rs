@@ -630,31 +630,13 @@ async fn request(app: &TestApp) -> (String, String, String) {
     (id, sede, op)
 }
 
-async fn book_on(app: &TestApp, op: &str, id: &str, start: &str) -> Resp {
-    app.post(
-        op,
-        &format!("/api/v1/requests/{id}/appointment"),
-        json!({"start": start}),
-    )
-    .await
-}
-
-async fn detail(app: &TestApp, op: &str, id: &str, position: i64) -> Value {
-    app.get(
-        op,
-        &format!("/api/v1/requests/{id}?min_position={position}"),
-    )
-    .await
-    .ok()
-}
-
 #[sqlx::test(migrations = "../migrations")]
 async fn an_appointment_on_a_request_after_15_days_without_reply(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     set_clock(&app, "2026-12-01T08:00:00Z").await;
     let (id, sede, op) = request(&app).await;
     let slot = first_free_slot(&app, &sede, "servizi_patronati").await;
-    let refused = book_on(&app, &op, &id, &slot).await;
+    let refused = app.book_request_appointment(&op, &id, &slot).await;
     refused.problem(422, "appointment_not_eligible");
     assert!(refused.body["available_from"]
         .as_str()
@@ -668,12 +650,12 @@ async fn an_appointment_on_a_request_after_15_days_without_reply(pool: PgPool) {
 
     app.advance_days(15).await;
     let slot = first_free_slot(&app, &sede, "servizi_patronati").await;
-    let booked = book_on(&app, &op, &id, &slot).await;
+    let booked = app.book_request_appointment(&op, &id, &slot).await;
     assert_eq!(booked.status, 201, "{booked:?}");
     assert_eq!(booked.body["request_version"], 2);
     assert_eq!(booked.body["counter"], "servizi_patronati");
     let position = booked.body["position"].as_i64().unwrap();
-    let d = detail(&app, &op, &id, position).await;
+    let d = app.request_detail(&op, &id, position).await;
     assert_eq!(d["request"]["status"], "appuntamento_prenotato");
     let book = d["next_actions"]
         .as_array()
@@ -682,7 +664,7 @@ async fn an_appointment_on_a_request_after_15_days_without_reply(pool: PgPool) {
         .find(|a| a["action"] == "book_appointment")
         .unwrap();
     assert_eq!(book["code"], "appointment_already_booked");
-    book_on(&app, &op, &id, &slot)
+    app.book_request_appointment(&op, &id, &slot)
         .await
         .problem(422, "appointment_already_booked");
     let timeline = app
@@ -732,7 +714,7 @@ async fn an_appointment_on_a_request_after_15_days_without_reply(pool: PgPool) {
         .ok();
     let position = cancelled["position"].as_i64().unwrap();
     assert_eq!(
-        detail(&app, &op, &id, position).await["request"]["status"],
+        app.request_detail(&op, &id, position).await["request"]["status"],
         "inoltrata"
     );
     app.delete(&op, &format!("/api/v1/requests/{id}/appointment"))
@@ -753,7 +735,7 @@ async fn an_appointment_on_a_request_after_15_days_without_reply(pool: PgPool) {
     );
     // Out of scope: as if the request did not exist.
     let stranger = app.operator("op.bianchi", who::OTHER_PATRONATO, "ACLI-RM01");
-    book_on(&app, &stranger, &id, &slot)
+    app.book_request_appointment(&stranger, &id, &slot)
         .await
         .problem(404, "not_found");
     app.stop().await;
@@ -773,7 +755,7 @@ async fn an_appointment_on_a_request_once_the_sede_enables_it(pool: PgPool) {
     .await
     .ok();
     let slot = first_free_slot(&app, &sede, "servizi_patronati").await;
-    let refused = book_on(&app, &op, &id, &slot).await;
+    let refused = app.book_request_appointment(&op, &id, &slot).await;
     refused.problem(422, "appointment_not_eligible");
     assert!(
         refused.body.get("available_from").is_none(),
@@ -786,16 +768,20 @@ async fn an_appointment_on_a_request_once_the_sede_enables_it(pool: PgPool) {
     )
     .await
     .ok();
-    let booked = book_on(&app, &op, &id, &slot).await;
+    let booked = app.book_request_appointment(&op, &id, &slot).await;
     assert_eq!(booked.status, 201, "{booked:?}");
-    let d = detail(&app, &op, &id, booked.body["position"].as_i64().unwrap()).await;
+    let d = app
+        .request_detail(&op, &id, booked.body["position"].as_i64().unwrap())
+        .await;
     assert_eq!(d["request"]["status"], "appuntamento_prenotato");
     // The officer may cancel it too (from the request).
     let cancelled = app
         .delete(&officer, &format!("/api/v1/requests/{id}/appointment"))
         .await
         .ok();
-    let d = detail(&app, &op, &id, cancelled["position"].as_i64().unwrap()).await;
+    let d = app
+        .request_detail(&op, &id, cancelled["position"].as_i64().unwrap())
+        .await;
     assert_eq!(d["request"]["status"], "risposta_ricevuta");
     app.stop().await;
 }
@@ -814,16 +800,16 @@ async fn an_appointment_on_a_request_once_the_conversation_is_over(pool: PgPool)
     .await
     .ok();
     let slot = first_free_slot(&app, &sede, "servizi_patronati").await;
-    book_on(&app, &op, &id, &slot)
+    app.book_request_appointment(&op, &id, &slot)
         .await
         .problem(422, "appointment_not_eligible");
     app.post(&officer, &format!("/api/v1/requests/{id}/close"), json!({}))
         .await
         .ok();
-    let booked = book_on(&app, &op, &id, &slot).await;
+    let booked = app.book_request_appointment(&op, &id, &slot).await;
     assert_eq!(booked.status, 201, "{booked:?}");
     let position = booked.body["position"].as_i64().unwrap();
-    let d = detail(&app, &op, &id, position).await;
+    let d = app.request_detail(&op, &id, position).await;
     assert_eq!(d["request"]["status"], "appuntamento_prenotato");
     let timeline = app
         .get(
@@ -849,7 +835,9 @@ async fn an_appointment_on_a_request_once_the_conversation_is_over(pool: PgPool)
         )
         .await
         .ok();
-    let d = detail(&app, &op, &id, cancelled["position"].as_i64().unwrap()).await;
+    let d = app
+        .request_detail(&op, &id, cancelled["position"].as_i64().unwrap())
+        .await;
     assert_eq!(d["request"]["status"], "chiusa");
     app.stop().await;
 }
@@ -1034,12 +1022,12 @@ async fn the_read_models_rebuild_identically_and_agree_with_the_streams(pool: Pg
     let (id2, _, _) = request(&app).await;
     app.advance_days(15).await;
     let slot = first_free_slot(&app, &sede, "servizi_patronati").await;
-    book_on(&app, &op, &id, &slot).await.ok();
+    app.book_request_appointment(&op, &id, &slot).await.ok();
     // Free slots come from the read model: read our own booking first.
     let booked_at = app.scalar("SELECT max(position) FROM events").await;
     app.wait_projections(booked_at).await;
     let slot2 = first_free_slot(&app, &sede, "servizi_patronati").await;
-    book_on(&app, &op, &id2, &slot2).await.ok();
+    app.book_request_appointment(&op, &id2, &slot2).await.ok();
     app.delete(&op, &format!("/api/v1/requests/{id2}/appointment"))
         .await
         .ok();
