@@ -51,7 +51,8 @@ pub use page::{Cursor, CursorError, Page, TimeRange};
 pub use rebuild::{rebuild, RebuildReport};
 pub use wait::wait_for_position;
 pub use worker::{
-    run_once, run_until_idle, spawn_all, spawn_all_with, Outcome, Projection, Worker, WorkerConfig,
+    run_once, run_until_idle, spawn_all, spawn_all_with, Outcome, Projection, Replay,
+    ReplayOptions, Worker, WorkerConfig,
 };
 
 use sqlx::PgPool;

@@ -9,7 +9,11 @@
 //!    each batch its own transaction (a long one would hold back every
 //!    reader's horizon), on a session whose `search_path` is
 //!    `rebuild_<name>, public`: the projection's unqualified SQL writes the
-//!    shadow tables. The shadow checkpoint lives in memory.
+//!    shadow tables. The shadow checkpoint lives in memory. A second session
+//!    reads the next batch of the log while this one applies the current
+//!    (the two alternate otherwise, and one core idles). A projection with a
+//!    [`Replay`] keeps up to [`REBUILD_CACHED_ROWS`] rows in memory across
+//!    batches and writes each once ([`Replay::finish`] writes the rest).
 //! 3. Build the live tables' other indexes on the shadow tables, under the
 //!    live names (index names are per schema), in one pass over the filled
 //!    table each — cheaper than keeping nine indexes (one of them a trigram
@@ -22,12 +26,15 @@
 //! A view on a read table would make step 4 fail (DROP TABLE refuses), which
 //! rolls back the swap and leaves the live tables as they were.
 
-use crate::worker::Projection;
+use crate::worker::{Projection, Replay, ReplayOptions};
 use crate::{checkpoint, ProjectionError};
+use async_trait::async_trait;
 use commands::store::log::read_after;
-use commands::store::LogPosition;
+use commands::store::{LogPosition, RecordedEvent};
+use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
 
 /// What a rebuild did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,12 +54,37 @@ pub async fn rebuild<P: Projection + ?Sized>(
     pool: &PgPool,
     projection: &P,
 ) -> Result<RebuildReport, ProjectionError> {
-    rebuild_with(pool, projection, REBUILD_BATCH_SIZE).await
+    rebuild_with_options(pool, projection, RebuildOptions::default()).await
 }
 
 /// Events per replay transaction: larger than a live worker's batch, since a
 /// rebuild has a backlog and each batch is folded in memory before it is written.
 pub const REBUILD_BATCH_SIZE: i64 = 5_000;
+
+/// Rows of each kind a [`Replay`] keeps in memory across batches. Requests
+/// live for weeks and the log is in time order, so a window of this many
+/// recently touched requests (≈ 40 days of today's national traffic) holds
+/// nearly every request from its first event to its last; a request summary
+/// is ≈ 1 kB in memory.
+pub const REBUILD_CACHED_ROWS: usize = 100_000;
+
+/// How a rebuild replays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RebuildOptions {
+    /// Events per replay transaction.
+    pub batch_size: i64,
+    /// See [`ReplayOptions::cached_rows`].
+    pub cached_rows: usize,
+}
+
+impl Default for RebuildOptions {
+    fn default() -> Self {
+        RebuildOptions {
+            batch_size: REBUILD_BATCH_SIZE,
+            cached_rows: REBUILD_CACHED_ROWS,
+        }
+    }
+}
 
 /// [`rebuild`] with an explicit replay batch size.
 pub async fn rebuild_with<P: Projection + ?Sized>(
@@ -60,6 +92,20 @@ pub async fn rebuild_with<P: Projection + ?Sized>(
     projection: &P,
     batch_size: i64,
 ) -> Result<RebuildReport, ProjectionError> {
+    let options = RebuildOptions {
+        batch_size,
+        ..RebuildOptions::default()
+    };
+    rebuild_with_options(pool, projection, options).await
+}
+
+/// [`rebuild`] with explicit [`RebuildOptions`].
+pub async fn rebuild_with_options<P: Projection + ?Sized>(
+    pool: &PgPool,
+    projection: &P,
+    options: RebuildOptions,
+) -> Result<RebuildReport, ProjectionError> {
+    let batch_size = options.batch_size.max(1);
     let name = ident(projection.name());
     for table in projection.tables() {
         ident(table);
@@ -75,7 +121,16 @@ pub async fn rebuild_with<P: Projection + ?Sized>(
         return Err(ProjectionError::RebuildRunning(name.to_string()));
     }
     let schema = format!("rebuild_{name}");
-    let result = run(&mut conn, projection, &schema, batch_size).await;
+    let connect = pool.connect_options();
+    let result = run(
+        &mut conn,
+        &connect,
+        projection,
+        &schema,
+        batch_size,
+        options.cached_rows,
+    )
+    .await;
     if result.is_err() {
         let cleanup = format!("DROP SCHEMA IF EXISTS {schema} CASCADE");
         if let Err(e) = sqlx::query(&cleanup).execute(&mut conn).await {
@@ -98,9 +153,11 @@ pub async fn rebuild_with<P: Projection + ?Sized>(
 
 async fn run<P: Projection + ?Sized>(
     conn: &mut PgConnection,
+    connect: &PgConnectOptions,
     projection: &P,
     schema: &str,
     batch_size: i64,
+    cached_rows: usize,
 ) -> Result<(u64, u64, LogPosition), ProjectionError> {
     let tables = projection.tables();
     create_shadow_tables(conn, schema, tables).await?;
@@ -108,17 +165,27 @@ async fn run<P: Projection + ?Sized>(
 
     let search_path = format!("SET search_path TO {schema}, public");
     sqlx::query(&search_path).execute(&mut *conn).await?;
+    let mut replayer: Box<dyn Replay + '_> = match projection.replay(ReplayOptions { cached_rows })
+    {
+        Some(replayer) => replayer,
+        None => Box::new(BatchByBatch(projection)),
+    };
+    let mut reader = Prefetch::start(connect.clone(), batch_size);
     let mut at = LogPosition::START;
     let mut events = 0u64;
-    loop {
+    while let Some(batch) = reader.next().await? {
         let mut tx = conn.begin().await?;
-        let n = replay(&mut tx, projection, &mut at, batch_size).await?;
+        replayer.apply_batch(&mut tx, &batch).await?;
         tx.commit().await?;
-        if n == 0 {
-            break;
+        events += batch.len() as u64;
+        if let Some(last) = batch.last() {
+            at = last.log_position();
         }
-        events += n as u64;
     }
+    let mut tx = conn.begin().await?;
+    replayer.finish(&mut tx).await?;
+    tx.commit().await?;
+    drop(replayer);
 
     for create_index in &deferred {
         sqlx::query(create_index).execute(&mut *conn).await?;
@@ -203,6 +270,71 @@ async fn swap<P: Projection + ?Sized>(
         .await?;
     tx.commit().await?;
     Ok(caught_up)
+}
+
+/// A projection without a [`Replay`] of its own: each batch written as the live
+/// worker writes it.
+struct BatchByBatch<'a, P: ?Sized>(&'a P);
+
+#[async_trait]
+impl<P: Projection + ?Sized> Replay for BatchByBatch<'_, P> {
+    async fn apply_batch(
+        &mut self,
+        tx: &mut PgConnection,
+        events: &[RecordedEvent],
+    ) -> Result<(), ProjectionError> {
+        self.0.apply_batch(tx, events).await
+    }
+
+    async fn finish(&mut self, _tx: &mut PgConnection) -> Result<(), ProjectionError> {
+        Ok(())
+    }
+}
+
+/// Reads the log ahead of the replay on a session of its own: batch after
+/// batch from position 0 until the readable end, at most two batches ahead.
+struct Prefetch {
+    batches: mpsc::Receiver<Result<Vec<RecordedEvent>, ProjectionError>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Prefetch {
+    fn start(options: PgConnectOptions, batch_size: i64) -> Prefetch {
+        let (send, batches) = mpsc::channel(2);
+        let task = tokio::spawn(async move {
+            let read = async {
+                let mut conn = PgConnection::connect_with(&options).await?;
+                let mut at = LogPosition::START;
+                loop {
+                    let batch = read_after(&mut conn, at, batch_size).await?;
+                    let Some(last) = batch.last() else {
+                        break;
+                    };
+                    at = last.log_position();
+                    if send.send(Ok(batch)).await.is_err() {
+                        break;
+                    }
+                }
+                conn.close().await?;
+                Ok::<(), ProjectionError>(())
+            };
+            if let Err(e) = read.await {
+                let _ = send.send(Err(e)).await;
+            }
+        });
+        Prefetch { batches, task }
+    }
+
+    /// The next batch; `None` at the readable end of the log.
+    async fn next(&mut self) -> Result<Option<Vec<RecordedEvent>>, ProjectionError> {
+        self.batches.recv().await.transpose()
+    }
+}
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 /// One batch into the shadow tables; moves `at` past it. Returns its size.

@@ -58,6 +58,41 @@ pub trait Projection: Send + Sync {
         }
         Ok(())
     }
+
+    /// How a rebuild replays the log into this projection's empty shadow
+    /// tables; `None` (the default): batch by batch with [`Projection::apply_batch`].
+    /// A projection whose batches keep re-reading and re-writing the same rows
+    /// returns a [`Replay`] that holds them in memory across batches.
+    fn replay(&self, _options: ReplayOptions) -> Option<Box<dyn Replay>> {
+        None
+    }
+}
+
+/// What a [`Replay`] may hold in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplayOptions {
+    /// Rows (of each kind) kept between batches before the least recently
+    /// used are written out.
+    pub cached_rows: usize,
+}
+
+/// A replay of the whole log into a projection's shadow tables (a rebuild).
+///
+/// Nothing reads the shadow tables until the rebuild has called
+/// [`Replay::finish`], so a replay may keep rows in memory across batches
+/// and write each once, when it is evicted or at the end, instead of once per
+/// batch that touches it. After `finish` the tables must equal what
+/// [`Projection::apply_batch`] over the same events would have written.
+#[async_trait]
+pub trait Replay: Send {
+    /// The next consecutive events of the log, in order.
+    async fn apply_batch(
+        &mut self,
+        tx: &mut PgConnection,
+        events: &[RecordedEvent],
+    ) -> Result<(), ProjectionError>;
+    /// Writes every row still held in memory.
+    async fn finish(&mut self, tx: &mut PgConnection) -> Result<(), ProjectionError>;
 }
 
 /// What one [`run_once`] did.

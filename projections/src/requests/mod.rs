@@ -20,7 +20,7 @@ pub use query::{
 };
 
 use crate::events::request_fact;
-use crate::worker::Projection;
+use crate::worker::{Projection, Replay, ReplayOptions};
 use crate::ProjectionError;
 use async_trait::async_trait;
 use commands::store::RecordedEvent;
@@ -58,10 +58,39 @@ impl Projection for RequestsProjection {
         tx: &mut PgConnection,
         events: &[RecordedEvent],
     ) -> Result<(), ProjectionError> {
-        let mut facts = Vec::with_capacity(events.len());
-        for event in events {
-            facts.extend(request_fact(event)?);
-        }
-        store::apply_batch(tx, &facts).await
+        store::apply_batch(tx, &facts(events)?).await
     }
+
+    fn replay(&self, options: ReplayOptions) -> Option<Box<dyn Replay>> {
+        Some(Box::new(RequestsReplay(store::Batch::new(
+            options.cached_rows,
+        ))))
+    }
+}
+
+/// A rebuild's replay: summaries kept in memory across batches.
+struct RequestsReplay(store::Batch);
+
+#[async_trait]
+impl Replay for RequestsReplay {
+    async fn apply_batch(
+        &mut self,
+        tx: &mut PgConnection,
+        events: &[RecordedEvent],
+    ) -> Result<(), ProjectionError> {
+        let facts = facts(events)?;
+        self.0.apply_batch(tx, &facts).await
+    }
+
+    async fn finish(&mut self, tx: &mut PgConnection) -> Result<(), ProjectionError> {
+        self.0.finish(tx).await
+    }
+}
+
+fn facts(events: &[RecordedEvent]) -> Result<Vec<crate::events::RequestFact>, ProjectionError> {
+    let mut facts = Vec::with_capacity(events.len());
+    for event in events {
+        facts.extend(request_fact(event)?);
+    }
+    Ok(facts)
 }

@@ -172,57 +172,144 @@ pub(crate) async fn apply_batch(
     conn: &mut PgConnection,
     facts: &[RequestFact],
 ) -> Result<(), ProjectionError> {
-    if facts.is_empty() {
-        return Ok(());
-    }
-    let mut batch = Batch::load(conn, facts).await?;
-    for fact in facts {
-        batch.apply(conn, fact).await?;
-    }
-    batch.write(conn).await
+    let mut batch = Batch::new(0);
+    batch.apply_batch(conn, facts).await?;
+    batch.finish(conn).await
 }
 
 /// The batch in memory: summaries read or created, rows to write.
-struct Batch {
+///
+/// Timeline and attachment rows are written at the end of every batch.
+/// Summaries stay in memory after it, up to `cached` of them (least recently
+/// touched written out first): the live worker keeps none, a rebuild
+/// ([`Batch::new`] with its cache size) writes most summaries once instead of
+/// once per batch that touches them.
+pub(crate) struct Batch {
+    cached: usize,
+    /// Batches applied so far: the clock of `touched`.
+    batches: u64,
     summaries: HashMap<Uuid, Summary>,
-    changed: Vec<Uuid>,
-    changed_set: HashSet<Uuid>,
+    touched: HashMap<Uuid, u64>,
+    /// Summaries changed since they were last written.
+    changed: HashSet<Uuid>,
     timeline: Vec<TimelineRow>,
     attachments: Vec<AttachmentRow>,
     removals: Vec<Removal>,
 }
 
 impl Batch {
-    async fn load(conn: &mut PgConnection, facts: &[RequestFact]) -> Result<Self, ProjectionError> {
-        let mut ids: Vec<Uuid> = facts.iter().map(|f| f.request_id).collect();
+    pub(crate) fn new(cached: usize) -> Batch {
+        Batch {
+            cached,
+            batches: 0,
+            summaries: HashMap::new(),
+            touched: HashMap::new(),
+            changed: HashSet::new(),
+            timeline: Vec::new(),
+            attachments: Vec::new(),
+            removals: Vec::new(),
+        }
+    }
+
+    /// Applies consecutive events; writes their timeline and attachment rows
+    /// and the summaries that no longer fit the cache.
+    pub(crate) async fn apply_batch(
+        &mut self,
+        conn: &mut PgConnection,
+        facts: &[RequestFact],
+    ) -> Result<(), ProjectionError> {
+        if facts.is_empty() {
+            return Ok(());
+        }
+        self.batches += 1;
+        self.load(conn, facts).await?;
+        for fact in facts {
+            self.apply(conn, fact).await?;
+        }
+        self.write_rows(conn).await?;
+        self.evict(conn, self.cached).await
+    }
+
+    /// Writes every summary still held.
+    pub(crate) async fn finish(&mut self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
+        self.evict(conn, 0).await
+    }
+
+    /// Reads the summaries of the batch's requests that are not in memory.
+    async fn load(
+        &mut self,
+        conn: &mut PgConnection,
+        facts: &[RequestFact],
+    ) -> Result<(), ProjectionError> {
+        let mut ids: Vec<Uuid> = facts
+            .iter()
+            .map(|f| f.request_id)
+            .filter(|id| !self.summaries.contains_key(id))
+            .collect();
         ids.sort_unstable();
         ids.dedup();
+        if ids.is_empty() {
+            return Ok(());
+        }
         let rows: Vec<Json<Summary>> = sqlx::query_scalar(
             "SELECT to_jsonb(s) FROM request_summary s WHERE request_id = ANY($1)",
         )
         .bind(&ids)
         .fetch_all(&mut *conn)
         .await?;
-        Ok(Batch {
-            summaries: rows.into_iter().map(|Json(s)| (s.request_id, s)).collect(),
-            changed: Vec::new(),
-            changed_set: HashSet::new(),
-            timeline: Vec::new(),
-            attachments: Vec::new(),
-            removals: Vec::new(),
-        })
+        for Json(summary) in rows {
+            self.touched.insert(summary.request_id, self.batches);
+            self.summaries.insert(summary.request_id, summary);
+        }
+        Ok(())
+    }
+
+    /// Marks a summary changed (to be written) and recently used.
+    fn touch(&mut self, request_id: Uuid) {
+        self.changed.insert(request_id);
+        self.touched.insert(request_id, self.batches);
+    }
+
+    /// Keeps at most `keep` summaries in memory (none with `keep` 0): writes
+    /// the changed ones among the least recently touched, then forgets them.
+    /// Above the bound it evicts down to three quarters of it, so that
+    /// evictions come in large writes.
+    async fn evict(&mut self, conn: &mut PgConnection, keep: usize) -> Result<(), ProjectionError> {
+        if self.summaries.len() <= keep {
+            return Ok(());
+        }
+        let target = keep - keep / 4;
+        let mut by_age: Vec<(u64, Uuid)> = self
+            .summaries
+            .keys()
+            .map(|id| (self.touched.get(id).copied().unwrap_or(0), *id))
+            .collect();
+        by_age.sort_unstable();
+        let victims: Vec<Summary> = by_age[..by_age.len() - target]
+            .iter()
+            .filter_map(|(_, id)| {
+                self.touched.remove(id);
+                let summary = self.summaries.remove(id)?;
+                self.changed.remove(id).then_some(summary)
+            })
+            .collect();
+        if !victims.is_empty() {
+            sqlx::query(&upsert_summaries_sql())
+                .bind(Json(&victims))
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
     }
 
     /// The summary an event changes: `None` when the request has none (a
     /// stream without its `RequestSent`) or already holds this version.
     fn summary_for(&mut self, f: &RequestFact, at: Timestamp) -> Option<&mut Summary> {
-        let summary = self.summaries.get_mut(&f.request_id)?;
-        if summary.version >= f.version {
+        if self.summaries.get(&f.request_id)?.version >= f.version {
             return None;
         }
-        if self.changed_set.insert(f.request_id) {
-            self.changed.push(f.request_id);
-        }
+        self.touch(f.request_id);
+        let summary = self.summaries.get_mut(&f.request_id)?;
         summary.version = f.version;
         summary.last_position = f.position;
         summary.last_activity_at = micros(at);
@@ -607,24 +694,12 @@ impl Batch {
                 status_before_appointment: None,
             },
         );
-        if self.changed_set.insert(f.request_id) {
-            self.changed.push(f.request_id);
-        }
+        self.touch(f.request_id);
     }
 
-    /// One statement per table for the whole batch.
-    async fn write(self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
-        let summaries: Vec<&Summary> = self
-            .changed
-            .iter()
-            .filter_map(|id| self.summaries.get(id))
-            .collect();
-        if !summaries.is_empty() {
-            sqlx::query(&upsert_summaries_sql())
-                .bind(Json(&summaries))
-                .execute(&mut *conn)
-                .await?;
-        }
+    /// The batch's timeline and attachment rows and removals: one statement
+    /// per table.
+    async fn write_rows(&mut self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
         if !self.timeline.is_empty() {
             sqlx::query(
                 "INSERT INTO request_timeline \
@@ -657,6 +732,9 @@ impl Batch {
             .execute(&mut *conn)
             .await?;
         }
+        self.timeline.clear();
+        self.attachments.clear();
+        self.removals.clear();
         Ok(())
     }
 }

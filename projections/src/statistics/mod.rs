@@ -29,7 +29,7 @@ pub use query::{
 pub use store::{rome_day, UNKNOWN_REGION};
 
 use crate::events::request_fact;
-use crate::worker::Projection;
+use crate::worker::{Projection, Replay, ReplayOptions};
 use crate::ProjectionError;
 use async_trait::async_trait;
 use commands::store::RecordedEvent;
@@ -67,17 +67,46 @@ impl Projection for StatisticsProjection {
         tx: &mut PgConnection,
         events: &[RecordedEvent],
     ) -> Result<(), ProjectionError> {
-        let mut facts = Vec::with_capacity(events.len());
-        for event in events {
-            // Attachment events and taking in charge change no counter: not decoded.
-            if matches!(
-                event.event_type.as_str(),
-                "AttachmentAdded" | "AttachmentRemoved" | "TakenInCharge"
-            ) {
-                continue;
-            }
-            facts.extend(request_fact(event)?);
-        }
-        store::apply_batch(tx, &facts).await
+        store::apply_batch(tx, &facts(events)?).await
     }
+
+    fn replay(&self, options: ReplayOptions) -> Option<Box<dyn Replay>> {
+        Some(Box::new(StatisticsReplay(store::Batch::new(
+            options.cached_rows,
+        ))))
+    }
+}
+
+/// A rebuild's replay: request rows and daily totals kept in memory across batches.
+struct StatisticsReplay(store::Batch);
+
+#[async_trait]
+impl Replay for StatisticsReplay {
+    async fn apply_batch(
+        &mut self,
+        tx: &mut PgConnection,
+        events: &[RecordedEvent],
+    ) -> Result<(), ProjectionError> {
+        let facts = facts(events)?;
+        self.0.apply_batch(tx, &facts).await
+    }
+
+    async fn finish(&mut self, tx: &mut PgConnection) -> Result<(), ProjectionError> {
+        self.0.finish(tx).await
+    }
+}
+
+fn facts(events: &[RecordedEvent]) -> Result<Vec<crate::events::RequestFact>, ProjectionError> {
+    let mut facts = Vec::with_capacity(events.len());
+    for event in events {
+        // Attachment events and taking in charge change no counter: not decoded.
+        if matches!(
+            event.event_type.as_str(),
+            "AttachmentAdded" | "AttachmentRemoved" | "TakenInCharge"
+        ) {
+            continue;
+        }
+        facts.extend(request_fact(event)?);
+    }
+    Ok(facts)
 }

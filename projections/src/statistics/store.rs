@@ -179,51 +179,146 @@ pub(crate) async fn apply_batch(
     conn: &mut PgConnection,
     facts: &[RequestFact],
 ) -> Result<(), ProjectionError> {
-    if facts.is_empty() {
-        return Ok(());
-    }
-    let mut batch = Batch::load(conn, facts).await?;
-    for fact in facts {
-        batch.apply(conn, fact).await?;
-    }
-    batch.write(conn).await
+    let mut batch = Batch::new(0);
+    batch.apply_batch(conn, facts).await?;
+    batch.finish(conn).await
 }
 
 /// The batch in memory.
-struct Batch {
+///
+/// The live worker writes everything at the end of each batch (`cached` 0).
+/// A rebuild keeps up to `cached` request rows (least recently touched
+/// written out first) and as many summed `stat_daily` increments in memory
+/// across batches: the increments are additive, so writing them later, in
+/// fewer and larger upserts, gives the same totals.
+pub(crate) struct Batch {
+    cached: usize,
+    /// Batches applied so far: the clock of `touched`.
+    batches: u64,
     cohorts: HashMap<Uuid, Cohort>,
-    changed: Vec<Uuid>,
-    changed_set: HashSet<Uuid>,
+    touched: HashMap<Uuid, u64>,
+    /// Request rows changed since they were last written.
+    changed: HashSet<Uuid>,
     regions: HashMap<String, String>,
     daily: HashMap<DailyKey, DailyRow>,
     flows: HashMap<(NaiveDate, String), FlowRow>,
 }
 
 impl Batch {
-    async fn load(conn: &mut PgConnection, facts: &[RequestFact]) -> Result<Self, ProjectionError> {
-        let mut ids: Vec<Uuid> = facts.iter().map(|f| f.request_id).collect();
+    pub(crate) fn new(cached: usize) -> Batch {
+        Batch {
+            cached,
+            batches: 0,
+            cohorts: HashMap::new(),
+            touched: HashMap::new(),
+            changed: HashSet::new(),
+            regions: HashMap::new(),
+            daily: HashMap::new(),
+            flows: HashMap::new(),
+        }
+    }
+
+    /// Applies consecutive events; writes what no longer fits in memory.
+    pub(crate) async fn apply_batch(
+        &mut self,
+        conn: &mut PgConnection,
+        facts: &[RequestFact],
+    ) -> Result<(), ProjectionError> {
+        if facts.is_empty() {
+            return Ok(());
+        }
+        self.batches += 1;
+        self.load(conn, facts).await?;
+        for fact in facts {
+            self.apply(conn, fact).await?;
+        }
+        if self.daily.len() > self.cached {
+            self.write_totals(conn).await?;
+        }
+        self.evict(conn, self.cached).await
+    }
+
+    /// Writes everything still held.
+    pub(crate) async fn finish(&mut self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
+        self.write_totals(conn).await?;
+        self.evict(conn, 0).await
+    }
+
+    /// Reads the rows of the batch's requests that are not in memory.
+    async fn load(
+        &mut self,
+        conn: &mut PgConnection,
+        facts: &[RequestFact],
+    ) -> Result<(), ProjectionError> {
+        let mut ids: Vec<Uuid> = facts
+            .iter()
+            .map(|f| f.request_id)
+            .filter(|id| !self.cohorts.contains_key(id))
+            .collect();
         ids.sort_unstable();
         ids.dedup();
+        if ids.is_empty() {
+            return Ok(());
+        }
         let rows: Vec<Json<Cohort>> = sqlx::query_scalar(
             "SELECT to_jsonb(s) FROM stat_requests s WHERE request_id = ANY($1)",
         )
         .bind(&ids)
         .fetch_all(&mut *conn)
         .await?;
-        Ok(Batch {
-            cohorts: rows.into_iter().map(|Json(c)| (c.request_id, c)).collect(),
-            changed: Vec::new(),
-            changed_set: HashSet::new(),
-            regions: HashMap::new(),
-            daily: HashMap::new(),
-            flows: HashMap::new(),
-        })
+        for Json(cohort) in rows {
+            self.touched.insert(cohort.request_id, self.batches);
+            self.cohorts.insert(cohort.request_id, cohort);
+        }
+        Ok(())
     }
 
+    /// Marks a request row changed (to be written) and recently used.
     fn touch(&mut self, request_id: Uuid) {
-        if self.changed_set.insert(request_id) {
-            self.changed.push(request_id);
+        self.changed.insert(request_id);
+        self.touched.insert(request_id, self.batches);
+    }
+
+    /// Keeps at most `keep` request rows in memory (none with `keep` 0):
+    /// writes the changed ones among the least recently touched, then forgets
+    /// them; above the bound, down to three quarters of it.
+    async fn evict(&mut self, conn: &mut PgConnection, keep: usize) -> Result<(), ProjectionError> {
+        if self.cohorts.len() <= keep {
+            return Ok(());
         }
+        let target = keep - keep / 4;
+        let mut by_age: Vec<(u64, Uuid)> = self
+            .cohorts
+            .keys()
+            .map(|id| (self.touched.get(id).copied().unwrap_or(0), *id))
+            .collect();
+        by_age.sort_unstable();
+        let victims: Vec<Cohort> = by_age[..by_age.len() - target]
+            .iter()
+            .filter_map(|(_, id)| {
+                self.touched.remove(id);
+                let cohort = self.cohorts.remove(id)?;
+                self.changed.remove(id).then_some(cohort)
+            })
+            .collect();
+        if victims.is_empty() {
+            return Ok(());
+        }
+        let set: Vec<String> = COHORT_UPDATED_COLUMNS
+            .iter()
+            .map(|c| format!("{c} = EXCLUDED.{c}"))
+            .collect();
+        sqlx::query(&format!(
+            "INSERT INTO stat_requests \
+             SELECT * FROM jsonb_populate_recordset(NULL::stat_requests, $1) \
+             ON CONFLICT (request_id) DO UPDATE SET {} \
+             WHERE stat_requests.version < EXCLUDED.version",
+            set.join(", ")
+        ))
+        .bind(Json(&victims))
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
     }
 
     async fn lookup_region(
@@ -542,29 +637,9 @@ impl Batch {
         row.forwarded_out_other_region += i64::from(f.forwarded_out_other_region);
     }
 
-    /// One statement per table for the whole batch.
-    async fn write(self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
-        let cohorts: Vec<&Cohort> = self
-            .changed
-            .iter()
-            .filter_map(|id| self.cohorts.get(id))
-            .collect();
-        if !cohorts.is_empty() {
-            let set: Vec<String> = COHORT_UPDATED_COLUMNS
-                .iter()
-                .map(|c| format!("{c} = EXCLUDED.{c}"))
-                .collect();
-            sqlx::query(&format!(
-                "INSERT INTO stat_requests \
-                 SELECT * FROM jsonb_populate_recordset(NULL::stat_requests, $1) \
-                 ON CONFLICT (request_id) DO UPDATE SET {} \
-                 WHERE stat_requests.version < EXCLUDED.version",
-                set.join(", ")
-            ))
-            .bind(Json(&cohorts))
-            .execute(&mut *conn)
-            .await?;
-        }
+    /// The summed increments of `stat_daily` and `stat_flows`: one upsert per
+    /// table.
+    async fn write_totals(&mut self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
         if !self.daily.is_empty() {
             let rows: Vec<&DailyRow> = self.daily.values().collect();
             sqlx::query(
@@ -629,6 +704,8 @@ impl Batch {
             .execute(&mut *conn)
             .await?;
         }
+        self.daily.clear();
+        self.flows.clear();
         Ok(())
     }
 }
