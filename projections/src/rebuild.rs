@@ -2,7 +2,8 @@
 //! from the live tables, then swap the new tables in.
 //!
 //! 1. Shadow tables: schema `rebuild_<name>`, one `CREATE TABLE … (LIKE
-//!    public.t INCLUDING ALL EXCLUDING INDEXES)` per table of the projection
+//!    public.t INCLUDING ALL EXCLUDING INDEXES EXCLUDING STATISTICS)` per
+//!    table of the projection
 //!    (grants copied), with only the live table's primary key and unique
 //!    constraints and indexes — what the projection's upserts need.
 //! 2. Replay the whole log into them in batches of [`REBUILD_BATCH_SIZE`],
@@ -190,6 +191,10 @@ async fn run<P: Projection + ?Sized>(
     for create_index in &deferred {
         sqlx::query(create_index).execute(&mut *conn).await?;
     }
+    let statistics = shadow_statistics(conn, schema, tables).await?;
+    for (_, create_statistics) in &statistics {
+        sqlx::query(create_statistics).execute(&mut *conn).await?;
+    }
     for table in tables {
         sqlx::query(&format!("ANALYZE {schema}.{table}"))
             .execute(&mut *conn)
@@ -199,7 +204,7 @@ async fn run<P: Projection + ?Sized>(
     let mut attempt = 1;
     let swap_events = loop {
         let before = at;
-        match swap(conn, projection, schema, &mut at, batch_size).await {
+        match swap(conn, projection, schema, &statistics, &mut at, batch_size).await {
             Ok(n) => break n,
             Err(ProjectionError::Database(e)) if is_lock_timeout(&e) && attempt < SWAP_ATTEMPTS => {
                 // A long reader holds a live table: the swap rolled back whole.
@@ -236,6 +241,7 @@ async fn swap<P: Projection + ?Sized>(
     conn: &mut PgConnection,
     projection: &P,
     schema: &str,
+    statistics: &[(String, String)],
     at: &mut LogPosition,
     batch_size: i64,
 ) -> Result<u64, ProjectionError> {
@@ -263,6 +269,14 @@ async fn swap<P: Projection + ?Sized>(
         sqlx::query(&format!("ALTER TABLE {schema}.{table} SET SCHEMA public"))
             .execute(&mut *tx)
             .await?;
+    }
+    // Statistics objects live in a schema of their own choosing, not the table's.
+    for (name, _) in statistics {
+        sqlx::query(&format!(
+            "ALTER STATISTICS {schema}.{name} SET SCHEMA public"
+        ))
+        .execute(&mut *tx)
+        .await?;
     }
     checkpoint::save(&mut tx, projection.name(), *at).await?;
     sqlx::query(&format!("DROP SCHEMA {schema}"))
@@ -367,7 +381,7 @@ async fn create_shadow_tables(
         .await?;
     for table in tables {
         sqlx::query(&format!(
-            "CREATE TABLE {schema}.{table} (LIKE public.{table} INCLUDING ALL EXCLUDING INDEXES)"
+            "CREATE TABLE {schema}.{table} (LIKE public.{table} INCLUDING ALL EXCLUDING INDEXES EXCLUDING STATISTICS)"
         ))
         .execute(&mut *conn)
         .await?;
@@ -427,6 +441,46 @@ async fn deferred_indexes(
         statements.extend(live_indexes(conn, schema, table, IndexKind::NonUnique).await?);
     }
     Ok(statements)
+}
+
+/// The live tables' extended statistics (`CREATE STATISTICS`), as
+/// `(name, statement)` creating each under its live name on the shadow table
+/// in the shadow schema; the swap moves them to `public`.
+async fn shadow_statistics(
+    conn: &mut PgConnection,
+    schema: &str,
+    tables: &[&str],
+) -> Result<Vec<(String, String)>, ProjectionError> {
+    let mut out = Vec::new();
+    for table in tables {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT quote_ident(s.stxname), pg_get_statisticsobjdef(s.oid) \
+             FROM pg_statistic_ext s JOIN pg_namespace n ON n.oid = s.stxnamespace \
+             WHERE s.stxrelid = to_regclass('public.' || $1) AND n.nspname = 'public' \
+             ORDER BY s.stxname",
+        )
+        .bind(table)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (name, definition) in rows {
+            // The table is qualified or not depending on the search_path.
+            let body = definition
+                .strip_prefix(&format!("CREATE STATISTICS public.{name} "))
+                .and_then(|rest| {
+                    rest.strip_suffix(&format!(" FROM public.{table}"))
+                        .or_else(|| rest.strip_suffix(&format!(" FROM {table}")))
+                });
+            let Some(body) = body else {
+                return Err(ProjectionError::Rebuild(format!(
+                    "statistics definition of {table} not understood: {definition}"
+                )));
+            };
+            let statement =
+                format!("CREATE STATISTICS {schema}.{name} {body} FROM {schema}.{table}");
+            out.push((name, statement));
+        }
+    }
+    Ok(out)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

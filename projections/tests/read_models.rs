@@ -12,7 +12,7 @@ use projections::home_panel::{list_recent_replies, HomePanelProjection, RecentRe
 use projections::requests::{
     get_attachment, get_summary, get_timeline, inbox_counts, list_attachments, list_history,
     list_inbox, HistoryQuery, HistoryScope, InboxBucket, InboxQuery, RequestFilters,
-    RequestsProjection,
+    RequestsProjection, SEARCH_WINDOW,
 };
 use projections::{run_until_idle, Cursor, TimeRange};
 use sqlx::PgPool;
@@ -404,6 +404,88 @@ async fn history_filters_and_scopes(pool: PgPool) {
         ..RequestFilters::default()
     });
     assert_eq!(ids(&pool, &by_status).await, [b.0]);
+}
+
+/// A text search reads the newest rows of the list first, then the rest
+/// through the trigram index: matches on both sides of that window come in
+/// order, page after page, and nothing of another office.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_text_search_finds_matches_past_its_first_window(pool: PgPool) {
+    let total = SEARCH_WINDOW + 40;
+    let rare = |i: i64| i < 3 || i == total - 1 || i == total - 300;
+    let mut by_age = Vec::new();
+    for i in 0..total {
+        let text = if rare(i) {
+            "Posizione con la parola Zq-Rara nel testo.".to_string()
+        } else {
+            "Domanda presentata a gennaio, nessuna notizia.".to_string()
+        };
+        let id = send(
+            &pool,
+            &Spec {
+                at: t0() + Duration::minutes(i),
+                text,
+                ..Spec::default()
+            },
+        )
+        .await;
+        by_age.push(id.0);
+    }
+    // Newer than all of them, elsewhere: never in this office's list.
+    send(
+        &pool,
+        &Spec {
+            office: "MILANO2",
+            at: t0() + Duration::minutes(total),
+            text: "Zq-rara anche qui.".into(),
+            ..Spec::default()
+        },
+    )
+    .await;
+    project(&pool).await;
+
+    let expected: Vec<Uuid> = (0..total)
+        .rev()
+        .filter(|i| rare(*i))
+        .map(|i| by_age[i as usize])
+        .collect();
+    assert_eq!(expected.len(), 5);
+    let search = |cursor: Option<Cursor>| HistoryQuery {
+        cursor,
+        limit: 2,
+        ..history(RequestFilters {
+            subject: Some("zq-rara".into()),
+            ..RequestFilters::default()
+        })
+    };
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    for _ in 0..10 {
+        let page = list_history(&pool, &search(cursor)).await.unwrap();
+        assert!(page.items.len() <= 2);
+        seen.extend(page.items.iter().map(|r| r.request_id));
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, expected, "every match, newest first, once");
+
+    // A common word fills the page from the window: the newest rows.
+    let common = HistoryQuery {
+        limit: 20,
+        ..history(RequestFilters {
+            subject: Some("gennaio".into()),
+            ..RequestFilters::default()
+        })
+    };
+    let newest: Vec<Uuid> = (0..total)
+        .rev()
+        .filter(|i| !rare(*i))
+        .take(20)
+        .map(|i| by_age[i as usize])
+        .collect();
+    assert_eq!(ids(&pool, &common).await, newest);
 }
 
 #[sqlx::test(migrations = "../migrations")]

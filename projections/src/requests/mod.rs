@@ -16,7 +16,7 @@ pub use detail::{
 };
 pub use query::{
     inbox_counts, list_history, list_inbox, HistoryQuery, HistoryScope, InboxBucket, InboxCounts,
-    InboxQuery, InboxRow, RequestFilters, RequestRow,
+    InboxQuery, InboxRow, RequestFilters, RequestRow, SEARCH_WINDOW,
 };
 
 use crate::events::request_fact;

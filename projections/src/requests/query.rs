@@ -137,26 +137,25 @@ pub async fn list_history(
     pool: &PgPool,
     q: &HistoryQuery,
 ) -> Result<Page<RequestRow>, ProjectionError> {
-    let limit = clamp_limit(q.limit);
-    let mut sql = QueryBuilder::<Postgres>::new(format!(
-        "SELECT {SUMMARY_COLUMNS} FROM request_summary WHERE "
-    ));
-    match &q.scope {
+    let scope = |sql: &mut QueryBuilder<'_, Postgres>| match &q.scope {
         HistoryScope::Office { patronato, office } => {
-            sql.push("patronato = ").push_bind(patronato.as_str());
-            sql.push(" AND office = ").push_bind(office.as_str());
+            sql.push("patronato = ")
+                .push_bind(patronato.as_str().to_string());
+            sql.push(" AND office = ")
+                .push_bind(office.as_str().to_string());
         }
         HistoryScope::Mine { patronato, user } => {
-            sql.push("created_by = ").push_bind(user.as_str());
-            sql.push(" AND patronato = ").push_bind(patronato.as_str());
+            sql.push("created_by = ")
+                .push_bind(user.as_str().to_string());
+            sql.push(" AND patronato = ")
+                .push_bind(patronato.as_str().to_string());
         }
         HistoryScope::Patronato { patronato } => {
-            sql.push("patronato = ").push_bind(patronato.as_str());
+            sql.push("patronato = ")
+                .push_bind(patronato.as_str().to_string());
         }
-    }
-    push_filters(&mut sql, &q.filters, q.cursor.as_ref(), limit);
-    let rows: Vec<RequestRow> = sql.build_query_as().fetch_all(pool).await?;
-    Ok(Page::from_rows(rows, limit, RequestRow::cursor))
+    };
+    fetch_page(pool, &scope, &q.filters, q.cursor.as_ref(), q.limit).await
 }
 
 /// The buckets of a sede's inbox. Every bucket but `All` leaves closed requests out.
@@ -198,33 +197,30 @@ pub struct InboxRow {
 /// The requests currently at `q.sede`, newest first.
 #[tracing::instrument(skip_all, fields(sede = %q.sede), err)]
 pub async fn list_inbox(pool: &PgPool, q: &InboxQuery) -> Result<Page<InboxRow>, ProjectionError> {
-    let limit = clamp_limit(q.limit);
-    let mut sql = QueryBuilder::<Postgres>::new(format!(
-        "SELECT {SUMMARY_COLUMNS} FROM request_summary WHERE current_sede = "
-    ));
-    sql.push_bind(q.sede.as_str());
-    match q.bucket {
-        InboxBucket::All => {}
-        InboxBucket::New => {
-            sql.push(
-                " AND in_charge_by IS NULL AND awaiting_reply_since IS NOT NULL \
-                 AND closed_at IS NULL",
-            );
+    let scope = |sql: &mut QueryBuilder<'_, Postgres>| {
+        sql.push("current_sede = ")
+            .push_bind(q.sede.as_str().to_string());
+        match q.bucket {
+            InboxBucket::All => {}
+            InboxBucket::New => {
+                sql.push(
+                    " AND in_charge_by IS NULL AND awaiting_reply_since IS NOT NULL \
+                     AND closed_at IS NULL",
+                );
+            }
+            InboxBucket::InCharge => {
+                sql.push(" AND in_charge_by IS NOT NULL AND closed_at IS NULL");
+            }
+            InboxBucket::AwaitingReply => {
+                sql.push(" AND awaiting_reply_since IS NOT NULL AND closed_at IS NULL");
+            }
+            InboxBucket::Overdue => {
+                sql.push(" AND closed_at IS NULL AND awaiting_reply_since < ")
+                    .push_bind(q.now - standard_response_time());
+            }
         }
-        InboxBucket::InCharge => {
-            sql.push(" AND in_charge_by IS NOT NULL AND closed_at IS NULL");
-        }
-        InboxBucket::AwaitingReply => {
-            sql.push(" AND awaiting_reply_since IS NOT NULL AND closed_at IS NULL");
-        }
-        InboxBucket::Overdue => {
-            sql.push(" AND closed_at IS NULL AND awaiting_reply_since < ")
-                .push_bind(q.now - standard_response_time());
-        }
-    }
-    push_filters(&mut sql, &q.filters, q.cursor.as_ref(), limit);
-    let rows: Vec<RequestRow> = sql.build_query_as().fetch_all(pool).await?;
-    let page = Page::from_rows(rows, limit, RequestRow::cursor);
+    };
+    let page = fetch_page(pool, &scope, &q.filters, q.cursor.as_ref(), q.limit).await?;
     Ok(Page {
         items: page
             .items
@@ -270,24 +266,110 @@ pub async fn inbox_counts(
     Ok(counts)
 }
 
-/// The filters, the cursor, the order and the limit (one extra row to know
-/// whether a next page exists).
-fn push_filters(
-    sql: &mut QueryBuilder<'_, Postgres>,
-    f: &RequestFilters,
+/// The conditions that pick a list's requests (after `WHERE`).
+type Scope<'s> = dyn Fn(&mut QueryBuilder<'_, Postgres>) + Sync + 's;
+
+/// Rows of a list, newest first, that a text search reads in the list's own
+/// order before it turns to the trigram index.
+pub const SEARCH_WINDOW: i64 = 1_000;
+
+/// One page of a list.
+///
+/// Without a text filter: one keyset query on the list's B-tree index. With
+/// one, in two steps, because how many requests contain a text decides the
+/// fast plan and the planner cannot know it (it guesses from the pattern's
+/// length): first the newest [`SEARCH_WINDOW`] rows of the list are read in
+/// order and filtered — a common word (a sub-topic, "estratto conto") fills
+/// the page there; only if it does not, the rest of the list is searched
+/// through the trigram index `request_summary_search`, which is selective
+/// exactly when the word is rare.
+async fn fetch_page(
+    pool: &PgPool,
+    scope: &Scope<'_>,
+    filters: &RequestFilters,
     cursor: Option<&Cursor>,
-    limit: i64,
+    limit: u32,
+) -> Result<Page<RequestRow>, ProjectionError> {
+    let limit = clamp_limit(limit);
+    let Some(pattern) = contains_pattern(filters.subject.as_deref()) else {
+        let mut sql = select(scope, filters, cursor);
+        push_order(&mut sql, limit + 1);
+        let rows: Vec<RequestRow> = sql.build_query_as().fetch_all(pool).await?;
+        return Ok(Page::from_rows(rows, limit, RequestRow::cursor));
+    };
+
+    let mut recent = QueryBuilder::<Postgres>::new(format!("SELECT {SUMMARY_COLUMNS} FROM ("));
+    push_select(&mut recent, scope, filters, cursor);
+    push_order(&mut recent, SEARCH_WINDOW);
+    recent.push(") AS recent WHERE ");
+    push_contains(&mut recent, &pattern);
+    push_order(&mut recent, limit + 1);
+    let mut rows: Vec<RequestRow> = recent.build_query_as().fetch_all(pool).await?;
+    if rows.len() as i64 <= limit {
+        // The window's last row, if the list had that many: the rest is older.
+        let mut edge =
+            QueryBuilder::<Postgres>::new("SELECT sent_at, request_id FROM request_summary WHERE ");
+        scope(&mut edge);
+        push_filters(&mut edge, filters, cursor);
+        push_order(&mut edge, 1);
+        edge.push(" OFFSET ").push_bind(SEARCH_WINDOW - 1);
+        let edge: Option<(DateTime<Utc>, Uuid)> =
+            edge.build_query_as().fetch_optional(pool).await?;
+        if let Some((at, id)) = edge {
+            let older = Cursor::new(at, id, 0);
+            let mut sql = select(scope, filters, Some(&older));
+            sql.push(" AND ");
+            push_contains(&mut sql, &pattern);
+            push_order(&mut sql, limit + 1 - rows.len() as i64);
+            rows.extend(sql.build_query_as::<RequestRow>().fetch_all(pool).await?);
+        }
+    }
+    Ok(Page::from_rows(rows, limit, RequestRow::cursor))
+}
+
+/// `SELECT … FROM request_summary WHERE <scope> <filters but the text> <cursor>`.
+fn select<'q>(
+    scope: &Scope<'_>,
+    filters: &'q RequestFilters,
+    cursor: Option<&Cursor>,
+) -> QueryBuilder<'q, Postgres> {
+    let mut sql = QueryBuilder::new("");
+    push_select(&mut sql, scope, filters, cursor);
+    sql
+}
+
+fn push_select(
+    sql: &mut QueryBuilder<'_, Postgres>,
+    scope: &Scope<'_>,
+    filters: &RequestFilters,
+    cursor: Option<&Cursor>,
 ) {
+    sql.push(format!(
+        "SELECT {SUMMARY_COLUMNS} FROM request_summary WHERE "
+    ));
+    scope(sql);
+    push_filters(sql, filters, cursor);
+}
+
+/// Matches the trigram index request_summary_search.
+fn push_contains(sql: &mut QueryBuilder<'_, Postgres>, pattern: &str) {
+    sql.push("(subject || ' ' || text) ILIKE ")
+        .push_bind(pattern.to_string());
+}
+
+/// Newest first; `limit` rows.
+fn push_order(sql: &mut QueryBuilder<'_, Postgres>, limit: i64) {
+    sql.push(" ORDER BY sent_at DESC, request_id DESC LIMIT ")
+        .push_bind(limit);
+}
+
+/// The filters but the text, and the cursor.
+fn push_filters(sql: &mut QueryBuilder<'_, Postgres>, f: &RequestFilters, cursor: Option<&Cursor>) {
     if let Some(from) = f.sent.from {
         sql.push(" AND sent_at >= ").push_bind(from);
     }
     if let Some(to) = f.sent.to {
         sql.push(" AND sent_at < ").push_bind(to);
-    }
-    if let Some(pattern) = contains_pattern(f.subject.as_deref()) {
-        // Matches the trigram index request_summary_search.
-        sql.push(" AND (subject || ' ' || text) ILIKE ")
-            .push_bind(pattern);
     }
     if let Some(protocol) = &f.protocol {
         sql.push(" AND protocol = ")
@@ -307,6 +389,4 @@ fn push_filters(
             .push_bind(c.id)
             .push(")");
     }
-    sql.push(" ORDER BY sent_at DESC, request_id DESC LIMIT ")
-        .push_bind(limit + 1);
 }

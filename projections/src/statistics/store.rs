@@ -641,7 +641,27 @@ impl Batch {
     /// table.
     async fn write_totals(&mut self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
         if !self.daily.is_empty() {
-            let rows: Vec<&DailyRow> = self.daily.values().collect();
+            // In key order: a rebuild writes many days at once, and a key's
+            // rows side by side make "one sede over a year" read few pages.
+            let mut rows: Vec<&DailyRow> = self.daily.values().collect();
+            rows.sort_unstable_by(|a, b| {
+                (
+                    a.dimension,
+                    &a.key,
+                    a.day,
+                    &a.topic,
+                    &a.subtopic,
+                    &a.patronato,
+                )
+                    .cmp(&(
+                        b.dimension,
+                        &b.key,
+                        b.day,
+                        &b.topic,
+                        &b.subtopic,
+                        &b.patronato,
+                    ))
+            });
             sqlx::query(
                 "INSERT INTO stat_daily AS s (dimension, key, patronato, day, topic, subtopic, sent, \
                    replied, replied_within_15d, reply_ms_sum, reply_hist, solleciti, forwarded, \
