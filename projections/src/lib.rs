@@ -40,6 +40,7 @@ pub mod metrics;
 pub mod page;
 pub mod rebuild;
 pub mod requests;
+mod row_cache;
 pub mod statistics;
 pub mod wait;
 pub mod worker;

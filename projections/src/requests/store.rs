@@ -11,6 +11,7 @@
 //! timeline and attachment rows are inserted once.
 
 use crate::events::{serde_name, subject, RequestFact};
+use crate::row_cache::RowCache;
 use crate::ProjectionError;
 use chrono::{NaiveDate, SubsecRound};
 use domain::actor::{PatronatoRole, Side};
@@ -21,7 +22,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sqlx::types::Json;
 use sqlx::PgConnection;
-use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// One `request_summary` row; field names are the column names.
@@ -186,12 +186,7 @@ pub(crate) async fn apply_batch(
 /// once per batch that touches them.
 pub(crate) struct Batch {
     cached: usize,
-    /// Batches applied so far: the clock of `touched`.
-    batches: u64,
-    summaries: HashMap<Uuid, Summary>,
-    touched: HashMap<Uuid, u64>,
-    /// Summaries changed since they were last written.
-    changed: HashSet<Uuid>,
+    summaries: RowCache<Summary>,
     timeline: Vec<TimelineRow>,
     attachments: Vec<AttachmentRow>,
     removals: Vec<Removal>,
@@ -201,10 +196,7 @@ impl Batch {
     pub(crate) fn new(cached: usize) -> Batch {
         Batch {
             cached,
-            batches: 0,
-            summaries: HashMap::new(),
-            touched: HashMap::new(),
-            changed: HashSet::new(),
+            summaries: RowCache::new(),
             timeline: Vec::new(),
             attachments: Vec::new(),
             removals: Vec::new(),
@@ -221,7 +213,7 @@ impl Batch {
         if facts.is_empty() {
             return Ok(());
         }
-        self.batches += 1;
+        self.summaries.next_batch();
         self.load(conn, facts).await?;
         for fact in facts {
             self.apply(conn, fact).await?;
@@ -241,13 +233,7 @@ impl Batch {
         conn: &mut PgConnection,
         facts: &[RequestFact],
     ) -> Result<(), ProjectionError> {
-        let mut ids: Vec<Uuid> = facts
-            .iter()
-            .map(|f| f.request_id)
-            .filter(|id| !self.summaries.contains_key(id))
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
+        let ids = self.summaries.missing(facts.iter().map(|f| f.request_id));
         if ids.is_empty() {
             return Ok(());
         }
@@ -258,41 +244,15 @@ impl Batch {
         .fetch_all(&mut *conn)
         .await?;
         for Json(summary) in rows {
-            self.touched.insert(summary.request_id, self.batches);
-            self.summaries.insert(summary.request_id, summary);
+            self.summaries.loaded(summary.request_id, summary);
         }
         Ok(())
     }
 
-    /// Marks a summary changed (to be written) and recently used.
-    fn touch(&mut self, request_id: Uuid) {
-        self.changed.insert(request_id);
-        self.touched.insert(request_id, self.batches);
-    }
-
-    /// Keeps at most `keep` summaries in memory (none with `keep` 0): writes
-    /// the changed ones among the least recently touched, then forgets them.
-    /// Above the bound it evicts down to three quarters of it, so that
-    /// evictions come in large writes.
+    /// Keeps at most `keep` summaries in memory (none with `keep` 0), writing
+    /// the changed ones among those it forgets.
     async fn evict(&mut self, conn: &mut PgConnection, keep: usize) -> Result<(), ProjectionError> {
-        if self.summaries.len() <= keep {
-            return Ok(());
-        }
-        let target = keep - keep / 4;
-        let mut by_age: Vec<(u64, Uuid)> = self
-            .summaries
-            .keys()
-            .map(|id| (self.touched.get(id).copied().unwrap_or(0), *id))
-            .collect();
-        by_age.sort_unstable();
-        let victims: Vec<Summary> = by_age[..by_age.len() - target]
-            .iter()
-            .filter_map(|(_, id)| {
-                self.touched.remove(id);
-                let summary = self.summaries.remove(id)?;
-                self.changed.remove(id).then_some(summary)
-            })
-            .collect();
+        let victims = self.summaries.evict(keep);
         if !victims.is_empty() {
             sqlx::query(&upsert_summaries_sql())
                 .bind(Json(&victims))
@@ -308,7 +268,7 @@ impl Batch {
         if self.summaries.get(&f.request_id)?.version >= f.version {
             return None;
         }
-        self.touch(f.request_id);
+        self.summaries.changed(f.request_id);
         let summary = self.summaries.get_mut(&f.request_id)?;
         summary.version = f.version;
         summary.last_position = f.position;
@@ -633,7 +593,7 @@ impl Batch {
             }));
         self.timeline(f, entry);
         self.add_attachments(f, &s.attachments, Side::Patronato, &s.by, s.at);
-        if self.summaries.contains_key(&f.request_id) {
+        if self.summaries.contains(&f.request_id) {
             return;
         }
         let (kind, citizen, region) = match &s.requester {
@@ -646,7 +606,7 @@ impl Batch {
             PatronatoRole::RegionalReferent => "regional_referent",
         };
         let at = micros(s.at);
-        self.summaries.insert(
+        self.summaries.insert_new(
             f.request_id,
             Summary {
                 request_id: f.request_id,
@@ -694,7 +654,6 @@ impl Batch {
                 status_before_appointment: None,
             },
         );
-        self.touch(f.request_id);
     }
 
     /// The batch's timeline and attachment rows and removals: one statement

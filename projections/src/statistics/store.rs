@@ -11,6 +11,7 @@
 
 use super::histogram;
 use crate::events::RequestFact;
+use crate::row_cache::RowCache;
 use crate::ProjectionError;
 use chrono::{NaiveDate, SubsecRound};
 use chrono_tz::Europe::Rome;
@@ -19,7 +20,7 @@ use domain::time::{standard_response_time, Timestamp};
 use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
 use sqlx::PgConnection;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 /// The region of a sede missing from `ref_sedi`.
@@ -193,12 +194,7 @@ pub(crate) async fn apply_batch(
 /// fewer and larger upserts, gives the same totals.
 pub(crate) struct Batch {
     cached: usize,
-    /// Batches applied so far: the clock of `touched`.
-    batches: u64,
-    cohorts: HashMap<Uuid, Cohort>,
-    touched: HashMap<Uuid, u64>,
-    /// Request rows changed since they were last written.
-    changed: HashSet<Uuid>,
+    cohorts: RowCache<Cohort>,
     regions: HashMap<String, String>,
     daily: HashMap<DailyKey, DailyRow>,
     flows: HashMap<(NaiveDate, String), FlowRow>,
@@ -208,10 +204,7 @@ impl Batch {
     pub(crate) fn new(cached: usize) -> Batch {
         Batch {
             cached,
-            batches: 0,
-            cohorts: HashMap::new(),
-            touched: HashMap::new(),
-            changed: HashSet::new(),
+            cohorts: RowCache::new(),
             regions: HashMap::new(),
             daily: HashMap::new(),
             flows: HashMap::new(),
@@ -227,7 +220,7 @@ impl Batch {
         if facts.is_empty() {
             return Ok(());
         }
-        self.batches += 1;
+        self.cohorts.next_batch();
         self.load(conn, facts).await?;
         for fact in facts {
             self.apply(conn, fact).await?;
@@ -250,13 +243,7 @@ impl Batch {
         conn: &mut PgConnection,
         facts: &[RequestFact],
     ) -> Result<(), ProjectionError> {
-        let mut ids: Vec<Uuid> = facts
-            .iter()
-            .map(|f| f.request_id)
-            .filter(|id| !self.cohorts.contains_key(id))
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
+        let ids = self.cohorts.missing(facts.iter().map(|f| f.request_id));
         if ids.is_empty() {
             return Ok(());
         }
@@ -267,40 +254,15 @@ impl Batch {
         .fetch_all(&mut *conn)
         .await?;
         for Json(cohort) in rows {
-            self.touched.insert(cohort.request_id, self.batches);
-            self.cohorts.insert(cohort.request_id, cohort);
+            self.cohorts.loaded(cohort.request_id, cohort);
         }
         Ok(())
     }
 
-    /// Marks a request row changed (to be written) and recently used.
-    fn touch(&mut self, request_id: Uuid) {
-        self.changed.insert(request_id);
-        self.touched.insert(request_id, self.batches);
-    }
-
-    /// Keeps at most `keep` request rows in memory (none with `keep` 0):
-    /// writes the changed ones among the least recently touched, then forgets
-    /// them; above the bound, down to three quarters of it.
+    /// Keeps at most `keep` request rows in memory (none with `keep` 0),
+    /// writing the changed ones among those it forgets.
     async fn evict(&mut self, conn: &mut PgConnection, keep: usize) -> Result<(), ProjectionError> {
-        if self.cohorts.len() <= keep {
-            return Ok(());
-        }
-        let target = keep - keep / 4;
-        let mut by_age: Vec<(u64, Uuid)> = self
-            .cohorts
-            .keys()
-            .map(|id| (self.touched.get(id).copied().unwrap_or(0), *id))
-            .collect();
-        by_age.sort_unstable();
-        let victims: Vec<Cohort> = by_age[..by_age.len() - target]
-            .iter()
-            .filter_map(|(_, id)| {
-                self.touched.remove(id);
-                let cohort = self.cohorts.remove(id)?;
-                self.changed.remove(id).then_some(cohort)
-            })
-            .collect();
+        let victims = self.cohorts.evict(keep);
         if victims.is_empty() {
             return Ok(());
         }
@@ -502,7 +464,7 @@ impl Batch {
             if row.version < f.version {
                 change(row);
                 row.version = f.version;
-                self.touch(f.request_id);
+                self.cohorts.changed(f.request_id);
             }
         }
     }
@@ -513,7 +475,7 @@ impl Batch {
         f: &RequestFact,
         sent: &RequestSent,
     ) -> Result<(), ProjectionError> {
-        if self.cohorts.contains_key(&f.request_id) {
+        if self.cohorts.contains(&f.request_id) {
             return Ok(());
         }
         let region = self.lookup_region(conn, sent.destination.as_str()).await?;
@@ -555,8 +517,7 @@ impl Batch {
             ..Delta::default()
         };
         self.bump_cohort(&c, delta);
-        self.cohorts.insert(f.request_id, c);
-        self.touch(f.request_id);
+        self.cohorts.insert_new(f.request_id, c);
         Ok(())
     }
 

@@ -1,0 +1,128 @@
+//! The rows of one table a projection holds in memory, keyed by request,
+//! with what changed since they were last written and when each was last
+//! used: the live worker empties it at the end of every batch, a rebuild
+//! keeps the most recently used across batches (`Projection::replay`).
+
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+pub(crate) struct RowCache<T> {
+    rows: HashMap<Uuid, T>,
+    /// The batch (see [`RowCache::next_batch`]) in which each row was last used.
+    touched: HashMap<Uuid, u64>,
+    /// Rows changed since they were last written.
+    changed: HashSet<Uuid>,
+    batch: u64,
+}
+
+impl<T> RowCache<T> {
+    pub(crate) fn new() -> Self {
+        RowCache {
+            rows: HashMap::new(),
+            touched: HashMap::new(),
+            changed: HashSet::new(),
+            batch: 0,
+        }
+    }
+
+    /// A new batch begins: rows used from now on are younger than before.
+    pub(crate) fn next_batch(&mut self) {
+        self.batch += 1;
+    }
+
+    /// The ids, sorted and once each, of the rows not in memory.
+    pub(crate) fn missing(&self, ids: impl Iterator<Item = Uuid>) -> Vec<Uuid> {
+        let mut missing: Vec<Uuid> = ids.filter(|id| !self.rows.contains_key(id)).collect();
+        missing.sort_unstable();
+        missing.dedup();
+        missing
+    }
+
+    /// A row as read from its table (unchanged).
+    pub(crate) fn loaded(&mut self, id: Uuid, row: T) {
+        self.touched.insert(id, self.batch);
+        self.rows.insert(id, row);
+    }
+
+    /// A row that its table does not have yet.
+    pub(crate) fn insert_new(&mut self, id: Uuid, row: T) {
+        self.rows.insert(id, row);
+        self.changed(id);
+    }
+
+    /// Marks a row changed (to be written) and recently used.
+    pub(crate) fn changed(&mut self, id: Uuid) {
+        self.changed.insert(id);
+        self.touched.insert(id, self.batch);
+    }
+
+    pub(crate) fn get(&self, id: &Uuid) -> Option<&T> {
+        self.rows.get(id)
+    }
+
+    pub(crate) fn get_mut(&mut self, id: &Uuid) -> Option<&mut T> {
+        self.rows.get_mut(id)
+    }
+
+    pub(crate) fn contains(&self, id: &Uuid) -> bool {
+        self.rows.contains_key(id)
+    }
+
+    /// Keeps at most `keep` rows (none with `keep` 0): forgets the least
+    /// recently used and returns those of them that changed, to be written.
+    /// Above the bound it evicts down to three quarters of it, so that
+    /// evictions come in large writes.
+    pub(crate) fn evict(&mut self, keep: usize) -> Vec<T> {
+        if self.rows.len() <= keep {
+            return Vec::new();
+        }
+        let target = keep - keep / 4;
+        let mut by_age: Vec<(u64, Uuid)> = self
+            .rows
+            .keys()
+            .map(|id| (self.touched.get(id).copied().unwrap_or(0), *id))
+            .collect();
+        by_age.sort_unstable();
+        by_age.truncate(by_age.len() - target);
+        by_age
+            .into_iter()
+            .filter_map(|(_, id)| {
+                self.touched.remove(&id);
+                let row = self.rows.remove(&id)?;
+                self.changed.remove(&id).then_some(row)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evicts_the_least_recently_used_and_returns_only_changed_rows() {
+        let ids: Vec<Uuid> = (0..4).map(|_| Uuid::now_v7()).collect();
+        let mut cache = RowCache::new();
+        cache.next_batch();
+        cache.loaded(ids[0], "read, unchanged");
+        cache.insert_new(ids[1], "new");
+        cache.next_batch();
+        cache.insert_new(ids[2], "new, later");
+        cache.loaded(ids[3], "read later");
+        cache.changed(ids[0]);
+        assert!(cache.evict(4).is_empty());
+        let written = cache.evict(3);
+        // Down to 3 − 0 = 3 rows: the one used longest ago (ids[1]) goes, changed.
+        assert_eq!(written, vec!["new"]);
+        assert!(!cache.contains(&ids[1]));
+        assert_eq!(cache.missing(ids.iter().copied().chain([ids[1]])), {
+            let mut v = vec![ids[1]];
+            v.sort_unstable();
+            v
+        });
+        let mut rest = cache.evict(0);
+        rest.sort_unstable();
+        assert_eq!(rest, vec!["new, later", "read, unchanged"]);
+        assert!(cache.evict(0).is_empty());
+    }
+}
