@@ -1,5 +1,10 @@
 use clap::Parser;
 
+// glibc's allocator was a quarter of a rebuild's CPU (malloc_consolidate,
+// unlink_chunk on batches of small strings and JSON values): docs/decisions.md.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     let json = std::env::var("COMBIPAT_LOG").is_ok_and(|v| v == "json");

@@ -23,6 +23,11 @@ mod util;
 mod world;
 
 use clap::{Parser, Subcommand};
+
+// The server child and the rebuilds run in this binary: the same allocator
+// as `combipat` (api/src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use report::{Report, Verdict};
 use std::path::PathBuf;
 use std::time::Duration;

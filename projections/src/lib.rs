@@ -33,6 +33,7 @@
 
 pub mod bookings;
 pub mod checkpoint;
+mod copy;
 mod error;
 mod events;
 pub mod home_panel;

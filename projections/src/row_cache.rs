@@ -12,7 +12,27 @@ pub(crate) struct RowCache<T> {
     touched: HashMap<Uuid, u64>,
     /// Rows changed since they were last written.
     changed: HashSet<Uuid>,
+    /// Rows that their table does not have yet (made by [`RowCache::insert_new`]
+    /// and not written since).
+    unstored: HashSet<Uuid>,
     batch: u64,
+}
+
+/// The changed rows that [`RowCache::evict`] forgets, to be written.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Evicted<T> {
+    /// Rows the table does not have: a plain insert (or COPY) writes them.
+    pub(crate) new: Vec<T>,
+    /// Rows read from the table (or written before), changed since.
+    pub(crate) stored: Vec<T>,
+}
+
+impl<T> Evicted<T> {
+    /// Every row, new or stored.
+    pub(crate) fn all(mut self) -> Vec<T> {
+        self.new.append(&mut self.stored);
+        self.new
+    }
 }
 
 impl<T> RowCache<T> {
@@ -21,6 +41,7 @@ impl<T> RowCache<T> {
             rows: HashMap::new(),
             touched: HashMap::new(),
             changed: HashSet::new(),
+            unstored: HashSet::new(),
             batch: 0,
         }
     }
@@ -47,6 +68,7 @@ impl<T> RowCache<T> {
     /// A row that its table does not have yet.
     pub(crate) fn insert_new(&mut self, id: Uuid, row: T) {
         self.rows.insert(id, row);
+        self.unstored.insert(id);
         self.changed(id);
     }
 
@@ -72,9 +94,13 @@ impl<T> RowCache<T> {
     /// recently used and returns those of them that changed, to be written.
     /// Above the bound it evicts down to three quarters of it, so that
     /// evictions come in large writes.
-    pub(crate) fn evict(&mut self, keep: usize) -> Vec<T> {
+    pub(crate) fn evict(&mut self, keep: usize) -> Evicted<T> {
+        let mut evicted = Evicted {
+            new: Vec::new(),
+            stored: Vec::new(),
+        };
         if self.rows.len() <= keep {
-            return Vec::new();
+            return evicted;
         }
         let target = keep - keep / 4;
         let mut by_age: Vec<(u64, Uuid)> = self
@@ -84,14 +110,21 @@ impl<T> RowCache<T> {
             .collect();
         by_age.sort_unstable();
         by_age.truncate(by_age.len() - target);
-        by_age
-            .into_iter()
-            .filter_map(|(_, id)| {
-                self.touched.remove(&id);
-                let row = self.rows.remove(&id)?;
-                self.changed.remove(&id).then_some(row)
-            })
-            .collect()
+        for (_, id) in by_age {
+            self.touched.remove(&id);
+            let unstored = self.unstored.remove(&id);
+            let Some(row) = self.rows.remove(&id) else {
+                continue;
+            };
+            if self.changed.remove(&id) {
+                if unstored {
+                    evicted.new.push(row);
+                } else {
+                    evicted.stored.push(row);
+                }
+            }
+        }
+        evicted
     }
 }
 
@@ -104,25 +137,42 @@ mod tests {
         let ids: Vec<Uuid> = (0..4).map(|_| Uuid::now_v7()).collect();
         let mut cache = RowCache::new();
         cache.next_batch();
-        cache.loaded(ids[0], "read, unchanged");
+        cache.loaded(ids[0], "read, then changed");
         cache.insert_new(ids[1], "new");
         cache.next_batch();
         cache.insert_new(ids[2], "new, later");
         cache.loaded(ids[3], "read later");
         cache.changed(ids[0]);
-        assert!(cache.evict(4).is_empty());
+        assert!(cache.evict(4).all().is_empty());
         let written = cache.evict(3);
         // Down to 3 − 0 = 3 rows: the one used longest ago (ids[1]) goes, changed.
-        assert_eq!(written, vec!["new"]);
+        assert_eq!(
+            written,
+            Evicted {
+                new: vec!["new"],
+                stored: vec![]
+            }
+        );
         assert!(!cache.contains(&ids[1]));
         assert_eq!(cache.missing(ids.iter().copied().chain([ids[1]])), {
             let mut v = vec![ids[1]];
             v.sort_unstable();
             v
         });
-        let mut rest = cache.evict(0);
-        rest.sort_unstable();
-        assert_eq!(rest, vec!["new, later", "read, unchanged"]);
-        assert!(cache.evict(0).is_empty());
+        let rest = cache.evict(0);
+        // ids[0] was read from its table, then changed: an update, not an insert.
+        assert_eq!(
+            rest,
+            Evicted {
+                new: vec!["new, later"],
+                stored: vec!["read, then changed"]
+            }
+        );
+        assert!(cache.evict(0).all().is_empty());
+        // A row read back after it was written is a stored row.
+        cache.next_batch();
+        cache.loaded(ids[1], "new, written, read back");
+        cache.changed(ids[1]);
+        assert_eq!(cache.evict(0).stored, vec!["new, written, read back"]);
     }
 }

@@ -151,7 +151,9 @@ async fn a_rebuild_gives_the_same_tables(pool: PgPool) {
 
 /// A rebuild keeps rows in memory across batches and writes them when they
 /// are evicted or at the end: whatever the cache size, the tables are those
-/// the live worker wrote, including for requests evicted and read back.
+/// the live worker wrote, including for requests evicted and read back
+/// (a rebuild writes new rows with COPY, the live worker with INSERT: texts
+/// carry every character COPY escapes).
 #[sqlx::test(migrations = "../migrations")]
 async fn a_rebuild_gives_the_same_tables_whatever_it_keeps_in_memory(pool: PgPool) {
     let ids = history(&pool, 24).await;
@@ -159,7 +161,8 @@ async fn a_rebuild_gives_the_same_tables_whatever_it_keeps_in_memory(pool: PgPoo
     // cache each summary is evicted, then read back and changed again.
     for (i, id) in ids.iter().enumerate() {
         let at = day(40) + chrono::Duration::minutes(i as i64);
-        append_events(&pool, *id, &[reply("ROMA01", "Ancora", at)]).await;
+        let text = "Ancora:\ttab,\n a capo, \\N non è NULL, \\ barra, \"virgolette\",\r\n fine\\";
+        append_events(&pool, *id, &[reply("ROMA01", text, at)]).await;
     }
     let projections: [&dyn Projection; 2] = [&RequestsProjection, &StatisticsProjection];
     for p in projections {

@@ -62,7 +62,7 @@ impl Projection for RequestsProjection {
     }
 
     fn replay(&self, options: ReplayOptions) -> Option<Box<dyn Replay>> {
-        Some(Box::new(RequestsReplay(store::Batch::new(
+        Some(Box::new(RequestsReplay(store::Batch::replay(
             options.cached_rows,
         ))))
     }

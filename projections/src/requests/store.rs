@@ -10,6 +10,7 @@
 //! twice changes nothing: summaries only move to a higher stream version,
 //! timeline and attachment rows are inserted once.
 
+use crate::copy::CopyRows;
 use crate::events::{serde_name, subject, RequestFact};
 use crate::row_cache::RowCache;
 use crate::ProjectionError;
@@ -172,7 +173,7 @@ pub(crate) async fn apply_batch(
     conn: &mut PgConnection,
     facts: &[RequestFact],
 ) -> Result<(), ProjectionError> {
-    let mut batch = Batch::new(0);
+    let mut batch = Batch::new();
     batch.apply_batch(conn, facts).await?;
     batch.finish(conn).await
 }
@@ -182,10 +183,13 @@ pub(crate) async fn apply_batch(
 /// Timeline and attachment rows are written at the end of every batch.
 /// Summaries stay in memory after it, up to `cached` of them (least recently
 /// touched written out first): the live worker keeps none, a rebuild
-/// ([`Batch::new`] with its cache size) writes most summaries once instead of
-/// once per batch that touches them.
+/// ([`Batch::replay`] with its cache size) writes most summaries once instead
+/// of once per batch that touches them.
 pub(crate) struct Batch {
     cached: usize,
+    /// The tables started empty and only this batch writes them (a rebuild's
+    /// shadow tables): rows it has not written yet go in with COPY.
+    bulk: bool,
     summaries: RowCache<Summary>,
     timeline: Vec<TimelineRow>,
     attachments: Vec<AttachmentRow>,
@@ -193,9 +197,21 @@ pub(crate) struct Batch {
 }
 
 impl Batch {
-    pub(crate) fn new(cached: usize) -> Batch {
+    /// The live worker's batch: idempotent statements, nothing kept.
+    pub(crate) fn new() -> Batch {
+        Batch::with(0, false)
+    }
+
+    /// A rebuild's replay into empty shadow tables, keeping up to `cached`
+    /// summaries in memory.
+    pub(crate) fn replay(cached: usize) -> Batch {
+        Batch::with(cached, true)
+    }
+
+    fn with(cached: usize, bulk: bool) -> Batch {
         Batch {
             cached,
+            bulk,
             summaries: RowCache::new(),
             timeline: Vec::new(),
             attachments: Vec::new(),
@@ -252,10 +268,20 @@ impl Batch {
     /// Keeps at most `keep` summaries in memory (none with `keep` 0), writing
     /// the changed ones among those it forgets.
     async fn evict(&mut self, conn: &mut PgConnection, keep: usize) -> Result<(), ProjectionError> {
-        let victims = self.summaries.evict(keep);
-        if !victims.is_empty() {
+        let evicted = self.summaries.evict(keep);
+        let upserted = if self.bulk && !evicted.new.is_empty() {
+            let mut rows = CopyRows::new("request_summary");
+            for summary in &evicted.new {
+                rows.push(summary);
+            }
+            rows.send(conn).await?;
+            evicted.stored
+        } else {
+            evicted.all()
+        };
+        if !upserted.is_empty() {
             sqlx::query(&upsert_summaries_sql())
-                .bind(Json(&victims))
+                .bind(Json(&upserted))
                 .execute(&mut *conn)
                 .await?;
         }
@@ -659,6 +685,19 @@ impl Batch {
     /// The batch's timeline and attachment rows and removals: one statement
     /// per table.
     async fn write_rows(&mut self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
+        if self.bulk {
+            // Each event is replayed once into empty tables: no row is there yet.
+            let mut timeline = CopyRows::new("request_timeline");
+            for row in self.timeline.drain(..) {
+                timeline.push(&row);
+            }
+            timeline.send(conn).await?;
+            let mut attachments = CopyRows::new("request_attachments");
+            for row in self.attachments.drain(..) {
+                attachments.push(&row);
+            }
+            attachments.send(conn).await?;
+        }
         if !self.timeline.is_empty() {
             sqlx::query(
                 "INSERT INTO request_timeline \

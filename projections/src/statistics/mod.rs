@@ -71,7 +71,7 @@ impl Projection for StatisticsProjection {
     }
 
     fn replay(&self, options: ReplayOptions) -> Option<Box<dyn Replay>> {
-        Some(Box::new(StatisticsReplay(store::Batch::new(
+        Some(Box::new(StatisticsReplay(store::Batch::replay(
             options.cached_rows,
         ))))
     }

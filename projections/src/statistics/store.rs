@@ -10,6 +10,7 @@
 //! statement for the whole batch.
 
 use super::histogram;
+use crate::copy::CopyRows;
 use crate::events::RequestFact;
 use crate::row_cache::RowCache;
 use crate::ProjectionError;
@@ -180,7 +181,7 @@ pub(crate) async fn apply_batch(
     conn: &mut PgConnection,
     facts: &[RequestFact],
 ) -> Result<(), ProjectionError> {
-    let mut batch = Batch::new(0);
+    let mut batch = Batch::new();
     batch.apply_batch(conn, facts).await?;
     batch.finish(conn).await
 }
@@ -194,6 +195,9 @@ pub(crate) async fn apply_batch(
 /// fewer and larger upserts, gives the same totals.
 pub(crate) struct Batch {
     cached: usize,
+    /// The tables started empty and only this batch writes them (a rebuild's
+    /// shadow tables): request rows it has not written yet go in with COPY.
+    bulk: bool,
     cohorts: RowCache<Cohort>,
     regions: HashMap<String, String>,
     daily: HashMap<DailyKey, DailyRow>,
@@ -201,9 +205,21 @@ pub(crate) struct Batch {
 }
 
 impl Batch {
-    pub(crate) fn new(cached: usize) -> Batch {
+    /// The live worker's batch: idempotent statements, nothing kept.
+    pub(crate) fn new() -> Batch {
+        Batch::with(0, false)
+    }
+
+    /// A rebuild's replay into empty shadow tables, keeping up to `cached`
+    /// request rows and daily totals in memory.
+    pub(crate) fn replay(cached: usize) -> Batch {
+        Batch::with(cached, true)
+    }
+
+    fn with(cached: usize, bulk: bool) -> Batch {
         Batch {
             cached,
+            bulk,
             cohorts: RowCache::new(),
             regions: HashMap::new(),
             daily: HashMap::new(),
@@ -262,7 +278,17 @@ impl Batch {
     /// Keeps at most `keep` request rows in memory (none with `keep` 0),
     /// writing the changed ones among those it forgets.
     async fn evict(&mut self, conn: &mut PgConnection, keep: usize) -> Result<(), ProjectionError> {
-        let victims = self.cohorts.evict(keep);
+        let evicted = self.cohorts.evict(keep);
+        let victims = if self.bulk && !evicted.new.is_empty() {
+            let mut rows = CopyRows::new("stat_requests");
+            for cohort in &evicted.new {
+                rows.push(cohort);
+            }
+            rows.send(conn).await?;
+            evicted.stored
+        } else {
+            evicted.all()
+        };
         if victims.is_empty() {
             return Ok(());
         }
