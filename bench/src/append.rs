@@ -174,11 +174,12 @@ pub async fn run_combipat(
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(store::group::DEFAULT_COMMITTERS);
-    let committer = store::GroupCommitter::spawn(
-        pool.clone(),
-        committers,
-        store::CommitNotifier::spawn(pool.clone()),
-    );
+    // BENCH_NOTIFY=off: a diagnostic run without the workers' wake-up.
+    let notifier = match std::env::var("BENCH_NOTIFY").as_deref() {
+        Ok("off") => store::CommitNotifier::silent(),
+        _ => store::CommitNotifier::spawn(pool.clone()),
+    };
+    let committer = store::GroupCommitter::spawn(pool.clone(), committers, notifier);
     drive(writers, duration, move |i| {
         let (committer, event, metadata) = (committer.clone(), event.clone(), metadata.clone());
         let expected = Expected::new_stream(format!("request-bench-{tag}-{i:x}"), "request");
