@@ -4,7 +4,8 @@ use crate::auth::JwtKeys;
 use crate::metrics::Metrics;
 use commands::clock::{Clock, ManualClock, SystemClock};
 use commands::reference::{
-    PgCitizenRegistry, PgPracticeRegistry, PgSedeDirectory, PgTopicCatalogue,
+    CachedSedeDirectory, CachedTopicCatalogue, PgCitizenRegistry, PgPracticeRegistry,
+    PgSedeDirectory, PgTopicCatalogue, ReferenceGeneration,
 };
 use commands::requests::RequestService;
 use commands::store::{CommitNotifier, GroupCommitter};
@@ -64,12 +65,21 @@ impl AppState {
     pub fn new(pool: PgPool, jwt: JwtKeys, manual_clock: bool, limits: Limits) -> Self {
         let notifier = CommitNotifier::spawn(pool.clone());
         let committer = GroupCommitter::spawn(pool.clone(), limits.committers, notifier.clone());
+        // Routing and topics are answered from memory while the reference
+        // data is unchanged (commands::reference::cache).
+        let generation = ReferenceGeneration::new(pool.clone());
         let requests = RequestService::new(
             pool.clone(),
             Arc::new(PgCitizenRegistry::new(pool.clone())),
             Arc::new(PgPracticeRegistry::new(pool.clone())),
-            Arc::new(PgSedeDirectory::new(pool.clone())),
-            Arc::new(PgTopicCatalogue::new(pool.clone())),
+            Arc::new(CachedSedeDirectory::new(
+                PgSedeDirectory::new(pool.clone()),
+                generation.clone(),
+            )),
+            Arc::new(CachedTopicCatalogue::new(
+                PgTopicCatalogue::new(pool.clone()),
+                generation,
+            )),
         )
         .with_committer(committer.clone());
         let manual = manual_clock.then(|| Arc::new(ManualClock::new()));

@@ -12,11 +12,14 @@
 //!   municipality list and `sedi.json`.
 //! - [`PgCitizenRegistry`], [`PgPracticeRegistry`], [`PgSedeDirectory`],
 //!   [`PgTopicCatalogue`]: the ports; [`PgReference`] bundles them.
+//! - [`CachedSedeDirectory`], [`CachedTopicCatalogue`]: the routing and topic
+//!   ports' answers kept in memory while `ref_generation` holds ([`cache`]).
 //! - [`search_sedi`], [`get_sede`], [`list_regions`]: look-ups for the HTTP layer.
 //!
 //! The file formats and the demo data are described in `reference/README.md`,
 //! sources, licences and routing rules in `docs/reference-data.md`.
 
+pub mod cache;
 mod citizens;
 pub mod counters;
 pub mod demo;
@@ -33,6 +36,7 @@ mod practices;
 mod sedi;
 mod topics;
 
+pub use cache::{CachedSedeDirectory, CachedTopicCatalogue, ReferenceGeneration};
 pub use citizens::PgCitizenRegistry;
 pub use counters::{counters_of, CounterRow, Opening, PATRONATI_COUNTER};
 pub use error::{Location, ReferenceError};

@@ -1,0 +1,242 @@
+//! The routing and topic look-ups kept in memory, as decorators of the
+//! [ports](crate::ports): [`CachedSedeDirectory`] and [`CachedTopicCatalogue`].
+//!
+//! Every request creation asks for its topic and routes the citizen's CAP;
+//! the routing statement alone (five tables, planned afresh each time) cost
+//! more of the server than the rest of the creation together (measured in
+//! docs/benchmarks.md). The tables behind those answers change only when the
+//! reference data is reloaded, and every change moves `ref_generation`
+//! (migration 0008: a trigger per table, in the changing transaction). So a
+//! cached answer is used only while the generation it was computed under is
+//! still the current one: one primary-key read per look-up, never a stale
+//! answer — a reload, a migration or a hand-written UPDATE is seen by the
+//! next look-up of every process.
+//!
+//! An answer is computed after the generation was read, so it is never older
+//! than the generation it is stored under. Each memo holds at most
+//! [`MEMO_CAPACITY`] answers and starts afresh when full (the keys — CAP ×
+//! topic × sub-topic — are few enough that this stays rare).
+
+use crate::ports::{PortResult, SedeDirectory, TopicCatalogue};
+use async_trait::async_trait;
+use domain::ids::{Cap, RegionCode, SedeCode, TopicCode};
+use domain::request::SedeLookup;
+use domain::topic::Topic;
+use sqlx::PgPool;
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Mutex;
+
+/// Most answers one memo keeps.
+pub const MEMO_CAPACITY: usize = 50_000;
+
+/// The current reference generation (see the module documentation).
+#[derive(Debug, Clone)]
+pub struct ReferenceGeneration {
+    pool: PgPool,
+}
+
+impl ReferenceGeneration {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    pub async fn current(&self) -> PortResult<i64> {
+        sqlx::query_scalar("SELECT generation FROM ref_generation")
+            .fetch_one(&self.pool)
+            .await
+    }
+}
+
+/// Answers computed under one generation.
+#[derive(Debug)]
+struct Memo<K, V> {
+    state: Mutex<MemoState<K, V>>,
+    capacity: usize,
+}
+
+#[derive(Debug)]
+struct MemoState<K, V> {
+    generation: i64,
+    answers: HashMap<K, V>,
+}
+
+impl<K: Eq + Hash, V: Clone> Memo<K, V> {
+    fn new(capacity: usize) -> Self {
+        Self {
+            state: Mutex::new(MemoState {
+                generation: i64::MIN,
+                answers: HashMap::new(),
+            }),
+            capacity: capacity.max(1),
+        }
+    }
+
+    fn get(&self, generation: i64, key: &K) -> Option<V> {
+        let state = self.state.lock().expect("memo lock");
+        if state.generation != generation {
+            return None;
+        }
+        state.answers.get(key).cloned()
+    }
+
+    fn put(&self, generation: i64, key: K, value: V) {
+        let mut state = self.state.lock().expect("memo lock");
+        if generation < state.generation {
+            // Computed before a change another look-up has already seen.
+            return;
+        }
+        if generation > state.generation || state.answers.len() >= self.capacity {
+            state.answers.clear();
+            state.generation = generation;
+        }
+        state.answers.insert(key, value);
+    }
+}
+
+/// [`SedeDirectory`] answers kept while the reference generation holds.
+pub struct CachedSedeDirectory<D> {
+    inner: D,
+    generation: ReferenceGeneration,
+    routes: Memo<(Cap, TopicCode, Option<TopicCode>), Option<SedeCode>>,
+    lookups: Memo<String, SedeLookup>,
+    crics: Memo<RegionCode, Option<SedeCode>>,
+}
+
+impl<D: SedeDirectory> CachedSedeDirectory<D> {
+    pub fn new(inner: D, generation: ReferenceGeneration) -> Self {
+        Self::with_capacity(inner, generation, MEMO_CAPACITY)
+    }
+
+    pub fn with_capacity(inner: D, generation: ReferenceGeneration, capacity: usize) -> Self {
+        Self {
+            inner,
+            generation,
+            routes: Memo::new(capacity),
+            lookups: Memo::new(capacity),
+            crics: Memo::new(capacity),
+        }
+    }
+}
+
+#[async_trait]
+impl<D: SedeDirectory> SedeDirectory for CachedSedeDirectory<D> {
+    async fn lookup(&self, code: &str) -> PortResult<SedeLookup> {
+        let generation = self.generation.current().await?;
+        let key = code.to_string();
+        if let Some(found) = self.lookups.get(generation, &key) {
+            return Ok(found);
+        }
+        let found = self.inner.lookup(code).await?;
+        self.lookups.put(generation, key, found.clone());
+        Ok(found)
+    }
+
+    async fn route(
+        &self,
+        cap: &Cap,
+        topic: &TopicCode,
+        subtopic: Option<&TopicCode>,
+    ) -> PortResult<Option<SedeCode>> {
+        let generation = self.generation.current().await?;
+        let key = (cap.clone(), topic.clone(), subtopic.cloned());
+        if let Some(found) = self.routes.get(generation, &key) {
+            return Ok(found);
+        }
+        let found = self.inner.route(cap, topic, subtopic).await?;
+        self.routes.put(generation, key, found.clone());
+        Ok(found)
+    }
+
+    async fn cric_of(&self, region: &RegionCode) -> PortResult<Option<SedeCode>> {
+        let generation = self.generation.current().await?;
+        if let Some(found) = self.crics.get(generation, region) {
+            return Ok(found);
+        }
+        let found = self.inner.cric_of(region).await?;
+        self.crics.put(generation, region.clone(), found.clone());
+        Ok(found)
+    }
+}
+
+/// [`TopicCatalogue`] answers kept while the reference generation holds.
+pub struct CachedTopicCatalogue<T> {
+    inner: T,
+    generation: ReferenceGeneration,
+    topics: Memo<TopicCode, Option<Topic>>,
+    all: Memo<(), Vec<Topic>>,
+}
+
+impl<T: TopicCatalogue> CachedTopicCatalogue<T> {
+    pub fn new(inner: T, generation: ReferenceGeneration) -> Self {
+        Self {
+            inner,
+            generation,
+            topics: Memo::new(MEMO_CAPACITY),
+            all: Memo::new(1),
+        }
+    }
+}
+
+#[async_trait]
+impl<T: TopicCatalogue> TopicCatalogue for CachedTopicCatalogue<T> {
+    async fn topic(&self, code: &TopicCode) -> PortResult<Option<Topic>> {
+        let generation = self.generation.current().await?;
+        if let Some(found) = self.topics.get(generation, code) {
+            return Ok(found);
+        }
+        let found = self.inner.topic(code).await?;
+        self.topics.put(generation, code.clone(), found.clone());
+        Ok(found)
+    }
+
+    async fn all(&self) -> PortResult<Vec<Topic>> {
+        let generation = self.generation.current().await?;
+        if let Some(found) = self.all.get(generation, &()) {
+            return Ok(found);
+        }
+        let found = self.inner.all().await?;
+        self.all.put(generation, (), found.clone());
+        Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Memo;
+
+    #[test]
+    fn an_answer_holds_only_under_its_generation() {
+        let memo: Memo<&str, u32> = Memo::new(10);
+        assert_eq!(memo.get(1, &"a"), None);
+        memo.put(1, "a", 7);
+        assert_eq!(memo.get(1, &"a"), Some(7));
+        assert_eq!(memo.get(2, &"a"), None, "a newer generation drops it");
+        memo.put(2, "b", 8);
+        assert_eq!(memo.get(1, &"a"), None);
+        assert_eq!(memo.get(2, &"b"), Some(8));
+    }
+
+    #[test]
+    fn an_answer_of_an_older_generation_is_not_kept() {
+        let memo: Memo<&str, u32> = Memo::new(10);
+        memo.put(5, "a", 1);
+        memo.put(4, "b", 2);
+        assert_eq!(memo.get(5, &"b"), None);
+        assert_eq!(memo.get(4, &"b"), None);
+        assert_eq!(memo.get(5, &"a"), Some(1));
+    }
+
+    #[test]
+    fn a_full_memo_starts_afresh() {
+        let memo: Memo<u32, u32> = Memo::new(3);
+        for k in 0..3 {
+            memo.put(1, k, k);
+        }
+        memo.put(1, 3, 3);
+        assert_eq!(memo.get(1, &3), Some(3));
+        assert_eq!(memo.get(1, &0), None);
+        let len = memo.state.lock().unwrap().answers.len();
+        assert_eq!(len, 1);
+    }
+}

@@ -1,0 +1,168 @@
+//! The routing and topic answers kept in memory (commands::reference::cache):
+//! used while the reference generation holds, dropped the moment any change
+//! to the reference tables commits.
+
+use commands::ports::{SedeDirectory, TopicCatalogue};
+use commands::reference::{
+    load_from, CachedSedeDirectory, CachedTopicCatalogue, PgSedeDirectory, PgTopicCatalogue,
+    ReferenceGeneration, ReferenceSource,
+};
+use domain::ids::{Cap, SedeCode, TopicCode};
+use domain::request::SedeLookup;
+use sqlx::PgPool;
+use std::path::PathBuf;
+
+async fn loaded(pool: &PgPool) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../reference");
+    load_from(pool, &ReferenceSource::new(dir, None))
+        .await
+        .expect("reference data loads");
+}
+
+fn cached(pool: &PgPool) -> CachedSedeDirectory<PgSedeDirectory> {
+    CachedSedeDirectory::new(
+        PgSedeDirectory::new(pool.clone()),
+        ReferenceGeneration::new(pool.clone()),
+    )
+}
+
+async fn route(sedi: &dyn SedeDirectory, cap: &str, topic: &str) -> Option<String> {
+    sedi.route(
+        &Cap::parse(cap).unwrap(),
+        &TopicCode::parse(topic).unwrap(),
+        None,
+    )
+    .await
+    .unwrap()
+    .map(|s| s.as_str().to_string())
+}
+
+async fn generation(pool: &PgPool) -> i64 {
+    ReferenceGeneration::new(pool.clone())
+        .current()
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_change_to_the_routing_tables_moves_the_generation(pool: PgPool) {
+    loaded(&pool).await;
+    for statement in [
+        "UPDATE ref_sedi SET name = name WHERE code = '3201'",
+        "UPDATE ref_cap_routes SET sede_code = sede_code WHERE cap_prefix = '00184'",
+        "DELETE FROM ref_topic_hubs WHERE false",
+        "UPDATE ref_provinces SET sede_code = sede_code WHERE sigla = 'RM'",
+        "UPDATE ref_topics SET label = label WHERE code = 'naspi'",
+        "UPDATE ref_subtopics SET label = label WHERE false",
+        "UPDATE ref_regions SET name = name WHERE false",
+        "DELETE FROM ref_municipalities WHERE false",
+    ] {
+        let before = generation(&pool).await;
+        sqlx::query(statement).execute(&pool).await.unwrap();
+        assert!(generation(&pool).await > before, "{statement}");
+    }
+    // A rolled-back change leaves it where it was.
+    let before = generation(&pool).await;
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("UPDATE ref_sedi SET active = false WHERE code = '3201'")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.rollback().await.unwrap();
+    assert_eq!(generation(&pool).await, before);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_route_is_answered_from_memory_until_the_reference_data_changes(pool: PgPool) {
+    loaded(&pool).await;
+    let sedi = cached(&pool);
+    assert_eq!(
+        route(&sedi, "00184", "naspi").await.as_deref(),
+        Some("3201")
+    );
+
+    // Changed behind the trigger's back: the memory still answers, which
+    // shows the answer did not come from the tables.
+    sqlx::query("ALTER TABLE ref_cap_routes DISABLE TRIGGER ref_cap_routes_generation")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE ref_cap_routes SET sede_code = '3202' WHERE '00184' LIKE cap_prefix || '%'",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("ALTER TABLE ref_cap_routes ENABLE TRIGGER ref_cap_routes_generation")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let uncached = PgSedeDirectory::new(pool.clone());
+    let fresh = route(&uncached, "00184", "naspi").await;
+    assert_ne!(
+        fresh.as_deref(),
+        Some("3201"),
+        "the tables now route elsewhere"
+    );
+    assert_eq!(
+        route(&sedi, "00184", "naspi").await.as_deref(),
+        Some("3201")
+    );
+
+    // Any counted change (here to another table) and the next look-up asks again.
+    sqlx::query("UPDATE ref_sedi SET name = name WHERE code = '3201'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(route(&sedi, "00184", "naspi").await, fresh);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_sede_closed_by_a_reload_is_seen_at_once(pool: PgPool) {
+    loaded(&pool).await;
+    let sedi = cached(&pool);
+    assert_eq!(
+        sedi.lookup("3201").await.unwrap(),
+        SedeLookup::Active(SedeCode::parse("3201").unwrap())
+    );
+    sqlx::query("UPDATE ref_sedi SET active = false WHERE code = '3201'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        sedi.lookup("3201").await.unwrap(),
+        SedeLookup::Inactive(SedeCode::parse("3201").unwrap())
+    );
+    // The route of its CAP no longer leads there either.
+    assert_ne!(
+        route(&sedi, "00184", "naspi").await.as_deref(),
+        Some("3201")
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn topics_follow_the_catalogue(pool: PgPool) {
+    loaded(&pool).await;
+    let topics = CachedTopicCatalogue::new(
+        PgTopicCatalogue::new(pool.clone()),
+        ReferenceGeneration::new(pool.clone()),
+    );
+    let topic = TopicCode::parse("prestazione_in_corso").unwrap();
+    let before = topics
+        .topic(&topic)
+        .await
+        .unwrap()
+        .expect("the topic exists");
+    let all = topics.all().await.unwrap();
+    assert!(all.iter().any(|t| t.code == topic));
+    sqlx::query("UPDATE ref_topics SET label = 'Prestazione in corso (nuova etichetta)' WHERE code = 'prestazione_in_corso'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let after = topics.topic(&topic).await.unwrap().unwrap();
+    assert_eq!(after.label, "Prestazione in corso (nuova etichetta)");
+    assert_ne!(after.label, before.label);
+    let all = topics.all().await.unwrap();
+    let listed = all.iter().find(|t| t.code == topic).unwrap();
+    assert_eq!(listed.label, "Prestazione in corso (nuova etichetta)");
+}
