@@ -21,19 +21,18 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER ref_topics_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
-    ON ref_topics FOR EACH STATEMENT EXECUTE FUNCTION ref_generation_bump();
-CREATE TRIGGER ref_subtopics_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
-    ON ref_subtopics FOR EACH STATEMENT EXECUTE FUNCTION ref_generation_bump();
-CREATE TRIGGER ref_regions_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
-    ON ref_regions FOR EACH STATEMENT EXECUTE FUNCTION ref_generation_bump();
-CREATE TRIGGER ref_sedi_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
-    ON ref_sedi FOR EACH STATEMENT EXECUTE FUNCTION ref_generation_bump();
-CREATE TRIGGER ref_cap_routes_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
-    ON ref_cap_routes FOR EACH STATEMENT EXECUTE FUNCTION ref_generation_bump();
-CREATE TRIGGER ref_topic_hubs_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
-    ON ref_topic_hubs FOR EACH STATEMENT EXECUTE FUNCTION ref_generation_bump();
-CREATE TRIGGER ref_provinces_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
-    ON ref_provinces FOR EACH STATEMENT EXECUTE FUNCTION ref_generation_bump();
-CREATE TRIGGER ref_municipalities_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
-    ON ref_municipalities FOR EACH STATEMENT EXECUTE FUNCTION ref_generation_bump();
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['ref_topics', 'ref_subtopics', 'ref_regions', 'ref_sedi',
+                             'ref_cap_routes', 'ref_topic_hubs', 'ref_provinces',
+                             'ref_municipalities']
+    LOOP
+        EXECUTE format(
+            'CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %I '
+            'FOR EACH STATEMENT EXECUTE FUNCTION ref_generation_bump()',
+            t || '_generation', t);
+    END LOOP;
+END
+$$;

@@ -97,6 +97,31 @@ async fn concurrent_writes_share_transactions_and_each_is_stored_once(pool: PgPo
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn concurrent_numbered_writes_of_one_sede_get_every_number_once(pool: PgPool) {
+    let committer = committer(&pool, 4);
+    let mut tasks = Vec::new();
+    for i in 0..200u64 {
+        let committer = committer.clone();
+        tasks.push(tokio::spawn(async move {
+            let expected = Expected::new_stream(format!("group-numbered-{i}"), "test");
+            committer.commit(write_at(expected, i, true)).await
+        }));
+    }
+    let mut numbers = BTreeSet::new();
+    for task in tasks {
+        let (_, protocol) = task.await.unwrap().expect("a numbered write commits");
+        let protocol = protocol.expect("a numbered write has its number");
+        assert!(numbers.insert(protocol.clone()), "{protocol} given twice");
+    }
+    assert_eq!(numbers.len(), 200);
+    let last: i32 = sqlx::query_scalar("SELECT last FROM protocol_counters WHERE sede = '3201'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(last, 200, "numbers 1..=200, none skipped");
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn a_lost_race_fails_alone_and_its_batch_mates_commit(pool: PgPool) {
     let committer = committer(&pool, 2);
     let stream = Expected::new_stream("group-contested".into(), "test");

@@ -37,6 +37,10 @@ async fn route(sedi: &dyn SedeDirectory, cap: &str, topic: &str) -> Option<Strin
     .map(|s| s.as_str().to_string())
 }
 
+async fn execute(pool: &PgPool, statement: &str) {
+    sqlx::query(statement).execute(pool).await.unwrap();
+}
+
 async fn generation(pool: &PgPool) -> i64 {
     ReferenceGeneration::new(pool.clone())
         .current()
@@ -58,7 +62,7 @@ async fn every_change_to_the_routing_tables_moves_the_generation(pool: PgPool) {
         "DELETE FROM ref_municipalities WHERE false",
     ] {
         let before = generation(&pool).await;
-        sqlx::query(statement).execute(&pool).await.unwrap();
+        execute(&pool, statement).await;
         assert!(generation(&pool).await > before, "{statement}");
     }
     // A rolled-back change leaves it where it was.
@@ -83,20 +87,21 @@ async fn a_route_is_answered_from_memory_until_the_reference_data_changes(pool: 
 
     // Changed behind the trigger's back: the memory still answers, which
     // shows the answer did not come from the tables.
-    sqlx::query("ALTER TABLE ref_cap_routes DISABLE TRIGGER ref_cap_routes_generation")
-        .execute(&pool)
-        .await
-        .unwrap();
-    sqlx::query(
+    execute(
+        &pool,
+        "ALTER TABLE ref_cap_routes DISABLE TRIGGER ref_cap_routes_generation",
+    )
+    .await;
+    execute(
+        &pool,
         "UPDATE ref_cap_routes SET sede_code = '3202' WHERE '00184' LIKE cap_prefix || '%'",
     )
-    .execute(&pool)
-    .await
-    .unwrap();
-    sqlx::query("ALTER TABLE ref_cap_routes ENABLE TRIGGER ref_cap_routes_generation")
-        .execute(&pool)
-        .await
-        .unwrap();
+    .await;
+    execute(
+        &pool,
+        "ALTER TABLE ref_cap_routes ENABLE TRIGGER ref_cap_routes_generation",
+    )
+    .await;
     let uncached = PgSedeDirectory::new(pool.clone());
     let fresh = route(&uncached, "00184", "naspi").await;
     assert_ne!(
@@ -110,10 +115,7 @@ async fn a_route_is_answered_from_memory_until_the_reference_data_changes(pool: 
     );
 
     // Any counted change (here to another table) and the next look-up asks again.
-    sqlx::query("UPDATE ref_sedi SET name = name WHERE code = '3201'")
-        .execute(&pool)
-        .await
-        .unwrap();
+    execute(&pool, "UPDATE ref_sedi SET name = name WHERE code = '3201'").await;
     assert_eq!(route(&sedi, "00184", "naspi").await, fresh);
 }
 
@@ -125,10 +127,11 @@ async fn a_sede_closed_by_a_reload_is_seen_at_once(pool: PgPool) {
         sedi.lookup("3201").await.unwrap(),
         SedeLookup::Active(SedeCode::parse("3201").unwrap())
     );
-    sqlx::query("UPDATE ref_sedi SET active = false WHERE code = '3201'")
-        .execute(&pool)
-        .await
-        .unwrap();
+    execute(
+        &pool,
+        "UPDATE ref_sedi SET active = false WHERE code = '3201'",
+    )
+    .await;
     assert_eq!(
         sedi.lookup("3201").await.unwrap(),
         SedeLookup::Inactive(SedeCode::parse("3201").unwrap())
@@ -155,10 +158,7 @@ async fn topics_follow_the_catalogue(pool: PgPool) {
         .expect("the topic exists");
     let all = topics.all().await.unwrap();
     assert!(all.iter().any(|t| t.code == topic));
-    sqlx::query("UPDATE ref_topics SET label = 'Prestazione in corso (nuova etichetta)' WHERE code = 'prestazione_in_corso'")
-        .execute(&pool)
-        .await
-        .unwrap();
+    execute(&pool, "UPDATE ref_topics SET label = 'Prestazione in corso (nuova etichetta)' WHERE code = 'prestazione_in_corso'").await;
     let after = topics.topic(&topic).await.unwrap().unwrap();
     assert_eq!(after.label, "Prestazione in corso (nuova etichetta)");
     assert_ne!(after.label, before.label);

@@ -80,6 +80,22 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
         state.answers.get(key).cloned()
     }
 
+    /// The answer for `key`: from memory if computed under the current
+    /// generation, else from `load` (read after the generation, so never
+    /// older than it), then kept.
+    async fn answer<F>(&self, generation: &ReferenceGeneration, key: K, load: F) -> PortResult<V>
+    where
+        F: std::future::Future<Output = PortResult<V>>,
+    {
+        let generation = generation.current().await?;
+        if let Some(found) = self.get(generation, &key) {
+            return Ok(found);
+        }
+        let found = load.await?;
+        self.put(generation, key, found.clone());
+        Ok(found)
+    }
+
     fn put(&self, generation: i64, key: K, value: V) {
         let mut state = self.state.lock().expect("memo lock");
         if generation < state.generation {
@@ -105,16 +121,12 @@ pub struct CachedSedeDirectory<D> {
 
 impl<D: SedeDirectory> CachedSedeDirectory<D> {
     pub fn new(inner: D, generation: ReferenceGeneration) -> Self {
-        Self::with_capacity(inner, generation, MEMO_CAPACITY)
-    }
-
-    pub fn with_capacity(inner: D, generation: ReferenceGeneration, capacity: usize) -> Self {
         Self {
             inner,
             generation,
-            routes: Memo::new(capacity),
-            lookups: Memo::new(capacity),
-            crics: Memo::new(capacity),
+            routes: Memo::new(MEMO_CAPACITY),
+            lookups: Memo::new(MEMO_CAPACITY),
+            crics: Memo::new(MEMO_CAPACITY),
         }
     }
 }
@@ -122,14 +134,10 @@ impl<D: SedeDirectory> CachedSedeDirectory<D> {
 #[async_trait]
 impl<D: SedeDirectory> SedeDirectory for CachedSedeDirectory<D> {
     async fn lookup(&self, code: &str) -> PortResult<SedeLookup> {
-        let generation = self.generation.current().await?;
-        let key = code.to_string();
-        if let Some(found) = self.lookups.get(generation, &key) {
-            return Ok(found);
-        }
-        let found = self.inner.lookup(code).await?;
-        self.lookups.put(generation, key, found.clone());
-        Ok(found)
+        let load = self.inner.lookup(code);
+        self.lookups
+            .answer(&self.generation, code.to_string(), load)
+            .await
     }
 
     async fn route(
@@ -138,24 +146,16 @@ impl<D: SedeDirectory> SedeDirectory for CachedSedeDirectory<D> {
         topic: &TopicCode,
         subtopic: Option<&TopicCode>,
     ) -> PortResult<Option<SedeCode>> {
-        let generation = self.generation.current().await?;
         let key = (cap.clone(), topic.clone(), subtopic.cloned());
-        if let Some(found) = self.routes.get(generation, &key) {
-            return Ok(found);
-        }
-        let found = self.inner.route(cap, topic, subtopic).await?;
-        self.routes.put(generation, key, found.clone());
-        Ok(found)
+        let load = self.inner.route(cap, topic, subtopic);
+        self.routes.answer(&self.generation, key, load).await
     }
 
     async fn cric_of(&self, region: &RegionCode) -> PortResult<Option<SedeCode>> {
-        let generation = self.generation.current().await?;
-        if let Some(found) = self.crics.get(generation, region) {
-            return Ok(found);
-        }
-        let found = self.inner.cric_of(region).await?;
-        self.crics.put(generation, region.clone(), found.clone());
-        Ok(found)
+        let load = self.inner.cric_of(region);
+        self.crics
+            .answer(&self.generation, region.clone(), load)
+            .await
     }
 }
 
@@ -181,23 +181,16 @@ impl<T: TopicCatalogue> CachedTopicCatalogue<T> {
 #[async_trait]
 impl<T: TopicCatalogue> TopicCatalogue for CachedTopicCatalogue<T> {
     async fn topic(&self, code: &TopicCode) -> PortResult<Option<Topic>> {
-        let generation = self.generation.current().await?;
-        if let Some(found) = self.topics.get(generation, code) {
-            return Ok(found);
-        }
-        let found = self.inner.topic(code).await?;
-        self.topics.put(generation, code.clone(), found.clone());
-        Ok(found)
+        let load = self.inner.topic(code);
+        self.topics
+            .answer(&self.generation, code.clone(), load)
+            .await
     }
 
     async fn all(&self) -> PortResult<Vec<Topic>> {
-        let generation = self.generation.current().await?;
-        if let Some(found) = self.all.get(generation, &()) {
-            return Ok(found);
-        }
-        let found = self.inner.all().await?;
-        self.all.put(generation, (), found.clone());
-        Ok(found)
+        self.all
+            .answer(&self.generation, (), self.inner.all())
+            .await
     }
 }
 

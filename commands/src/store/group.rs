@@ -236,6 +236,16 @@ struct Committer {
     notifier: CommitNotifier,
 }
 
+/// Adds the jobs already waiting in `jobs` to `batch`, up to [`MAX_BATCH`].
+fn take_waiting(jobs: &mut mpsc::Receiver<Job>, batch: &mut Vec<Job>) {
+    while batch.len() < MAX_BATCH {
+        match jobs.try_recv() {
+            Ok(job) => batch.push(job),
+            Err(_) => break,
+        }
+    }
+}
+
 /// How a batch's transaction ended.
 enum Together {
     /// Committed: each write's own answer.
@@ -261,21 +271,9 @@ impl Committer {
                 // Every sender is gone: the committer was dropped.
                 None => return,
             }
-            while batch.len() < MAX_BATCH {
-                match self.own_jobs.try_recv() {
-                    Ok(job) => batch.push(job),
-                    Err(_) => break,
-                }
-            }
-            if batch.len() < MAX_BATCH {
-                if let Ok(mut shared) = self.shared_jobs.try_lock() {
-                    while batch.len() < MAX_BATCH {
-                        match shared.try_recv() {
-                            Ok(job) => batch.push(job),
-                            Err(_) => break,
-                        }
-                    }
-                }
+            take_waiting(&mut self.own_jobs, &mut batch);
+            if let Ok(mut shared) = self.shared_jobs.try_lock() {
+                take_waiting(&mut shared, &mut batch);
             }
             self.commit_batch(batch).await;
         }
@@ -670,4 +668,29 @@ fn must_run_again(e: &StoreError) -> bool {
     };
     // deadlock_detected, serialization_failure
     matches!(db.code().as_deref(), Some("40P01") | Some("40001"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_counter_always_goes_to_the_same_committer_and_counters_spread() {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .connect_lazy("postgres://nobody@127.0.0.1:1/none")
+            .expect("a lazy pool needs no server");
+        let committer = GroupCommitter::spawn(pool, 4, CommitNotifier::silent());
+        let counter = |sede: &str, year| (SedeCode::parse(sede).unwrap(), year);
+        let queue = |c: &(SedeCode, i32)| committer.queue_for(Some(c)) as *const _;
+        let rome = counter("3201", 2026);
+        for _ in 0..10 {
+            assert_eq!(queue(&rome), queue(&rome.clone()));
+        }
+        assert!(std::ptr::eq(committer.queue_for(None), &committer.shared));
+        let owners: std::collections::HashSet<_> = (1000..1100)
+            .map(|code| queue(&counter(&code.to_string(), 2026)))
+            .collect();
+        assert_eq!(owners.len(), 4, "100 sedi should use every committer");
+        assert!(owners.iter().all(|q| !std::ptr::eq(*q, &committer.shared)));
+    }
 }
