@@ -294,6 +294,7 @@ async fn append_section(
             let mut base_rate = None;
             let mut round_runs = Vec::new();
             for v in order {
+                let busy_before = util::machine_busy_secs();
                 let run = match v {
                     Variant::Baseline => {
                         append::run_baseline(&pool, w, duration, &payload, &tag).await
@@ -320,8 +321,14 @@ async fn append_section(
                         }
                     }
                 };
+                let cpu_per_event = match (busy_before, util::machine_busy_secs()) {
+                    (Some(a), Some(b)) if run.events > 0 => {
+                        format!("{:.0} µs", (b - a) * 1e6 / run.events as f64)
+                    }
+                    _ => "?".into(),
+                };
                 println!(
-                    "append round {round} writers {w:>2}: {:<32} {:>8.0} events/s ({} events, {} errors, load {})",
+                    "append round {round} writers {w:>2}: {:<32} {:>8.0} events/s ({} events, {} errors, machine CPU {cpu_per_event}/event, load {})",
                     v.name(),
                     run.rate(),
                     run.events,

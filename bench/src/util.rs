@@ -185,6 +185,28 @@ fn proc_status_kb_file(path: &str, field: &str) -> Option<u64> {
     })
 }
 
+/// CPU seconds the whole machine has spent busy since boot (every process:
+/// the bench, PostgreSQL, anything else), from `/proc/stat`; the difference
+/// around a run divided by its events is the machine's CPU per event.
+pub fn machine_busy_secs() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let cpu = stat.lines().find(|l| l.starts_with("cpu "))?;
+    let ticks: Vec<u64> = cpu
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal …: all but idle and iowait.
+    let busy: u64 = ticks
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 3 && *i != 4 && *i < 8)
+        .map(|(_, t)| t)
+        .sum();
+    // USER_HZ is 100 on every Linux this runs on.
+    Some(busy as f64 / 100.0)
+}
+
 /// Load average (1 min) — how busy the machine was around a measurement.
 pub fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")

@@ -269,3 +269,42 @@ async fn batched_events_keep_the_hash_chain_across_streams_and_versions(pool: Pg
         "{transactions} transactions: nothing was batched"
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_write_from_a_version_the_stream_never_reached_fails_alone(pool: PgPool) {
+    let committer = committer(&pool, 1);
+    let head = Expected::new_stream("group-short".into(), "test");
+    append_via(&committer, head, 0).await.unwrap();
+    // A view of the stream two versions ahead of its real head, batched with
+    // 30 writes to streams of their own: the stale one is refused, nothing
+    // of it is stored, the others commit.
+    let ahead = Expected {
+        version: 3,
+        ..Expected::new_stream("group-short".into(), "test")
+    };
+    let mut tasks = Vec::new();
+    for i in 0..30u64 {
+        let c = committer.clone();
+        let e = Expected::new_stream(format!("group-short-mate-{i}"), "test");
+        tasks.push(tokio::spawn(async move { append_via(&c, e, i).await }));
+    }
+    let stale = {
+        let c = committer.clone();
+        tokio::spawn(async move { append_via(&c, ahead, 99).await })
+    };
+    for task in tasks {
+        task.await.unwrap().expect("a batch-mate commits");
+    }
+    let refused = stale
+        .await
+        .unwrap()
+        .expect_err("the stream is at version 1");
+    assert!(refused.is_conflict(), "{refused:?}");
+    let (events, short): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE stream_id = 'group-short') FROM events",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((events, short), (31, 1));
+}

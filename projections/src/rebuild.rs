@@ -175,6 +175,11 @@ async fn run<P: Projection + ?Sized>(
     sqlx::query("SET enable_seqscan = off")
         .execute(&mut *conn)
         .await?;
+    // Shadow tables a crash would throw away anyway: their batches need no
+    // WAL flush each. The swap below commits durably again.
+    sqlx::query("SET synchronous_commit = off")
+        .execute(&mut *conn)
+        .await?;
     let mut replayer: Box<dyn Replay + '_> = match projection.replay(ReplayOptions { cached_rows })
     {
         Some(replayer) => replayer,
@@ -197,6 +202,9 @@ async fn run<P: Projection + ?Sized>(
     tx.commit().await?;
     drop(replayer);
     sqlx::query("RESET enable_seqscan")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("RESET synchronous_commit")
         .execute(&mut *conn)
         .await?;
 

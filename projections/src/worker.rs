@@ -11,7 +11,7 @@ use commands::store::{LogPosition, RecordedEvent, EVENTS_CHANNEL};
 use sqlx::postgres::{PgListener, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -125,6 +125,14 @@ pub async fn run_once<P: Projection + ?Sized>(
         tx.rollback().await?;
         return Ok(Outcome::Idle);
     }
+    // A projection's rows and its checkpoint commit together, so a commit
+    // lost in a crash takes its checkpoint with it and the events are
+    // applied again from the log: the read models need no WAL flush of
+    // their own, and the commands' flushes are not shared with four
+    // projections' (asynchronous commit keeps atomicity and order).
+    sqlx::query("SET LOCAL synchronous_commit = off")
+        .execute(&mut *tx)
+        .await?;
     let from = checkpoint::lock(&mut tx, name).await?;
     if from != seen {
         // Another runner moved it meanwhile: read again from where it is now.
@@ -278,17 +286,37 @@ impl Worker {
         let name = self.projection.name();
         let applied = self.metrics.applied.with_label_values(&[name]);
         let mut listener = self.listener().await?;
+        let mut local_commits = commands::store::local_commits();
+        // The lag is measured after a drain that applied events, while events
+        // are pending, and at least once a poll interval; the leadership is
+        // checked once a poll interval. Not after every idle wake-up: those
+        // come with every commit, and each check is a statement.
+        let mut pending = 0;
+        let mut last_look = Instant::now();
         while !stopping(shutdown) {
+            local_commits.borrow_and_update();
+            let mut applied_any = false;
             loop {
                 match run_once(&self.pool, &*self.projection, self.config.batch_size).await? {
                     Outcome::Idle => break,
-                    Outcome::Applied(n) => applied.inc_by(n as u64),
+                    Outcome::Applied(n) => {
+                        applied.inc_by(n as u64);
+                        applied_any = true;
+                    }
                 }
                 if stopping(shutdown) {
                     break;
                 }
             }
-            let pending = self.observe_lag().await?;
+            let periodic = last_look.elapsed() >= self.config.poll_interval;
+            if applied_any || pending > 0 || periodic {
+                pending = self.observe_lag().await?;
+            }
+            if periodic {
+                // Still the leader? The lock lives as long as this session.
+                sqlx::query("SELECT 1").execute(&mut lock_conn).await?;
+                last_look = Instant::now();
+            }
             let wait = if pending > 0 {
                 self.config.busy_interval
             } else {
@@ -297,15 +325,10 @@ impl Worker {
             tokio::select! {
                 _ = shutdown.changed() => {}
                 _ = tokio::time::sleep(wait) => {}
-                received = listener.try_recv() => {
-                    // Ok(None): the listener reconnected; a look at the log covers
-                    // whatever was notified meanwhile.
-                    received?;
-                    while listener.next_buffered().is_some() {}
-                }
+                // A commit of this process (rung before its notification).
+                _ = local_commits.changed() => {}
+                received = other_process_commit(&mut listener) => received?,
             }
-            // Still the leader? The lock lives as long as this session.
-            sqlx::query("SELECT 1").execute(&mut lock_conn).await?;
         }
         // Closing the session releases the advisory lock.
         lock_conn.close().await?;
@@ -346,6 +369,21 @@ impl Worker {
             .set(seconds);
         Ok(pending)
     }
+}
+
+/// Waits for a notification sent by another process (this process's own
+/// commits wake its workers in memory); `Ok` also when the listener
+/// reconnected, since notifications may have been missed meanwhile.
+async fn other_process_commit(listener: &mut PgListener) -> Result<(), ProjectionError> {
+    let this_process = commands::store::this_process();
+    loop {
+        match listener.try_recv().await? {
+            Some(notification) if notification.payload() == this_process => continue,
+            _ => break,
+        }
+    }
+    while listener.next_buffered().is_some() {}
+    Ok(())
 }
 
 fn stopping(shutdown: &watch::Receiver<bool>) -> bool {

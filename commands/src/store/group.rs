@@ -280,15 +280,27 @@ impl Committer {
     }
 
     async fn commit_batch(&self, mut batch: Vec<Job>) {
-        if batch.len() == 1 {
+        let events_only = batch
+            .iter()
+            .all(|job| job.protocol.is_none() && job.idempotency.is_none());
+        if batch.len() == 1 && !events_only {
             // Nobody to share with: plain statements, as a command alone would.
             let job = batch.pop().expect("one write");
             let answer = self.commit_alone(&job).await;
             let _ = job.reply.send(answer);
             return;
         }
-        let together = match self.run_together(&batch).await {
+        let first_try = if events_only {
+            self.run_in_one_statement(&batch).await
+        } else {
+            self.run_together(&batch).await
+        };
+        let together = match first_try {
             Ok(Some(answers)) => Together::Committed(answers),
+            // A lost race: find the loser, with its own error.
+            Ok(None) if batch.len() == 1 => {
+                Together::Committed(vec![self.commit_alone(&batch[0]).await])
+            }
             Ok(None) => self.run_with_savepoints(&batch).await,
             Err(together) => together,
         };
@@ -359,6 +371,40 @@ impl Committer {
         tx.commit().await.map_err(Together::CommitFailed)?;
         self.notifier.ring();
         Ok(Some(answers))
+    }
+
+    /// A batch of events only ([`Job::protocol`] and [`Job::idempotency`]
+    /// unset): one INSERT that is its own transaction, so the only round
+    /// trip is the statement (no BEGIN, no COMMIT). `Ok(None)` when a write
+    /// lost a race (the statement failed: nothing is stored).
+    async fn run_in_one_statement(&self, batch: &[Job]) -> Result<Option<Vec<Answer>>, Together> {
+        let mut conn = self.pool.acquire().await.map_err(Together::NotCommitted)?;
+        let numbers = vec![None; batch.len()];
+        let rows = BatchRows::of(batch, &numbers);
+        let inserted = match insert_rows(&mut conn, batch, &rows, INSERT_FAILING_IF_MOVED_ON).await
+        {
+            Ok(inserted) => inserted,
+            Err(e) if stream_moved_on(&e) => return Ok(None),
+            // PostgreSQL answered with an error: the statement, and so its
+            // transaction, did not commit.
+            Err(e @ sqlx::Error::Database(_)) => return Err(Together::NotCommitted(e)),
+            // No answer (a connection lost): whether it committed is not known.
+            Err(e) => return Err(Together::CommitFailed(e)),
+        };
+        self.notifier.ring();
+        let Some(written) = rows.written(numbers, inserted) else {
+            // The statement stores every row or fails; a short answer is not
+            // a state any command can be told about as stored or not.
+            let reason = "events insert returned fewer rows than it was given".to_string();
+            return Err(Together::CommitFailed(sqlx::Error::Protocol(reason)));
+        };
+        Ok(Some(
+            batch
+                .iter()
+                .zip(&written)
+                .map(|(job, written)| Ok((job.answer)(written, false).0))
+                .collect(),
+        ))
     }
 
     /// The batch in one transaction, each write in a savepoint of its own.
@@ -467,108 +513,196 @@ async fn write_batch(
     batch: &[Job],
 ) -> Result<Option<Vec<Written>>, StoreError> {
     let numbers = allocate_protocols(&mut *conn, batch).await?;
-    let mut rows = Vec::new();
-    let mut streams_of_job: Vec<Vec<(String, u64)>> = Vec::with_capacity(batch.len());
-    for (j, job) in batch.iter().enumerate() {
-        let mut streams = Vec::new();
-        for (expected, events) in sorted((job.events)(numbers[j].as_ref())) {
-            let mut prev_hash = expected.last_hash;
-            let mut version = expected.version;
-            for (i, event) in events.iter().enumerate() {
-                version += 1;
-                let link = ChainLink::of(
-                    &expected.stream_id,
-                    version,
-                    event,
-                    &job.metadata,
-                    job.recorded_at,
-                );
-                let hash = event_hash(&prev_hash, &link);
-                rows.push(Row {
-                    job: j,
-                    stream_id: expected.stream_id.clone(),
-                    stream_type: expected.stream_type.clone(),
-                    version: i32::try_from(version).expect("stream version fits in i32"),
-                    event_type: event.event_type.clone(),
-                    schema_version: event.schema_version,
-                    payload: event.payload.clone(),
-                    recorded_at: job.recorded_at,
-                    prev_hash: prev_hash.to_vec(),
-                    hash: hash.to_vec(),
-                    must_follow: if i == 0 {
-                        i32::try_from(expected.version).expect("stream version fits in i32")
-                    } else {
-                        0
-                    },
-                });
-                prev_hash = hash;
+    let rows = BatchRows::of(batch, &numbers);
+    let inserted = insert_rows(&mut *conn, batch, &rows, INSERT_SKIPPING_MOVED_ON).await?;
+    Ok(rows.written(numbers, inserted))
+}
+
+/// The events insert of a batch, `INSERT … SELECT FROM unnest(…)`, with the
+/// `WHERE … ORDER BY …` tail that says what a row whose stream moved on does.
+macro_rules! insert_events_sql {
+    ($rule:literal) => {
+        concat!(
+            "INSERT INTO events (stream_id, stream_type, version, event_type, schema_version, \
+                                 payload, metadata, recorded_at, prev_hash, hash) \
+             SELECT r.stream_id, r.stream_type, r.version, r.event_type, r.schema_version, \
+                    r.payload, r.metadata, r.recorded_at, r.prev_hash, r.hash \
+             FROM unnest($1::text[], $2::text[], $3::int4[], $4::text[], $5::int2[], \
+                         $6::jsonb[], $7::jsonb[], $8::timestamptz[], $9::bytea[], \
+                         $10::bytea[], $11::int4[]) \
+                  WITH ORDINALITY AS r(stream_id, stream_type, version, event_type, \
+                                       schema_version, payload, metadata, recorded_at, \
+                                       prev_hash, hash, must_follow, n) ",
+            $rule,
+            " RETURNING stream_id, version, position"
+        )
+    };
+}
+
+/// In a transaction: a row whose stream moved on inserts nothing (the
+/// caller sees fewer rows and rolls back).
+const INSERT_SKIPPING_MOVED_ON: &str = insert_events_sql!(
+    "WHERE r.must_follow = 0 OR EXISTS \
+       (SELECT 1 FROM events e WHERE e.stream_id = r.stream_id AND e.version = r.must_follow) \
+     ORDER BY r.n \
+     ON CONFLICT ON CONSTRAINT events_stream_version DO NOTHING"
+);
+
+/// As a statement of its own: a row whose stream moved on fails the
+/// statement (a version taken: the unique constraint; a stream not at the
+/// version read: migration 0010), so it stores every row or none.
+const INSERT_FAILING_IF_MOVED_ON: &str = insert_events_sql!(
+    "WHERE CASE WHEN r.must_follow = 0 OR EXISTS \
+       (SELECT 1 FROM events e WHERE e.stream_id = r.stream_id AND e.version = r.must_follow) \
+       THEN true ELSE events_stream_moved_on(r.stream_id, r.must_follow) END \
+     ORDER BY r.n"
+);
+
+/// Whether a failed statement failed because a stream moved on.
+fn stream_moved_on(e: &sqlx::Error) -> bool {
+    let Some(db) = e.as_database_error() else {
+        return false;
+    };
+    db.code().as_deref() == Some("CP001") || db.constraint() == Some("events_stream_version")
+}
+
+/// The rows of a batch's events, chained, and which streams each write reached.
+struct BatchRows {
+    rows: Vec<Row>,
+    /// Per write, each stream written and the version it reached.
+    streams_of_job: Vec<Vec<(String, u64)>>,
+}
+
+impl BatchRows {
+    fn of(batch: &[Job], numbers: &[Option<ProtocolNumber>]) -> BatchRows {
+        let mut rows = Vec::new();
+        let mut streams_of_job = Vec::with_capacity(batch.len());
+        for (j, job) in batch.iter().enumerate() {
+            let mut streams = Vec::new();
+            for (expected, events) in sorted((job.events)(numbers[j].as_ref())) {
+                let mut prev_hash = expected.last_hash;
+                let mut version = expected.version;
+                for (i, event) in events.iter().enumerate() {
+                    version += 1;
+                    let link = ChainLink::of(
+                        &expected.stream_id,
+                        version,
+                        event,
+                        &job.metadata,
+                        job.recorded_at,
+                    );
+                    let hash = event_hash(&prev_hash, &link);
+                    rows.push(Row {
+                        job: j,
+                        stream_id: expected.stream_id.clone(),
+                        stream_type: expected.stream_type.clone(),
+                        version: i32::try_from(version).expect("stream version fits in i32"),
+                        event_type: event.event_type.clone(),
+                        schema_version: event.schema_version,
+                        payload: event.payload.clone(),
+                        recorded_at: job.recorded_at,
+                        prev_hash: prev_hash.to_vec(),
+                        hash: hash.to_vec(),
+                        must_follow: if i == 0 {
+                            i32::try_from(expected.version).expect("stream version fits in i32")
+                        } else {
+                            0
+                        },
+                    });
+                    prev_hash = hash;
+                }
+                streams.push((expected.stream_id, version));
             }
-            streams.push((expected.stream_id, version));
+            streams_of_job.push(streams);
         }
-        streams_of_job.push(streams);
+        BatchRows {
+            rows,
+            streams_of_job,
+        }
     }
+
+    /// What each write stored, from the inserted rows' positions; `None`
+    /// when a row was not inserted.
+    fn written(
+        self,
+        numbers: Vec<Option<ProtocolNumber>>,
+        inserted: Vec<(String, i32, i64)>,
+    ) -> Option<Vec<Written>> {
+        if inserted.len() != self.rows.len() {
+            return None;
+        }
+        let position: HashMap<(String, i32), i64> = inserted
+            .into_iter()
+            .map(|(stream, version, position)| ((stream, version), position))
+            .collect();
+        let mut written = Vec::with_capacity(numbers.len());
+        for ((j, streams), protocol) in self.streams_of_job.into_iter().enumerate().zip(numbers) {
+            let mut appended = Vec::with_capacity(streams.len());
+            for (stream_id, version) in streams {
+                let first = self
+                    .rows
+                    .iter()
+                    .filter(|r| r.job == j && r.stream_id == stream_id)
+                    .map(|r| position[&(r.stream_id.clone(), r.version)])
+                    .min()
+                    .expect("a stream written has rows");
+                let last = position[&(stream_id.clone(), version as i32)];
+                appended.push((
+                    stream_id,
+                    Appended {
+                        version,
+                        first_position: first,
+                        last_position: last,
+                    },
+                ));
+            }
+            written.push(Written { protocol, appended });
+        }
+        Some(written)
+    }
+}
+
+/// Inserts a batch's rows with one statement, [`INSERT_SKIPPING_MOVED_ON`]
+/// or [`INSERT_FAILING_IF_MOVED_ON`]; returns the rows inserted: stream,
+/// version, position.
+async fn insert_rows(
+    conn: &mut PgConnection,
+    batch: &[Job],
+    rows: &BatchRows,
+    sql: &'static str,
+) -> Result<Vec<(String, i32, i64)>, sqlx::Error> {
+    let rows = &rows.rows;
     let metadata: Vec<&serde_json::Value> = rows.iter().map(|r| &batch[r.job].metadata).collect();
-    let inserted: Vec<(String, i32, i64)> = sqlx::query_as(
-        "INSERT INTO events (stream_id, stream_type, version, event_type, schema_version, \
-                             payload, metadata, recorded_at, prev_hash, hash) \
-         SELECT r.stream_id, r.stream_type, r.version, r.event_type, r.schema_version, \
-                r.payload, r.metadata, r.recorded_at, r.prev_hash, r.hash \
-         FROM unnest($1::text[], $2::text[], $3::int4[], $4::text[], $5::int2[], $6::jsonb[], \
-                     $7::jsonb[], $8::timestamptz[], $9::bytea[], $10::bytea[], $11::int4[]) \
-              WITH ORDINALITY AS r(stream_id, stream_type, version, event_type, schema_version, \
-                                   payload, metadata, recorded_at, prev_hash, hash, must_follow, n) \
-         WHERE r.must_follow = 0 OR EXISTS \
-               (SELECT 1 FROM events e WHERE e.stream_id = r.stream_id AND e.version = r.must_follow) \
-         ORDER BY r.n \
-         ON CONFLICT ON CONSTRAINT events_stream_version DO NOTHING \
-         RETURNING stream_id, version, position",
-    )
-    .bind(rows.iter().map(|r| r.stream_id.as_str()).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.stream_type.as_str()).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.version).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.event_type.as_str()).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.schema_version).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| &r.payload).collect::<Vec<_>>())
-    .bind(metadata)
-    .bind(rows.iter().map(|r| r.recorded_at).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.prev_hash.as_slice()).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.hash.as_slice()).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.must_follow).collect::<Vec<_>>())
-    .fetch_all(&mut *conn)
-    .await?;
-    if inserted.len() != rows.len() {
-        return Ok(None);
-    }
-    let position: HashMap<(String, i32), i64> = inserted
-        .into_iter()
-        .map(|(stream, version, position)| ((stream, version), position))
-        .collect();
-    let mut written = Vec::with_capacity(batch.len());
-    for (j, streams) in streams_of_job.into_iter().enumerate() {
-        let mut appended = Vec::with_capacity(streams.len());
-        for (stream_id, version) in streams {
-            let first = rows
-                .iter()
-                .filter(|r| r.job == j && r.stream_id == stream_id)
-                .map(|r| position[&(r.stream_id.clone(), r.version)])
-                .min()
-                .expect("a stream written has rows");
-            let last = position[&(stream_id.clone(), version as i32)];
-            appended.push((
-                stream_id,
-                Appended {
-                    version,
-                    first_position: first,
-                    last_position: last,
-                },
-            ));
-        }
-        written.push(Written {
-            protocol: numbers[j].clone(),
-            appended,
-        });
-    }
-    Ok(Some(written))
+    sqlx::query_as(sql)
+        .bind(
+            rows.iter()
+                .map(|r| r.stream_id.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            rows.iter()
+                .map(|r| r.stream_type.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(rows.iter().map(|r| r.version).collect::<Vec<_>>())
+        .bind(
+            rows.iter()
+                .map(|r| r.event_type.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(rows.iter().map(|r| r.schema_version).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| &r.payload).collect::<Vec<_>>())
+        .bind(metadata)
+        .bind(rows.iter().map(|r| r.recorded_at).collect::<Vec<_>>())
+        .bind(
+            rows.iter()
+                .map(|r| r.prev_hash.as_slice())
+                .collect::<Vec<_>>(),
+        )
+        .bind(rows.iter().map(|r| r.hash.as_slice()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.must_follow).collect::<Vec<_>>())
+        .fetch_all(&mut *conn)
+        .await
 }
 
 /// The protocol numbers of the batch's writes that ask for one: one upsert
