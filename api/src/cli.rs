@@ -170,11 +170,28 @@ fn parse_role(s: &str) -> Result<Role, String> {
 }
 
 pub async fn connect(db: &Db) -> anyhow_like::Result<PgPool> {
-    Ok(PgPoolOptions::new()
-        .max_connections(db.pool_size)
+    Ok(pool_options(db.pool_size).connect(&db.database_url).await?)
+}
+
+/// How the service's pools hand out connections. sqlx tests a connection
+/// with a round trip each time it is returned to the pool (a broken one is
+/// dropped there) and, by default, again each time it is taken: under load
+/// that second round trip doubled the statements of a short command. Only a
+/// connection idle for a while (the server may have restarted meanwhile) is
+/// tested before use.
+pub fn pool_options(size: u32) -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(size)
         .acquire_timeout(Duration::from_secs(10))
-        .connect(&db.database_url)
-        .await?)
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for > Duration::from_secs(1) {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
 }
 
 pub async fn migrate(pool: &PgPool) -> anyhow_like::Result<()> {

@@ -25,7 +25,15 @@ impl Server {
     /// Serves the API on `pool` (sized like `COMBIPAT_DB_POOL`'s default).
     pub async fn start(pool: PgPool) -> Result<Server> {
         let keys = JwtKeys::from_secret(SECRET);
-        let state = AppState::new(pool.clone(), keys.clone(), false, Limits::default());
+        // As the service reads it (COMBIPAT_COMMITTERS, the service's setting).
+        let limits = Limits {
+            committers: std::env::var("COMBIPAT_COMMITTERS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(commands::store::group::DEFAULT_COMMITTERS),
+            ..Limits::default()
+        };
+        let state = AppState::new(pool.clone(), keys.clone(), false, limits);
         let (stop, stop_rx) = tokio::sync::watch::channel(false);
         let workers = projections::spawn_all(pool.clone(), &state.metrics.registry, stop_rx);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -351,7 +359,8 @@ pub async fn routable_citizens(pool: &PgPool, limit: i64) -> Result<Vec<String>>
 
 /// `combipat-bench serve-child`: serves until stdin closes or SIGTERM.
 pub async fn serve_child(url: &str, pool_size: u32) -> Result<()> {
-    let pool = crate::util::pool(url, pool_size).await?;
+    // The service's own pool settings.
+    let pool = api::cli::pool_options(pool_size).connect(url).await?;
     let server = Server::start(pool).await?;
     println!("listening {}", server.base);
     let term = async {

@@ -24,6 +24,17 @@ pub async fn get(
 /// writer of the projection's tables takes this lock first, so two of them
 /// never apply the same events.
 pub async fn lock(conn: &mut PgConnection, name: &str) -> Result<LogPosition, ProjectionError> {
+    let locked = || {
+        sqlx::query_as::<_, (i64, i64)>(
+            "SELECT tx_id, position FROM projection_checkpoints WHERE name = $1 FOR UPDATE",
+        )
+        .bind(name)
+    };
+    if let Some((tx_id, position)) = locked().fetch_optional(&mut *conn).await? {
+        return Ok(LogPosition { tx_id, position });
+    }
+    // The projection's first batch ever: a concurrent first runner may be
+    // inserting the row too, and then this waits for it and locks its row.
     sqlx::query(
         "INSERT INTO projection_checkpoints (name, tx_id, position) VALUES ($1, 0, 0) \
          ON CONFLICT (name) DO NOTHING",
@@ -31,12 +42,7 @@ pub async fn lock(conn: &mut PgConnection, name: &str) -> Result<LogPosition, Pr
     .bind(name)
     .execute(&mut *conn)
     .await?;
-    let (tx_id, position): (i64, i64) = sqlx::query_as(
-        "SELECT tx_id, position FROM projection_checkpoints WHERE name = $1 FOR UPDATE",
-    )
-    .bind(name)
-    .fetch_one(&mut *conn)
-    .await?;
+    let (tx_id, position) = locked().fetch_one(&mut *conn).await?;
     Ok(LogPosition { tx_id, position })
 }
 

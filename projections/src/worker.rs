@@ -125,14 +125,6 @@ pub async fn run_once<P: Projection + ?Sized>(
         tx.rollback().await?;
         return Ok(Outcome::Idle);
     }
-    // A projection's rows and its checkpoint commit together, so a commit
-    // lost in a crash takes its checkpoint with it and the events are
-    // applied again from the log: the read models need no WAL flush of
-    // their own, and the commands' flushes are not shared with four
-    // projections' (asynchronous commit keeps atomicity and order).
-    sqlx::query("SET LOCAL synchronous_commit = off")
-        .execute(&mut *tx)
-        .await?;
     let from = checkpoint::lock(&mut tx, name).await?;
     if from != seen {
         // Another runner moved it meanwhile: read again from where it is now.
@@ -302,6 +294,11 @@ impl Worker {
                     Outcome::Applied(n) => {
                         applied.inc_by(n as u64);
                         applied_any = true;
+                        if (n as i64) < self.config.batch_size {
+                            // The readable end as of this batch: what comes
+                            // after it wakes this loop again.
+                            break;
+                        }
                     }
                 }
                 if stopping(shutdown) {
@@ -397,6 +394,23 @@ async fn sleep_or_shutdown(shutdown: &mut watch::Receiver<bool>, d: Duration) {
     }
 }
 
+/// The workers' own connections to the database of `pool`, whose
+/// transactions commit asynchronously. A projection's rows and its checkpoint
+/// commit together, so a commit lost in a crash takes its checkpoint with it
+/// and those events are applied again from the log: the read models need no
+/// WAL flush of their own, and the commands' flushes are not shared with the
+/// projections' (asynchronous commit keeps atomicity and order; readers see
+/// a commit at once). One connection per projection at a time, so the
+/// workers never wait for (nor starve) the commands' pool.
+fn asynchronous_commit_pool(pool: &PgPool) -> PgPool {
+    let options = (*pool.connect_options())
+        .clone()
+        .options([("synchronous_commit", "off")]);
+    PgPoolOptions::new()
+        .max_connections(crate::NAMES.len() as u32)
+        .connect_lazy_with(options)
+}
+
 /// Starts a [`Worker`] for every projection of [`crate::all`], with metrics
 /// registered in `registry`. The tasks end when `shutdown` turns `true` (or
 /// its sender is dropped); await them after sending it.
@@ -415,6 +429,7 @@ pub fn spawn_all_with(
     shutdown: watch::Receiver<bool>,
     config: WorkerConfig,
 ) -> Vec<JoinHandle<()>> {
+    let pool = asynchronous_commit_pool(&pool);
     let metrics = Metrics::register(registry).unwrap_or_else(|e| {
         // Registered twice in one registry: the workers must run all the same.
         tracing::error!(error = %e, "projection metrics not registered");

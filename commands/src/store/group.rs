@@ -35,6 +35,13 @@
 //! own with plain statements: an idle service adds no latency, a busy one
 //! batches by itself.
 //!
+//! A batch of writes that carry events only (no protocol number, no
+//! idempotency record) needs no transaction block: its one INSERT is its own
+//! transaction, sent without BEGIN and COMMIT, so the statement is the only
+//! round trip. There a row whose stream moved on fails the statement instead
+//! of inserting nothing (migration 0010), nothing is stored, and the batch
+//! runs again as above to find the loser.
+//!
 //! A protocol counter's row stays locked from its upsert until the commit is
 //! durable. Were writes of one sede spread over all committers, each
 //! committer would wait for the others' WAL flushes on that row, and the
@@ -67,7 +74,7 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 /// Most writes in one transaction.
 pub const MAX_BATCH: usize = 64;
 /// Committer tasks (and so connections at once) of a process, unless configured.
-pub const DEFAULT_COMMITTERS: usize = 4;
+pub const DEFAULT_COMMITTERS: usize = 2;
 
 /// The events of a write, made once its protocol number (if it asked for
 /// one) is known: for each stream, the version read and the new events.
