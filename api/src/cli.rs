@@ -173,25 +173,9 @@ pub async fn connect(db: &Db) -> anyhow_like::Result<PgPool> {
     Ok(pool_options(db.pool_size).connect(&db.database_url).await?)
 }
 
-/// How the service's pools hand out connections. sqlx tests a connection
-/// with a round trip each time it is returned to the pool (a broken one is
-/// dropped there) and, by default, again each time it is taken: under load
-/// that second round trip doubled the statements of a short command. Only a
-/// connection idle for a while (the server may have restarted meanwhile) is
-/// tested before use.
+/// The service's pool ([`commands::store::pool_options`]) with its wait bound.
 pub fn pool_options(size: u32) -> PgPoolOptions {
-    PgPoolOptions::new()
-        .max_connections(size)
-        .acquire_timeout(Duration::from_secs(10))
-        .test_before_acquire(false)
-        .before_acquire(|conn, meta| {
-            Box::pin(async move {
-                if meta.idle_for > Duration::from_secs(1) {
-                    sqlx::Connection::ping(conn).await?;
-                }
-                Ok(true)
-            })
-        })
+    commands::store::pool_options(size).acquire_timeout(Duration::from_secs(10))
 }
 
 pub async fn migrate(pool: &PgPool) -> anyhow_like::Result<()> {

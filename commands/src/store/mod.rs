@@ -100,3 +100,23 @@ impl Expected {
         }
     }
 }
+
+/// How every pool of the service hands out connections. sqlx tests a
+/// connection with a round trip each time it is returned to the pool (a
+/// broken one is dropped there) and, by default, again each time it is
+/// taken: under load that second round trip doubled the statements of a
+/// short command. Only a connection idle for over a second (the server may
+/// have restarted meanwhile) is tested before use.
+pub fn pool_options(size: u32) -> sqlx::postgres::PgPoolOptions {
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(size)
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for > std::time::Duration::from_secs(1) {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
+}
