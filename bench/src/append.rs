@@ -170,10 +170,7 @@ pub async fn run_combipat(
     let metadata = Arc::new(payload.metadata.clone());
     let tag = tag.to_string();
     // As the service runs it (COMBIPAT_COMMITTERS, the service's setting).
-    let committers = std::env::var("COMBIPAT_COMMITTERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(store::group::DEFAULT_COMMITTERS);
+    let committers = crate::util::committers();
     // BENCH_NOTIFY=off: a diagnostic run without the workers' wake-up.
     let notifier = match std::env::var("BENCH_NOTIFY").as_deref() {
         Ok("off") => store::CommitNotifier::silent(),

@@ -27,10 +27,7 @@ impl Server {
         let keys = JwtKeys::from_secret(SECRET);
         // As the service reads it (COMBIPAT_COMMITTERS, the service's setting).
         let limits = Limits {
-            committers: std::env::var("COMBIPAT_COMMITTERS")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(commands::store::group::DEFAULT_COMMITTERS),
+            committers: crate::util::committers(),
             ..Limits::default()
         };
         let state = AppState::new(pool.clone(), keys.clone(), false, limits);

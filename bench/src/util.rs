@@ -207,6 +207,15 @@ pub fn machine_busy_secs() -> Option<f64> {
     Some(busy as f64 / 100.0)
 }
 
+/// Committers of the group commit as the service reads them
+/// (`COMBIPAT_COMMITTERS`, else the service's default).
+pub fn committers() -> usize {
+    std::env::var("COMBIPAT_COMMITTERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(commands::store::group::DEFAULT_COMMITTERS)
+}
+
 /// Load average (1 min) — how busy the machine was around a measurement.
 pub fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")

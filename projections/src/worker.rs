@@ -403,15 +403,18 @@ async fn sleep_or_shutdown(shutdown: &mut watch::Receiver<bool>, d: Duration) {
 /// a commit at once), with generic plans. One connection per projection at a time, so the
 /// workers never wait for (nor starve) the commands' pool.
 fn asynchronous_commit_pool(pool: &PgPool) -> PgPool {
-    let options = (*pool.connect_options()).clone().options([
-        ("synchronous_commit", "off"),
-        // Their statements look rows up by key or read the log in index
-        // order whatever the values, and take arrays whose lengths change
-        // with every batch: planned once, not afresh each time (as the
-        // committers', commands/src/store/group.rs).
-        ("plan_cache_mode", "force_generic_plan"),
-    ]);
-    commands::store::pool_options(crate::NAMES.len() as u32).connect_lazy_with(options)
+    commands::store::dedicated_pool(
+        pool,
+        crate::NAMES.len() as u32,
+        &[
+            ("synchronous_commit", "off"),
+            // Their statements look rows up by key or read the log in index
+            // order whatever the values, and take arrays whose lengths change
+            // with every batch: planned once, not afresh each time (as the
+            // committers', commands/src/store/group.rs).
+            ("plan_cache_mode", "force_generic_plan"),
+        ],
+    )
 }
 
 /// Starts a [`Worker`] for every projection of [`crate::all`], with metrics

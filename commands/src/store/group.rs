@@ -241,10 +241,11 @@ impl GroupCommitter {
 /// the committers' own, these connections are never taken by the commands'
 /// reads either.
 fn committers_pool(pool: &PgPool, committers: usize) -> PgPool {
-    let options = (*pool.connect_options())
-        .clone()
-        .options([("plan_cache_mode", "force_generic_plan")]);
-    super::pool_options(committers as u32).connect_lazy_with(options)
+    super::dedicated_pool(
+        pool,
+        committers as u32,
+        &[("plan_cache_mode", "force_generic_plan")],
+    )
 }
 
 fn stopped() -> StoreError {

@@ -120,3 +120,13 @@ pub fn pool_options(size: u32) -> sqlx::postgres::PgPoolOptions {
             })
         })
 }
+
+/// A pool of `size` connections of its own to the database of `pool`, with
+/// the session `settings` given (the committers' and the projection
+/// workers'), opened when first used.
+pub fn dedicated_pool(pool: &sqlx::PgPool, size: u32, settings: &[(&str, &str)]) -> sqlx::PgPool {
+    let options = (*pool.connect_options())
+        .clone()
+        .options(settings.iter().copied());
+    pool_options(size).connect_lazy_with(options)
+}
