@@ -21,6 +21,9 @@ use std::fmt::{self, Display, Write as _};
 pub(crate) struct CopyRows {
     table: &'static str,
     columns: Vec<&'static str>,
+    /// The column names of the row being pushed (kept to reuse its memory).
+    scratch: Vec<&'static str>,
+    /// Kept across [`CopyRows::send`]: a replay fills one of these per batch.
     text: String,
     rows: usize,
 }
@@ -30,22 +33,23 @@ impl CopyRows {
         CopyRows {
             table,
             columns: Vec::new(),
+            scratch: Vec::new(),
             text: String::new(),
             rows: 0,
         }
     }
 
     pub(crate) fn push<T: Serialize>(&mut self, row: &T) {
-        let mut columns = Vec::new();
+        self.scratch.clear();
         row.serialize(RowSerializer {
             out: &mut self.text,
-            columns: &mut columns,
+            columns: &mut self.scratch,
         })
         .expect("a projection row is a struct of plain fields");
         if self.columns.is_empty() {
-            self.columns = columns;
+            self.columns.clone_from(&self.scratch);
         } else {
-            debug_assert_eq!(self.columns, columns, "every row has the same columns");
+            debug_assert_eq!(self.columns, self.scratch, "every row has the same columns");
         }
         self.rows += 1;
     }
@@ -75,18 +79,23 @@ impl CopyRows {
 
 /// Appends `value` escaped for a COPY text field.
 fn escape_into(out: &mut String, value: &str) {
-    let mut rest = value;
-    while let Some(at) = rest.find(['\\', '\n', '\r', '\t']) {
-        out.push_str(&rest[..at]);
-        out.push_str(match rest.as_bytes()[at] {
+    // Most fields need no escape: one byte scan, then one copy.
+    let bytes = value.as_bytes();
+    let mut start = 0;
+    for (at, byte) in bytes.iter().enumerate() {
+        let escaped = match byte {
             b'\\' => "\\\\",
             b'\n' => "\\n",
             b'\r' => "\\r",
-            _ => "\\t",
-        });
-        rest = &rest[at + 1..];
+            b'\t' => "\\t",
+            _ => continue,
+        };
+        // The four bytes are ASCII: `start..at` lies on character boundaries.
+        out.push_str(&value[start..at]);
+        out.push_str(escaped);
+        start = at + 1;
     }
-    out.push_str(rest);
+    out.push_str(&value[start..]);
 }
 
 #[derive(Debug)]

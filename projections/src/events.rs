@@ -47,6 +47,23 @@ pub(crate) fn request_fact(event: &RecordedEvent) -> Result<Option<RequestFact>,
     }))
 }
 
+/// The requests of `facts` whose rows a replay into empty tables may hold:
+/// all but those whose first event (version 1) is in `facts` itself, since
+/// each event is replayed once, in order, and no row exists before it.
+pub(crate) fn requests_begun_before<'f>(
+    facts: &'f [RequestFact],
+) -> impl Iterator<Item = Uuid> + 'f {
+    let begun_here: std::collections::HashSet<Uuid> = facts
+        .iter()
+        .filter(|f| f.version == 1)
+        .map(|f| f.request_id)
+        .collect();
+    facts
+        .iter()
+        .map(|f| f.request_id)
+        .filter(move |id| !begun_here.contains(id))
+}
+
 /// "Topic label – subtopic label", or the topic label alone.
 pub(crate) fn subject(topic_label: &str, subtopic_label: Option<&str>) -> String {
     match subtopic_label {

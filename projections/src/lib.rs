@@ -54,7 +54,7 @@ pub use rebuild::{rebuild, RebuildReport};
 pub use wait::wait_for_position;
 pub use worker::{
     run_once, run_until_idle, spawn_all, spawn_all_with, Outcome, Projection, Replay,
-    ReplayOptions, Worker, WorkerConfig,
+    ReplayOptions, SideSession, Worker, WorkerConfig,
 };
 
 use sqlx::PgPool;

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::Utc;
 use commands::store::log::read_after;
 use commands::store::{LogPosition, RecordedEvent, EVENTS_CHANNEL};
-use sqlx::postgres::{PgListener, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -68,12 +68,42 @@ pub trait Projection: Send + Sync {
     }
 }
 
-/// What a [`Replay`] may hold in memory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a [`Replay`] may hold in memory, and where else it may write.
+#[derive(Debug, Clone)]
 pub struct ReplayOptions {
     /// Rows (of each kind) kept between batches before the least recently
     /// used are written out.
     pub cached_rows: usize,
+    /// A second session on the shadow tables, for writes that may run beside
+    /// the replay's own.
+    pub side_session: Option<SideSession>,
+}
+
+/// How to open a second session on a rebuild's shadow tables.
+#[derive(Debug, Clone)]
+pub struct SideSession {
+    pub connect: PgConnectOptions,
+    /// The shadow schema, first on the session's `search_path`.
+    pub schema: String,
+}
+
+impl SideSession {
+    /// A session whose unqualified table names are the shadow tables, with
+    /// the replay's settings (no WAL flush per commit: a crash throws the
+    /// shadow tables away anyway).
+    pub async fn open(&self) -> Result<PgConnection, ProjectionError> {
+        let mut conn = PgConnection::connect_with(&self.connect).await?;
+        sqlx::query(&format!("SET search_path TO {}, public", self.schema))
+            .execute(&mut conn)
+            .await?;
+        sqlx::query("SET synchronous_commit = off")
+            .execute(&mut conn)
+            .await?;
+        sqlx::query("SET enable_seqscan = off")
+            .execute(&mut conn)
+            .await?;
+        Ok(conn)
+    }
 }
 
 /// A replay of the whole log into a projection's shadow tables (a rebuild).

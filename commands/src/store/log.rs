@@ -54,7 +54,8 @@ impl RecordedEvent {
 
     /// The event's payload as the domain type.
     pub fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T, StoreError> {
-        serde_json::from_value(self.payload.clone()).map_err(|e| StoreError::Corrupt {
+        // Deserialised from the borrowed tree: no copy of the payload.
+        T::deserialize(&self.payload).map_err(|e| StoreError::Corrupt {
             position: self.position,
             reason: e.to_string(),
         })

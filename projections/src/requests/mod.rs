@@ -9,6 +9,7 @@
 mod detail;
 mod query;
 mod store;
+mod summary_writer;
 
 pub use detail::{
     get_attachment, get_summary, get_timeline, list_attachments, AttachmentInfo, AttachmentRow,
@@ -64,6 +65,7 @@ impl Projection for RequestsProjection {
     fn replay(&self, options: ReplayOptions) -> Option<Box<dyn Replay>> {
         Some(Box::new(RequestsReplay(store::Batch::replay(
             options.cached_rows,
+            options.side_session,
         ))))
     }
 }

@@ -10,9 +10,11 @@
 //! twice changes nothing: summaries only move to a higher stream version,
 //! timeline and attachment rows are inserted once.
 
+use super::summary_writer::SummaryWriter;
 use crate::copy::CopyRows;
-use crate::events::{serde_name, subject, RequestFact};
+use crate::events::{requests_begun_before, serde_name, subject, RequestFact};
 use crate::row_cache::RowCache;
+use crate::worker::SideSession;
 use crate::ProjectionError;
 use chrono::{NaiveDate, SubsecRound};
 use domain::actor::{PatronatoRole, Side};
@@ -27,8 +29,8 @@ use uuid::Uuid;
 
 /// One `request_summary` row; field names are the column names.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Summary {
-    request_id: Uuid,
+pub(super) struct Summary {
+    pub(super) request_id: Uuid,
     protocol: String,
     patronato: String,
     office: String,
@@ -194,6 +196,17 @@ pub(crate) struct Batch {
     timeline: Vec<TimelineRow>,
     attachments: Vec<AttachmentRow>,
     removals: Vec<Removal>,
+    /// COPY buffers of a bulk batch, kept from batch to batch (their memory
+    /// is reused instead of grown again from nothing).
+    copy: CopyBuffers,
+    /// A replay's summaries, written on a session of their own.
+    writer: Option<SummaryWriter>,
+}
+
+struct CopyBuffers {
+    summaries: CopyRows,
+    timeline: CopyRows,
+    attachments: CopyRows,
 }
 
 impl Batch {
@@ -203,9 +216,12 @@ impl Batch {
     }
 
     /// A rebuild's replay into empty shadow tables, keeping up to `cached`
-    /// summaries in memory.
-    pub(crate) fn replay(cached: usize) -> Batch {
-        Batch::with(cached, true)
+    /// summaries in memory; with a `side` session, the summaries it evicts
+    /// are written there.
+    pub(crate) fn replay(cached: usize, side: Option<SideSession>) -> Batch {
+        let mut batch = Batch::with(cached, true);
+        batch.writer = side.map(SummaryWriter::start);
+        batch
     }
 
     fn with(cached: usize, bulk: bool) -> Batch {
@@ -216,6 +232,12 @@ impl Batch {
             timeline: Vec::new(),
             attachments: Vec::new(),
             removals: Vec::new(),
+            copy: CopyBuffers {
+                summaries: CopyRows::new("request_summary"),
+                timeline: CopyRows::new("request_timeline"),
+                attachments: CopyRows::new("request_attachments"),
+            },
+            writer: None,
         }
     }
 
@@ -240,7 +262,11 @@ impl Batch {
 
     /// Writes every summary still held.
     pub(crate) async fn finish(&mut self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
-        self.evict(conn, 0).await
+        self.evict(conn, 0).await?;
+        match &mut self.writer {
+            Some(writer) => writer.finish().await,
+            None => Ok(()),
+        }
     }
 
     /// Reads the summaries of the batch's requests that are not in memory.
@@ -249,7 +275,24 @@ impl Batch {
         conn: &mut PgConnection,
         facts: &[RequestFact],
     ) -> Result<(), ProjectionError> {
-        let ids = self.summaries.missing(facts.iter().map(|f| f.request_id));
+        let ids = if self.bulk {
+            self.summaries.missing(requests_begun_before(facts))
+        } else {
+            self.summaries.missing(facts.iter().map(|f| f.request_id))
+        };
+        let ids = match &self.writer {
+            Some(writer) => {
+                let mut unwritten = Vec::with_capacity(ids.len());
+                for id in ids {
+                    match writer.in_flight(&id) {
+                        Some(summary) => self.summaries.loaded(id, summary),
+                        None => unwritten.push(id),
+                    }
+                }
+                unwritten
+            }
+            None => ids,
+        };
         if ids.is_empty() {
             return Ok(());
         }
@@ -269,8 +312,11 @@ impl Batch {
     /// the changed ones among those it forgets.
     async fn evict(&mut self, conn: &mut PgConnection, keep: usize) -> Result<(), ProjectionError> {
         let evicted = self.summaries.evict(keep);
+        if let Some(writer) = &mut self.writer {
+            return writer.write(evicted.new, evicted.stored).await;
+        }
         let upserted = if self.bulk && !evicted.new.is_empty() {
-            let mut rows = CopyRows::new("request_summary");
+            let rows = &mut self.copy.summaries;
             for summary in &evicted.new {
                 rows.push(summary);
             }
@@ -687,12 +733,12 @@ impl Batch {
     async fn write_rows(&mut self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
         if self.bulk {
             // Each event is replayed once into empty tables: no row is there yet.
-            let mut timeline = CopyRows::new("request_timeline");
+            let timeline = &mut self.copy.timeline;
             for row in self.timeline.drain(..) {
                 timeline.push(&row);
             }
             timeline.send(conn).await?;
-            let mut attachments = CopyRows::new("request_attachments");
+            let attachments = &mut self.copy.attachments;
             for row in self.attachments.drain(..) {
                 attachments.push(&row);
             }
@@ -747,7 +793,7 @@ impl Summary {
     }
 }
 
-fn upsert_summaries_sql() -> String {
+pub(super) fn upsert_summaries_sql() -> String {
     let set: Vec<String> = SUMMARY_UPDATED_COLUMNS
         .iter()
         .map(|c| format!("{c} = EXCLUDED.{c}"))

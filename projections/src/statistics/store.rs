@@ -11,7 +11,7 @@
 
 use super::histogram;
 use crate::copy::CopyRows;
-use crate::events::RequestFact;
+use crate::events::{requests_begun_before, RequestFact};
 use crate::row_cache::RowCache;
 use crate::ProjectionError;
 use chrono::{NaiveDate, SubsecRound};
@@ -202,6 +202,13 @@ pub(crate) struct Batch {
     regions: HashMap<String, String>,
     daily: HashMap<DailyKey, DailyRow>,
     flows: HashMap<(NaiveDate, String), FlowRow>,
+    /// A replay's tables have no `stat_daily` or `stat_flows` row of this day
+    /// or later (see [`Batch::write_days_through`]).
+    unwritten_from: NaiveDate,
+    /// COPY buffers of a replay, kept from batch to batch.
+    copy: CopyRows,
+    copy_daily: CopyRows,
+    copy_flows: CopyRows,
 }
 
 impl Batch {
@@ -224,6 +231,10 @@ impl Batch {
             regions: HashMap::new(),
             daily: HashMap::new(),
             flows: HashMap::new(),
+            unwritten_from: NaiveDate::MIN,
+            copy: CopyRows::new("stat_requests"),
+            copy_daily: CopyRows::new("stat_daily"),
+            copy_flows: CopyRows::new("stat_flows"),
         }
     }
 
@@ -241,7 +252,11 @@ impl Batch {
         for fact in facts {
             self.apply(conn, fact).await?;
         }
-        if self.daily.len() > self.cached {
+        if self.bulk {
+            if self.daily.len() + self.flows.len() > self.cached {
+                self.write_oldest_days(conn).await?;
+            }
+        } else if self.daily.len() > self.cached {
             self.write_totals(conn).await?;
         }
         self.evict(conn, self.cached).await
@@ -249,8 +264,97 @@ impl Batch {
 
     /// Writes everything still held.
     pub(crate) async fn finish(&mut self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
-        self.write_totals(conn).await?;
+        if self.bulk {
+            self.write_days_through(conn, NaiveDate::MAX).await?;
+        } else {
+            self.write_totals(conn).await?;
+        }
         self.evict(conn, 0).await
+    }
+
+    /// A replay's totals past its bound: the oldest days' rows, until about
+    /// half of the bound is left. The log is in time order and a day's rows
+    /// stop changing soon after it (a request's events come within weeks of
+    /// its sending), so each is written about once, most of them with COPY.
+    async fn write_oldest_days(&mut self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
+        let mut rows_per_day: BTreeMap<NaiveDate, usize> = BTreeMap::new();
+        for key in self.daily.keys() {
+            *rows_per_day.entry(key.day).or_default() += 1;
+        }
+        for (day, _) in self.flows.keys() {
+            *rows_per_day.entry(*day).or_default() += 1;
+        }
+        let keep = self.cached / 2;
+        let mut held = self.daily.len() + self.flows.len();
+        let mut through = None;
+        for (day, rows) in rows_per_day {
+            if held <= keep {
+                break;
+            }
+            held -= rows;
+            through = Some(day);
+        }
+        match through {
+            Some(day) => self.write_days_through(conn, day).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Writes a replay's `stat_daily` and `stat_flows` rows of days up to
+    /// `through` and forgets them. The tables have no row of a day at or
+    /// after `unwritten_from`: those rows go in with COPY; rows of earlier
+    /// days (an event long after its request's day) are added to what the
+    /// table holds.
+    async fn write_days_through(
+        &mut self,
+        conn: &mut PgConnection,
+        through: NaiveDate,
+    ) -> Result<(), ProjectionError> {
+        let first_unwritten = self.unwritten_from;
+        let daily_keys: Vec<DailyKey> = self
+            .daily
+            .keys()
+            .filter(|k| k.day <= through)
+            .cloned()
+            .collect();
+        let mut daily: Vec<DailyRow> = daily_keys
+            .iter()
+            .filter_map(|k| self.daily.remove(k))
+            .collect();
+        sort_daily(&mut daily);
+        let (new_daily, late_daily): (Vec<DailyRow>, Vec<DailyRow>) =
+            daily.into_iter().partition(|r| r.day >= first_unwritten);
+        let flow_keys: Vec<(NaiveDate, String)> = self
+            .flows
+            .keys()
+            .filter(|(day, _)| *day <= through)
+            .cloned()
+            .collect();
+        let flows: Vec<FlowRow> = flow_keys
+            .iter()
+            .filter_map(|k| self.flows.remove(k))
+            .collect();
+        let (new_flows, late_flows): (Vec<FlowRow>, Vec<FlowRow>) =
+            flows.into_iter().partition(|r| r.day >= first_unwritten);
+
+        let copy = &mut self.copy_daily;
+        for row in &new_daily {
+            copy.push(row);
+        }
+        copy.send(conn).await?;
+        let copy = &mut self.copy_flows;
+        for row in &new_flows {
+            copy.push(row);
+        }
+        copy.send(conn).await?;
+        upsert_daily(conn, &late_daily.iter().collect::<Vec<_>>()).await?;
+        upsert_flows(conn, &late_flows.iter().collect::<Vec<_>>()).await?;
+        if let Some(next) = through.succ_opt() {
+            self.unwritten_from = self.unwritten_from.max(next);
+        } else {
+            self.unwritten_from = NaiveDate::MAX;
+        }
+        Ok(())
     }
 
     /// Reads the rows of the batch's requests that are not in memory.
@@ -259,7 +363,11 @@ impl Batch {
         conn: &mut PgConnection,
         facts: &[RequestFact],
     ) -> Result<(), ProjectionError> {
-        let ids = self.cohorts.missing(facts.iter().map(|f| f.request_id));
+        let ids = if self.bulk {
+            self.cohorts.missing(requests_begun_before(facts))
+        } else {
+            self.cohorts.missing(facts.iter().map(|f| f.request_id))
+        };
         if ids.is_empty() {
             return Ok(());
         }
@@ -280,7 +388,7 @@ impl Batch {
     async fn evict(&mut self, conn: &mut PgConnection, keep: usize) -> Result<(), ProjectionError> {
         let evicted = self.cohorts.evict(keep);
         let victims = if self.bulk && !evicted.new.is_empty() {
-            let mut rows = CopyRows::new("stat_requests");
+            let rows = &mut self.copy;
             for cohort in &evicted.new {
                 rows.push(cohort);
             }
@@ -627,30 +735,48 @@ impl Batch {
     /// The summed increments of `stat_daily` and `stat_flows`: one upsert per
     /// table.
     async fn write_totals(&mut self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
-        if !self.daily.is_empty() {
-            // In key order: a rebuild writes many days at once, and a key's
-            // rows side by side make "one sede over a year" read few pages.
-            let mut rows: Vec<&DailyRow> = self.daily.values().collect();
-            rows.sort_unstable_by(|a, b| {
-                (
-                    a.dimension,
-                    &a.key,
-                    a.day,
-                    &a.topic,
-                    &a.subtopic,
-                    &a.patronato,
-                )
-                    .cmp(&(
-                        b.dimension,
-                        &b.key,
-                        b.day,
-                        &b.topic,
-                        &b.subtopic,
-                        &b.patronato,
-                    ))
-            });
-            sqlx::query(
-                "INSERT INTO stat_daily AS s (dimension, key, patronato, day, topic, subtopic, sent, \
+        let mut daily: Vec<&DailyRow> = self.daily.values().collect();
+        sort_daily(&mut daily);
+        upsert_daily(conn, &daily).await?;
+        let flows: Vec<&FlowRow> = self.flows.values().collect();
+        upsert_flows(conn, &flows).await?;
+        self.daily.clear();
+        self.flows.clear();
+        Ok(())
+    }
+}
+
+/// In key order: a rebuild writes many days at once, and a key's rows side by
+/// side make "one sede over a year" read few pages.
+fn sort_daily<R: std::borrow::Borrow<DailyRow>>(rows: &mut [R]) {
+    rows.sort_unstable_by(|a, b| {
+        let (a, b) = (a.borrow(), b.borrow());
+        (
+            a.dimension,
+            &a.key,
+            a.day,
+            &a.topic,
+            &a.subtopic,
+            &a.patronato,
+        )
+            .cmp(&(
+                b.dimension,
+                &b.key,
+                b.day,
+                &b.topic,
+                &b.subtopic,
+                &b.patronato,
+            ))
+    });
+}
+
+/// Adds summed increments to `stat_daily` (new rows are inserted).
+async fn upsert_daily(conn: &mut PgConnection, rows: &[&DailyRow]) -> Result<(), ProjectionError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO stat_daily AS s (dimension, key, patronato, day, topic, subtopic, sent, \
                    replied, replied_within_15d, reply_ms_sum, reply_hist, solleciti, forwarded, \
                    forwarded_in, forwarded_out, appointments, closed) \
                  SELECT dimension, key, patronato, day, topic, subtopic, sent, replied, \
@@ -679,14 +805,19 @@ impl Batch {
                    forwarded_out = s.forwarded_out + EXCLUDED.forwarded_out, \
                    appointments = s.appointments + EXCLUDED.appointments, \
                    closed = s.closed + EXCLUDED.closed",
-            )
-            .bind(Json(&rows))
-            .execute(&mut *conn)
-            .await?;
-        }
-        if !self.flows.is_empty() {
-            let rows: Vec<&FlowRow> = self.flows.values().collect();
-            sqlx::query(
+    )
+    .bind(Json(rows))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Adds summed increments to `stat_flows` (new rows are inserted).
+async fn upsert_flows(conn: &mut PgConnection, rows: &[&FlowRow]) -> Result<(), ProjectionError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
                 "INSERT INTO stat_flows AS s (day, sede, region, requests_in, messages_in, \
                    solleciti_in, replies_out, forwarded_in, forwarded_out, \
                    forwarded_in_other_region, forwarded_out_other_region) \
@@ -706,13 +837,9 @@ impl Batch {
                    forwarded_out = s.forwarded_out + EXCLUDED.forwarded_out, \
                    forwarded_in_other_region = s.forwarded_in_other_region + EXCLUDED.forwarded_in_other_region, \
                    forwarded_out_other_region = s.forwarded_out_other_region + EXCLUDED.forwarded_out_other_region",
-            )
-            .bind(Json(&rows))
-            .execute(&mut *conn)
-            .await?;
-        }
-        self.daily.clear();
-        self.flows.clear();
-        Ok(())
-    }
+    )
+    .bind(Json(rows))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
