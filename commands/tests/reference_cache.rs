@@ -166,3 +166,64 @@ async fn topics_follow_the_catalogue(pool: PgPool) {
     let listed = all.iter().find(|t| t.code == topic).unwrap();
     assert_eq!(listed.label, "Prestazione in corso (nuova etichetta)");
 }
+
+/// Look-ups that overlap share their reads of the generation, yet none
+/// answers with a generation older than the one committed before it began:
+/// here a reader keeps a read always under way while the generation moves.
+#[sqlx::test(migrations = "../migrations")]
+async fn shared_reads_never_answer_older_than_the_look_up(pool: PgPool) {
+    loaded(&pool).await;
+    let shared = ReferenceGeneration::new(pool.clone());
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut busy = Vec::new();
+    for _ in 0..8 {
+        let (shared, stop) = (shared.clone(), stop.clone());
+        busy.push(tokio::spawn(async move {
+            let mut looked_up = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                shared.current().await.unwrap();
+                looked_up += 1;
+                // A look-up answered from memory does not suspend.
+                tokio::task::yield_now().await;
+            }
+            looked_up
+        }));
+    }
+    let mut stale = Vec::new();
+    for _ in 0..30 {
+        execute(&pool, "UPDATE ref_sedi SET name = name WHERE code = '3201'").await;
+        let committed = generation(&pool).await;
+        let answered = shared.current().await.unwrap();
+        if answered != committed {
+            stale.push((answered, committed));
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for task in busy {
+        assert!(task.await.unwrap() > 0);
+    }
+    assert_eq!(stale, [], "(answered, committed before the look-up)");
+}
+
+/// A look-up abandoned while its read is under way (its client went away)
+/// does not leave the others waiting for that read.
+#[sqlx::test(migrations = "../migrations")]
+async fn an_abandoned_look_up_does_not_block_the_others(pool: PgPool) {
+    loaded(&pool).await;
+    let shared = ReferenceGeneration::new(pool.clone());
+    for _ in 0..20 {
+        let waiting = tokio::spawn({
+            let shared = shared.clone();
+            async move { shared.current().await }
+        });
+        let _ = tokio::time::timeout(std::time::Duration::from_micros(50), shared.current()).await;
+        let answered = tokio::time::timeout(std::time::Duration::from_secs(10), waiting)
+            .await
+            .expect("the waiting look-up is answered");
+        assert!(answered.unwrap().is_ok());
+    }
+    let now = tokio::time::timeout(std::time::Duration::from_secs(10), shared.current())
+        .await
+        .expect("a later look-up is answered");
+    assert_eq!(now.unwrap(), generation(&pool).await);
+}

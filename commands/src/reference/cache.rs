@@ -8,7 +8,8 @@
 //! reference data is reloaded, and every change moves `ref_generation`
 //! (migration 0008: a trigger per table, in the changing transaction). So a
 //! cached answer is used only while the generation it was computed under is
-//! still the current one: one primary-key read per look-up, never a stale
+//! still the current one: one primary-key read per look-up (shared by the
+//! look-ups that overlap, see [`ReferenceGeneration`]), never a stale
 //! answer — a reload, a migration or a hand-written UPDATE is seen by the
 //! next look-up of every process.
 //!
@@ -25,26 +26,119 @@ use domain::topic::Topic;
 use sqlx::PgPool;
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use tokio::sync::Notify;
 
 /// Most answers one memo keeps.
 pub const MEMO_CAPACITY: usize = 50_000;
 
 /// The current reference generation (see the module documentation).
+///
+/// Look-ups that overlap share their reads: a look-up takes the result of a
+/// read that started after the look-up itself began — it is never older than
+/// a read of its own would have been — and starts one only when none such is
+/// under way. The busier the server, the longer a read takes and the more
+/// look-ups one read answers; an idle server reads once per look-up.
 #[derive(Debug, Clone)]
 pub struct ReferenceGeneration {
     pool: PgPool,
+    reads: Arc<SharedReads>,
+}
+
+#[derive(Debug, Default)]
+struct SharedReads {
+    state: Mutex<ReadState>,
+    finished: Notify,
+}
+
+#[derive(Debug, Default)]
+struct ReadState {
+    /// Reads started so far; while one runs, it is number `started`.
+    started: u64,
+    running: bool,
+    /// The newest read that succeeded: its number and the generation it read.
+    newest: Option<(u64, i64)>,
 }
 
 impl ReferenceGeneration {
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            reads: Arc::default(),
+        }
     }
 
     pub async fn current(&self) -> PortResult<i64> {
-        sqlx::query_scalar("SELECT generation FROM ref_generation")
+        // The reads numbered from `fresh` on start after this point.
+        let fresh = self.reads.lock().started + 1;
+        loop {
+            let finished = self.reads.finished.notified();
+            tokio::pin!(finished);
+            // Registered before the state is looked at: no wake-up is missed.
+            finished.as_mut().enable();
+            let lead = {
+                let mut state = self.reads.lock();
+                if let Some((read, generation)) = state.newest {
+                    if read >= fresh {
+                        return Ok(generation);
+                    }
+                }
+                if state.running {
+                    None
+                } else {
+                    state.running = true;
+                    state.started += 1;
+                    Some(state.started)
+                }
+            };
+            match lead {
+                Some(read) => return self.read(read).await,
+                None => finished.await,
+            }
+        }
+    }
+
+    /// Read number `read`, shared with the look-ups waiting for it. A failed
+    /// read answers only its own look-up: the others try again.
+    async fn read(&self, read: u64) -> PortResult<i64> {
+        let mut running = RunningRead {
+            reads: &self.reads,
+            newest: None,
+        };
+        let result = sqlx::query_scalar("SELECT generation FROM ref_generation")
             .fetch_one(&self.pool)
-            .await
+            .await;
+        if let Ok(generation) = &result {
+            running.newest = Some((read, *generation));
+        }
+        result
+    }
+}
+
+impl SharedReads {
+    fn lock(&self) -> std::sync::MutexGuard<'_, ReadState> {
+        self.state.lock().expect("reference generation lock")
+    }
+}
+
+/// The read under way; ends it when dropped, also when its look-up is
+/// abandoned half-way (a client that went away), so that a waiting look-up
+/// then starts a read of its own.
+struct RunningRead<'a> {
+    reads: &'a SharedReads,
+    newest: Option<(u64, i64)>,
+}
+
+impl Drop for RunningRead<'_> {
+    fn drop(&mut self) {
+        {
+            let mut state = self.reads.lock();
+            state.running = false;
+            if let Some(newest) = self.newest {
+                state.newest = Some(newest);
+            }
+        }
+        self.reads.finished.notify_waiters();
     }
 }
 
