@@ -109,6 +109,7 @@ pgc_config() {
         echo "fsync = on"
         echo "max_connections = 200"
         echo "shared_buffers = 256MB"
+        echo "max_wal_size = 4GB"
         local line
         for line in "$@"; do echo "$line"; done
     } | pgc_as_owner tee "$dir/combipat-cluster.conf" >/dev/null

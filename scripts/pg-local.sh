@@ -248,6 +248,10 @@ unix_socket_directories = '$sockdir'
 fsync = on
 max_connections = 200
 shared_buffers = 256MB
+# PostgreSQL's 1GB made a checkpoint every ~40 s under load, each followed by a
+# burst of full-page images in the WAL (docs/decisions.md A30). Durability is
+# unchanged; crash recovery replays at most this much WAL.
+max_wal_size = 4GB
 EOF
     if ! grep -q "^include_if_exists = 'combipat.conf'" "$dir/postgresql.conf"; then
         printf "\ninclude_if_exists = 'combipat.conf'\n" | as_owner tee -a "$dir/postgresql.conf" >/dev/null

@@ -85,6 +85,7 @@ impl Report {
                 "shared_buffers",
                 "max_connections",
                 "commit_delay",
+                "max_wal_size",
             ] {
                 if let Ok(v) = sqlx::query_scalar::<_, String>(&format!("SHOW {name}"))
                     .fetch_one(&pool)
