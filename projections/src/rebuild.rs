@@ -164,28 +164,13 @@ async fn run<P: Projection + ?Sized>(
     create_shadow_tables(conn, schema, tables).await?;
     let deferred = deferred_indexes(conn, schema, tables).await?;
 
-    let search_path = format!("SET search_path TO {schema}, public");
-    sqlx::query(&search_path).execute(&mut *conn).await?;
-    // The shadow tables have no statistics until the replay ends (autovacuum
-    // may analyse them at any moment, or never): planned as the empty tables
-    // they were, the replay's key look-ups (`request_id = ANY($1)`) become a
-    // sequential scan of the whole table per batch, and the rebuild slows
-    // down as the tables grow (measured: 40 % of the rebuild's time in
-    // PostgreSQL's uuid_eq). Every look-up of a replay is by key.
-    sqlx::query("SET enable_seqscan = off")
-        .execute(&mut *conn)
-        .await?;
-    // Shadow tables a crash would throw away anyway: their batches need no
-    // WAL flush each. The swap below commits durably again.
-    sqlx::query("SET synchronous_commit = off")
-        .execute(&mut *conn)
-        .await?;
+    enter_shadow_tables(conn, schema).await?;
     let options = ReplayOptions {
         cached_rows,
-        side_session: Some(SideSession {
+        side_session: SideSession {
             connect: connect.clone(),
             schema: schema.to_string(),
-        }),
+        },
     };
     let mut replayer: Box<dyn Replay + '_> = match projection.replay(options) {
         Some(replayer) => replayer,
@@ -246,6 +231,32 @@ async fn run<P: Projection + ?Sized>(
     };
     sqlx::query("RESET search_path").execute(&mut *conn).await?;
     Ok((events + swap_events, swap_events, at))
+}
+
+/// Points `conn`'s unqualified table names at the shadow tables of `schema`,
+/// with the settings of a replay: the replay's session and every session of
+/// its own that a [`Replay`] opens ([`SideSession::open`]).
+pub(crate) async fn enter_shadow_tables(
+    conn: &mut PgConnection,
+    schema: &str,
+) -> Result<(), ProjectionError> {
+    let search_path = format!("SET search_path TO {schema}, public");
+    sqlx::query(&search_path).execute(&mut *conn).await?;
+    // The shadow tables have no statistics until the replay ends (autovacuum
+    // may analyse them at any moment, or never): planned as the empty tables
+    // they were, the replay's key look-ups (`request_id = ANY($1)`) become a
+    // sequential scan of the whole table per batch, and the rebuild slows
+    // down as the tables grow (measured: 40 % of the rebuild's time in
+    // PostgreSQL's uuid_eq). Every look-up of a replay is by key.
+    sqlx::query("SET enable_seqscan = off")
+        .execute(&mut *conn)
+        .await?;
+    // Shadow tables a crash would throw away anyway: their batches need no
+    // WAL flush each. The swap commits durably again.
+    sqlx::query("SET synchronous_commit = off")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Builds the deferred indexes two at a time, this session and one more, the

@@ -76,7 +76,7 @@ pub struct ReplayOptions {
     pub cached_rows: usize,
     /// A second session on the shadow tables, for writes that may run beside
     /// the replay's own.
-    pub side_session: Option<SideSession>,
+    pub side_session: SideSession,
 }
 
 /// How to open a second session on a rebuild's shadow tables.
@@ -89,19 +89,10 @@ pub struct SideSession {
 
 impl SideSession {
     /// A session whose unqualified table names are the shadow tables, with
-    /// the replay's settings (no WAL flush per commit: a crash throws the
-    /// shadow tables away anyway).
+    /// the replay's settings.
     pub async fn open(&self) -> Result<PgConnection, ProjectionError> {
         let mut conn = PgConnection::connect_with(&self.connect).await?;
-        sqlx::query(&format!("SET search_path TO {}, public", self.schema))
-            .execute(&mut conn)
-            .await?;
-        sqlx::query("SET synchronous_commit = off")
-            .execute(&mut conn)
-            .await?;
-        sqlx::query("SET enable_seqscan = off")
-            .execute(&mut conn)
-            .await?;
+        crate::rebuild::enter_shadow_tables(&mut conn, &self.schema).await?;
         Ok(conn)
     }
 }

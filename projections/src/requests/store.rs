@@ -199,12 +199,12 @@ pub(crate) struct Batch {
     /// COPY buffers of a bulk batch, kept from batch to batch (their memory
     /// is reused instead of grown again from nothing).
     copy: CopyBuffers,
-    /// A replay's summaries, written on a session of their own.
+    /// A replay's summaries, written on a session of their own (`Some`
+    /// exactly when `bulk`).
     writer: Option<SummaryWriter>,
 }
 
 struct CopyBuffers {
-    summaries: CopyRows,
     timeline: CopyRows,
     attachments: CopyRows,
 }
@@ -216,11 +216,11 @@ impl Batch {
     }
 
     /// A rebuild's replay into empty shadow tables, keeping up to `cached`
-    /// summaries in memory; with a `side` session, the summaries it evicts
-    /// are written there.
-    pub(crate) fn replay(cached: usize, side: Option<SideSession>) -> Batch {
+    /// summaries in memory; the summaries it evicts are written on the
+    /// `side` session.
+    pub(crate) fn replay(cached: usize, side: SideSession) -> Batch {
         let mut batch = Batch::with(cached, true);
-        batch.writer = side.map(SummaryWriter::start);
+        batch.writer = Some(SummaryWriter::start(side));
         batch
     }
 
@@ -233,7 +233,6 @@ impl Batch {
             attachments: Vec::new(),
             removals: Vec::new(),
             copy: CopyBuffers {
-                summaries: CopyRows::new("request_summary"),
                 timeline: CopyRows::new("request_timeline"),
                 attachments: CopyRows::new("request_attachments"),
             },
@@ -275,15 +274,13 @@ impl Batch {
         conn: &mut PgConnection,
         facts: &[RequestFact],
     ) -> Result<(), ProjectionError> {
-        let ids = if self.bulk {
-            self.summaries.missing(requests_begun_before(facts))
-        } else {
-            self.summaries.missing(facts.iter().map(|f| f.request_id))
-        };
         let ids = match &self.writer {
+            // A replay: a summary handed off to the writer may not be
+            // committed yet, so it comes from the hand-off.
             Some(writer) => {
-                let mut unwritten = Vec::with_capacity(ids.len());
-                for id in ids {
+                let missing = self.summaries.missing(requests_begun_before(facts));
+                let mut unwritten = Vec::with_capacity(missing.len());
+                for id in missing {
                     match writer.in_flight(&id) {
                         Some(summary) => self.summaries.loaded(id, summary),
                         None => unwritten.push(id),
@@ -291,7 +288,7 @@ impl Batch {
                 }
                 unwritten
             }
-            None => ids,
+            None => self.summaries.missing(facts.iter().map(|f| f.request_id)),
         };
         if ids.is_empty() {
             return Ok(());
@@ -315,16 +312,7 @@ impl Batch {
         if let Some(writer) = &mut self.writer {
             return writer.write(evicted.new, evicted.stored).await;
         }
-        let upserted = if self.bulk && !evicted.new.is_empty() {
-            let rows = &mut self.copy.summaries;
-            for summary in &evicted.new {
-                rows.push(summary);
-            }
-            rows.send(conn).await?;
-            evicted.stored
-        } else {
-            evicted.all()
-        };
+        let upserted = evicted.all();
         if !upserted.is_empty() {
             sqlx::query(&upsert_summaries_sql())
                 .bind(Json(&upserted))

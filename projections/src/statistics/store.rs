@@ -311,29 +311,11 @@ impl Batch {
         through: NaiveDate,
     ) -> Result<(), ProjectionError> {
         let first_unwritten = self.unwritten_from;
-        let daily_keys: Vec<DailyKey> = self
-            .daily
-            .keys()
-            .filter(|k| k.day <= through)
-            .cloned()
-            .collect();
-        let mut daily: Vec<DailyRow> = daily_keys
-            .iter()
-            .filter_map(|k| self.daily.remove(k))
-            .collect();
+        let mut daily: Vec<DailyRow> = take_days_through(&mut self.daily, through, |k| k.day);
         sort_daily(&mut daily);
         let (new_daily, late_daily): (Vec<DailyRow>, Vec<DailyRow>) =
             daily.into_iter().partition(|r| r.day >= first_unwritten);
-        let flow_keys: Vec<(NaiveDate, String)> = self
-            .flows
-            .keys()
-            .filter(|(day, _)| *day <= through)
-            .cloned()
-            .collect();
-        let flows: Vec<FlowRow> = flow_keys
-            .iter()
-            .filter_map(|k| self.flows.remove(k))
-            .collect();
+        let flows: Vec<FlowRow> = take_days_through(&mut self.flows, through, |(day, _)| *day);
         let (new_flows, late_flows): (Vec<FlowRow>, Vec<FlowRow>) =
             flows.into_iter().partition(|r| r.day >= first_unwritten);
 
@@ -349,11 +331,8 @@ impl Batch {
         copy.send(conn).await?;
         upsert_daily(conn, &late_daily.iter().collect::<Vec<_>>()).await?;
         upsert_flows(conn, &late_flows.iter().collect::<Vec<_>>()).await?;
-        if let Some(next) = through.succ_opt() {
-            self.unwritten_from = self.unwritten_from.max(next);
-        } else {
-            self.unwritten_from = NaiveDate::MAX;
-        }
+        let next = through.succ_opt().unwrap_or(NaiveDate::MAX);
+        self.unwritten_from = self.unwritten_from.max(next);
         Ok(())
     }
 
@@ -744,6 +723,17 @@ impl Batch {
         self.flows.clear();
         Ok(())
     }
+}
+
+/// Removes from `rows` those of days up to `through`.
+fn take_days_through<K, V>(
+    rows: &mut HashMap<K, V>,
+    through: NaiveDate,
+    day: impl Fn(&K) -> NaiveDate,
+) -> Vec<V> {
+    rows.extract_if(|key, _| day(key) <= through)
+        .map(|(_, row)| row)
+        .collect()
 }
 
 /// In key order: a rebuild writes many days at once, and a key's rows side by
