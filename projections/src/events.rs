@@ -47,9 +47,11 @@ pub(crate) fn request_fact(event: &RecordedEvent) -> Result<Option<RequestFact>,
     }))
 }
 
-/// The requests of `facts` whose rows a replay into empty tables may hold:
-/// all but those whose first event (version 1) is in `facts` itself, since
-/// each event is replayed once, in order, and no row exists before it.
+/// The requests of `facts` that may have rows already: all but those whose
+/// first event (version 1) is in `facts` itself, since events are applied
+/// once, in order, and no row exists before a request's first event. (A
+/// projection that relies on it live keeps re-application harmless by other
+/// means: see its `load`.)
 pub(crate) fn requests_begun_before<'f>(
     facts: &'f [RequestFact],
 ) -> impl Iterator<Item = Uuid> + 'f {

@@ -161,6 +161,7 @@ fn fast() -> WorkerConfig {
         poll_interval: Duration::from_millis(200),
         busy_interval: Duration::from_millis(10),
         standby_retry: Duration::from_millis(100),
+        lag_interval: Duration::from_millis(50),
     }
 }
 

@@ -276,6 +276,67 @@ async fn one_event_per_batch_and_one_batch_for_the_whole_log_give_the_same_rows(
     assert_eq!(one_by_one, all_at_once);
 }
 
+/// The live worker skips the look-up of a request whose first event is in
+/// its batch (no row can exist before it): applying the log again, one event
+/// at a time and then in one batch, must still change nothing.
+#[sqlx::test(migrations = "../migrations")]
+async fn applying_every_event_a_second_time_changes_nothing(pool: PgPool) {
+    let spec = Spec {
+        attachments: vec![attachment("domanda.pdf"), attachment("isee.pdf")],
+        ..Spec::default()
+    };
+    let extra = attachment("delega.pdf");
+    append_events(
+        &pool,
+        spec.id,
+        &[
+            sent(&spec),
+            RequestEvent::AttachmentAdded {
+                attachment: extra.clone(),
+                by: user("op1"),
+                side: Side::Patronato,
+                at: day(1),
+            },
+            RequestEvent::AttachmentRemoved {
+                attachment_id: extra.id,
+                by: user("op1"),
+                at: day(1) + Duration::minutes(5),
+            },
+            taken("officer1", "ROMA01", day(2)),
+            forwarded("ROMA01", "MILA01", day(3)),
+            closed("MILA01", day(5)),
+        ],
+    )
+    .await;
+    let other = Spec::default();
+    append_events(&pool, other.id, &[sent(&other)]).await;
+    project(&pool).await;
+    let before = requests_tables(&pool).await;
+    assert_eq!(before.len(), 2 + 7 + 3, "summaries, timeline, attachments");
+
+    let mut tx = pool.begin().await.unwrap();
+    let events =
+        commands::store::log::read_after(&mut *tx, commands::store::LogPosition::START, 1_000)
+            .await
+            .unwrap();
+    assert_eq!(events.len(), 7);
+    // A request's first event alone, after its later ones: the stalest case.
+    RequestsProjection.apply(&mut tx, &events[0]).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(requests_tables(&pool).await, before);
+
+    let mut tx = pool.begin().await.unwrap();
+    for event in &events {
+        RequestsProjection.apply(&mut tx, event).await.unwrap();
+    }
+    RequestsProjection
+        .apply_batch(&mut tx, &events)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(requests_tables(&pool).await, before);
+}
+
 fn office_scope() -> HistoryScope {
     HistoryScope::Office {
         patronato: PatronatoId::parse("INCA").unwrap(),
