@@ -14,6 +14,7 @@ pub(crate) struct RequestFact {
     pub request_id: Uuid,
     pub version: i32,
     pub position: i64,
+    pub tx_id: i64,
     pub event: RequestEvent,
 }
 
@@ -43,6 +44,7 @@ pub(crate) fn request_fact(event: &RecordedEvent) -> Result<Option<RequestFact>,
         request_id,
         version: event.version,
         position: event.position,
+        tx_id: event.tx_id,
         event: decoded,
     }))
 }

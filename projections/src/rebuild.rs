@@ -176,6 +176,14 @@ async fn run<P: Projection + ?Sized>(
         Some(replayer) => replayer,
         None => Box::new(BatchByBatch(projection)),
     };
+    let filled_ahead = replayer.filled_ahead();
+    let (ahead, deferred): (Vec<_>, Vec<_>) = deferred
+        .into_iter()
+        .partition(|(table, _)| filled_ahead.contains(table));
+    if !filled_ahead.is_empty() {
+        replayer.fill_ahead(ahead.into_iter().map(|(_, index)| index).collect());
+    }
+    let deferred = deferred.into_iter().map(|(_, index)| index).collect();
     let mut reader = Prefetch::start(connect.clone(), batch_size);
     let mut at = LogPosition::START;
     let mut events = 0u64;
@@ -191,7 +199,6 @@ async fn run<P: Projection + ?Sized>(
     let mut tx = conn.begin().await?;
     replayer.finish(&mut tx).await?;
     tx.commit().await?;
-    drop(replayer);
     sqlx::query("RESET enable_seqscan")
         .execute(&mut *conn)
         .await?;
@@ -200,6 +207,8 @@ async fn run<P: Projection + ?Sized>(
         .await?;
 
     build_indexes(conn, connect, deferred).await?;
+    replayer.complete_ahead(conn).await?;
+    drop(replayer);
     let statistics = shadow_statistics(conn, schema, tables).await?;
     for (_, create_statistics) in &statistics {
         sqlx::query(create_statistics).execute(&mut *conn).await?;
@@ -504,11 +513,12 @@ async fn create_shadow_tables(
 async fn deferred_indexes(
     conn: &mut PgConnection,
     schema: &str,
-    tables: &[&str],
-) -> Result<Vec<String>, ProjectionError> {
+    tables: &[&'static str],
+) -> Result<Vec<(&'static str, String)>, ProjectionError> {
     let mut statements = Vec::new();
-    for table in tables {
-        statements.extend(live_indexes(conn, schema, table, IndexKind::NonUnique).await?);
+    for &table in tables {
+        let indexes = live_indexes(conn, schema, table, IndexKind::NonUnique).await?;
+        statements.extend(indexes.into_iter().map(|index| (table, index)));
     }
     Ok(statements)
 }

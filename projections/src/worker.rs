@@ -114,6 +114,25 @@ pub trait Replay: Send {
     ) -> Result<(), ProjectionError>;
     /// Writes every row still held in memory.
     async fn finish(&mut self, tx: &mut PgConnection) -> Result<(), ProjectionError>;
+
+    /// Tables this replay fills from the log on its own, beside the batches
+    /// (rows written once and never changed): the rebuild hands their
+    /// deferred indexes to [`Replay::fill_ahead`] instead of building them
+    /// after the replay, so that they are built while the replay goes on.
+    fn filled_ahead(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Starts filling [`Replay::filled_ahead`] and then building `indexes`
+    /// (their `CREATE INDEX` statements); called once, before the first batch.
+    fn fill_ahead(&mut self, _indexes: Vec<String>) {}
+
+    /// Waits for the tables filled ahead, which must then hold what the
+    /// batches alone would have written; called after [`Replay::finish`] and
+    /// the other deferred indexes.
+    async fn complete_ahead(&mut self, _conn: &mut PgConnection) -> Result<(), ProjectionError> {
+        Ok(())
+    }
 }
 
 /// What one [`run_once`] did.

@@ -327,3 +327,121 @@ async fn a_long_reader_delays_the_swap_without_failing_it(pool: PgPool) {
     assert!(report.elapsed >= Duration::from_secs(4), "{report:?}");
     assert_eq!(snapshot(&pool, &p).await, before);
 }
+
+/// The requests replay as it is, but for requests sent by another writer
+/// after its first batch: above the horizon of the fill of `request_search`,
+/// so the replay itself must write their rows.
+struct SendsAfterTheFillBegan {
+    pool: PgPool,
+    appended: Arc<Mutex<Vec<domain::ids::RequestId>>>,
+}
+
+#[async_trait]
+impl Projection for SendsAfterTheFillBegan {
+    fn name(&self) -> &'static str {
+        RequestsProjection.name()
+    }
+    fn tables(&self) -> &'static [&'static str] {
+        RequestsProjection.tables()
+    }
+    async fn apply(
+        &self,
+        tx: &mut PgConnection,
+        event: &RecordedEvent,
+    ) -> Result<(), ProjectionError> {
+        RequestsProjection.apply(tx, event).await
+    }
+    fn replay(&self, options: projections::ReplayOptions) -> Option<Box<dyn projections::Replay>> {
+        Some(Box::new(SendingReplay {
+            inner: RequestsProjection.replay(options)?,
+            pool: self.pool.clone(),
+            appended: self.appended.clone(),
+        }))
+    }
+}
+
+struct SendingReplay {
+    inner: Box<dyn projections::Replay>,
+    pool: PgPool,
+    appended: Arc<Mutex<Vec<domain::ids::RequestId>>>,
+}
+
+#[async_trait]
+impl projections::Replay for SendingReplay {
+    async fn apply_batch(
+        &mut self,
+        tx: &mut PgConnection,
+        events: &[RecordedEvent],
+    ) -> Result<(), ProjectionError> {
+        // The inner batch waits for the fill's horizon: what commits now is above it.
+        self.inner.apply_batch(tx, events).await?;
+        if self.appended.lock().unwrap().is_empty() {
+            for _ in 0..3 {
+                let id = send(&self.pool, &Spec::default()).await;
+                self.appended.lock().unwrap().push(id);
+            }
+        }
+        Ok(())
+    }
+    async fn finish(&mut self, tx: &mut PgConnection) -> Result<(), ProjectionError> {
+        self.inner.finish(tx).await
+    }
+    fn filled_ahead(&self) -> &'static [&'static str] {
+        self.inner.filled_ahead()
+    }
+    fn fill_ahead(&mut self, indexes: Vec<String>) {
+        self.inner.fill_ahead(indexes)
+    }
+    async fn complete_ahead(&mut self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
+        self.inner.complete_ahead(conn).await
+    }
+}
+
+/// Every request in the history has its search row, as the live worker writes it.
+async fn search_rows_of_every_summary(pool: &PgPool) -> (Vec<String>, Vec<String>) {
+    let summaries: Vec<String> = sqlx::query_scalar(
+        "SELECT request_id || ' ' || subject || ' ' || text FROM request_summary ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let search: Vec<String> = sqlx::query_scalar(
+        "SELECT request_id || ' ' || subject || ' ' || text FROM request_search ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    (summaries, search)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn requests_sent_after_the_search_fill_began_are_searchable(pool: PgPool) {
+    history(&pool, 12).await;
+    run_until_idle(&pool, &RequestsProjection).await.unwrap();
+    let live = snapshot(&pool, &RequestsProjection).await;
+    assert_eq!(live["request_search"].len(), 12);
+    let (summaries, search) = search_rows_of_every_summary(&pool).await;
+    assert_eq!(search, summaries);
+
+    let p = SendsAfterTheFillBegan {
+        pool: pool.clone(),
+        appended: Arc::new(Mutex::new(Vec::new())),
+    };
+    rebuild_with(&pool, &p, 5).await.unwrap();
+    let appended = p.appended.lock().unwrap().clone();
+    assert_eq!(appended.len(), 3);
+    // The swap caught up with them (or the worker does, if another test's
+    // open transaction hid them).
+    run_until_idle(&pool, &RequestsProjection).await.unwrap();
+    let (summaries, search) = search_rows_of_every_summary(&pool).await;
+    assert_eq!(summaries.len(), 15);
+    assert_eq!(search, summaries);
+    // And the trigram index was built on the filled table, under its live name.
+    let indexes = index_names(&pool, "request_search").await;
+    assert!(
+        indexes
+            .iter()
+            .any(|i| i.starts_with("request_search_trigram: ") && i.contains("gin_trgm_ops")),
+        "{indexes:?}"
+    );
+}

@@ -103,6 +103,44 @@ pub async fn read_after(
     rows.into_iter().map(super::upcast::upcast).collect()
 }
 
+/// The readable horizon now: every transaction below it has committed or
+/// aborted, so the events of `tx_id` below it are all there, for good.
+pub async fn horizon(db: impl PgExecutor<'_>) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+            .fetch_one(db)
+            .await?,
+    )
+}
+
+/// Up to `limit` events of one type, of transactions below `horizon` (see
+/// [`horizon`]), after `after_position`, in position order: a reader that
+/// needs one kind of event walks the log by pages of these.
+pub async fn read_of_type_below(
+    db: impl PgExecutor<'_>,
+    stream_type: &str,
+    event_type: &str,
+    horizon: i64,
+    after_position: i64,
+    limit: i64,
+) -> Result<Vec<RecordedEvent>, StoreError> {
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM events \
+         WHERE stream_type = $1 AND event_type = $2 AND tx_id < $3::text::xid8 \
+           AND position > $4 \
+         ORDER BY position LIMIT $5"
+    );
+    let rows: Vec<RecordedEvent> = sqlx::query_as(&sql)
+        .bind(stream_type)
+        .bind(event_type)
+        .bind(horizon.to_string())
+        .bind(after_position)
+        .bind(limit)
+        .fetch_all(db)
+        .await?;
+    rows.into_iter().map(super::upcast::upcast).collect()
+}
+
 /// The log position of the event at a global `position`, if it exists: what a
 /// reader must have passed to have seen that event.
 pub async fn position_of(

@@ -8,6 +8,7 @@
 
 mod detail;
 mod query;
+mod search;
 mod store;
 mod summary_writer;
 
@@ -30,7 +31,12 @@ use sqlx::PgConnection;
 /// The projection's name (checkpoint, advisory lock, `combipat rebuild requests`).
 pub const NAME: &str = "requests";
 /// The tables it owns.
-pub const TABLES: &[&str] = &["request_summary", "request_timeline", "request_attachments"];
+pub const TABLES: &[&str] = &[
+    "request_summary",
+    "request_timeline",
+    "request_attachments",
+    search::TABLE,
+];
 
 /// See the module documentation.
 #[derive(Debug, Clone, Copy, Default)]
@@ -63,15 +69,29 @@ impl Projection for RequestsProjection {
     }
 
     fn replay(&self, options: ReplayOptions) -> Option<Box<dyn Replay>> {
-        Some(Box::new(RequestsReplay(store::Batch::replay(
-            options.cached_rows,
-            options.side_session,
-        ))))
+        Some(Box::new(RequestsReplay {
+            batch: store::Batch::replay(options.cached_rows, options.side_session.clone()),
+            side_session: options.side_session,
+            search: None,
+        }))
     }
 }
 
 /// A rebuild's replay: summaries kept in memory across batches.
-struct RequestsReplay(store::Batch);
+struct RequestsReplay {
+    batch: store::Batch,
+    side_session: crate::worker::SideSession,
+    /// `request_search`, filled beside the replay (`search.rs`).
+    search: Option<search::FillAhead>,
+}
+
+impl RequestsReplay {
+    fn search(&mut self) -> Result<&mut search::FillAhead, ProjectionError> {
+        self.search.as_mut().ok_or_else(|| {
+            ProjectionError::Rebuild("request_search is filled ahead: fill_ahead first".into())
+        })
+    }
+}
 
 #[async_trait]
 impl Replay for RequestsReplay {
@@ -81,11 +101,25 @@ impl Replay for RequestsReplay {
         events: &[RecordedEvent],
     ) -> Result<(), ProjectionError> {
         let facts = facts(events)?;
-        self.0.apply_batch(tx, &facts).await
+        self.batch.apply_batch(tx, &facts).await?;
+        let sent = self.batch.take_searches();
+        self.search()?.keep_late(sent).await
     }
 
     async fn finish(&mut self, tx: &mut PgConnection) -> Result<(), ProjectionError> {
-        self.0.finish(tx).await
+        self.batch.finish(tx).await
+    }
+
+    fn filled_ahead(&self) -> &'static [&'static str] {
+        &[search::TABLE]
+    }
+
+    fn fill_ahead(&mut self, indexes: Vec<String>) {
+        self.search = Some(search::FillAhead::start(self.side_session.clone(), indexes));
+    }
+
+    async fn complete_ahead(&mut self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
+        self.search()?.complete(conn).await
     }
 }
 

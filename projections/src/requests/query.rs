@@ -281,7 +281,7 @@ pub const SEARCH_WINDOW: i64 = 1_000;
 /// length): first the newest [`SEARCH_WINDOW`] rows of the list are read in
 /// order and filtered — a common word (a sub-topic, "estratto conto") fills
 /// the page there; only if it does not, the rest of the list is searched
-/// through the trigram index `request_summary_search`, which is selective
+/// through the trigram index of `request_search`, which is selective
 /// exactly when the word is rare.
 async fn fetch_page(
     pool: &PgPool,
@@ -302,7 +302,7 @@ async fn fetch_page(
     push_select(&mut recent, scope, filters, cursor);
     push_order(&mut recent, SEARCH_WINDOW);
     recent.push(") AS recent WHERE ");
-    push_contains(&mut recent, &pattern);
+    push_row_contains(&mut recent, &pattern);
     push_order(&mut recent, limit + 1);
     let mut rows: Vec<RequestRow> = recent.build_query_as().fetch_all(pool).await?;
     if rows.len() as i64 <= limit {
@@ -319,7 +319,7 @@ async fn fetch_page(
             let older = Cursor::new(at, id, 0);
             let mut sql = select(scope, filters, Some(&older));
             sql.push(" AND ");
-            push_contains(&mut sql, &pattern);
+            push_indexed_contains(&mut sql, &pattern);
             push_order(&mut sql, limit + 1 - rows.len() as i64);
             rows.extend(sql.build_query_as::<RequestRow>().fetch_all(pool).await?);
         }
@@ -351,10 +351,18 @@ fn push_select(
     push_filters(sql, filters, cursor);
 }
 
-/// Matches the trigram index request_summary_search.
-fn push_contains(sql: &mut QueryBuilder<'_, Postgres>, pattern: &str) {
+/// The text test on rows already read (the window).
+fn push_row_contains(sql: &mut QueryBuilder<'_, Postgres>, pattern: &str) {
     sql.push("(subject || ' ' || text) ILIKE ")
         .push_bind(pattern.to_string());
+}
+
+/// The same test through the trigram index `request_search_trigram`
+/// (migrations/0011_request_search.sql), whose expression it repeats.
+fn push_indexed_contains(sql: &mut QueryBuilder<'_, Postgres>, pattern: &str) {
+    sql.push("request_id IN (SELECT request_id FROM request_search WHERE (subject || ' ' || text) ILIKE ")
+        .push_bind(pattern.to_string())
+        .push(")");
 }
 
 /// Newest first; `limit` rows.

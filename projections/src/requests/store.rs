@@ -10,6 +10,7 @@
 //! twice changes nothing: summaries only move to a higher stream version,
 //! timeline and attachment rows are inserted once.
 
+use super::search::{self, SearchRow};
 use super::summary_writer::SummaryWriter;
 use crate::copy::CopyRows;
 use crate::events::{requests_begun_before, serde_name, subject, RequestFact};
@@ -196,6 +197,9 @@ pub(crate) struct Batch {
     timeline: Vec<TimelineRow>,
     attachments: Vec<AttachmentRow>,
     removals: Vec<Removal>,
+    /// `request_search` rows of the requests sent in the batch: the live
+    /// batch writes them, a replay hands them to its fill ([`Batch::take_searches`]).
+    searches: Vec<SearchRow>,
     /// COPY buffers of a bulk batch, kept from batch to batch (their memory
     /// is reused instead of grown again from nothing).
     copy: CopyBuffers,
@@ -232,6 +236,7 @@ impl Batch {
             timeline: Vec::new(),
             attachments: Vec::new(),
             removals: Vec::new(),
+            searches: Vec::new(),
             copy: CopyBuffers {
                 timeline: CopyRows::new("request_timeline"),
                 attachments: CopyRows::new("request_attachments"),
@@ -266,6 +271,11 @@ impl Batch {
             Some(writer) => writer.finish().await,
             None => Ok(()),
         }
+    }
+
+    /// A replay's `request_search` rows of the batches so far.
+    pub(crate) fn take_searches(&mut self) -> Vec<SearchRow> {
+        std::mem::take(&mut self.searches)
     }
 
     /// Reads the summaries of the batch's requests that are not in memory.
@@ -671,6 +681,7 @@ impl Batch {
             PatronatoRole::Admin => "patronato_admin",
             PatronatoRole::RegionalReferent => "regional_referent",
         };
+        self.searches.push(SearchRow::of(f.request_id, f.tx_id, s));
         let at = micros(s.at);
         self.summaries.insert_new(
             f.request_id,
@@ -725,6 +736,10 @@ impl Batch {
     /// The batch's timeline and attachment rows and removals: one statement
     /// per table.
     async fn write_rows(&mut self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
+        if !self.bulk {
+            search::insert(conn, &self.searches).await?;
+            self.searches.clear();
+        }
         if self.bulk {
             // Each event is replayed once into empty tables: no row is there yet.
             let timeline = &mut self.copy.timeline;
