@@ -103,6 +103,13 @@ pub async fn run(server: &Server, samples: usize, seed: u64) -> Result<Vec<Query
         20.0,
         history("&subject=estratto%20conto"),
     ));
+    // In no request: the window holds no match, so the rest of the list goes
+    // through the trigram index of `request_search`.
+    kinds.push((
+        "history: text in no request ('cassa integrazione')",
+        20.0,
+        history("&subject=cassa%20integrazione"),
+    ));
     let month_from = last_day - chrono::Duration::days(30);
     kinds.push((
         "history: sent_from/sent_to (30 days)",

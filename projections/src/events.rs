@@ -26,10 +26,7 @@ pub(crate) fn request_fact(event: &RecordedEvent) -> Result<Option<RequestFact>,
     {
         return Ok(None);
     }
-    let request_id = event
-        .stream_id
-        .strip_prefix("request-")
-        .and_then(|id| Uuid::parse_str(id).ok())
+    let request_id = request_id_of(&event.stream_id)
         .ok_or_else(|| ProjectionError::poisoned(event, "stream id is not request-<uuid>"))?;
     let decoded: RequestEvent = event
         .decode()
@@ -47,6 +44,13 @@ pub(crate) fn request_fact(event: &RecordedEvent) -> Result<Option<RequestFact>,
         tx_id: event.tx_id,
         event: decoded,
     }))
+}
+
+/// The request of a `request-<uuid>` stream.
+pub(crate) fn request_id_of(stream_id: &str) -> Option<Uuid> {
+    stream_id
+        .strip_prefix("request-")
+        .and_then(|id| Uuid::parse_str(id).ok())
 }
 
 /// The requests of `facts` that may have rows already: all but those whose

@@ -199,6 +199,8 @@ async fn run<P: Projection + ?Sized>(
     let mut tx = conn.begin().await?;
     replayer.finish(&mut tx).await?;
     tx.commit().await?;
+    let name = projection.name();
+    tracing::info!(projection = name, events, "rebuild: log replayed");
     sqlx::query("RESET enable_seqscan")
         .execute(&mut *conn)
         .await?;
@@ -207,8 +209,12 @@ async fn run<P: Projection + ?Sized>(
         .await?;
 
     build_indexes(conn, connect, deferred).await?;
+    tracing::info!(projection = name, "rebuild: indexes built");
     replayer.complete_ahead(conn).await?;
     drop(replayer);
+    if !filled_ahead.is_empty() {
+        tracing::info!(projection = name, "rebuild: tables filled ahead complete");
+    }
     let statistics = shadow_statistics(conn, schema, tables).await?;
     for (_, create_statistics) in &statistics {
         sqlx::query(create_statistics).execute(&mut *conn).await?;

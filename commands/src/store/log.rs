@@ -113,32 +113,84 @@ pub async fn horizon(db: impl PgExecutor<'_>) -> Result<i64, StoreError> {
     )
 }
 
-/// Up to `limit` events of one type, of transactions below `horizon` (see
-/// [`horizon`]), after `after_position`, in position order: a reader that
-/// needs one kind of event walks the log by pages of these.
+/// Which events of one type a page of the log holds: those of transactions
+/// below `horizon` (see [`horizon`]), after `after_position`, in position order.
+#[derive(Debug, Clone, Copy)]
+pub struct TypePage<'a> {
+    pub stream_type: &'a str,
+    pub event_type: &'a str,
+    pub horizon: i64,
+    pub after_position: i64,
+    pub limit: i64,
+}
+
+/// A page of events of one type written with a schema version below
+/// `schema_version`, upcast: what [`read_fields_of_type_below`] leaves out.
 pub async fn read_of_type_below(
     db: impl PgExecutor<'_>,
-    stream_type: &str,
-    event_type: &str,
-    horizon: i64,
-    after_position: i64,
-    limit: i64,
+    page: TypePage<'_>,
+    schema_version: i16,
 ) -> Result<Vec<RecordedEvent>, StoreError> {
     let sql = format!(
         "SELECT {EVENT_COLUMNS} FROM events \
          WHERE stream_type = $1 AND event_type = $2 AND tx_id < $3::text::xid8 \
-           AND position > $4 \
+           AND position > $4 AND schema_version < $6 \
          ORDER BY position LIMIT $5"
     );
     let rows: Vec<RecordedEvent> = sqlx::query_as(&sql)
-        .bind(stream_type)
-        .bind(event_type)
-        .bind(horizon.to_string())
-        .bind(after_position)
-        .bind(limit)
+        .bind(page.stream_type)
+        .bind(page.event_type)
+        .bind(page.horizon.to_string())
+        .bind(page.after_position)
+        .bind(page.limit)
+        .bind(schema_version)
         .fetch_all(db)
         .await?;
     rows.into_iter().map(super::upcast::upcast).collect()
+}
+
+/// Some top-level fields of an event's payload, as text (`payload ->> field`).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct PayloadFields {
+    pub position: i64,
+    pub tx_id: i64,
+    pub stream_id: String,
+    /// In the order asked for; `None` where the payload has no such field
+    /// or it is JSON null.
+    pub fields: Vec<Option<String>>,
+}
+
+/// A page of events of one type written with `schema_version`, each reduced
+/// to `fields`: for a reader that needs a few fields of many events (it
+/// neither transfers nor parses the rest of the payload and the metadata).
+pub async fn read_fields_of_type_below(
+    db: impl PgExecutor<'_>,
+    page: TypePage<'_>,
+    schema_version: i16,
+    fields: &[&str],
+) -> Result<Vec<PayloadFields>, StoreError> {
+    let picked: Vec<String> = (0..fields.len())
+        .map(|i| format!("payload ->> ${}", i + 7))
+        .collect();
+    let sql = format!(
+        "SELECT position, tx_id::text::bigint AS tx_id, stream_id, \
+                ARRAY[{}]::text[] AS fields FROM events \
+         WHERE stream_type = $1 AND event_type = $2 AND tx_id < $3::text::xid8 \
+           AND position > $4 AND schema_version = $6 \
+         ORDER BY position LIMIT $5",
+        picked.join(", ")
+    );
+    let mut query = sqlx::query_as(&sql)
+        .bind(page.stream_type)
+        .bind(page.event_type)
+        .bind(page.horizon.to_string())
+        .bind(page.after_position)
+        .bind(page.limit)
+        .bind(schema_version);
+    for field in fields {
+        query = query.bind(*field);
+    }
+    Ok(query.fetch_all(db).await?)
 }
 
 /// The log position of the event at a global `position`, if it exists: what a

@@ -15,7 +15,9 @@ use crate::copy::CopyRows;
 use crate::events::REQUEST_STREAM_TYPE;
 use crate::worker::SideSession;
 use crate::ProjectionError;
-use commands::store::log::{horizon, read_of_type_below};
+use commands::store::log::{
+    horizon, read_fields_of_type_below, read_of_type_below, PayloadFields, TypePage,
+};
 use domain::request::{RequestEvent, RequestSent};
 use serde::Serialize;
 use sqlx::PgConnection;
@@ -46,6 +48,27 @@ pub(crate) struct SearchRow {
 }
 
 impl SearchRow {
+    /// From `topic_label`, `subtopic_label` and `text` of a `RequestSent`.
+    fn from_fields(event: PayloadFields) -> Result<SearchRow, ProjectionError> {
+        let poisoned = |reason: &str| {
+            ProjectionError::Rebuild(format!(
+                "RequestSent at position {}: {reason}",
+                event.position
+            ))
+        };
+        let request_id = crate::events::request_id_of(&event.stream_id)
+            .ok_or_else(|| poisoned("stream id is not request-<uuid>"))?;
+        let [topic_label, subtopic_label, text] = <[Option<String>; 3]>::try_from(event.fields)
+            .map_err(|_| poisoned("three fields asked, another number read"))?;
+        let topic_label = topic_label.ok_or_else(|| poisoned("no topic_label"))?;
+        Ok(SearchRow {
+            request_id,
+            subject: crate::events::subject(&topic_label, subtopic_label.as_deref()),
+            text: text.ok_or_else(|| poisoned("no text"))?,
+            tx_id: event.tx_id,
+        })
+    }
+
     pub(crate) fn of(request_id: Uuid, tx_id: i64, sent: &RequestSent) -> SearchRow {
         SearchRow {
             request_id,
@@ -165,38 +188,58 @@ async fn fill(
     indexes: Vec<String>,
     horizon_tx: oneshot::Sender<i64>,
 ) -> Result<(), ProjectionError> {
+    let started = std::time::Instant::now();
     let mut conn = session.open().await?;
     let below = horizon(&mut conn).await?;
     // The replay waits for it; it may have failed and gone already.
     let _ = horizon_tx.send(below);
     let mut rows = CopyRows::new(TABLE);
-    let mut after = 0;
+    let mut page = TypePage {
+        stream_type: REQUEST_STREAM_TYPE,
+        event_type: REQUEST_SENT,
+        horizon: below,
+        after_position: 0,
+        limit: PAGE,
+    };
+    // This code's own schema version: three fields of each payload.
     loop {
-        let page = read_of_type_below(
+        let events = read_fields_of_type_below(
             &mut conn,
-            REQUEST_STREAM_TYPE,
-            REQUEST_SENT,
-            below,
-            after,
-            PAGE,
+            page,
+            RequestEvent::SCHEMA_VERSION,
+            &["topic_label", "subtopic_label", "text"],
         )
         .await?;
-        let Some(last) = page.last() else {
+        let Some(last) = events.last() else {
             break;
         };
-        after = last.position;
-        for event in &page {
-            let Some(fact) = crate::events::request_fact(event)? else {
-                continue;
-            };
-            if let RequestEvent::RequestSent(sent) = &fact.event {
-                rows.push(&SearchRow::of(fact.request_id, event.tx_id, sent));
+        page.after_position = last.position;
+        for event in events {
+            rows.push(&SearchRow::from_fields(event)?);
+        }
+        rows.send(&mut conn).await?;
+    }
+    // Older schema versions, if any: decoded and upcast as the replay does.
+    page.after_position = 0;
+    loop {
+        let events = read_of_type_below(&mut conn, page, RequestEvent::SCHEMA_VERSION).await?;
+        let Some(last) = events.last() else {
+            break;
+        };
+        page.after_position = last.position;
+        for event in &events {
+            if let Some(fact) = crate::events::request_fact(event)? {
+                if let RequestEvent::RequestSent(sent) = &fact.event {
+                    rows.push(&SearchRow::of(fact.request_id, event.tx_id, sent));
+                }
             }
         }
         rows.send(&mut conn).await?;
     }
+    tracing::info!(elapsed = ?started.elapsed(), "rebuild: request_search filled");
     for statement in indexes {
         sqlx::query(&statement).execute(&mut conn).await?;
     }
+    tracing::info!(elapsed = ?started.elapsed(), "rebuild: request_search indexed");
     Ok(())
 }
