@@ -17,8 +17,10 @@
 //!    batches and writes each once ([`Replay::finish`] writes the rest).
 //! 3. Build the live tables' other indexes on the shadow tables, under the
 //!    live names (index names are per schema), in one pass over the filled
-//!    table each — cheaper than keeping nine indexes (one of them a trigram
-//!    GIN) up to date row by row — two at a time on two sessions; `ANALYZE`.
+//!    table each — cheaper than keeping nine indexes up to date row by row —
+//!    two at a time on two sessions; `ANALYZE`. A table the [`Replay`] fills
+//!    ahead ([`Replay::fill_ahead`]: rows written once, straight from the
+//!    log) gets its indexes as soon as it is full, while the replay goes on.
 //! 4. Swap, in one transaction: lock the live checkpoint row (the live worker
 //!    pauses at its next batch), catch the shadow up to the log's readable
 //!    end, drop each live table and move its shadow into `public`, set the
@@ -515,7 +517,8 @@ async fn create_shadow_tables(
 }
 
 /// The `CREATE INDEX` statements, aimed at the shadow tables, of every live
-/// index that [`create_shadow_tables`] left out: built after the replay.
+/// index that [`create_shadow_tables`] left out, with their tables: built
+/// after the replay, or by the replay that fills their table ahead.
 async fn deferred_indexes(
     conn: &mut PgConnection,
     schema: &str,

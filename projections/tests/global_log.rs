@@ -135,3 +135,82 @@ async fn reader_sees_every_committed_event_exactly_once(pool: PgPool) {
     let overtaken = seen.windows(2).any(|w| w[1] < w[0]);
     assert!(overtaken, "no commit happened out of position order");
 }
+
+/// The readers of one event type: below the horizon only, by pages in
+/// position order, the current schema version reduced to some payload fields,
+/// older versions whole.
+#[sqlx::test(migrations = "../migrations")]
+async fn readers_of_one_event_type_page_through_it_below_the_horizon(pool: PgPool) {
+    use commands::store::log::{horizon, read_fields_of_type_below, read_of_type_below, TypePage};
+    let append_one = |event_type: &'static str, schema_version: i16, n: usize| {
+        let pool = pool.clone();
+        async move {
+            let mut tx = pool.begin().await.unwrap();
+            let expected = Expected::new_stream(format!("test-{}", Uuid::now_v7()), "test");
+            let event = NewEvent {
+                event_type: event_type.into(),
+                schema_version,
+                payload: serde_json::json!({ "n": n, "label": format!("L{n}"), "none": null }),
+            };
+            append(&mut tx, &expected, &[event], &metadata(), Utc::now())
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+    };
+    // Version 2 is the readers' own; version 1 an older one.
+    for n in 0..5 {
+        append_one("Tick", 2, n).await;
+        append_one("Tock", 2, n).await;
+    }
+    append_one("Tick", 1, 99).await;
+    // Another session's open transaction (another test's, say) holds the
+    // horizon back: wait until it has passed these events.
+    let last: i64 = sqlx::query_scalar("SELECT max(tx_id)::text::bigint FROM events")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let below = loop {
+        let below = horizon(&pool).await.unwrap();
+        if below > last {
+            break below;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the horizon never passed"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    // Committed after the horizon was taken: not in any page below it.
+    append_one("Tick", 2, 100).await;
+
+    let mut page = TypePage {
+        stream_type: "test",
+        event_type: "Tick",
+        horizon: below,
+        after_position: 0,
+        limit: 2,
+    };
+    let mut seen = Vec::new();
+    loop {
+        let rows = read_fields_of_type_below(&pool, page, 2, &["label", "none", "absent"])
+            .await
+            .unwrap();
+        let Some(last) = rows.last() else { break };
+        assert!(rows.len() <= 2);
+        page.after_position = last.position;
+        for row in rows {
+            assert!(row.tx_id < below);
+            assert_eq!(row.fields[1..], [None, None]);
+            seen.push(row.fields[0].clone().unwrap());
+        }
+    }
+    assert_eq!(seen, ["L0", "L1", "L2", "L3", "L4"]);
+
+    page.after_position = 0;
+    let older = read_of_type_below(&pool, page, 2).await.unwrap();
+    assert_eq!(older.len(), 1);
+    assert_eq!(older[0].schema_version, 1);
+    assert_eq!(older[0].payload["n"], 99);
+}

@@ -304,7 +304,9 @@ async fn fetch_page(
     recent.push(") AS recent WHERE ");
     push_row_contains(&mut recent, &pattern);
     push_order(&mut recent, limit + 1);
-    let mut rows: Vec<RequestRow> = recent.build_query_as().fetch_all(pool).await?;
+    // Both steps are planned with their values every time (see below).
+    let recent = recent.build_query_as().persistent(false);
+    let mut rows: Vec<RequestRow> = recent.fetch_all(pool).await?;
     if rows.len() as i64 <= limit {
         // The window's last row, if the list had that many: the rest is older.
         let mut edge =
@@ -321,7 +323,16 @@ async fn fetch_page(
             sql.push(" AND ");
             push_indexed_contains(&mut sql, &pattern);
             push_order(&mut sql, limit + 1 - rows.len() as i64);
-            rows.extend(sql.build_query_as::<RequestRow>().fetch_all(pool).await?);
+            // Planned for its values every time, never as a prepared
+            // statement: after five calls PostgreSQL may keep a generic plan,
+            // which cannot tell a rare text from a common one and walks the
+            // whole list, probing each request's text (a text in no request,
+            // an office of 7,449 requests among 1.44 M: 133 ms, against 1.5 ms
+            // through the trigram index that the text's own plan takes); the
+            // window's generic plan sorted the whole list (43 ms, 6.6 ms
+            // planned with its limit).
+            let query = sql.build_query_as::<RequestRow>().persistent(false);
+            rows.extend(query.fetch_all(pool).await?);
         }
     }
     Ok(Page::from_rows(rows, limit, RequestRow::cursor))

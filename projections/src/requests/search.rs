@@ -179,6 +179,14 @@ impl FillAhead {
     }
 }
 
+impl Drop for FillAhead {
+    fn drop(&mut self) {
+        if let Some(task) = &self.task {
+            task.abort();
+        }
+    }
+}
+
 fn fill_task_failed(e: tokio::task::JoinError) -> ProjectionError {
     ProjectionError::Rebuild(format!("request_search fill: {e}"))
 }
@@ -190,6 +198,12 @@ async fn fill(
 ) -> Result<(), ProjectionError> {
     let started = std::time::Instant::now();
     let mut conn = session.open().await?;
+    // Should the rebuild fail, this task is aborted and its connection
+    // dropped: the server then stops the statement within a second instead
+    // of finishing an index build that the cleanup's DROP SCHEMA waits for.
+    sqlx::query("SET client_connection_check_interval = '1s'")
+        .execute(&mut conn)
+        .await?;
     let below = horizon(&mut conn).await?;
     // The replay waits for it; it may have failed and gone already.
     let _ = horizon_tx.send(below);
