@@ -184,6 +184,23 @@ async fn summary_timeline_and_attachments_follow_the_conversation(pool: PgPool) 
     assert_eq!(row.solleciti, 2);
 }
 
+/// An attachment added on day 1 and removed five minutes later.
+fn added_then_removed(extra: &domain::request::AttachmentRef) -> [RequestEvent; 2] {
+    [
+        RequestEvent::AttachmentAdded {
+            attachment: extra.clone(),
+            by: user("op1"),
+            side: Side::Patronato,
+            at: day(1),
+        },
+        RequestEvent::AttachmentRemoved {
+            attachment_id: extra.id,
+            by: user("op1"),
+            at: day(1) + Duration::minutes(5),
+        },
+    ]
+}
+
 /// Every row of the projection's tables, in key order.
 async fn requests_tables(pool: &PgPool) -> Vec<serde_json::Value> {
     let mut rows = Vec::new();
@@ -212,28 +229,21 @@ async fn one_event_per_batch_and_one_batch_for_the_whole_log_give_the_same_rows(
         ..Spec::default()
     };
     let extra = attachment("delega.pdf");
-    let events = vec![
-        sent(&spec),
-        RequestEvent::AttachmentAdded {
-            attachment: extra.clone(),
-            by: user("op1"),
-            side: Side::Patronato,
-            at: day(1),
-        },
-        RequestEvent::AttachmentRemoved {
-            attachment_id: extra.id,
-            by: user("op1"),
-            at: day(1) + Duration::minutes(5),
-        },
-        taken("officer1", "ROMA01", day(2)),
-        forwarded("ROMA01", "MILA01", day(3)),
-        RequestEvent::AttachmentRemoved {
-            attachment_id: removed_later.id,
-            by: user("op1"),
-            at: day(4),
-        },
-        closed("MILA01", day(5)),
-    ];
+    let events = [
+        vec![sent(&spec)],
+        added_then_removed(&extra).to_vec(),
+        vec![
+            taken("officer1", "ROMA01", day(2)),
+            forwarded("ROMA01", "MILA01", day(3)),
+            RequestEvent::AttachmentRemoved {
+                attachment_id: removed_later.id,
+                by: user("op1"),
+                at: day(4),
+            },
+            closed("MILA01", day(5)),
+        ],
+    ]
+    .concat();
     let other = Spec::default();
     append_events(&pool, spec.id, &events).await;
     append_events(
@@ -290,22 +300,15 @@ async fn applying_every_event_a_second_time_changes_nothing(pool: PgPool) {
         &pool,
         spec.id,
         &[
-            sent(&spec),
-            RequestEvent::AttachmentAdded {
-                attachment: extra.clone(),
-                by: user("op1"),
-                side: Side::Patronato,
-                at: day(1),
-            },
-            RequestEvent::AttachmentRemoved {
-                attachment_id: extra.id,
-                by: user("op1"),
-                at: day(1) + Duration::minutes(5),
-            },
-            taken("officer1", "ROMA01", day(2)),
-            forwarded("ROMA01", "MILA01", day(3)),
-            closed("MILA01", day(5)),
-        ],
+            vec![sent(&spec)],
+            added_then_removed(&extra).to_vec(),
+            vec![
+                taken("officer1", "ROMA01", day(2)),
+                forwarded("ROMA01", "MILA01", day(3)),
+                closed("MILA01", day(5)),
+            ],
+        ]
+        .concat(),
     )
     .await;
     let other = Spec::default();
