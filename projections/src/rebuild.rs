@@ -183,7 +183,8 @@ async fn run<P: Projection + ?Sized>(
         .into_iter()
         .partition(|(table, _)| filled_ahead.contains(table));
     if !filled_ahead.is_empty() {
-        replayer.fill_ahead(ahead.into_iter().map(|(_, index)| index).collect());
+        let indexes = ahead.into_iter().map(|(_, index)| index).collect();
+        replayer.fill_ahead(indexes).await?;
     }
     let deferred = deferred.into_iter().map(|(_, index)| index).collect();
     let mut reader = Prefetch::start(connect.clone(), batch_size);
@@ -214,9 +215,6 @@ async fn run<P: Projection + ?Sized>(
     tracing::info!(projection = name, "rebuild: indexes built");
     replayer.complete_ahead(conn).await?;
     drop(replayer);
-    if !filled_ahead.is_empty() {
-        tracing::info!(projection = name, "rebuild: tables filled ahead complete");
-    }
     let statistics = shadow_statistics(conn, schema, tables).await?;
     for (_, create_statistics) in &statistics {
         sqlx::query(create_statistics).execute(&mut *conn).await?;

@@ -124,8 +124,11 @@ pub trait Replay: Send {
     }
 
     /// Starts filling [`Replay::filled_ahead`] and then building `indexes`
-    /// (their `CREATE INDEX` statements); called once, before the first batch.
-    fn fill_ahead(&mut self, _indexes: Vec<String>) {}
+    /// (their `CREATE INDEX` statements) in the background; called once,
+    /// before the first batch.
+    async fn fill_ahead(&mut self, _indexes: Vec<String>) -> Result<(), ProjectionError> {
+        Ok(())
+    }
 
     /// Waits for the tables filled ahead, which must then hold what the
     /// batches alone would have written; called after [`Replay::finish`] and

@@ -389,8 +389,8 @@ impl projections::Replay for SendingReplay {
     fn filled_ahead(&self) -> &'static [&'static str] {
         self.inner.filled_ahead()
     }
-    fn fill_ahead(&mut self, indexes: Vec<String>) {
-        self.inner.fill_ahead(indexes)
+    async fn fill_ahead(&mut self, indexes: Vec<String>) -> Result<(), ProjectionError> {
+        self.inner.fill_ahead(indexes).await
     }
     async fn complete_ahead(&mut self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
         self.inner.complete_ahead(conn).await

@@ -124,59 +124,36 @@ pub struct TypePage<'a> {
     pub limit: i64,
 }
 
-/// A page of events of one type written with a schema version below
-/// `schema_version`, upcast: what [`read_fields_of_type_below`] leaves out.
-pub async fn read_of_type_below(
-    db: impl PgExecutor<'_>,
-    page: TypePage<'_>,
-    schema_version: i16,
-) -> Result<Vec<RecordedEvent>, StoreError> {
-    let sql = format!(
-        "SELECT {EVENT_COLUMNS} FROM events \
-         WHERE stream_type = $1 AND event_type = $2 AND tx_id < $3::text::xid8 \
-           AND position > $4 AND schema_version < $6 \
-         ORDER BY position LIMIT $5"
-    );
-    let rows: Vec<RecordedEvent> = sqlx::query_as(&sql)
-        .bind(page.stream_type)
-        .bind(page.event_type)
-        .bind(page.horizon.to_string())
-        .bind(page.after_position)
-        .bind(page.limit)
-        .bind(schema_version)
-        .fetch_all(db)
-        .await?;
-    rows.into_iter().map(super::upcast::upcast).collect()
-}
-
 /// Some top-level fields of an event's payload, as text (`payload ->> field`).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct PayloadFields {
     pub position: i64,
     pub tx_id: i64,
     pub stream_id: String,
+    /// The payload's schema version: fields of an older one may need its
+    /// upcasts, which only [`read_at`] applies.
+    pub schema_version: i16,
     /// In the order asked for; `None` where the payload has no such field
     /// or it is JSON null.
     pub fields: Vec<Option<String>>,
 }
 
-/// A page of events of one type written with `schema_version`, each reduced
-/// to `fields`: for a reader that needs a few fields of many events (it
-/// neither transfers nor parses the rest of the payload and the metadata).
+/// A page of events of one type, each reduced to `fields`: for a reader that
+/// needs a few fields of many events (it neither transfers nor parses the
+/// rest of the payload and the metadata).
 pub async fn read_fields_of_type_below(
     db: impl PgExecutor<'_>,
     page: TypePage<'_>,
-    schema_version: i16,
     fields: &[&str],
 ) -> Result<Vec<PayloadFields>, StoreError> {
     let picked: Vec<String> = (0..fields.len())
-        .map(|i| format!("payload ->> ${}", i + 7))
+        .map(|i| format!("payload ->> ${}", i + 6))
         .collect();
     let sql = format!(
-        "SELECT position, tx_id::text::bigint AS tx_id, stream_id, \
+        "SELECT position, tx_id::text::bigint AS tx_id, stream_id, schema_version, \
                 ARRAY[{}]::text[] AS fields FROM events \
          WHERE stream_type = $1 AND event_type = $2 AND tx_id < $3::text::xid8 \
-           AND position > $4 AND schema_version = $6 \
+           AND position > $4 \
          ORDER BY position LIMIT $5",
         picked.join(", ")
     );
@@ -185,12 +162,22 @@ pub async fn read_fields_of_type_below(
         .bind(page.event_type)
         .bind(page.horizon.to_string())
         .bind(page.after_position)
-        .bind(page.limit)
-        .bind(schema_version);
+        .bind(page.limit);
     for field in fields {
         query = query.bind(*field);
     }
     Ok(query.fetch_all(db).await?)
+}
+
+/// The events at `positions`, whole and upcast, in position order.
+pub async fn read_at(
+    db: impl PgExecutor<'_>,
+    positions: &[i64],
+) -> Result<Vec<RecordedEvent>, StoreError> {
+    let sql =
+        format!("SELECT {EVENT_COLUMNS} FROM events WHERE position = ANY($1) ORDER BY position");
+    let rows: Vec<RecordedEvent> = sqlx::query_as(&sql).bind(positions).fetch_all(db).await?;
+    rows.into_iter().map(super::upcast::upcast).collect()
 }
 
 /// The log position of the event at a global `position`, if it exists: what a

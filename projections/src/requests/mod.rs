@@ -85,14 +85,6 @@ struct RequestsReplay {
     search: Option<search::FillAhead>,
 }
 
-impl RequestsReplay {
-    fn search(&mut self) -> Result<&mut search::FillAhead, ProjectionError> {
-        self.search.as_mut().ok_or_else(|| {
-            ProjectionError::Rebuild("request_search is filled ahead: fill_ahead first".into())
-        })
-    }
-}
-
 #[async_trait]
 impl Replay for RequestsReplay {
     async fn apply_batch(
@@ -102,8 +94,10 @@ impl Replay for RequestsReplay {
     ) -> Result<(), ProjectionError> {
         let facts = facts(events)?;
         self.batch.apply_batch(tx, &facts).await?;
-        let sent = self.batch.take_searches();
-        self.search()?.keep_late(sent).await
+        if let Some(search) = &mut self.search {
+            search.keep_late(&facts);
+        }
+        Ok(())
     }
 
     async fn finish(&mut self, tx: &mut PgConnection) -> Result<(), ProjectionError> {
@@ -114,12 +108,20 @@ impl Replay for RequestsReplay {
         &[search::TABLE]
     }
 
-    fn fill_ahead(&mut self, indexes: Vec<String>) {
-        self.search = Some(search::FillAhead::start(self.side_session.clone(), indexes));
+    async fn fill_ahead(&mut self, indexes: Vec<String>) -> Result<(), ProjectionError> {
+        let session = self.side_session.clone();
+        self.search = Some(search::FillAhead::start(session, indexes).await?);
+        Ok(())
     }
 
     async fn complete_ahead(&mut self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
-        self.search()?.complete(conn).await
+        match &mut self.search {
+            Some(search) => search.complete(conn).await,
+            // The batches of a replay leave `request_search` to the fill.
+            None => Err(ProjectionError::Rebuild(
+                "request_search was not filled ahead".into(),
+            )),
+        }
     }
 }
 

@@ -362,18 +362,23 @@ fn push_select(
     push_filters(sql, filters, cursor);
 }
 
+/// The text searched, on `request_summary` and `request_search` alike: the
+/// expression of the trigram index `request_search_trigram` (migration 0011).
+const SEARCHED_TEXT: &str = "(subject || ' ' || text)";
+
 /// The text test on rows already read (the window).
 fn push_row_contains(sql: &mut QueryBuilder<'_, Postgres>, pattern: &str) {
-    sql.push("(subject || ' ' || text) ILIKE ")
+    sql.push(format!("{SEARCHED_TEXT} ILIKE "))
         .push_bind(pattern.to_string());
 }
 
-/// The same test through the trigram index `request_search_trigram`
-/// (migrations/0011_request_search.sql), whose expression it repeats.
+/// The same test through the trigram index.
 fn push_indexed_contains(sql: &mut QueryBuilder<'_, Postgres>, pattern: &str) {
-    sql.push("request_id IN (SELECT request_id FROM request_search WHERE (subject || ' ' || text) ILIKE ")
-        .push_bind(pattern.to_string())
-        .push(")");
+    sql.push(format!(
+        "request_id IN (SELECT request_id FROM request_search WHERE {SEARCHED_TEXT} ILIKE "
+    ))
+    .push_bind(pattern.to_string())
+    .push(")");
 }
 
 /// Newest first; `limit` rows.

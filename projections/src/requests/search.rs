@@ -12,16 +12,14 @@
 //! took as long as the replay after it.
 
 use crate::copy::CopyRows;
+use crate::events::RequestFact;
 use crate::events::REQUEST_STREAM_TYPE;
 use crate::worker::SideSession;
 use crate::ProjectionError;
-use commands::store::log::{
-    horizon, read_fields_of_type_below, read_of_type_below, PayloadFields, TypePage,
-};
+use commands::store::log::{horizon, read_at, read_fields_of_type_below, PayloadFields, TypePage};
 use domain::request::{RequestEvent, RequestSent};
 use serde::Serialize;
 use sqlx::PgConnection;
-use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
@@ -42,9 +40,6 @@ pub(crate) struct SearchRow {
     pub(crate) request_id: Uuid,
     pub(crate) subject: String,
     pub(crate) text: String,
-    /// The transaction of its `RequestSent` (not a column).
-    #[serde(skip)]
-    pub(crate) tx_id: i64,
 }
 
 impl SearchRow {
@@ -65,16 +60,14 @@ impl SearchRow {
             request_id,
             subject: crate::events::subject(&topic_label, subtopic_label.as_deref()),
             text: text.ok_or_else(|| poisoned("no text"))?,
-            tx_id: event.tx_id,
         })
     }
 
-    pub(crate) fn of(request_id: Uuid, tx_id: i64, sent: &RequestSent) -> SearchRow {
+    pub(crate) fn of(request_id: Uuid, sent: &RequestSent) -> SearchRow {
         SearchRow {
             request_id,
             subject: crate::events::subject(&sent.topic_label, sent.subtopic_label.as_deref()),
             text: sent.text.clone(),
-            tx_id,
         }
     }
 }
@@ -106,38 +99,44 @@ pub(crate) async fn insert(
 
 /// A rebuild's `request_search`, filled from the log beside the replay.
 pub(crate) struct FillAhead {
-    horizon: Option<oneshot::Receiver<i64>>,
-    /// Every request sent below it is the fill's; `None` until known.
-    known_horizon: Option<i64>,
+    /// Every request sent below it is the fill's; the replay keeps the rest.
+    horizon: i64,
     task: Option<JoinHandle<Result<(), ProjectionError>>>,
     /// Rows of requests sent at or above the horizon, written at the end.
     late: Vec<SearchRow>,
 }
 
 impl FillAhead {
-    /// Starts filling the shadow table on a session of its own, then runs
-    /// `indexes` (the table's deferred `CREATE INDEX` statements) there.
-    pub(crate) fn start(session: SideSession, indexes: Vec<String>) -> FillAhead {
-        let (horizon_tx, horizon_rx) = oneshot::channel();
-        let task = tokio::spawn(fill(session, indexes, horizon_tx));
-        FillAhead {
-            horizon: Some(horizon_rx),
-            known_horizon: None,
-            task: Some(task),
+    /// Takes the horizon on a session of its own, then fills the shadow
+    /// table there and runs `indexes` (the table's deferred `CREATE INDEX`
+    /// statements), in the background.
+    pub(crate) async fn start(
+        session: SideSession,
+        indexes: Vec<String>,
+    ) -> Result<FillAhead, ProjectionError> {
+        let mut conn = session.open().await?;
+        // Should the rebuild fail, the task is aborted and its connection
+        // dropped: the server then stops the statement soon after, instead
+        // of finishing an index build that the cleanup's DROP SCHEMA waits for.
+        sqlx::query("SET client_connection_check_interval = '1s'")
+            .execute(&mut conn)
+            .await?;
+        let below = horizon(&mut conn).await?;
+        Ok(FillAhead {
+            horizon: below,
+            task: Some(tokio::spawn(fill(conn, below, indexes))),
             late: Vec::new(),
-        }
+        })
     }
 
-    /// Keeps the rows the fill does not write: those of requests sent at or
-    /// above its horizon.
-    pub(crate) async fn keep_late(
-        &mut self,
-        rows: impl IntoIterator<Item = SearchRow>,
-    ) -> Result<(), ProjectionError> {
-        let horizon = self.horizon().await?;
-        self.late
-            .extend(rows.into_iter().filter(|row| row.tx_id >= horizon));
-        Ok(())
+    /// Keeps the rows the fill does not write: those of the requests sent
+    /// in `facts` at or above its horizon.
+    pub(crate) fn keep_late(&mut self, facts: &[RequestFact]) {
+        for fact in facts.iter().filter(|f| f.tx_id >= self.horizon) {
+            if let RequestEvent::RequestSent(sent) = &fact.event {
+                self.late.push(SearchRow::of(fact.request_id, sent));
+            }
+        }
     }
 
     /// Waits for the fill and its indexes, then writes the late rows.
@@ -146,36 +145,10 @@ impl FillAhead {
         conn: &mut PgConnection,
     ) -> Result<(), ProjectionError> {
         if let Some(task) = self.task.take() {
-            task.await.map_err(fill_task_failed)??;
+            task.await
+                .map_err(|e| ProjectionError::Rebuild(format!("request_search fill: {e}")))??;
         }
         insert(conn, &std::mem::take(&mut self.late)).await
-    }
-
-    async fn horizon(&mut self) -> Result<i64, ProjectionError> {
-        if let Some(known) = self.known_horizon {
-            return Ok(known);
-        }
-        let receiver = self.horizon.take().ok_or_else(|| {
-            ProjectionError::Rebuild("request_search: the fill's horizon was lost".into())
-        })?;
-        match receiver.await {
-            Ok(horizon) => {
-                self.known_horizon = Some(horizon);
-                Ok(horizon)
-            }
-            // The fill ended before it sent its horizon: its error says why.
-            Err(_) => match self.task.take() {
-                Some(task) => {
-                    task.await.map_err(fill_task_failed)??;
-                    Err(ProjectionError::Rebuild(
-                        "request_search: the fill ended without a horizon".into(),
-                    ))
-                }
-                None => Err(ProjectionError::Rebuild(
-                    "request_search: the fill is gone".into(),
-                )),
-            },
-        }
     }
 }
 
@@ -187,26 +160,13 @@ impl Drop for FillAhead {
     }
 }
 
-fn fill_task_failed(e: tokio::task::JoinError) -> ProjectionError {
-    ProjectionError::Rebuild(format!("request_search fill: {e}"))
-}
-
+/// Every request sent below `below`, then its indexes.
 async fn fill(
-    session: SideSession,
+    mut conn: PgConnection,
+    below: i64,
     indexes: Vec<String>,
-    horizon_tx: oneshot::Sender<i64>,
 ) -> Result<(), ProjectionError> {
     let started = std::time::Instant::now();
-    let mut conn = session.open().await?;
-    // Should the rebuild fail, this task is aborted and its connection
-    // dropped: the server then stops the statement within a second instead
-    // of finishing an index build that the cleanup's DROP SCHEMA waits for.
-    sqlx::query("SET client_connection_check_interval = '1s'")
-        .execute(&mut conn)
-        .await?;
-    let below = horizon(&mut conn).await?;
-    // The replay waits for it; it may have failed and gone already.
-    let _ = horizon_tx.send(below);
     let mut rows = CopyRows::new(TABLE);
     let mut page = TypePage {
         stream_type: REQUEST_STREAM_TYPE,
@@ -215,36 +175,28 @@ async fn fill(
         after_position: 0,
         limit: PAGE,
     };
-    // This code's own schema version: three fields of each payload.
     loop {
-        let events = read_fields_of_type_below(
-            &mut conn,
-            page,
-            RequestEvent::SCHEMA_VERSION,
-            &["topic_label", "subtopic_label", "text"],
-        )
-        .await?;
+        let events =
+            read_fields_of_type_below(&mut conn, page, &["topic_label", "subtopic_label", "text"])
+                .await?;
         let Some(last) = events.last() else {
             break;
         };
         page.after_position = last.position;
+        let mut older = Vec::new();
         for event in events {
-            rows.push(&SearchRow::from_fields(event)?);
+            if event.schema_version == RequestEvent::SCHEMA_VERSION {
+                rows.push(&SearchRow::from_fields(event)?);
+            } else {
+                older.push(event.position);
+            }
         }
-        rows.send(&mut conn).await?;
-    }
-    // Older schema versions, if any: decoded and upcast as the replay does.
-    page.after_position = 0;
-    loop {
-        let events = read_of_type_below(&mut conn, page, RequestEvent::SCHEMA_VERSION).await?;
-        let Some(last) = events.last() else {
-            break;
-        };
-        page.after_position = last.position;
-        for event in &events {
-            if let Some(fact) = crate::events::request_fact(event)? {
+        // Another schema version's fields may have moved: decoded whole and
+        // upcast, as the replay reads them.
+        for event in read_at(&mut conn, &older).await? {
+            if let Some(fact) = crate::events::request_fact(&event)? {
                 if let RequestEvent::RequestSent(sent) = &fact.event {
-                    rows.push(&SearchRow::of(fact.request_id, event.tx_id, sent));
+                    rows.push(&SearchRow::of(fact.request_id, sent));
                 }
             }
         }

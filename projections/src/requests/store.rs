@@ -197,8 +197,8 @@ pub(crate) struct Batch {
     timeline: Vec<TimelineRow>,
     attachments: Vec<AttachmentRow>,
     removals: Vec<Removal>,
-    /// `request_search` rows of the requests sent in the batch: the live
-    /// batch writes them, a replay hands them to its fill ([`Batch::take_searches`]).
+    /// `request_search` rows of the requests sent in a live batch (a
+    /// replay's come from its fill: `search.rs`).
     searches: Vec<SearchRow>,
     /// COPY buffers of a bulk batch, kept from batch to batch (their memory
     /// is reused instead of grown again from nothing).
@@ -271,11 +271,6 @@ impl Batch {
             Some(writer) => writer.finish().await,
             None => Ok(()),
         }
-    }
-
-    /// A replay's `request_search` rows of the batches so far.
-    pub(crate) fn take_searches(&mut self) -> Vec<SearchRow> {
-        std::mem::take(&mut self.searches)
     }
 
     /// Reads the summaries of the batch's requests that are not in memory.
@@ -681,7 +676,9 @@ impl Batch {
             PatronatoRole::Admin => "patronato_admin",
             PatronatoRole::RegionalReferent => "regional_referent",
         };
-        self.searches.push(SearchRow::of(f.request_id, f.tx_id, s));
+        if !self.bulk {
+            self.searches.push(SearchRow::of(f.request_id, s));
+        }
         let at = micros(s.at);
         self.summaries.insert_new(
             f.request_id,
