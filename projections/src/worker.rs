@@ -454,21 +454,17 @@ async fn sleep_or_shutdown(shutdown: &mut watch::Receiver<bool>, d: Duration) {
 /// and those events are applied again from the log: the read models need no
 /// WAL flush of their own, and the commands' flushes are not shared with the
 /// projections' (asynchronous commit keeps atomicity and order; readers see
-/// a commit at once), with generic plans. One connection per projection at a time, so the
+/// a commit at once). One connection per projection at a time, so the
 /// workers never wait for (nor starve) the commands' pool.
+///
+/// Their statements look rows up by key or read the log in index order
+/// whatever the values, and take arrays whose lengths change with every
+/// batch: planned once, never as a scan of a whole table
+/// ([`commands::store::KEYED_PLAN_SETTINGS`], as the committers').
 fn asynchronous_commit_pool(pool: &PgPool) -> PgPool {
-    commands::store::dedicated_pool(
-        pool,
-        crate::NAMES.len() as u32,
-        &[
-            ("synchronous_commit", "off"),
-            // Their statements look rows up by key or read the log in index
-            // order whatever the values, and take arrays whose lengths change
-            // with every batch: planned once, not afresh each time (as the
-            // committers', commands/src/store/group.rs).
-            ("plan_cache_mode", "force_generic_plan"),
-        ],
-    )
+    let mut settings = vec![("synchronous_commit", "off")];
+    settings.extend(commands::store::KEYED_PLAN_SETTINGS);
+    commands::store::dedicated_pool(pool, crate::NAMES.len() as u32, &settings)
 }
 
 /// Starts a [`Worker`] for every projection of [`crate::all`], with metrics

@@ -356,3 +356,54 @@ async fn wait_for_position_answers_when_every_projection_passed(pool: PgPool) {
         h.await.unwrap();
     }
 }
+
+/// The generic plan of `statement` (with `args` for its parameters) on a
+/// connection of a pool with the committers' and workers' settings.
+async fn generic_plan(pool: &PgPool, statement: &str, args: &str) -> String {
+    let keyed = commands::store::dedicated_pool(pool, 1, &commands::store::KEYED_PLAN_SETTINGS);
+    let mut conn = keyed.acquire().await.unwrap();
+    sqlx::raw_sql(&format!("PREPARE planned AS {statement}"))
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let lines: Vec<String> = sqlx::query_scalar(&format!("EXPLAIN EXECUTE planned({args})"))
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+    lines.join("\n")
+}
+
+/// Decision A36: the committers and the workers plan each statement once per
+/// connection, maybe while its tables are still empty; such a plan must
+/// still reach rows by key, or it scans the whole table on every call while
+/// the table grows. These are the three statements found doing so: the
+/// statistics look-up, the lag count and the store's check that a stream is
+/// at the version read.
+#[sqlx::test(migrations = "../migrations")]
+async fn statements_planned_on_empty_tables_still_use_their_indexes(pool: PgPool) {
+    let look_up = generic_plan(
+        &pool,
+        "SELECT to_jsonb(s) FROM stat_requests s WHERE request_id = ANY($1::uuid[])",
+        "'{}'",
+    )
+    .await;
+    let lag = generic_plan(
+        &pool,
+        "SELECT count(*) FROM (SELECT 1 FROM events \
+           WHERE (tx_id, position) > ($1::text::xid8, $2::bigint) LIMIT $3::bigint) pending",
+        "'1', 0, 1000000",
+    )
+    .await;
+    let stream_at_version = generic_plan(
+        &pool,
+        "SELECT r.n FROM unnest($1::text[], $2::int4[]) WITH ORDINALITY AS r(stream_id, must_follow, n) \
+         WHERE r.must_follow = 0 OR EXISTS \
+           (SELECT 1 FROM events e WHERE e.stream_id = r.stream_id AND e.version = r.must_follow)",
+        "'{a}', '{1}'",
+    )
+    .await;
+    for plan in [&look_up, &lag, &stream_at_version] {
+        assert!(!plan.contains("Seq Scan"), "a whole-table scan:\n{plan}");
+        assert!(plan.contains("Index"), "no index used:\n{plan}");
+    }
+}

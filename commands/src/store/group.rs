@@ -237,15 +237,11 @@ impl GroupCommitter {
 /// whose lengths change with every batch, and PostgreSQL kept planning them
 /// afresh (custom plans): `perf` of the 8-writer append showed the planner at
 /// half the cost of executing them. Their plans do not depend on the values
-/// (inserts, look-ups by key), so a generic plan is as good as any. Being
-/// the committers' own, these connections are never taken by the commands'
-/// reads either.
+/// (inserts, look-ups by key), so a generic plan is as good as any
+/// ([`super::KEYED_PLAN_SETTINGS`]). Being the committers' own, these
+/// connections are never taken by the commands' reads either.
 fn committers_pool(pool: &PgPool, committers: usize) -> PgPool {
-    super::dedicated_pool(
-        pool,
-        committers as u32,
-        &[("plan_cache_mode", "force_generic_plan")],
-    )
+    super::dedicated_pool(pool, committers as u32, &super::KEYED_PLAN_SETTINGS)
 }
 
 fn stopped() -> StoreError {
