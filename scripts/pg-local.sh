@@ -236,10 +236,15 @@ reap_orphans() {
     log "warning: leftover server processes still running: ${pids[*]}"
 }
 
+# Where the cluster in data dir $1 puts its Unix socket: the data dir itself,
+# or /tmp when its path is too long for a socket path (~107 bytes).
+socket_dir() {
+    if ((${#1} > 80)); then echo /tmp; else echo "$1"; fi
+}
+
 write_config() {
-    local dir="$1" sockdir="$1"
-    # unix socket path length limit is ~107 bytes
-    if ((${#dir} > 80)); then sockdir="/tmp"; fi
+    local dir="$1" sockdir
+    sockdir="$(socket_dir "$dir")"
     as_owner tee "$dir/combipat.conf" >/dev/null <<EOF
 # Managed by scripts/pg-local.sh; rewritten on every start.
 port = $PORT
@@ -391,11 +396,16 @@ cmd_status() {
     fi
 }
 
+# The private cluster is reached over its Unix socket: the service and its
+# database share the machine, and a socket costs the kernel less per round
+# trip than loopback TCP (docs/decisions.md A37). The server also listens on
+# $HOST:port for tools that want TCP.
 cmd_url() {
     if external_url; then
         printf '%s\n' "$DATABASE_URL"
     else
-        printf 'postgres://%s@%s:%s/%s\n' "$PG_SUPERUSER" "$HOST" "$(current_port)" "$DB_NAME"
+        printf 'postgres://%s@localhost:%s/%s?host=%s\n' "$PG_SUPERUSER" "$(current_port)" "$DB_NAME" \
+            "$(socket_dir "$(datadir)")"
     fi
 }
 

@@ -94,6 +94,15 @@ impl Report {
                     pg_settings.push((name.to_string(), v));
                 }
             }
+            // NULL over a Unix socket: how the run reached its server.
+            if let Ok(addr) =
+                sqlx::query_scalar::<_, Option<String>>("SELECT host(inet_server_addr())")
+                    .fetch_one(&pool)
+                    .await
+            {
+                let how = addr.map_or("unix socket".to_string(), |a| format!("tcp {a}"));
+                pg_settings.push(("connection".to_string(), how));
+            }
             pool.close().await;
         }
         Report {
