@@ -131,10 +131,11 @@ async fn unknown_streams_and_event_types_are_skipped(pool: PgPool) {
     assert_eq!(row.version, 1);
 }
 
-/// Counts what one worker instance applied.
+/// Counts what one worker instance applied, and in how many batches.
 struct Counting {
     inner: RequestsProjection,
     applied: Arc<AtomicUsize>,
+    batches: Arc<AtomicUsize>,
 }
 
 #[async_trait]
@@ -153,6 +154,17 @@ impl Projection for Counting {
         self.applied.fetch_add(1, Ordering::SeqCst);
         self.inner.apply(tx, event).await
     }
+    async fn apply_batch(
+        &self,
+        tx: &mut PgConnection,
+        events: &[RecordedEvent],
+    ) -> Result<(), ProjectionError> {
+        self.batches.fetch_add(1, Ordering::SeqCst);
+        for event in events {
+            self.apply(tx, event).await?;
+        }
+        Ok(())
+    }
 }
 
 fn fast() -> WorkerConfig {
@@ -162,28 +174,84 @@ fn fast() -> WorkerConfig {
         busy_interval: Duration::from_millis(10),
         standby_retry: Duration::from_millis(100),
         lag_interval: Duration::from_millis(50),
+        drain_interval: Duration::from_millis(5),
     }
 }
 
 struct Instance {
     applied: Arc<AtomicUsize>,
+    batches: Arc<AtomicUsize>,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
 
 fn start(pool: &PgPool, metrics: &Metrics) -> Instance {
+    start_with(pool, metrics, fast())
+}
+
+fn start_with(pool: &PgPool, metrics: &Metrics, config: WorkerConfig) -> Instance {
     let applied = Arc::new(AtomicUsize::new(0));
+    let batches = Arc::new(AtomicUsize::new(0));
     let projection = Arc::new(Counting {
         inner: RequestsProjection,
         applied: applied.clone(),
+        batches: batches.clone(),
     });
     let (stop, rx) = watch::channel(false);
-    let worker = Worker::new(pool.clone(), projection, metrics.clone(), fast());
+    let worker = Worker::new(pool.clone(), projection, metrics.clone(), config);
     Instance {
         applied,
+        batches,
         stop,
         task: tokio::spawn(worker.run(rx)),
     }
+}
+
+/// Waits until the instance has applied `n` events in all.
+async fn wait_applied(instance: &Instance, n: usize) {
+    for _ in 0..2000 {
+        if instance.applied.load(Ordering::SeqCst) >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    panic!("{n} events not applied");
+}
+
+/// Decision A38: a busy worker folds the commits that arrive within one
+/// drain interval into one batch (looks at the log at most once an
+/// interval, whatever wakes it).
+#[sqlx::test(migrations = "../migrations")]
+async fn a_busy_worker_folds_the_commits_of_one_interval_into_one_batch(pool: PgPool) {
+    let config = WorkerConfig {
+        poll_interval: Duration::from_secs(3),
+        drain_interval: Duration::from_secs(1),
+        ..fast()
+    };
+    let worker = start_with(&pool, &Metrics::unregistered(), config);
+    // As the group committer does after each commit: wakes this process's workers.
+    let woken = commands::store::CommitNotifier::silent();
+    send_many(&pool, 1).await;
+    woken.ring();
+    wait_applied(&worker, 2).await;
+
+    let batches_before = worker.batches.load(Ordering::SeqCst);
+    for _ in 0..8 {
+        send_many(&pool, 1).await;
+        woken.ring();
+        tokio::time::sleep(Duration::from_millis(15)).await;
+    }
+    wait_applied(&worker, 18).await;
+    let batches = worker.batches.load(Ordering::SeqCst) - batches_before;
+    // Eight commits in about 0.2 s: one look while they come, one after
+    // (and one more if the readable horizon split them).
+    assert!(
+        batches <= 3,
+        "eight commits within one interval were applied in {batches} batches"
+    );
+    assert_eq!(worker.applied.load(Ordering::SeqCst), 18);
+    worker.stop.send(true).unwrap();
+    worker.task.await.unwrap();
 }
 
 async fn send_many(pool: &PgPool, n: i64) -> i64 {
