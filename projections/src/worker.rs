@@ -228,7 +228,7 @@ pub struct WorkerConfig {
     pub lag_interval: Duration,
     /// Shortest time between the starts of two looks at the log. Under load
     /// a wake-up comes with every commit, and each look is a transaction of
-    /// its own (half of them found nothing readable yet, in the HTTP
+    /// its own (most of them found nothing readable yet, in the HTTP
     /// benchmark); waiting out the rest of the interval folds the commits
     /// that arrive meanwhile into one batch. An idle worker looks at once.
     pub drain_interval: Duration,
