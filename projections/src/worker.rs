@@ -214,10 +214,6 @@ pub struct WorkerConfig {
     pub batch_size: i64,
     /// Longest sleep between two looks at the log when no notification comes.
     pub poll_interval: Duration,
-    /// Sleep after an idle look while events exist beyond the readable horizon
-    /// (a transaction older than them is still open): they become readable
-    /// without a notification of their own.
-    pub busy_interval: Duration,
     /// How often a standby instance tries to become the leader.
     pub standby_retry: Duration,
     /// Shortest time between two measures of the lag while the leader is
@@ -231,6 +227,10 @@ pub struct WorkerConfig {
     /// its own (most of them found nothing readable yet, in the HTTP
     /// benchmark); waiting out the rest of the interval folds the commits
     /// that arrive meanwhile into one batch. An idle worker looks at once.
+    /// Also the wait before looking again while events exist beyond the
+    /// readable horizon (a transaction older than them is still open): they
+    /// become readable without a notification of their own, so it must not
+    /// be zero.
     pub drain_interval: Duration,
 }
 
@@ -239,7 +239,6 @@ impl Default for WorkerConfig {
         WorkerConfig {
             batch_size: DEFAULT_BATCH_SIZE,
             poll_interval: Duration::from_millis(500),
-            busy_interval: Duration::from_millis(20),
             standby_retry: Duration::from_secs(1),
             lag_interval: Duration::from_millis(100),
             drain_interval: Duration::from_millis(50),
@@ -376,18 +375,17 @@ impl Worker {
                 sqlx::query("SELECT 1").execute(&mut lock_conn).await?;
                 last_look = Instant::now();
             }
-            let wait = if pending > 0 {
-                self.config.busy_interval
-            } else {
-                self.config.poll_interval
-            };
-            tokio::select! {
-                _ = shutdown.changed() => {}
-                _ = tokio::time::sleep(wait) => {}
-                // A commit of this process (rung before its notification).
-                _ = local_commits.changed() => {}
-                received = other_process_commit(&mut listener) => received?,
+            if pending == 0 {
+                tokio::select! {
+                    _ = shutdown.changed() => {}
+                    _ = tokio::time::sleep(self.config.poll_interval) => {}
+                    // A commit of this process (rung before its notification).
+                    _ = local_commits.changed() => {}
+                    received = other_process_commit(&mut listener) => received?,
+                }
             }
+            // Woken, or events wait beyond the horizon: look again, but not
+            // before one drain interval after the last look began.
             let next_look = look_started + self.config.drain_interval;
             if Instant::now() < next_look {
                 tokio::select! {

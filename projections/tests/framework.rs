@@ -171,7 +171,6 @@ fn fast() -> WorkerConfig {
     WorkerConfig {
         batch_size: 50,
         poll_interval: Duration::from_millis(200),
-        busy_interval: Duration::from_millis(10),
         standby_retry: Duration::from_millis(100),
         lag_interval: Duration::from_millis(50),
         drain_interval: Duration::from_millis(5),
@@ -425,17 +424,19 @@ async fn wait_for_position_answers_when_every_projection_passed(pool: PgPool) {
     }
 }
 
-/// The generic plan of `statement` (with `args` for its parameters) on a
-/// connection of a pool with the committers' and workers' settings.
-async fn generic_plan(pool: &PgPool, statement: &str, args: &str) -> String {
-    let keyed = commands::store::dedicated_pool(pool, 1, &commands::store::KEYED_PLAN_SETTINGS);
-    let mut conn = keyed.acquire().await.unwrap();
+/// The generic plan of `statement` (with `args` for its parameters) on
+/// `conn`, a connection with the committers' and workers' settings.
+async fn generic_plan(conn: &mut PgConnection, statement: &str, args: &str) -> String {
     sqlx::raw_sql(&format!("PREPARE planned AS {statement}"))
         .execute(&mut *conn)
         .await
         .unwrap();
     let lines: Vec<String> = sqlx::query_scalar(&format!("EXPLAIN EXECUTE planned({args})"))
         .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::raw_sql("DEALLOCATE planned")
+        .execute(&mut *conn)
         .await
         .unwrap();
     lines.join("\n")
@@ -449,21 +450,23 @@ async fn generic_plan(pool: &PgPool, statement: &str, args: &str) -> String {
 /// at the version read.
 #[sqlx::test(migrations = "../migrations")]
 async fn statements_planned_on_empty_tables_still_use_their_indexes(pool: PgPool) {
+    let keyed = commands::store::dedicated_pool(&pool, 1, &commands::store::KEYED_PLAN_SETTINGS);
+    let mut conn = keyed.acquire().await.unwrap();
     let look_up = generic_plan(
-        &pool,
+        &mut conn,
         "SELECT to_jsonb(s) FROM stat_requests s WHERE request_id = ANY($1::uuid[])",
         "'{}'",
     )
     .await;
     let lag = generic_plan(
-        &pool,
+        &mut conn,
         "SELECT count(*) FROM (SELECT 1 FROM events \
            WHERE (tx_id, position) > ($1::text::xid8, $2::bigint) LIMIT $3::bigint) pending",
         "'1', 0, 1000000",
     )
     .await;
     let stream_at_version = generic_plan(
-        &pool,
+        &mut conn,
         "SELECT r.n FROM unnest($1::text[], $2::int4[]) WITH ORDINALITY AS r(stream_id, must_follow, n) \
          WHERE r.must_follow = 0 OR EXISTS \
            (SELECT 1 FROM events e WHERE e.stream_id = r.stream_id AND e.version = r.must_follow)",
