@@ -7,6 +7,7 @@
 //!   moves the checkpoint in one transaction (exactly-once effect); [`Worker`]
 //!   runs one projection for ever (advisory-lock leader election, `LISTEN`
 //!   wake-ups with a polling fallback); [`spawn_all`].
+//! - [`shared_log`]: the workers of a process read each batch of the log once.
 //! - [`checkpoint`]: the `projection_checkpoints` rows.
 //! - [`metrics`]: lag and throughput gauges for Prometheus.
 //! - [`rebuild`]: replay from position 0 into shadow tables, then swap.
@@ -42,6 +43,7 @@ pub mod page;
 pub mod rebuild;
 pub mod requests;
 mod row_cache;
+pub mod shared_log;
 pub mod statistics;
 pub mod wait;
 pub mod worker;
@@ -51,6 +53,7 @@ pub use events::REQUEST_STREAM_TYPE;
 pub use metrics::Metrics;
 pub use page::{Cursor, CursorError, Page, TimeRange};
 pub use rebuild::{rebuild, RebuildReport};
+pub use shared_log::SharedLog;
 pub use wait::wait_for_position;
 pub use worker::{
     run_once, run_until_idle, spawn_all, spawn_all_with, Outcome, Projection, Replay,

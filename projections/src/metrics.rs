@@ -16,6 +16,10 @@ pub struct Metrics {
     /// `combipat_projection_leader{projection}`: 1 while this process runs the
     /// active worker of the projection, 0 while it stands by.
     pub leader: IntGaugeVec,
+    /// `combipat_projection_log_events_read_total{source}`: events the workers
+    /// of this process took from the log, `database` when read there,
+    /// `shared` when another worker's read of them was still in memory.
+    pub log_events_read: IntCounterVec,
 }
 
 impl Metrics {
@@ -26,6 +30,7 @@ impl Metrics {
         registry.register(Box::new(metrics.lag_seconds.clone()))?;
         registry.register(Box::new(metrics.applied.clone()))?;
         registry.register(Box::new(metrics.leader.clone()))?;
+        registry.register(Box::new(metrics.log_events_read.clone()))?;
         Ok(metrics)
     }
 
@@ -63,6 +68,15 @@ impl Metrics {
                     "1 while this process runs the projection's active worker.",
                 ),
                 labels,
+            )
+            .expect("valid metric"),
+            log_events_read: IntCounterVec::new(
+                Opts::new(
+                    "combipat_projection_log_events_read_total",
+                    "Events the workers of this process took from the log, by source \
+                     (database, or shared: another worker's recent read).",
+                ),
+                &["source"],
             )
             .expect("valid metric"),
         }

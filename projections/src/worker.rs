@@ -3,10 +3,10 @@
 //! [`Worker`] with leader election, `LISTEN/NOTIFY` wake-ups and lag metrics.
 
 use crate::metrics::Metrics;
+use crate::shared_log::{LookSince, SharedLog, Source, DEFAULT_KEPT_EVENTS};
 use crate::{checkpoint, ProjectionError};
 use async_trait::async_trait;
 use chrono::Utc;
-use commands::store::log::read_after;
 use commands::store::{LogPosition, RecordedEvent, EVENTS_CHANNEL};
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
@@ -156,32 +156,64 @@ pub async fn run_once<P: Projection + ?Sized>(
     projection: &P,
     batch_size: i64,
 ) -> Result<Outcome, ProjectionError> {
+    let mut conn = pool.acquire().await?;
+    let step = apply_next_batch(&mut conn, projection, batch_size, Source::Database).await?;
+    Ok(match step.applied {
+        0 => Outcome::Idle,
+        n => Outcome::Applied(n),
+    })
+}
+
+/// What one [`apply_next_batch`] did.
+struct Step {
+    applied: usize,
+    /// Nothing more was readable (see [`crate::shared_log::Batch::at_end`]).
+    at_end: bool,
+}
+
+/// [`run_once`] on a session of the caller's, taking the events from `source`.
+async fn apply_next_batch<P: Projection + ?Sized>(
+    conn: &mut PgConnection,
+    projection: &P,
+    batch_size: i64,
+    source: Source<'_>,
+) -> Result<Step, ProjectionError> {
     let name = projection.name();
-    let mut tx = pool.begin().await?;
+    let limit = batch_size.max(1) as usize;
+    let mut tx = conn.begin().await?;
     // Look before locking: an idle projection takes no row lock and no
     // transaction id (which would hold back every reader's horizon).
     let seen = checkpoint::get(&mut *tx, name)
         .await?
         .unwrap_or(LogPosition::START);
-    let mut batch = read_after(&mut *tx, seen, batch_size).await?;
+    let mut batch = source.read_after(&mut tx, seen, limit).await?;
     if batch.is_empty() {
         tx.rollback().await?;
-        return Ok(Outcome::Idle);
+        return Ok(Step {
+            applied: 0,
+            at_end: batch.at_end,
+        });
     }
     let from = checkpoint::lock(&mut tx, name).await?;
     if from != seen {
         // Another runner moved it meanwhile: read again from where it is now.
-        batch = read_after(&mut *tx, from, batch_size).await?;
+        batch = source.read_after(&mut tx, from, limit).await?;
         if batch.is_empty() {
             tx.rollback().await?;
-            return Ok(Outcome::Idle);
+            return Ok(Step {
+                applied: 0,
+                at_end: batch.at_end,
+            });
         }
     }
     projection.apply_batch(&mut tx, &batch).await?;
     let last = batch.last().expect("batch is not empty").log_position();
     checkpoint::save(&mut tx, name, last).await?;
     tx.commit().await?;
-    Ok(Outcome::Applied(batch.len()))
+    Ok(Step {
+        applied: batch.len(),
+        at_end: batch.at_end,
+    })
 }
 
 /// Calls [`run_once`] until the projection has applied every event committed
@@ -252,26 +284,40 @@ impl Default for WorkerConfig {
 /// the others retry every `standby_retry` and take over when that connection
 /// dies. Correctness does not depend on the lock (the checkpoint row lock of
 /// [`run_once`] already serialises runners); it only avoids wasted work.
+///
+/// The leader runs its batches on the session that holds the lock: one
+/// connection per worker, kept, opened with the options of `pool` (whose
+/// own connections the worker never takes).
 pub struct Worker {
     pool: PgPool,
     projection: Arc<dyn Projection>,
     metrics: Metrics,
     config: WorkerConfig,
+    log: Arc<SharedLog>,
 }
 
 impl Worker {
+    /// A worker reading the log on its own; see [`Worker::sharing`].
     pub fn new(
         pool: PgPool,
         projection: Arc<dyn Projection>,
         metrics: Metrics,
         config: WorkerConfig,
     ) -> Worker {
+        let log = Arc::new(SharedLog::new(DEFAULT_KEPT_EVENTS, metrics.clone()));
         Worker {
             pool,
             projection,
             metrics,
             config,
+            log,
         }
+    }
+
+    /// Takes its events through `log`, with the other workers of the process
+    /// that share it: a batch one of them read is not read again.
+    pub fn sharing(self, log: Arc<SharedLog>) -> Worker {
+        Worker { log, ..self }
     }
 
     /// Runs until `shutdown` holds `true` (or its sender is dropped). Errors
@@ -297,7 +343,8 @@ impl Worker {
                     }
                 }
                 Ok(false) => {
-                    if let Err(e) = self.observe_lag().await {
+                    let standby = lock_conn.as_mut().expect("standby keeps its connection");
+                    if let Err(e) = self.observe_lag(standby).await {
                         tracing::warn!(projection = name, error = %e, "lag not measured");
                     }
                 }
@@ -324,11 +371,12 @@ impl Worker {
         Ok(got)
     }
 
-    /// The leader's loop. Returns `Ok` on shutdown, `Err` when it must step
-    /// down (lock connection lost, a batch failed).
+    /// The leader's loop, on the session that holds the lock. Returns `Ok`
+    /// on shutdown, `Err` when it must step down (the session lost, a batch
+    /// failed).
     async fn lead(
         &self,
-        mut lock_conn: PgConnection,
+        mut session: PgConnection,
         shutdown: &mut watch::Receiver<bool>,
     ) -> Result<(), ProjectionError> {
         let name = self.projection.name();
@@ -339,40 +387,44 @@ impl Worker {
         // events are pending, at most once a lag interval, and at least once
         // a poll interval; the leadership is checked once a poll interval.
         // Not after every wake-up: those come with every commit, and each
-        // check is a statement.
+        // check is a statement (which also finds a lost session, and with it
+        // the lock).
         let mut pending = 0;
+        let mut woken_by_other_process = false;
         let mut last_look = Instant::now();
         let mut last_lag = Instant::now();
         while !stopping(shutdown) {
             let look_started = Instant::now();
-            local_commits.borrow_and_update();
+            let rung = *local_commits.borrow_and_update();
+            let since = match std::mem::take(&mut woken_by_other_process) {
+                true => LookSince::OtherProcess,
+                false => LookSince::Rung(rung),
+            };
+            let source = Source::Shared(&self.log, since);
             let mut applied_any = false;
             loop {
-                match run_once(&self.pool, &*self.projection, self.config.batch_size).await? {
-                    Outcome::Idle => break,
-                    Outcome::Applied(n) => {
-                        applied.inc_by(n as u64);
-                        applied_any = true;
-                        if (n as i64) < self.config.batch_size {
-                            // The readable end as of this batch: what comes
-                            // after it wakes this loop again.
-                            break;
-                        }
-                    }
-                }
-                if stopping(shutdown) {
+                let step = apply_next_batch(
+                    &mut session,
+                    &*self.projection,
+                    self.config.batch_size,
+                    source,
+                )
+                .await?;
+                applied.inc_by(step.applied as u64);
+                applied_any |= step.applied > 0;
+                // The readable end as of this look: what comes after it
+                // wakes this loop again.
+                if step.at_end || stopping(shutdown) {
                     break;
                 }
             }
             let periodic = last_look.elapsed() >= self.config.poll_interval;
             let lag_due = last_lag.elapsed() >= self.config.lag_interval;
             if periodic || (lag_due && (applied_any || pending > 0)) {
-                pending = self.observe_lag().await?;
+                pending = self.observe_lag(&mut session).await?;
                 last_lag = Instant::now();
             }
             if periodic {
-                // Still the leader? The lock lives as long as this session.
-                sqlx::query("SELECT 1").execute(&mut lock_conn).await?;
                 last_look = Instant::now();
             }
             if pending == 0 {
@@ -381,7 +433,10 @@ impl Worker {
                     _ = tokio::time::sleep(self.config.poll_interval) => {}
                     // A commit of this process (rung before its notification).
                     _ = local_commits.changed() => {}
-                    received = other_process_commit(&mut listener) => received?,
+                    received = other_process_commit(&mut listener) => {
+                        received?;
+                        woken_by_other_process = true;
+                    }
                 }
             }
             // Woken, or events wait beyond the horizon: look again, but not
@@ -395,7 +450,7 @@ impl Worker {
             }
         }
         // Closing the session releases the advisory lock.
-        lock_conn.close().await?;
+        session.close().await?;
         Ok(())
     }
 
@@ -414,12 +469,12 @@ impl Worker {
     }
 
     /// Updates the lag gauges; returns the events pending after the checkpoint.
-    async fn observe_lag(&self) -> Result<i64, ProjectionError> {
+    async fn observe_lag(&self, session: &mut PgConnection) -> Result<i64, ProjectionError> {
         let name = self.projection.name();
-        let at = checkpoint::get(&self.pool, name)
+        let at = checkpoint::get(&mut *session, name)
             .await?
             .unwrap_or(LogPosition::START);
-        let (pending, oldest) = checkpoint::lag(&self.pool, at, 1_000_000).await?;
+        let (pending, oldest) = checkpoint::lag(&mut *session, at, 1_000_000).await?;
         let seconds = oldest.map_or(0.0, |t| {
             ((Utc::now() - t).num_milliseconds() as f64 / 1000.0).max(0.0)
         });
@@ -461,14 +516,16 @@ async fn sleep_or_shutdown(shutdown: &mut watch::Receiver<bool>, d: Duration) {
     }
 }
 
-/// The workers' own connections to the database of `pool`, whose
+/// The options of the workers' own connections to the database of `pool`
+/// (each worker opens one and keeps it; the pool lends none), whose
 /// transactions commit asynchronously. A projection's rows and its checkpoint
 /// commit together, so a commit lost in a crash takes its checkpoint with it
 /// and those events are applied again from the log: the read models need no
 /// WAL flush of their own, and the commands' flushes are not shared with the
 /// projections' (asynchronous commit keeps atomicity and order; readers see
-/// a commit at once). One connection per projection at a time, so the
-/// workers never wait for (nor starve) the commands' pool.
+/// a commit at once). The workers never wait for (nor starve) the commands'
+/// pool, and a kept session spares the round trip with which sqlx tests
+/// every connection handed back to a pool.
 ///
 /// Their statements look rows up by key or read the log in index order
 /// whatever the values, and take arrays whose lengths change with every
@@ -504,10 +561,12 @@ pub fn spawn_all_with(
         tracing::error!(error = %e, "projection metrics not registered");
         Metrics::unregistered()
     });
+    let log = Arc::new(SharedLog::new(DEFAULT_KEPT_EVENTS, metrics.clone()));
     crate::all(&pool)
         .into_iter()
         .map(|projection| {
-            let worker = Worker::new(pool.clone(), projection, metrics.clone(), config.clone());
+            let worker = Worker::new(pool.clone(), projection, metrics.clone(), config.clone())
+                .sharing(log.clone());
             tokio::spawn(worker.run(shutdown.clone()))
         })
         .collect()

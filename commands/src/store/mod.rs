@@ -20,7 +20,7 @@ pub use group::{GroupCommitter, IdempotencyRecord, Write, Written};
 pub use hash::{event_hash, ChainLink, GENESIS_HASH};
 pub use load::{load_first_events, load_stream, LoadedStream};
 pub use log::{LogPosition, RecordedEvent};
-pub use notify::{local_commits, this_process, CommitNotifier};
+pub use notify::{commits_rung, local_commits, this_process, CommitNotifier};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

@@ -49,6 +49,12 @@ pub fn local_commits() -> watch::Receiver<u64> {
     local().subscribe()
 }
 
+/// How many commits this process has rung so far: a reader that notes it
+/// before reading the log knows its read sees each of those commits.
+pub fn commits_rung() -> u64 {
+    *local().borrow()
+}
+
 /// This process's name in its notifications' payload.
 pub fn this_process() -> &'static str {
     static ID: OnceLock<String> = OnceLock::new();

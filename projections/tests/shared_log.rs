@@ -1,0 +1,193 @@
+//! The workers of a process read each batch of the log once
+//! (`projections::shared_log`).
+
+mod common;
+
+use async_trait::async_trait;
+use commands::store::log::read_after;
+use commands::store::{commits_rung, CommitNotifier, LogPosition, RecordedEvent};
+use common::*;
+use projections::shared_log::{LookSince, DEFAULT_KEPT_EVENTS};
+use projections::{Metrics, Projection, ProjectionError, SharedLog, Worker, WorkerConfig};
+use sqlx::{PgConnection, PgPool};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Sends `n` requests (one event each) and waits until they are readable
+/// (an open transaction of another test may hold back the horizon); returns
+/// the whole log.
+async fn readable_log(pool: &PgPool, n: i64) -> Vec<RecordedEvent> {
+    let before: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    for i in 0..n {
+        send(
+            pool,
+            &Spec {
+                at: day(i),
+                ..Spec::default()
+            },
+        )
+        .await;
+    }
+    for _ in 0..2000 {
+        let events = read_after(pool, LogPosition::START, 1000).await.unwrap();
+        if events.len() == (before + n) as usize {
+            return events;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    panic!("events not readable");
+}
+
+fn events_read(metrics: &Metrics, source: &str) -> u64 {
+    metrics.log_events_read.with_label_values(&[source]).get()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_recent_read_is_handed_out_again_and_ends_a_look_only_if_read_after_its_wake_up(
+    pool: PgPool,
+) {
+    let log_now = readable_log(&pool, 4).await;
+    assert_eq!(log_now.len(), 4, "a new database's log is empty");
+    let metrics = Metrics::unregistered();
+    let shared = SharedLog::new(100, metrics.clone());
+    let mut conn = pool.acquire().await.unwrap();
+    let look = LookSince::Rung(commits_rung());
+
+    let first = shared
+        .read_after(&mut conn, LogPosition::START, 100, look)
+        .await
+        .unwrap();
+    assert_eq!(&*first, &log_now[..]);
+    assert!(first.at_end, "a short read reached the readable end");
+    assert_eq!(events_read(&metrics, "database"), 4);
+
+    // Another worker, one event behind the end: the rest of that read.
+    let second = shared
+        .read_after(&mut conn, log_now[1].log_position(), 100, look)
+        .await
+        .unwrap();
+    assert_eq!(&*second, &log_now[2..]);
+    assert!(second.at_end);
+    let limited = shared
+        .read_after(&mut conn, LogPosition::START, 3, look)
+        .await
+        .unwrap();
+    assert_eq!(&*limited, &log_now[..3]);
+    assert!(!limited.at_end, "an event is left after this batch");
+    assert_eq!(events_read(&metrics, "database"), 4, "nothing read again");
+    assert_eq!(events_read(&metrics, "shared"), 2 + 3);
+
+    // A commit rung after the read: a look that spent its wake-up must not
+    // take the read's end for the log's end, nor may one woken by another
+    // process.
+    CommitNotifier::silent().ring();
+    for later_look in [LookSince::Rung(commits_rung()), LookSince::OtherProcess] {
+        let stale = shared
+            .read_after(&mut conn, LogPosition::START, 100, later_look)
+            .await
+            .unwrap();
+        assert_eq!(&*stale, &log_now[..]);
+        assert!(!stale.at_end, "{later_look:?} would sleep past a commit");
+    }
+
+    // Past every segment: the database again.
+    let beyond = shared
+        .read_after(
+            &mut conn,
+            log_now[3].log_position(),
+            100,
+            LookSince::Rung(commits_rung()),
+        )
+        .await
+        .unwrap();
+    assert!(beyond.is_empty() && beyond.at_end);
+    let log_then = readable_log(&pool, 1).await;
+    let next = shared
+        .read_after(
+            &mut conn,
+            log_now[3].log_position(),
+            100,
+            LookSince::Rung(commits_rung()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(&*next, &log_then[4..]);
+    assert_eq!(events_read(&metrics, "database"), 5);
+}
+
+/// A projection that writes nothing and counts what it was given.
+struct Named {
+    name: &'static str,
+    applied: Arc<AtomicUsize>,
+}
+
+#[async_trait]
+impl Projection for Named {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn tables(&self) -> &'static [&'static str] {
+        &[]
+    }
+    async fn apply(
+        &self,
+        _tx: &mut PgConnection,
+        _event: &RecordedEvent,
+    ) -> Result<(), ProjectionError> {
+        self.applied.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_workers_of_a_process_read_each_event_of_the_log_once(pool: PgPool) {
+    let n = readable_log(&pool, 6).await.len();
+    let metrics = Metrics::unregistered();
+    let log = Arc::new(SharedLog::new(DEFAULT_KEPT_EVENTS, metrics.clone()));
+    let (stop, stopped) = watch::channel(false);
+    let config = WorkerConfig {
+        batch_size: 50,
+        poll_interval: Duration::from_millis(200),
+        standby_retry: Duration::from_millis(100),
+        lag_interval: Duration::from_millis(50),
+        drain_interval: Duration::from_millis(5),
+    };
+    let workers: Vec<_> = ["shared_a", "shared_b", "shared_c", "shared_d"]
+        .into_iter()
+        .map(|name| {
+            let applied = Arc::new(AtomicUsize::new(0));
+            let projection = Arc::new(Named {
+                name,
+                applied: applied.clone(),
+            });
+            let worker = Worker::new(pool.clone(), projection, metrics.clone(), config.clone())
+                .sharing(log.clone());
+            (applied, tokio::spawn(worker.run(stopped.clone())))
+        })
+        .collect();
+
+    for _ in 0..2000 {
+        if workers
+            .iter()
+            .all(|(applied, _)| applied.load(Ordering::SeqCst) >= n)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    for (applied, _) in &workers {
+        assert_eq!(applied.load(Ordering::SeqCst), n, "each event applied once");
+    }
+    assert_eq!(events_read(&metrics, "database"), n as u64);
+    assert_eq!(events_read(&metrics, "shared"), 3 * n as u64);
+
+    stop.send(true).unwrap();
+    for (_, task) in workers {
+        task.await.unwrap();
+    }
+}
