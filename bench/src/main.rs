@@ -194,13 +194,19 @@ async fn run(args: RunArgs) -> Result<()> {
             let db = FreshDb::create(&args.database_url, "append").await?;
             dbs.push(db);
             append_section(&args, &settings, dbs.last().expect("db"), &mut report).await?;
+            if !args.keep_db {
+                // Its million rows would be vacuumed during the next section.
+                dbs.pop().expect("db").drop_now().await;
+            }
         }
         if wants("http") {
+            util::settle(&args.database_url).await;
             let db = FreshDb::create(&args.database_url, "http").await?;
             dbs.push(db);
             http_section(&settings, dbs.last().expect("db"), &mut report).await?;
         }
         if wants("data") {
+            util::settle(&args.database_url).await;
             let db = FreshDb::create(&args.database_url, "data").await?;
             dbs.push(db);
             data_section(&settings, dbs.last().expect("db"), &mut report).await?;
