@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use commands::store::log::read_after;
 use commands::store::{commits_rung, CommitNotifier, LogPosition, RecordedEvent};
 use common::*;
-use projections::shared_log::{LookSince, DEFAULT_KEPT_EVENTS};
+use projections::shared_log::{Batch, LookSince, DEFAULT_KEPT_EVENTS};
 use projections::{Metrics, Projection, ProjectionError, SharedLog, Worker, WorkerConfig};
 use sqlx::{PgConnection, PgPool};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -41,6 +41,12 @@ async fn readable_log(pool: &PgPool, n: i64) -> Vec<RecordedEvent> {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     panic!("events not readable");
+}
+
+/// A read by a look that began now, woken by this process's commits.
+async fn look_after(shared: &SharedLog, conn: &mut PgConnection, after: LogPosition) -> Batch {
+    let since = LookSince::Rung(commits_rung());
+    shared.read_after(conn, after, 100, since).await.unwrap()
 }
 
 fn events_read(metrics: &Metrics, source: &str) -> u64 {
@@ -96,26 +102,10 @@ async fn a_recent_read_is_handed_out_again_and_ends_a_look_only_if_read_after_it
     }
 
     // Past every segment: the database again.
-    let beyond = shared
-        .read_after(
-            &mut conn,
-            log_now[3].log_position(),
-            100,
-            LookSince::Rung(commits_rung()),
-        )
-        .await
-        .unwrap();
+    let beyond = look_after(&shared, &mut conn, log_now[3].log_position()).await;
     assert!(beyond.is_empty() && beyond.at_end);
     let log_then = readable_log(&pool, 1).await;
-    let next = shared
-        .read_after(
-            &mut conn,
-            log_now[3].log_position(),
-            100,
-            LookSince::Rung(commits_rung()),
-        )
-        .await
-        .unwrap();
+    let next = look_after(&shared, &mut conn, log_now[3].log_position()).await;
     assert_eq!(&*next, &log_then[4..]);
     assert_eq!(events_read(&metrics, "database"), 5);
 }
