@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 /// Sends `n` requests (one event each) and waits until they are readable
 /// (an open transaction of another test may hold back the horizon); returns
@@ -134,50 +135,109 @@ impl Projection for Named {
     }
 }
 
+/// Timings for a test: quick looks, polls only as said.
+fn config(poll_interval: Duration) -> WorkerConfig {
+    WorkerConfig {
+        batch_size: 50,
+        poll_interval,
+        standby_retry: Duration::from_millis(100),
+        lag_interval: Duration::from_millis(50),
+        drain_interval: Duration::from_millis(5),
+    }
+}
+
+/// A worker of a [`Named`] projection on `log`; its count of events applied.
+fn spawn_named(
+    pool: &PgPool,
+    name: &'static str,
+    log: &Arc<SharedLog>,
+    config: &WorkerConfig,
+    stopped: &watch::Receiver<bool>,
+) -> (Arc<AtomicUsize>, JoinHandle<()>) {
+    let applied = Arc::new(AtomicUsize::new(0));
+    let projection = Arc::new(Named {
+        name,
+        applied: applied.clone(),
+    });
+    let metrics = Metrics::unregistered();
+    let worker =
+        Worker::new(pool.clone(), projection, metrics, config.clone()).sharing(log.clone());
+    (applied, tokio::spawn(worker.run(stopped.clone())))
+}
+
+/// Waits up to `within` for `applied` to reach `n`; whether it did.
+async fn reaches(applied: &AtomicUsize, n: usize, within: Duration) -> bool {
+    let until = tokio::time::Instant::now() + within;
+    while tokio::time::Instant::now() < until {
+        if applied.load(Ordering::SeqCst) >= n {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    applied.load(Ordering::SeqCst) >= n
+}
+
+async fn stop_all(stop: watch::Sender<bool>, tasks: Vec<JoinHandle<()>>) {
+    stop.send(true).unwrap();
+    for task in tasks {
+        task.await.unwrap();
+    }
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn the_workers_of_a_process_read_each_event_of_the_log_once(pool: PgPool) {
     let n = readable_log(&pool, 6).await.len();
     let metrics = Metrics::unregistered();
     let log = Arc::new(SharedLog::new(DEFAULT_KEPT_EVENTS, metrics.clone()));
     let (stop, stopped) = watch::channel(false);
-    let config = WorkerConfig {
-        batch_size: 50,
-        poll_interval: Duration::from_millis(200),
-        standby_retry: Duration::from_millis(100),
-        lag_interval: Duration::from_millis(50),
-        drain_interval: Duration::from_millis(5),
-    };
+    let config = config(Duration::from_millis(200));
     let workers: Vec<_> = ["shared_a", "shared_b", "shared_c", "shared_d"]
         .into_iter()
-        .map(|name| {
-            let applied = Arc::new(AtomicUsize::new(0));
-            let projection = Arc::new(Named {
-                name,
-                applied: applied.clone(),
-            });
-            let worker = Worker::new(pool.clone(), projection, metrics.clone(), config.clone())
-                .sharing(log.clone());
-            (applied, tokio::spawn(worker.run(stopped.clone())))
-        })
+        .map(|name| spawn_named(&pool, name, &log, &config, &stopped))
         .collect();
 
-    for _ in 0..2000 {
-        if workers
-            .iter()
-            .all(|(applied, _)| applied.load(Ordering::SeqCst) >= n)
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
+    for (applied, _) in &workers {
+        assert!(reaches(applied, n, Duration::from_secs(10)).await);
     }
     for (applied, _) in &workers {
         assert_eq!(applied.load(Ordering::SeqCst), n, "each event applied once");
     }
     assert_eq!(events_read(&metrics, "database"), n as u64);
     assert_eq!(events_read(&metrics, "shared"), 3 * n as u64);
+    stop_all(stop, workers.into_iter().map(|(_, task)| task).collect()).await;
+}
 
-    stop.send(true).unwrap();
-    for (_, task) in workers {
-        task.await.unwrap();
-    }
+/// A worker behind the others takes their earlier reads; one made before
+/// the commit that woke it must not end its look, or it would sleep until
+/// the next poll with that commit's events unapplied.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_worker_taking_an_earlier_read_still_reaches_the_commit_that_woke_it(pool: PgPool) {
+    let metrics = Metrics::unregistered();
+    let log = Arc::new(SharedLog::new(DEFAULT_KEPT_EVENTS, metrics.clone()));
+    let (stop, stopped) = watch::channel(false);
+    // No poll within the test: only the rings drive the workers.
+    let config = config(Duration::from_secs(60));
+    let woken = CommitNotifier::silent();
+    let ahead = spawn_named(&pool, "ahead", &log, &config, &stopped);
+
+    let first = readable_log(&pool, 1).await.len();
+    woken.ring();
+    assert!(reaches(&ahead.0, first, Duration::from_secs(10)).await);
+    // The shared log now holds a read that ends at the first event.
+    let all = readable_log(&pool, 1).await.len();
+    woken.ring();
+    assert!(reaches(&ahead.0, all, Duration::from_secs(10)).await);
+
+    let behind = spawn_named(&pool, "behind", &log, &config, &stopped);
+    assert!(
+        reaches(&behind.0, all, Duration::from_secs(5)).await,
+        "the worker behind stopped at the end of a read older than its wake-up"
+    );
+    assert_eq!(
+        events_read(&metrics, "database") as usize,
+        all,
+        "the worker behind took both events from the reads of the one ahead"
+    );
+    assert_eq!(events_read(&metrics, "shared") as usize, all);
+    stop_all(stop, vec![ahead.1, behind.1]).await;
 }
