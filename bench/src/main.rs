@@ -519,6 +519,8 @@ async fn http_section(s: &Settings, db: &FreshDb, report: &mut Report) -> Result
         return Err(format!("no request could be created: {}", err.unwrap_or_default()).into());
     }
 
+    let busy_before = util::machine_busy_secs();
+    let server_before = util::process_cpu_secs(child.pid);
     let (ok, failed, secs, lat, err) = server::closed_loop(
         &creator,
         s.http_concurrency,
@@ -560,6 +562,27 @@ async fn http_section(s: &Settings, db: &FreshDb, report: &mut Report) -> Result
     );
     // Let the projections drain the closed-loop backlog before the open loop.
     drain(&lag_pool, Duration::from_secs(120)).await;
+    // The work per creation, projections included: steadier from run to run
+    // than the rate, which moves with whatever else the machine does.
+    if let (Some(b0), Some(b1), Some(s0), Some(s1)) = (
+        busy_before,
+        util::machine_busy_secs(),
+        server_before,
+        util::process_cpu_secs(child.pid),
+    ) {
+        let per = |secs: f64| secs * 1e6 / ok.max(1) as f64;
+        report.figure(
+            "http",
+            "diagnostic: machine CPU per creation in the closed loop, until the projections caught up",
+            format!(
+                "{:.0} µs, of which the API process with its workers {:.0} µs (the rest: PostgreSQL, the load generator, the kernel's other work)",
+                per(b1 - b0),
+                per(s1 - s0)
+            ),
+            None,
+            None,
+        );
+    }
 
     // Below saturation first: an open loop at half the closed-loop maximum
     // shows latency and projection lag when the server keeps up (the 1,000/s

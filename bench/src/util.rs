@@ -224,6 +224,18 @@ pub fn machine_busy_secs() -> Option<f64> {
     Some(busy as f64 / 100.0)
 }
 
+/// CPU time (user and system) of process `pid` so far, in seconds.
+pub fn process_cpu_secs(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    // USER_HZ, as in machine_busy_secs.
+    Some((utime + stime) as f64 / 100.0)
+}
+
 /// Committers of the group commit as the service reads them
 /// (`COMBIPAT_COMMITTERS`, else the service's default).
 pub fn committers() -> usize {
@@ -256,6 +268,25 @@ mod tests {
             "postgres://u:p@h/x?sslmode=disable"
         );
         assert_eq!(with_database("postgres://h:1", "x"), "postgres://h:1/x");
+    }
+
+    #[test]
+    fn a_process_cpu_time_counts_its_work() {
+        let me = std::process::id();
+        let before = process_cpu_secs(me).expect("this process's /proc/<pid>/stat");
+        let started = std::time::Instant::now();
+        let mut x: u64 = 1;
+        // Work until 0.2 s of CPU is counted; a machine shared with other
+        // tests may give this thread a fraction of a core, hence the long bound.
+        while process_cpu_secs(me).unwrap() - before < 0.2 {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "20 s of work and less than 0.2 s of CPU counted"
+            );
+            for _ in 0..100_000 {
+                x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+            }
+        }
     }
 
     #[test]
