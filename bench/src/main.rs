@@ -562,8 +562,8 @@ async fn http_section(s: &Settings, db: &FreshDb, report: &mut Report) -> Result
     );
     // Let the projections drain the closed-loop backlog before the open loop.
     drain(&lag_pool, Duration::from_secs(120)).await;
-    // The work per creation, projections included: steadier from run to run
-    // than the rate, which moves with whatever else the machine does.
+    // The work per creation, projections included, and the API process's
+    // part of it: where a change moved the work, which the rate cannot tell.
     if let (Some(b0), Some(b1), Some(s0), Some(s1)) = (
         busy_before,
         util::machine_busy_secs(),
