@@ -12,6 +12,7 @@ mod command;
 mod events;
 mod rules;
 mod state;
+mod stored;
 mod violation;
 
 #[cfg(test)]

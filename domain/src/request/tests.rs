@@ -884,6 +884,18 @@ fn every_event_variant_is_listed_in_types_and_round_trips() {
     for e in &all {
         let json = serde_json::to_value(e).unwrap();
         assert_eq!(json["type"], e.event_type());
+        assert_eq!(
+            &RequestEvent::from_stored(e.event_type(), &json).unwrap(),
+            e,
+            "decoded by its event type"
+        );
         assert_eq!(&serde_json::from_value::<RequestEvent>(json).unwrap(), e);
     }
+}
+
+#[test]
+fn a_stored_payload_that_is_not_its_event_type_does_not_decode() {
+    let json = serde_json::to_value(taken(day(1))).unwrap();
+    assert!(RequestEvent::from_stored("ReplyReceived", &json).is_err());
+    assert!(RequestEvent::from_stored("NoSuchEvent", &json).is_err());
 }
