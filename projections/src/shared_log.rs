@@ -88,24 +88,25 @@ impl Source<'_> {
         limit: usize,
     ) -> Result<Batch, StoreError> {
         match self {
-            Source::Database => {
-                let events: Arc<[RecordedEvent]> =
-                    read_after(conn, after, limit as i64).await?.into();
-                Ok(Batch::read(events, limit))
-            }
+            Source::Database => Batch::read(conn, after, limit).await,
             Source::Shared(log, since) => log.read_after(conn, after, limit, since).await,
         }
     }
 }
 
 impl Batch {
-    /// The whole of a read of the database that asked for `limit` events.
-    fn read(events: Arc<[RecordedEvent]>, limit: usize) -> Batch {
-        Batch {
+    /// Up to `limit` events after `after`, read from the database.
+    async fn read(
+        conn: &mut PgConnection,
+        after: LogPosition,
+        limit: usize,
+    ) -> Result<Batch, StoreError> {
+        let events: Arc<[RecordedEvent]> = read_after(conn, after, limit as i64).await?.into();
+        Ok(Batch {
             range: 0..events.len(),
             at_end: events.len() < limit,
             events,
-        }
+        })
     }
 }
 
@@ -139,14 +140,13 @@ impl SharedLog {
             return Ok(batch);
         }
         let rung_before = commands::store::commits_rung();
-        let events: Arc<[RecordedEvent]> = read_after(conn, after, limit as i64).await?.into();
-        self.count("database", events.len());
-        let batch = Batch::read(events.clone(), limit);
-        if !events.is_empty() {
+        let batch = Batch::read(conn, after, limit).await?;
+        self.count("database", batch.len());
+        if !batch.is_empty() {
             recent.push_back(Segment {
                 after,
-                reached_end: events.len() < limit,
-                events,
+                events: batch.events.clone(),
+                reached_end: batch.at_end,
                 rung_before,
             });
             let mut kept: usize = recent.iter().map(|s| s.events.len()).sum();

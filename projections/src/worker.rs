@@ -286,10 +286,10 @@ impl Default for WorkerConfig {
 /// [`run_once`] already serialises runners); it only avoids wasted work.
 ///
 /// The leader runs its batches on the session that holds the lock: one
-/// connection per worker, kept, opened with the options of `pool` (whose
-/// own connections the worker never takes).
+/// connection per worker, kept, opened with `connect` (and one more for its
+/// `LISTEN`).
 pub struct Worker {
-    pool: PgPool,
+    connect: PgConnectOptions,
     projection: Arc<dyn Projection>,
     metrics: Metrics,
     config: WorkerConfig,
@@ -299,14 +299,14 @@ pub struct Worker {
 impl Worker {
     /// A worker reading the log on its own; see [`Worker::sharing`].
     pub fn new(
-        pool: PgPool,
+        connect: PgConnectOptions,
         projection: Arc<dyn Projection>,
         metrics: Metrics,
         config: WorkerConfig,
     ) -> Worker {
         let log = Arc::new(SharedLog::new(DEFAULT_KEPT_EVENTS, metrics.clone()));
         Worker {
-            pool,
+            connect,
             projection,
             metrics,
             config,
@@ -360,7 +360,7 @@ impl Worker {
     /// Tries the advisory lock on the (kept) standby connection.
     async fn try_lead(&self, conn: &mut Option<PgConnection>) -> Result<bool, ProjectionError> {
         if conn.is_none() {
-            *conn = Some(PgConnection::connect_with(&self.pool.connect_options()).await?);
+            *conn = Some(PgConnection::connect_with(&self.connect).await?);
         }
         let c = conn.as_mut().expect("connection just set");
         let got: bool =
@@ -391,7 +391,7 @@ impl Worker {
         // the lock).
         let mut pending = 0;
         let mut woken_by_other_process = false;
-        let mut last_look = Instant::now();
+        let mut last_periodic = Instant::now();
         let mut last_lag = Instant::now();
         while !stopping(shutdown) {
             let look_started = Instant::now();
@@ -418,14 +418,14 @@ impl Worker {
                     break;
                 }
             }
-            let periodic = last_look.elapsed() >= self.config.poll_interval;
+            let periodic = last_periodic.elapsed() >= self.config.poll_interval;
             let lag_due = last_lag.elapsed() >= self.config.lag_interval;
             if periodic || (lag_due && (applied_any || pending > 0)) {
                 pending = self.observe_lag(&mut session).await?;
                 last_lag = Instant::now();
             }
             if periodic {
-                last_look = Instant::now();
+                last_periodic = Instant::now();
             }
             if pending == 0 {
                 tokio::select! {
@@ -461,7 +461,7 @@ impl Worker {
             .max_connections(1)
             .max_lifetime(None)
             .idle_timeout(None)
-            .connect_with((*self.pool.connect_options()).clone())
+            .connect_with(self.connect.clone())
             .await?;
         let mut listener = PgListener::connect_with(&pool).await?;
         listener.listen(EVENTS_CHANNEL).await?;
@@ -517,8 +517,8 @@ async fn sleep_or_shutdown(shutdown: &mut watch::Receiver<bool>, d: Duration) {
 }
 
 /// The options of the workers' own connections to the database of `pool`
-/// (each worker opens one and keeps it; the pool lends none), whose
-/// transactions commit asynchronously. A projection's rows and its checkpoint
+/// (each worker opens one and keeps it), whose transactions commit
+/// asynchronously. A projection's rows and its checkpoint
 /// commit together, so a commit lost in a crash takes its checkpoint with it
 /// and those events are applied again from the log: the read models need no
 /// WAL flush of their own, and the commands' flushes are not shared with the
@@ -531,10 +531,10 @@ async fn sleep_or_shutdown(shutdown: &mut watch::Receiver<bool>, d: Duration) {
 /// whatever the values, and take arrays whose lengths change with every
 /// batch: planned once, never as a scan of a whole table
 /// ([`commands::store::KEYED_PLAN_SETTINGS`], as the committers').
-fn asynchronous_commit_pool(pool: &PgPool) -> PgPool {
+fn asynchronous_commit_sessions(pool: &PgPool) -> PgConnectOptions {
     let mut settings = vec![("synchronous_commit", "off")];
     settings.extend(commands::store::KEYED_PLAN_SETTINGS);
-    commands::store::dedicated_pool(pool, crate::NAMES.len() as u32, &settings)
+    (*pool.connect_options()).clone().options(settings)
 }
 
 /// Starts a [`Worker`] for every projection of [`crate::all`], with metrics
@@ -555,7 +555,7 @@ pub fn spawn_all_with(
     shutdown: watch::Receiver<bool>,
     config: WorkerConfig,
 ) -> Vec<JoinHandle<()>> {
-    let pool = asynchronous_commit_pool(&pool);
+    let connect = asynchronous_commit_sessions(&pool);
     let metrics = Metrics::register(registry).unwrap_or_else(|e| {
         // Registered twice in one registry: the workers must run all the same.
         tracing::error!(error = %e, "projection metrics not registered");
@@ -565,7 +565,7 @@ pub fn spawn_all_with(
     crate::all(&pool)
         .into_iter()
         .map(|projection| {
-            let worker = Worker::new(pool.clone(), projection, metrics.clone(), config.clone())
+            let worker = Worker::new(connect.clone(), projection, metrics.clone(), config.clone())
                 .sharing(log.clone());
             tokio::spawn(worker.run(shutdown.clone()))
         })

@@ -197,7 +197,7 @@ fn start_with(pool: &PgPool, metrics: &Metrics, config: WorkerConfig) -> Instanc
         batches: batches.clone(),
     });
     let (stop, rx) = watch::channel(false);
-    let worker = Worker::new(pool.clone(), projection, metrics.clone(), config);
+    let worker = Worker::new(connect(pool), projection, metrics.clone(), config);
     Instance {
         applied,
         batches,

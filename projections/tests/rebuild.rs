@@ -273,7 +273,7 @@ async fn the_live_worker_waits_for_the_swap(pool: PgPool) {
     let metrics = projections::Metrics::register(&registry).unwrap();
     let (stop, rx) = tokio::sync::watch::channel(false);
     let worker = projections::Worker::new(
-        pool.clone(),
+        connect(&pool),
         p.clone(),
         metrics,
         projections::WorkerConfig {

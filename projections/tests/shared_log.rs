@@ -161,7 +161,7 @@ fn spawn_named(
     });
     let metrics = Metrics::unregistered();
     let worker =
-        Worker::new(pool.clone(), projection, metrics, config.clone()).sharing(log.clone());
+        Worker::new(connect(pool), projection, metrics, config.clone()).sharing(log.clone());
     (applied, tokio::spawn(worker.run(stopped.clone())))
 }
 
@@ -240,4 +240,56 @@ async fn a_worker_taking_an_earlier_read_still_reaches_the_commit_that_woke_it(p
     );
     assert_eq!(events_read(&metrics, "shared") as usize, all);
     stop_all(stop, vec![ahead.1, behind.1]).await;
+}
+
+/// The same for a worker woken by another process's notification: it spent
+/// no ring of this process, so only a fresh read of the database may end its
+/// look (a read made before that process's commit would otherwise look like
+/// the end).
+#[sqlx::test(migrations = "../migrations")]
+async fn a_worker_woken_by_another_process_reads_past_an_earlier_read(pool: PgPool) {
+    let metrics = Metrics::unregistered();
+    let log = Arc::new(SharedLog::new(DEFAULT_KEPT_EVENTS, metrics.clone()));
+    let (stop, stopped) = watch::channel(false);
+    // No poll and no lag measure within the test (a measure finds pending
+    // events and looks again): only the notifications drive the worker.
+    let quiet = WorkerConfig {
+        lag_interval: Duration::from_secs(60),
+        ..config(Duration::from_secs(60))
+    };
+    let worker = spawn_named(&pool, "woken", &log, &quiet, &stopped);
+    // Leading and listening, its first look (at an empty log) done.
+    for _ in 0..200 {
+        let listening: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if listening > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // A read of the first event, shared, made before the second commit.
+    let first = readable_log(&pool, 1).await;
+    let mut conn = pool.acquire().await.unwrap();
+    let earlier = look_after(&log, &mut conn, LogPosition::START).await;
+    assert_eq!(&*earlier, &first[..]);
+    // The second commit, as another process makes it: no ring here, one
+    // notification from elsewhere.
+    let all = readable_log(&pool, 1).await.len();
+    sqlx::query("SELECT pg_notify($1, 'another-process')")
+        .bind(commands::store::EVENTS_CHANNEL)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(
+        reaches(&worker.0, all, Duration::from_secs(5)).await,
+        "the woken worker stopped at the end of a read older than the commit"
+    );
+    stop_all(stop, vec![worker.1]).await;
 }

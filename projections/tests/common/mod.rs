@@ -216,6 +216,12 @@ pub async fn append_raw(pool: &PgPool, id: RequestId, events: &[NewEvent]) -> Ap
 }
 
 /// Sends a new request; returns its id.
+/// How a worker connects to the test's database (its own sessions, with
+/// the server's default settings).
+pub fn connect(pool: &PgPool) -> sqlx::postgres::PgConnectOptions {
+    (*pool.connect_options()).clone()
+}
+
 pub async fn send(pool: &PgPool, spec: &Spec) -> RequestId {
     append_events(pool, spec.id, &[sent(spec)]).await;
     spec.id
