@@ -112,7 +112,8 @@ bench: db ## Benchmarks -> docs/benchmarks.md (ARGS=--quick; BENCH_SCALE=n)
 		export BENCH_PEERS_ERROR="bench/peers does not build here: $$reason (.local/bench/peers-build.log)"
 		echo "bench: $$BENCH_PEERS_ERROR" >&2
 	fi
-	exec target/release/combipat-bench run $(ARGS)
+	# Kernel writeback started early for the run, as on a production host (A41).
+	exec bash scripts/host-writeback.sh target/release/combipat-bench run $(ARGS)
 
 soak: ## Load + SIGKILL/PostgreSQL restarts; checks the log and the projections
 	@$(NEED_CARGO)

@@ -57,6 +57,7 @@ pub struct Report {
     finished: Option<chrono::DateTime<chrono::Local>>,
     settings: Settings,
     machine: String,
+    writeback: String,
     commit: String,
     postgres: String,
     pg_settings: Vec<(String, String)>,
@@ -110,6 +111,7 @@ impl Report {
             finished: None,
             settings: settings.clone(),
             machine: util::machine(),
+            writeback: util::kernel_writeback(),
             commit: util::git_commit(),
             postgres,
             pg_settings,
@@ -122,9 +124,10 @@ impl Report {
 
     pub fn header_line(&self) -> String {
         format!(
-            "{} | {} | {} | {} | commit {} | {}",
+            "{} | {} | {} | {} | {} | commit {} | {}",
             self.started.format("%Y-%m-%d %H:%M"),
             self.machine,
+            self.writeback,
             self.postgres,
             self.pg_settings
                 .iter()
@@ -210,6 +213,10 @@ impl Report {
         md.push_str(&format!(
             "| load average (1 min) at start / end | {} / {} (other work on the machine shares the 2 cores: figures that matter are ratios measured side by side) |\n",
             self.load_start, self.load_end
+        ));
+        md.push_str(&format!(
+            "| kernel writeback | {} (scripts/host-writeback.sh, decision A41) |\n",
+            self.writeback
         ));
         md.push_str(&format!("| PostgreSQL | {} |\n", self.postgres));
         md.push_str(&format!(

@@ -224,6 +224,23 @@ pub fn machine_busy_secs() -> Option<f64> {
     Some(busy as f64 / 100.0)
 }
 
+/// The kernel's page-cache writeback settings (decision A41): when it starts
+/// writing dirty pages out in the background, and how old a page may get.
+pub fn kernel_writeback() -> String {
+    let read = |name: &str| {
+        std::fs::read_to_string(format!("/proc/sys/vm/{name}"))
+            .map(|v| format!("vm.{name}={}", v.trim()))
+            .unwrap_or_else(|_| format!("vm.{name} unknown"))
+    };
+    [
+        "dirty_background_bytes",
+        "dirty_background_ratio",
+        "dirty_expire_centisecs",
+    ]
+    .map(read)
+    .join(", ")
+}
+
 /// CPU time (user and system) of process `pid` so far, in seconds.
 pub fn process_cpu_secs(pid: u32) -> Option<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
