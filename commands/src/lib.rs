@@ -6,6 +6,8 @@
 //!   protocol counters.
 //! - [`ports`]: traits for the outside registries the rules need.
 //! - [`reference`]: PostgreSQL implementations of the ports and their loader.
+//! - [`sessions`]: database sessions kept out of sqlx's pool for the
+//!   statements of every command.
 //! - [`attachments`]: content-addressed file storage with type sniffing.
 //! - [`requests`]: one handler per request command: load, decide, append.
 //! - [`bookings`]: counter appointments and appointments on requests: hold,
@@ -17,4 +19,5 @@ pub mod clock;
 pub mod ports;
 pub mod reference;
 pub mod requests;
+pub mod sessions;
 pub mod store;

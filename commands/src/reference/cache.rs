@@ -19,6 +19,7 @@
 //! topic × sub-topic — are few enough that this stays rare).
 
 use crate::ports::{PortResult, SedeDirectory, TopicCatalogue};
+use crate::sessions::KeptSessions;
 use async_trait::async_trait;
 use domain::ids::{Cap, RegionCode, SedeCode, TopicCode};
 use domain::request::SedeLookup;
@@ -39,9 +40,12 @@ pub const MEMO_CAPACITY: usize = 50_000;
 /// a read of its own would have been — and starts one only when none such is
 /// under way. The busier the server, the longer a read takes and the more
 /// look-ups one read answers; an idle server reads once per look-up.
+///
+/// Reads run one at a time, on a session of their own kept out of the pool
+/// ([`crate::sessions`]).
 #[derive(Debug, Clone)]
 pub struct ReferenceGeneration {
-    pool: PgPool,
+    session: KeptSessions,
     reads: Arc<SharedReads>,
 }
 
@@ -63,7 +67,7 @@ struct ReadState {
 impl ReferenceGeneration {
     pub fn new(pool: PgPool) -> Self {
         Self {
-            pool,
+            session: KeptSessions::of(&pool, 1, &[]),
             reads: Arc::default(),
         }
     }
@@ -105,13 +109,13 @@ impl ReferenceGeneration {
             reads: &self.reads,
             newest: None,
         };
-        let result = sqlx::query_scalar("SELECT generation FROM ref_generation")
-            .fetch_one(&self.pool)
-            .await;
-        if let Ok(generation) = &result {
-            running.newest = Some((read, *generation));
-        }
-        result
+        let mut session = self.session.session().await?;
+        let generation = sqlx::query_scalar("SELECT generation FROM ref_generation")
+            .fetch_one(&mut *session)
+            .await?;
+        session.done();
+        running.newest = Some((read, generation));
+        Ok(generation)
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::error::decode_err;
 use crate::ports::{CitizenRegistry, PortResult};
+use crate::sessions::KeptSessions;
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use domain::codice_fiscale::CodiceFiscale;
@@ -10,14 +11,21 @@ use domain::request::CitizenRecord;
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 
+/// Sessions of a registry: each is held for one look-up.
+const SESSIONS: usize = 16;
+
+/// On sessions of its own, kept out of the pool (every creation looks its
+/// citizen up: [`crate::sessions`]).
 #[derive(Debug, Clone)]
 pub struct PgCitizenRegistry {
-    pool: PgPool,
+    sessions: KeptSessions,
 }
 
 impl PgCitizenRegistry {
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            sessions: KeptSessions::of(&pool, SESSIONS, &[]),
+        }
     }
 }
 
@@ -43,14 +51,14 @@ impl CitizenRegistry for PgCitizenRegistry {
             "SELECT {COLUMNS} FROM ref_citizens WHERE base_code = $1
              ORDER BY codice_fiscale <> $2, codice_fiscale"
         );
-        sqlx::query(&sql)
+        let mut session = self.sessions.session().await?;
+        let rows = sqlx::query(&sql)
             .bind(cf.base_code())
             .bind(cf.as_str())
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(record)
-            .collect()
+            .fetch_all(&mut *session)
+            .await?;
+        session.done();
+        rows.iter().map(record).collect()
     }
 
     /// Case-insensitive on surname and name (surrounding spaces ignored);
@@ -66,14 +74,14 @@ impl CitizenRegistry for PgCitizenRegistry {
              WHERE upper(surname) = upper($1) AND upper(name) = upper($2) AND birth_date = $3
              ORDER BY codice_fiscale"
         );
-        sqlx::query(&sql)
+        let mut session = self.sessions.session().await?;
+        let rows = sqlx::query(&sql)
             .bind(surname.trim())
             .bind(name.trim())
             .bind(birth_date)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(record)
-            .collect()
+            .fetch_all(&mut *session)
+            .await?;
+        session.done();
+        rows.iter().map(record).collect()
     }
 }

@@ -62,9 +62,10 @@ use super::hash::{event_hash, ChainLink};
 use super::{
     idempotency, protocol, Appended, CommitNotifier, Expected, Metadata, NewEvent, StoreError,
 };
+use crate::sessions::KeptSessions;
 use chrono::{DateTime, SubsecRound, Utc};
 use domain::ids::{ProtocolNumber, SedeCode};
-use sqlx::{PgConnection, PgPool};
+use sqlx::{Connection, PgConnection, PgPool};
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
@@ -166,7 +167,6 @@ impl GroupCommitter {
     /// commit.
     pub fn spawn(pool: PgPool, committers: usize, notifier: CommitNotifier) -> Self {
         let committers = committers.max(1);
-        let pool = committers_pool(&pool, committers);
         let (shared, shared_jobs) = mpsc::channel::<Job>(MAX_BATCH * committers * 4);
         let shared_jobs = Arc::new(Mutex::new(shared_jobs));
         let mut owned = Vec::with_capacity(committers);
@@ -174,7 +174,7 @@ impl GroupCommitter {
             let (queue, own_jobs) = mpsc::channel::<Job>(MAX_BATCH * 4);
             owned.push(queue);
             let committer = Committer {
-                pool: pool.clone(),
+                session: committer_session(&pool),
                 own_jobs,
                 shared_jobs: shared_jobs.clone(),
                 notifier: notifier.clone(),
@@ -232,16 +232,27 @@ impl GroupCommitter {
     }
 }
 
-/// The committers' own connections to the database of `pool`, one each, on
-/// which every statement is planned once. The batch statements take arrays
-/// whose lengths change with every batch, and PostgreSQL kept planning them
-/// afresh (custom plans): `perf` of the 8-writer append showed the planner at
-/// half the cost of executing them. Their plans do not depend on the values
-/// (inserts, look-ups by key), so a generic plan is as good as any
-/// ([`super::KEYED_PLAN_SETTINGS`]). Being the committers' own, these
-/// connections are never taken by the commands' reads either.
-fn committers_pool(pool: &PgPool, committers: usize) -> PgPool {
-    super::dedicated_pool(pool, committers as u32, &super::KEYED_PLAN_SETTINGS)
+/// A committer's own session to the database of `pool`, on which every
+/// statement is planned once. The batch statements take arrays whose lengths
+/// change with every batch, and PostgreSQL kept planning them afresh (custom
+/// plans): `perf` of the 8-writer append showed the planner at half the cost
+/// of executing them. Their plans do not depend on the values (inserts,
+/// look-ups by key), so a generic plan is as good as any
+/// ([`super::KEYED_PLAN_SETTINGS`]). Being the committer's own, the session
+/// is never taken by the commands' reads either, and it is kept out of the
+/// pool ([`crate::sessions`]): no test round trip after each batch.
+fn committer_session(pool: &PgPool) -> KeptSessions {
+    KeptSessions::of(pool, 1, &super::KEYED_PLAN_SETTINGS)
+}
+
+/// Whether `error` is the server's answer to a statement, after which the
+/// session is still in step with it (and only its transaction is lost).
+fn server_answered(error: &StoreError) -> bool {
+    match error {
+        StoreError::Conflict { .. } | StoreError::IdempotencyRace => true,
+        StoreError::Database(e) => matches!(e, sqlx::Error::Database(_)),
+        StoreError::CommitFailed(_) | StoreError::Corrupt { .. } => false,
+    }
 }
 
 fn stopped() -> StoreError {
@@ -249,7 +260,7 @@ fn stopped() -> StoreError {
 }
 
 struct Committer {
-    pool: PgPool,
+    session: KeptSessions,
     /// Writes whose protocol counter this committer owns.
     own_jobs: mpsc::Receiver<Job>,
     shared_jobs: Arc<Mutex<mpsc::Receiver<Job>>>,
@@ -360,11 +371,17 @@ impl Committer {
     /// The common case: the whole batch with one statement per table.
     /// `Ok(None)` when a write lost a race (the transaction is rolled back).
     async fn run_together(&self, batch: &[Job]) -> Result<Option<Vec<Answer>>, Together> {
-        let mut tx = self.pool.begin().await.map_err(Together::NotCommitted)?;
+        let mut session = self
+            .session
+            .session()
+            .await
+            .map_err(Together::NotCommitted)?;
+        let mut tx = session.begin().await.map_err(Together::NotCommitted)?;
         let written = match write_batch(&mut tx, batch).await {
             Ok(Some(written)) => written,
             Ok(None) => {
                 tx.rollback().await.map_err(Together::NotCommitted)?;
+                session.done();
                 return Ok(None);
             }
             Err(StoreError::Database(e)) => return Err(Together::NotCommitted(e)),
@@ -385,10 +402,12 @@ impl Committer {
                 .map_err(Together::NotCommitted)?;
             if !all_new {
                 tx.rollback().await.map_err(Together::NotCommitted)?;
+                session.done();
                 return Ok(None);
             }
         }
         tx.commit().await.map_err(Together::CommitFailed)?;
+        session.done();
         self.notifier.ring();
         Ok(Some(answers))
     }
@@ -398,19 +417,29 @@ impl Committer {
     /// trip is the statement (no BEGIN, no COMMIT). `Ok(None)` when a write
     /// lost a race (the statement failed: nothing is stored).
     async fn run_in_one_statement(&self, batch: &[Job]) -> Result<Option<Vec<Answer>>, Together> {
-        let mut conn = self.pool.acquire().await.map_err(Together::NotCommitted)?;
+        let mut session = self
+            .session
+            .session()
+            .await
+            .map_err(Together::NotCommitted)?;
         let numbers = vec![None; batch.len()];
         let rows = BatchRows::of(batch, &numbers);
-        let inserted = match insert_rows(&mut conn, batch, &rows, INSERT_FAILING_IF_MOVED_ON).await
-        {
-            Ok(inserted) => inserted,
-            Err(e) if stream_moved_on(&e) => return Ok(None),
-            // PostgreSQL answered with an error: the statement, and so its
-            // transaction, did not commit.
-            Err(e @ sqlx::Error::Database(_)) => return Err(Together::NotCommitted(e)),
-            // No answer (a connection lost): whether it committed is not known.
-            Err(e) => return Err(Together::CommitFailed(e)),
-        };
+        let inserted =
+            match insert_rows(&mut session, batch, &rows, INSERT_FAILING_IF_MOVED_ON).await {
+                Ok(inserted) => {
+                    session.done();
+                    inserted
+                }
+                Err(e) if stream_moved_on(&e) => {
+                    session.done();
+                    return Ok(None);
+                }
+                // PostgreSQL answered with an error: the statement, and so its
+                // transaction, did not commit.
+                Err(e @ sqlx::Error::Database(_)) => return Err(Together::NotCommitted(e)),
+                // No answer (a connection lost): whether it committed is not known.
+                Err(e) => return Err(Together::CommitFailed(e)),
+            };
         self.notifier.ring();
         let Some(written) = rows.written(numbers, inserted) else {
             // The statement stores every row or fails; a short answer is not
@@ -429,7 +458,11 @@ impl Committer {
 
     /// The batch in one transaction, each write in a savepoint of its own.
     async fn run_with_savepoints(&self, batch: &[Job]) -> Together {
-        let mut tx = match self.pool.begin().await {
+        let mut session = match self.session.session().await {
+            Ok(session) => session,
+            Err(e) => return Together::NotCommitted(e),
+        };
+        let mut tx = match session.begin().await {
             Ok(tx) => tx,
             Err(e) => return Together::NotCommitted(e),
         };
@@ -452,6 +485,7 @@ impl Committer {
         if let Err(e) = tx.commit().await {
             return Together::CommitFailed(e);
         }
+        session.done();
         if answers.iter().any(Result::is_ok) {
             self.notifier.ring();
         }
@@ -460,11 +494,22 @@ impl Committer {
 
     /// One write in a transaction of its own.
     async fn commit_alone(&self, job: &Job) -> Answer {
-        let mut tx = self.pool.begin().await?;
-        let answer = write_one(&mut tx, job).await?;
+        let mut session = self.session.session().await?;
+        let mut tx = session.begin().await?;
+        let answer = match write_one(&mut tx, job).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                // A refused write (a conflict, say) leaves the session usable.
+                if server_answered(&e) && tx.rollback().await.is_ok() {
+                    session.done();
+                }
+                return Err(e);
+            }
+        };
         tx.commit()
             .await
             .map_err(|e| StoreError::CommitFailed(e.to_string()))?;
+        session.done();
         self.notifier.ring();
         Ok(answer)
     }
