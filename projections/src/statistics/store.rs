@@ -249,6 +249,7 @@ impl Batch {
         }
         self.cohorts.next_batch();
         self.load(conn, facts).await?;
+        self.load_regions(conn, facts).await?;
         for fact in facts {
             self.apply(conn, fact).await?;
         }
@@ -393,6 +394,42 @@ impl Batch {
         .bind(Json(&victims))
         .execute(&mut *conn)
         .await?;
+        Ok(())
+    }
+
+    /// The regions of the sedi the batch's requests are sent to, with one
+    /// statement: looked up one by one, they were a round trip for every
+    /// third creation under load.
+    async fn load_regions(
+        &mut self,
+        conn: &mut PgConnection,
+        facts: &[RequestFact],
+    ) -> Result<(), ProjectionError> {
+        let mut wanted: Vec<&str> = facts
+            .iter()
+            .filter_map(|f| match &f.event {
+                RequestEvent::RequestSent(sent) => Some(sent.destination.as_str()),
+                _ => None,
+            })
+            .filter(|sede| !self.regions.contains_key(*sede))
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let found: Vec<(String, String)> =
+            sqlx::query_as("SELECT code, region_code FROM ref_sedi WHERE code = ANY($1)")
+                .bind(&wanted)
+                .fetch_all(&mut *conn)
+                .await?;
+        self.regions.extend(found);
+        for sede in wanted {
+            if !self.regions.contains_key(sede) {
+                self.regions
+                    .insert(sede.to_string(), UNKNOWN_REGION.to_string());
+            }
+        }
         Ok(())
     }
 
