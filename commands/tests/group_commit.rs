@@ -12,6 +12,7 @@ use domain::ids::SedeCode;
 use serde_json::json;
 use sqlx::PgPool;
 use std::collections::BTreeSet;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 fn event(n: u64) -> NewEvent {
@@ -307,4 +308,137 @@ async fn a_write_from_a_version_the_stream_never_reached_fails_alone(pool: PgPoo
     .await
     .unwrap();
     assert_eq!((events, short), (31, 1));
+}
+
+/// A numbered write whose one event carries its protocol number, as a
+/// creation's does.
+fn creation(stream: String) -> Write<(Appended, Option<String>)> {
+    let expected = Expected::new_stream(stream.clone(), "test");
+    Write {
+        metadata: meta(),
+        recorded_at: Utc::now(),
+        protocol: Some((SedeCode::parse("3201").unwrap(), 2026)),
+        events: Arc::new(move |protocol| {
+            let protocol = protocol.expect("a numbered write gets its number");
+            vec![(
+                expected.clone(),
+                vec![NewEvent {
+                    event_type: "Numbered".into(),
+                    schema_version: 1,
+                    payload: json!({ "protocol": protocol.to_string() }),
+                }],
+            )]
+        }),
+        idempotency: None,
+        answer: Arc::new(move |written: &Written| {
+            let appended = written
+                .appended
+                .iter()
+                .find(|(s, _)| *s == stream)
+                .map(|(_, a)| *a)
+                .expect("the stream was written");
+            (appended, written.protocol.as_ref().map(ToString::to_string))
+        }),
+    }
+}
+
+async fn number_of(committer: &GroupCommitter, stream: &str) -> String {
+    committer
+        .commit(creation(stream.to_string()))
+        .await
+        .expect("a creation commits")
+        .1
+        .expect("with its number")
+}
+
+/// Each stored number, in the order of the log, and the counter's last.
+async fn stored_numbers(pool: &PgPool) -> (Vec<String>, i32) {
+    let numbers = sqlx::query_scalar(
+        "SELECT payload ->> 'protocol' FROM events WHERE event_type = 'Numbered' ORDER BY position",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let last = sqlx::query_scalar("SELECT last FROM protocol_counters WHERE sede = '3201'")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    (numbers, last)
+}
+
+fn numbers(range: std::ops::RangeInclusive<u32>) -> Vec<String> {
+    range.map(|n| format!("INPS.3201.2026.{n:07}")).collect()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_committer_that_knows_its_counter_numbers_with_one_statement(pool: PgPool) {
+    let committer = committer(&pool, 1);
+    for i in 0..5 {
+        number_of(&committer, &format!("known-{i}")).await;
+    }
+    let paths = committer.paths();
+    assert_eq!(
+        paths.in_one_transaction.load(Ordering::Relaxed),
+        1,
+        "only the first creation read the counter"
+    );
+    assert_eq!(paths.numbered_in_one_statement.load(Ordering::Relaxed), 4);
+    assert_eq!(stored_numbers(&pool).await, (numbers(1..=5), 5));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_counter_moved_by_another_process_is_read_again_and_no_number_is_given_twice(
+    pool: PgPool,
+) {
+    let here = committer(&pool, 1);
+    let elsewhere = committer(&pool, 1);
+    assert_eq!(number_of(&here, "a").await, numbers(1..=1)[0]);
+    assert_eq!(number_of(&here, "b").await, numbers(2..=2)[0]);
+    // Another process takes the next numbers: what `here` knows is stale.
+    assert_eq!(number_of(&elsewhere, "c").await, numbers(3..=3)[0]);
+    assert_eq!(number_of(&elsewhere, "d").await, numbers(4..=4)[0]);
+    assert_eq!(number_of(&here, "e").await, numbers(5..=5)[0]);
+    assert_eq!(number_of(&here, "f").await, numbers(6..=6)[0]);
+    assert_eq!(stored_numbers(&pool).await, (numbers(1..=6), 6));
+    assert_eq!(
+        here.paths()
+            .numbered_in_one_statement
+            .load(Ordering::Relaxed),
+        3,
+        "b, the refused try of e, and f"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn two_processes_creating_at_once_give_every_number_once_in_order(pool: PgPool) {
+    let processes = [committer(&pool, 2), committer(&pool, 2)];
+    let mut tasks = Vec::new();
+    for i in 0..300u64 {
+        let committer = processes[(i % 2) as usize].clone();
+        tasks.push(tokio::spawn(async move {
+            number_of(&committer, &format!("racing-{i}")).await
+        }));
+    }
+    let mut answered = BTreeSet::new();
+    for task in tasks {
+        let number = task.await.unwrap();
+        assert!(answered.insert(number.clone()), "{number} answered twice");
+    }
+    let (stored, last) = stored_numbers(&pool).await;
+    assert_eq!(last, 300);
+    let stored_set: BTreeSet<String> = stored.iter().cloned().collect();
+    assert_eq!(
+        stored_set, answered,
+        "each event carries the number answered"
+    );
+    assert_eq!(
+        stored,
+        numbers(1..=300),
+        "the log holds the numbers in order, once each"
+    );
+    let fast: u64 = processes
+        .iter()
+        .map(|p| p.paths().numbered_in_one_statement.load(Ordering::Relaxed))
+        .sum();
+    assert!(fast > 0, "some batches took the one-statement way");
 }

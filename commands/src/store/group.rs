@@ -42,6 +42,16 @@
 //! of inserting nothing (migration 0010), nothing is stored, and the batch
 //! runs again as above to find the loser.
 //!
+//! A batch of creations (writes with a protocol number and no idempotency
+//! record) is one statement too, once its committer knows where each of its
+//! counters stands — it moved each of them last, since a counter has one
+//! committer per process (below). The numbers are handed out from there, the
+//! events built with them, and one statement moves each counter from the
+//! number the committer knows and inserts the events (migration 0012). Had
+//! another process moved a counter in between, the statement fails and
+//! stores nothing, and the batch runs in a transaction as above, which reads
+//! the counters afresh and tells the committer where they stand.
+//!
 //! A protocol counter's row stays locked from its upsert until the commit is
 //! durable. Were writes of one sede spread over all committers, each
 //! committer would wait for the others' WAL flushes on that row, and the
@@ -69,6 +79,7 @@ use sqlx::{Connection, PgConnection, PgPool};
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Mutex};
 
@@ -153,6 +164,18 @@ pub struct GroupCommitter {
     /// Writes with a protocol number, one queue per committer (see the module
     /// documentation).
     owned: Arc<[mpsc::Sender<Job>]>,
+    paths: Arc<BatchPaths>,
+}
+
+/// How many batches took each way to the database, since the start.
+#[derive(Debug, Default)]
+pub struct BatchPaths {
+    /// Events only, one statement without a transaction block.
+    pub events_in_one_statement: AtomicU64,
+    /// Creations whose counters the committer knew, one statement.
+    pub numbered_in_one_statement: AtomicU64,
+    /// One transaction for the batch, the counters read in it.
+    pub in_one_transaction: AtomicU64,
 }
 
 impl std::fmt::Debug for GroupCommitter {
@@ -168,6 +191,7 @@ impl GroupCommitter {
     pub fn spawn(pool: PgPool, committers: usize, notifier: CommitNotifier) -> Self {
         let committers = committers.max(1);
         let (shared, shared_jobs) = mpsc::channel::<Job>(MAX_BATCH * committers * 4);
+        let paths = Arc::new(BatchPaths::default());
         let shared_jobs = Arc::new(Mutex::new(shared_jobs));
         let mut owned = Vec::with_capacity(committers);
         for _ in 0..committers {
@@ -175,6 +199,8 @@ impl GroupCommitter {
             owned.push(queue);
             let committer = Committer {
                 session: committer_session(&pool),
+                known_counters: Default::default(),
+                paths: paths.clone(),
                 own_jobs,
                 shared_jobs: shared_jobs.clone(),
                 notifier: notifier.clone(),
@@ -184,6 +210,7 @@ impl GroupCommitter {
         Self {
             shared,
             owned: owned.into(),
+            paths,
         }
     }
 
@@ -197,6 +224,11 @@ impl GroupCommitter {
             }
             None => &self.shared,
         }
+    }
+
+    /// How many batches took each way (committed or not).
+    pub fn paths(&self) -> &BatchPaths {
+        &self.paths
     }
 
     /// Stores `write` with the next batch; answers once it is durable (or failed).
@@ -261,6 +293,11 @@ fn stopped() -> StoreError {
 
 struct Committer {
     session: KeptSessions,
+    /// The last number of each protocol counter as this committer's own
+    /// commits left it: the counters it owns move only by its writes, unless
+    /// another process writes to the same database.
+    known_counters: std::sync::Mutex<HashMap<(String, i32), i32>>,
+    paths: Arc<BatchPaths>,
     /// Writes whose protocol counter this committer owns.
     own_jobs: mpsc::Receiver<Job>,
     shared_jobs: Arc<Mutex<mpsc::Receiver<Job>>>,
@@ -314,7 +351,8 @@ impl Committer {
         let events_only = batch
             .iter()
             .all(|job| job.protocol.is_none() && job.idempotency.is_none());
-        if batch.len() == 1 && !events_only {
+        let numbered = !events_only && batch.iter().all(|job| job.idempotency.is_none());
+        if batch.len() == 1 && !events_only && !numbered {
             // Nobody to share with: plain statements, as a command alone would.
             let job = batch.pop().expect("one write");
             let answer = self.commit_alone(&job).await;
@@ -323,6 +361,8 @@ impl Committer {
         }
         let first_try = if events_only {
             self.run_in_one_statement(&batch).await
+        } else if numbered {
+            self.run_numbered(&batch).await
         } else {
             self.run_together(&batch).await
         };
@@ -371,13 +411,18 @@ impl Committer {
     /// The common case: the whole batch with one statement per table.
     /// `Ok(None)` when a write lost a race (the transaction is rolled back).
     async fn run_together(&self, batch: &[Job]) -> Result<Option<Vec<Answer>>, Together> {
+        self.paths
+            .in_one_transaction
+            .fetch_add(1, Ordering::Relaxed);
         let mut session = self
             .session
             .session()
             .await
             .map_err(Together::NotCommitted)?;
         let mut tx = session.begin().await.map_err(Together::NotCommitted)?;
-        let written = match write_batch(&mut tx, batch).await {
+        // Numbers are read afresh here: what the committer knew may be stale.
+        self.forget_counters(batch);
+        let (written, lasts) = match write_batch(&mut tx, batch).await {
             Ok(Some(written)) => written,
             Ok(None) => {
                 tx.rollback().await.map_err(Together::NotCommitted)?;
@@ -408,6 +453,7 @@ impl Committer {
         }
         tx.commit().await.map_err(Together::CommitFailed)?;
         session.done();
+        self.remember_counters(lasts);
         self.notifier.ring();
         Ok(Some(answers))
     }
@@ -417,6 +463,9 @@ impl Committer {
     /// trip is the statement (no BEGIN, no COMMIT). `Ok(None)` when a write
     /// lost a race (the statement failed: nothing is stored).
     async fn run_in_one_statement(&self, batch: &[Job]) -> Result<Option<Vec<Answer>>, Together> {
+        self.paths
+            .events_in_one_statement
+            .fetch_add(1, Ordering::Relaxed);
         let mut session = self
             .session
             .session()
@@ -456,8 +505,116 @@ impl Committer {
         ))
     }
 
+    /// A batch of creations (numbered writes, no idempotency record): as one
+    /// statement of its own when this committer knows where each of its
+    /// counters stands (it moved each last), so that the statement is the
+    /// only round trip; else, or if a counter moved meanwhile (another
+    /// process), in a transaction that reads the counters
+    /// ([`Committer::run_together`]), which tells the committer where they
+    /// stand for the next batch.
+    async fn run_numbered(&self, batch: &[Job]) -> Result<Option<Vec<Answer>>, Together> {
+        let Some((numbers, moves)) = self.numbers_from_known(batch) else {
+            return self.run_together(batch).await;
+        };
+        self.paths
+            .numbered_in_one_statement
+            .fetch_add(1, Ordering::Relaxed);
+        let mut session = self
+            .session
+            .session()
+            .await
+            .map_err(Together::NotCommitted)?;
+        let rows = BatchRows::of(batch, &numbers);
+        let inserted = bind_rows(
+            sqlx::query_as(INSERT_NUMBERED_FAILING_IF_MOVED_ON),
+            batch,
+            &rows,
+        )
+        .bind(&moves.sedi)
+        .bind(&moves.years)
+        .bind(&moves.seen)
+        .bind(&moves.lasts)
+        .bind(moves.sedi.len() as i32)
+        .fetch_all(&mut *session)
+        .await;
+        let inserted = match inserted {
+            Ok(inserted) => {
+                session.done();
+                inserted
+            }
+            Err(e) => {
+                self.forget_counters(batch);
+                if counter_moved_on(&e) {
+                    session.done();
+                    return self.run_together(batch).await;
+                }
+                if stream_moved_on(&e) {
+                    session.done();
+                    return Ok(None);
+                }
+                return Err(match e {
+                    // The statement, and so its transaction, did not commit.
+                    e @ sqlx::Error::Database(_) => Together::NotCommitted(e),
+                    // No answer: whether it committed is not known.
+                    e => Together::CommitFailed(e),
+                });
+            }
+        };
+        self.remember_counters(moves.into_lasts());
+        self.notifier.ring();
+        let Some(written) = rows.written(numbers, inserted) else {
+            self.forget_counters(batch);
+            let reason = "events insert returned fewer rows than it was given".to_string();
+            return Err(Together::CommitFailed(sqlx::Error::Protocol(reason)));
+        };
+        Ok(Some(
+            batch
+                .iter()
+                .zip(&written)
+                .map(|(job, written)| Ok((job.answer)(written, false).0))
+                .collect(),
+        ))
+    }
+
+    /// The batch's numbers from the counters this committer knows, and how
+    /// each counter moves; `None` if it does not know one of them.
+    fn numbers_from_known(
+        &self,
+        batch: &[Job],
+    ) -> Option<(Vec<Option<ProtocolNumber>>, CounterMoves)> {
+        let known = self.known_counters.lock().expect("counters lock");
+        let mut moves = CounterMoves::default();
+        let mut first = HashMap::new();
+        for (counter, n) in wanted_numbers(batch) {
+            let seen = *known.get(&counter)?;
+            first.insert(counter.clone(), (seen + 1) as u32);
+            moves.sedi.push(counter.0);
+            moves.years.push(counter.1);
+            moves.seen.push(seen);
+            moves.lasts.push(seen + n);
+        }
+        Some((hand_out(batch, first), moves))
+    }
+
+    /// Where the counters stand after a commit of this committer's.
+    fn remember_counters(&self, lasts: CounterLasts) {
+        self.known_counters
+            .lock()
+            .expect("counters lock")
+            .extend(lasts);
+    }
+
+    /// The batch's counters are about to move by other means, or may have.
+    fn forget_counters(&self, batch: &[Job]) {
+        let mut known = self.known_counters.lock().expect("counters lock");
+        for (sede, year) in batch.iter().filter_map(|j| j.protocol.as_ref()) {
+            known.remove(&(sede.as_str().to_string(), *year));
+        }
+    }
+
     /// The batch in one transaction, each write in a savepoint of its own.
     async fn run_with_savepoints(&self, batch: &[Job]) -> Together {
+        self.forget_counters(batch);
         let mut session = match self.session.session().await {
             Ok(session) => session,
             Err(e) => return Together::NotCommitted(e),
@@ -494,6 +651,7 @@ impl Committer {
 
     /// One write in a transaction of its own.
     async fn commit_alone(&self, job: &Job) -> Answer {
+        self.forget_counters(std::slice::from_ref(job));
         let mut session = self.session.session().await?;
         let mut tx = session.begin().await?;
         let answer = match write_one(&mut tx, job).await {
@@ -576,11 +734,67 @@ struct Row {
 async fn write_batch(
     conn: &mut PgConnection,
     batch: &[Job],
-) -> Result<Option<Vec<Written>>, StoreError> {
-    let numbers = allocate_protocols(&mut *conn, batch).await?;
+) -> Result<Option<(Vec<Written>, CounterLasts)>, StoreError> {
+    let (numbers, lasts) = allocate_protocols(&mut *conn, batch).await?;
     let rows = BatchRows::of(batch, &numbers);
     let inserted = insert_rows(&mut *conn, batch, &rows, INSERT_SKIPPING_MOVED_ON).await?;
-    Ok(rows.written(numbers, inserted))
+    Ok(rows
+        .written(numbers, inserted)
+        .map(|written| (written, lasts)))
+}
+
+/// How a batch of creations moves its counters, as the parameters of
+/// [`INSERT_NUMBERED_FAILING_IF_MOVED_ON`].
+#[derive(Debug, Default)]
+struct CounterMoves {
+    sedi: Vec<String>,
+    years: Vec<i32>,
+    /// The last number as the committer knows it.
+    seen: Vec<i32>,
+    /// The last number the batch takes.
+    lasts: Vec<i32>,
+}
+
+impl CounterMoves {
+    fn into_lasts(self) -> CounterLasts {
+        self.sedi
+            .into_iter()
+            .zip(self.years)
+            .zip(self.lasts)
+            .collect()
+    }
+}
+
+/// The last number of each protocol counter (sede, year) a batch used.
+type CounterLasts = Vec<((String, i32), i32)>;
+
+/// The counters a batch asks numbers of, and how many of each.
+fn wanted_numbers(batch: &[Job]) -> BTreeMap<(String, i32), i32> {
+    let mut wanted: BTreeMap<(String, i32), i32> = BTreeMap::new();
+    for (sede, year) in batch.iter().filter_map(|j| j.protocol.as_ref()) {
+        *wanted
+            .entry((sede.as_str().to_string(), *year))
+            .or_default() += 1;
+    }
+    wanted
+}
+
+/// The numbers of a batch's writes, in batch order, from the number before
+/// the first of each counter.
+fn hand_out(batch: &[Job], mut next: HashMap<(String, i32), u32>) -> Vec<Option<ProtocolNumber>> {
+    batch
+        .iter()
+        .map(|job| {
+            job.protocol.as_ref().map(|(sede, year)| {
+                let n = next
+                    .get_mut(&(sede.as_str().to_string(), *year))
+                    .expect("every counter of the batch has its first number");
+                let number = ProtocolNumber::new(sede, *year, *n);
+                *n += 1;
+                number
+            })
+        })
+        .collect()
 }
 
 /// The events insert of a batch, `INSERT … SELECT FROM unnest(…)`, with the
@@ -622,6 +836,33 @@ const INSERT_FAILING_IF_MOVED_ON: &str = insert_events_sql!(
        THEN true ELSE events_stream_moved_on(r.stream_id, r.must_follow) END \
      ORDER BY r.n"
 );
+
+/// A batch of creations as one statement of its own (migration 0012): each
+/// counter moves from the last number its committer knows (`$14`) to the
+/// batch's last (`$15`); unless all `$16` counters did, the statement fails
+/// (CP002), as it does when a stream moved on (CP001, or the unique
+/// constraint): it stores every row or none.
+const INSERT_NUMBERED_FAILING_IF_MOVED_ON: &str = concat!(
+    "WITH counted AS ( \
+       UPDATE protocol_counters c SET last = u.last \
+       FROM unnest($12::text[], $13::int4[], $14::int4[], $15::int4[]) AS u(sede, year, seen, last) \
+       WHERE c.sede = u.sede AND c.year = u.year AND c.last = u.seen \
+       RETURNING 1) ",
+    insert_events_sql!(
+        "WHERE CASE WHEN (SELECT count(*) FROM counted) = $16 THEN true \
+                    ELSE protocol_counters_moved_on((SELECT count(*) FROM counted), $16) END \
+           AND CASE WHEN r.must_follow = 0 OR EXISTS \
+               (SELECT 1 FROM events e WHERE e.stream_id = r.stream_id AND e.version = r.must_follow) \
+               THEN true ELSE events_stream_moved_on(r.stream_id, r.must_follow) END \
+         ORDER BY r.n"
+    )
+);
+
+/// Whether a failed statement failed because a protocol counter moved on.
+fn counter_moved_on(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .is_some_and(|db| db.code().as_deref() == Some("CP002"))
+}
 
 /// Whether a failed statement failed because a stream moved on.
 fn stream_moved_on(e: &sqlx::Error) -> bool {
@@ -736,9 +977,19 @@ async fn insert_rows(
     rows: &BatchRows,
     sql: &'static str,
 ) -> Result<Vec<(String, i32, i64)>, sqlx::Error> {
+    bind_rows(sqlx::query_as(sql), batch, rows)
+        .fetch_all(&mut *conn)
+        .await
+}
+
+type InsertQuery<'q> =
+    sqlx::query::QueryAs<'q, sqlx::Postgres, (String, i32, i64), sqlx::postgres::PgArguments>;
+
+/// Binds a batch's rows as parameters `$1`–`$11` of an events insert.
+fn bind_rows<'q>(query: InsertQuery<'q>, batch: &'q [Job], rows: &'q BatchRows) -> InsertQuery<'q> {
     let rows = &rows.rows;
     let metadata: Vec<&serde_json::Value> = rows.iter().map(|r| &batch[r.job].metadata).collect();
-    sqlx::query_as(sql)
+    query
         .bind(
             rows.iter()
                 .map(|r| r.stream_id.as_str())
@@ -766,8 +1017,6 @@ async fn insert_rows(
         )
         .bind(rows.iter().map(|r| r.hash.as_slice()).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.must_follow).collect::<Vec<_>>())
-        .fetch_all(&mut *conn)
-        .await
 }
 
 /// The protocol numbers of the batch's writes that ask for one: one upsert
@@ -776,15 +1025,10 @@ async fn insert_rows(
 async fn allocate_protocols(
     conn: &mut PgConnection,
     batch: &[Job],
-) -> Result<Vec<Option<ProtocolNumber>>, StoreError> {
-    let mut wanted: BTreeMap<(String, i32), i32> = BTreeMap::new();
-    for (sede, year) in batch.iter().filter_map(|j| j.protocol.as_ref()) {
-        *wanted
-            .entry((sede.as_str().to_string(), *year))
-            .or_default() += 1;
-    }
+) -> Result<(Vec<Option<ProtocolNumber>>, CounterLasts), StoreError> {
+    let wanted = wanted_numbers(batch);
     if wanted.is_empty() {
-        return Ok(vec![None; batch.len()]);
+        return Ok((vec![None; batch.len()], Vec::new()));
     }
     let (sedi, (years, counts)): (Vec<&str>, (Vec<i32>, Vec<i32>)) = wanted
         .iter()
@@ -801,27 +1045,19 @@ async fn allocate_protocols(
     .bind(counts)
     .fetch_all(&mut *conn)
     .await?;
-    // The next number to hand out, per counter.
-    let mut next: HashMap<(String, i32), u32> = lasts
-        .into_iter()
+    // The first number to hand out, per counter.
+    let first: HashMap<(String, i32), u32> = lasts
+        .iter()
         .map(|(sede, year, last)| {
-            let n = wanted[&(sede.clone(), year)];
-            ((sede, year), (last - n + 1) as u32)
+            let n = wanted[&(sede.clone(), *year)];
+            ((sede.clone(), *year), (last - n + 1) as u32)
         })
         .collect();
-    Ok(batch
-        .iter()
-        .map(|job| {
-            job.protocol.as_ref().map(|(sede, year)| {
-                let n = next
-                    .get_mut(&(sede.as_str().to_string(), *year))
-                    .expect("every counter was upserted");
-                let number = ProtocolNumber::new(sede, *year, *n);
-                *n += 1;
-                number
-            })
-        })
-        .collect())
+    let lasts = lasts
+        .into_iter()
+        .map(|(sede, year, last)| ((sede, year), last))
+        .collect();
+    Ok((hand_out(batch, first), lasts))
 }
 
 /// Every idempotency record of the batch in one insert; false if a key was

@@ -16,7 +16,7 @@ pub mod upcast;
 pub mod verify;
 
 pub use append::{append, Appended};
-pub use group::{GroupCommitter, IdempotencyRecord, Write, Written};
+pub use group::{BatchPaths, GroupCommitter, IdempotencyRecord, Write, Written};
 pub use hash::{event_hash, ChainLink, GENESIS_HASH};
 pub use load::{load_first_events, load_stream, LoadedStream};
 pub use log::{LogPosition, RecordedEvent};
