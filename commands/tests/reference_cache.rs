@@ -227,3 +227,38 @@ async fn an_abandoned_look_up_does_not_block_the_others(pool: PgPool) {
         .expect("a later look-up is answered");
     assert_eq!(now.unwrap(), generation(&pool).await);
 }
+
+/// The look-ups of one command share a read that started after the command
+/// began: a change committed before it is seen, one committed while it runs
+/// need not be (it is concurrent with the command), and the next command
+/// sees it.
+#[sqlx::test(migrations = "../migrations")]
+async fn the_look_ups_of_one_command_share_a_read_made_after_it_began(pool: PgPool) {
+    loaded(&pool).await;
+    let shared = ReferenceGeneration::new(pool.clone());
+    let before = shared.current().await.unwrap();
+    execute(&pool, "UPDATE ref_sedi SET name = name WHERE code = '3201'").await;
+    let committed_before = generation(&pool).await;
+    assert_ne!(committed_before, before);
+
+    let (first, second, committed_during) = ReferenceGeneration::as_of_start(async {
+        let first = shared.current().await.unwrap();
+        execute(&pool, "UPDATE ref_sedi SET name = name WHERE code = '3201'").await;
+        let committed_during = generation(&pool).await;
+        (first, shared.current().await.unwrap(), committed_during)
+    })
+    .await;
+    assert_eq!(
+        first, committed_before,
+        "a change made before the command is seen"
+    );
+    assert_eq!(
+        second, first,
+        "the command's second look-up took the first one's read"
+    );
+    assert_eq!(
+        shared.current().await.unwrap(),
+        committed_during,
+        "a look-up outside the command reads afresh"
+    );
+}

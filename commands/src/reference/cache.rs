@@ -27,6 +27,7 @@ use domain::topic::Topic;
 use sqlx::PgPool;
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 
@@ -55,9 +56,19 @@ struct SharedReads {
     finished: Notify,
 }
 
+/// Reads of every [`ReferenceGeneration`] of the process are numbered in
+/// the order they start.
+static READS_STARTED: AtomicU64 = AtomicU64::new(0);
+
+tokio::task_local! {
+    /// Within [`ReferenceGeneration::as_of_start`]: the first read number the
+    /// look-ups of this command may take.
+    static COMMAND_FRESH_FROM: u64;
+}
+
 #[derive(Debug, Default)]
 struct ReadState {
-    /// Reads started so far; while one runs, it is number `started`.
+    /// While a read runs, its number.
     started: u64,
     running: bool,
     /// The newest read that succeeded: its number and the generation it read.
@@ -72,9 +83,25 @@ impl ReferenceGeneration {
         }
     }
 
+    /// Runs `command` with its look-ups answered by any read that started
+    /// after the command began, not only after the look-up itself: a
+    /// creation looks up its topic, then its route, and each took a read of
+    /// its own (0.92 reads per creation in the HTTP benchmark). A change
+    /// committed before the command began is still seen by every look-up; one
+    /// that commits while it runs may be seen or not, as with any change
+    /// concurrent with a command, and the command's look-ups more often
+    /// share one generation.
+    pub async fn as_of_start<F: std::future::Future>(command: F) -> F::Output {
+        let fresh = READS_STARTED.load(AtomicOrdering::SeqCst) + 1;
+        COMMAND_FRESH_FROM.scope(fresh, command).await
+    }
+
     pub async fn current(&self) -> PortResult<i64> {
-        // The reads numbered from `fresh` on start after this point.
-        let fresh = self.reads.lock().started + 1;
+        // The reads numbered from `fresh` on start after this point (or after
+        // the command began).
+        let fresh = COMMAND_FRESH_FROM
+            .try_with(|fresh| *fresh)
+            .unwrap_or_else(|_| READS_STARTED.load(AtomicOrdering::SeqCst) + 1);
         loop {
             let finished = self.reads.finished.notified();
             tokio::pin!(finished);
@@ -91,7 +118,7 @@ impl ReferenceGeneration {
                     None
                 } else {
                     state.running = true;
-                    state.started += 1;
+                    state.started = READS_STARTED.fetch_add(1, AtomicOrdering::SeqCst) + 1;
                     Some(state.started)
                 }
             };

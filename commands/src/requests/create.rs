@@ -3,6 +3,7 @@ use super::{
     STREAM_TYPE,
 };
 use crate::attachments;
+use crate::reference::ReferenceGeneration;
 use crate::store::Expected;
 use domain::actor::Actor;
 use domain::codice_fiscale::CodiceFiscale;
@@ -43,7 +44,7 @@ impl RequestService {
             return Ok(outcome);
         }
         let input = self.merge_copy(&ctx.actor, input).await?;
-        let new = self.gather_facts(ctx, input).await?;
+        let new = ReferenceGeneration::as_of_start(self.gather_facts(ctx, input)).await?;
         let id = new.id;
         let accepted = accept_new_request(&ctx.actor, new)?;
 
