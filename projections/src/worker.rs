@@ -516,6 +516,9 @@ async fn sleep_or_shutdown(shutdown: &mut watch::Receiver<bool>, d: Duration) {
     }
 }
 
+/// `work_mem` of the workers' sessions (see [`asynchronous_commit_sessions`]).
+pub const WORKER_WORK_MEM: &str = "64MB";
+
 /// The options of the workers' own connections to the database of `pool`
 /// (each worker opens one and keeps it), whose transactions commit
 /// asynchronously. A projection's rows and its checkpoint
@@ -531,8 +534,14 @@ async fn sleep_or_shutdown(shutdown: &mut watch::Receiver<bool>, d: Duration) {
 /// whatever the values, and take arrays whose lengths change with every
 /// batch: planned once, never as a scan of a whole table
 /// ([`commands::store::KEYED_PLAN_SETTINGS`], as the committers').
+///
+/// The history's trigram index takes new entries in a pending list, and the
+/// insert that fills it past its limit (4 MB) moves the list into the index,
+/// gathering entries by trigram in `work_mem` and writing them out whenever
+/// that is full: with the default 4 MB, several passes over the index per
+/// move; with [`WORKER_WORK_MEM`], one (decision A45).
 fn asynchronous_commit_sessions(pool: &PgPool) -> PgConnectOptions {
-    let mut settings = vec![("synchronous_commit", "off")];
+    let mut settings = vec![("synchronous_commit", "off"), ("work_mem", WORKER_WORK_MEM)];
     settings.extend(commands::store::KEYED_PLAN_SETTINGS);
     (*pool.connect_options()).clone().options(settings)
 }
