@@ -72,7 +72,7 @@ use super::hash::{event_hash, ChainLink};
 use super::{
     idempotency, protocol, Appended, CommitNotifier, Expected, Metadata, NewEvent, StoreError,
 };
-use crate::sessions::KeptSessions;
+use crate::sessions::{KeptSession, KeptSessions};
 use chrono::{DateTime, SubsecRound, Utc};
 use domain::ids::{ProtocolNumber, SedeCode};
 use sqlx::{Connection, PgConnection, PgPool};
@@ -408,17 +408,16 @@ impl Committer {
         }
     }
 
+    /// The committer's session for a batch that goes `way` (counted).
+    async fn session_for(&self, way: &AtomicU64) -> Result<KeptSession<'_>, Together> {
+        way.fetch_add(1, Ordering::Relaxed);
+        self.session.session().await.map_err(Together::NotCommitted)
+    }
+
     /// The common case: the whole batch with one statement per table.
     /// `Ok(None)` when a write lost a race (the transaction is rolled back).
     async fn run_together(&self, batch: &[Job]) -> Result<Option<Vec<Answer>>, Together> {
-        self.paths
-            .in_one_transaction
-            .fetch_add(1, Ordering::Relaxed);
-        let mut session = self
-            .session
-            .session()
-            .await
-            .map_err(Together::NotCommitted)?;
+        let mut session = self.session_for(&self.paths.in_one_transaction).await?;
         let mut tx = session.begin().await.map_err(Together::NotCommitted)?;
         // Numbers are read afresh here: what the committer knew may be stale.
         self.forget_counters(batch);
@@ -463,14 +462,9 @@ impl Committer {
     /// trip is the statement (no BEGIN, no COMMIT). `Ok(None)` when a write
     /// lost a race (the statement failed: nothing is stored).
     async fn run_in_one_statement(&self, batch: &[Job]) -> Result<Option<Vec<Answer>>, Together> {
-        self.paths
-            .events_in_one_statement
-            .fetch_add(1, Ordering::Relaxed);
         let mut session = self
-            .session
-            .session()
-            .await
-            .map_err(Together::NotCommitted)?;
+            .session_for(&self.paths.events_in_one_statement)
+            .await?;
         let numbers = vec![None; batch.len()];
         let rows = BatchRows::of(batch, &numbers);
         let inserted =
@@ -483,26 +477,10 @@ impl Committer {
                     session.done();
                     return Ok(None);
                 }
-                // PostgreSQL answered with an error: the statement, and so its
-                // transaction, did not commit.
-                Err(e @ sqlx::Error::Database(_)) => return Err(Together::NotCommitted(e)),
-                // No answer (a connection lost): whether it committed is not known.
-                Err(e) => return Err(Together::CommitFailed(e)),
+                Err(e) => return Err(statement_failed(e)),
             };
         self.notifier.ring();
-        let Some(written) = rows.written(numbers, inserted) else {
-            // The statement stores every row or fails; a short answer is not
-            // a state any command can be told about as stored or not.
-            let reason = "events insert returned fewer rows than it was given".to_string();
-            return Err(Together::CommitFailed(sqlx::Error::Protocol(reason)));
-        };
-        Ok(Some(
-            batch
-                .iter()
-                .zip(&written)
-                .map(|(job, written)| Ok((job.answer)(written, false).0))
-                .collect(),
-        ))
+        answered_by_statement(batch, rows, numbers, inserted)
     }
 
     /// A batch of creations (numbered writes, no idempotency record): as one
@@ -516,14 +494,9 @@ impl Committer {
         let Some((numbers, moves)) = self.numbers_from_known(batch) else {
             return self.run_together(batch).await;
         };
-        self.paths
-            .numbered_in_one_statement
-            .fetch_add(1, Ordering::Relaxed);
         let mut session = self
-            .session
-            .session()
-            .await
-            .map_err(Together::NotCommitted)?;
+            .session_for(&self.paths.numbered_in_one_statement)
+            .await?;
         let rows = BatchRows::of(batch, &numbers);
         let inserted = bind_rows(
             sqlx::query_as(INSERT_NUMBERED_FAILING_IF_MOVED_ON),
@@ -552,28 +525,17 @@ impl Committer {
                     session.done();
                     return Ok(None);
                 }
-                return Err(match e {
-                    // The statement, and so its transaction, did not commit.
-                    e @ sqlx::Error::Database(_) => Together::NotCommitted(e),
-                    // No answer: whether it committed is not known.
-                    e => Together::CommitFailed(e),
-                });
+                return Err(statement_failed(e));
             }
         };
-        self.remember_counters(moves.into_lasts());
         self.notifier.ring();
-        let Some(written) = rows.written(numbers, inserted) else {
+        let answers = answered_by_statement(batch, rows, numbers, inserted);
+        if answers.is_ok() {
+            self.remember_counters(moves.into_lasts());
+        } else {
             self.forget_counters(batch);
-            let reason = "events insert returned fewer rows than it was given".to_string();
-            return Err(Together::CommitFailed(sqlx::Error::Protocol(reason)));
-        };
-        Ok(Some(
-            batch
-                .iter()
-                .zip(&written)
-                .map(|(job, written)| Ok((job.answer)(written, false).0))
-                .collect(),
-        ))
+        }
+        answers
     }
 
     /// The batch's numbers from the counters this committer knows, and how
@@ -857,6 +819,39 @@ const INSERT_NUMBERED_FAILING_IF_MOVED_ON: &str = concat!(
          ORDER BY r.n"
     )
 );
+
+/// How a batch's statement of its own ended when it failed.
+fn statement_failed(e: sqlx::Error) -> Together {
+    match e {
+        // PostgreSQL answered with an error: the statement, and so its
+        // transaction, did not commit.
+        e @ sqlx::Error::Database(_) => Together::NotCommitted(e),
+        // No answer (a connection lost): whether it committed is not known.
+        e => Together::CommitFailed(e),
+    }
+}
+
+/// Each write's answer, from the rows a batch's statement of its own stored.
+fn answered_by_statement(
+    batch: &[Job],
+    rows: BatchRows,
+    numbers: Vec<Option<ProtocolNumber>>,
+    inserted: Vec<(String, i32, i64)>,
+) -> Result<Option<Vec<Answer>>, Together> {
+    let Some(written) = rows.written(numbers, inserted) else {
+        // The statement stores every row or fails; a short answer is not
+        // a state any command can be told about as stored or not.
+        let reason = "events insert returned fewer rows than it was given".to_string();
+        return Err(Together::CommitFailed(sqlx::Error::Protocol(reason)));
+    };
+    Ok(Some(
+        batch
+            .iter()
+            .zip(&written)
+            .map(|(job, written)| Ok((job.answer)(written, false).0))
+            .collect(),
+    ))
+}
 
 /// Whether a failed statement failed because a protocol counter moved on.
 fn counter_moved_on(e: &sqlx::Error) -> bool {
