@@ -24,9 +24,10 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 /// A session idle for longer is tested (a round trip) before it is used.
 const TEST_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
 
-/// The longest a new session may take to open, as the service's pool waits
-/// for a connection (`api::cli::pool_options`).
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest a caller waits for a session to be free, and a new session
+/// to open, as the service's pool waits for a connection
+/// (`api::cli::pool_options`).
+const WAIT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// At most `size` sessions to one database, opened when first needed.
 #[derive(Debug, Clone)]
@@ -49,42 +50,30 @@ struct Idle {
 }
 
 impl KeptSessions {
-    /// Sessions opened with `options`.
-    pub fn new(options: PgConnectOptions, size: usize) -> Self {
+    /// Sessions to the database of `pool`, opened as its connections are,
+    /// with the session `settings` given.
+    pub fn of(pool: &PgPool, size: usize, settings: &[(&str, &str)]) -> Self {
         Self {
             inner: Arc::new(Inner {
-                options,
+                options: crate::store::session_options(pool, settings),
                 idle: Mutex::new(Vec::with_capacity(size)),
                 permits: Semaphore::new(size.max(1)),
             }),
         }
     }
 
-    /// Sessions to the database of `pool`, opened as its connections are,
-    /// with the session `settings` given.
-    pub fn of(pool: &PgPool, size: usize, settings: &[(&str, &str)]) -> Self {
-        let options = (*pool.connect_options())
-            .clone()
-            .options(settings.iter().copied());
-        Self::new(options, size)
-    }
-
-    /// A session: an idle one, or a new one when none is idle.
+    /// A session: an idle one, or a new one when none is idle; waits while
+    /// all are taken, at most [`WAIT_TIMEOUT`] (then `PoolTimedOut`, as the
+    /// pool answers).
     pub async fn session(&self) -> Result<KeptSession<'_>, sqlx::Error> {
-        let permit = self
-            .inner
-            .permits
-            .acquire()
+        let permit = tokio::time::timeout(WAIT_TIMEOUT, self.inner.permits.acquire())
             .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)?
             .expect("the semaphore is never closed");
         let conn = loop {
             let idle = self.inner.lock().pop();
             match idle {
-                None => {
-                    break tokio::time::timeout(CONNECT_TIMEOUT, self.inner.options.connect())
-                        .await
-                        .map_err(|_| sqlx::Error::PoolTimedOut)??
-                }
+                None => break self.open().await?,
                 Some(Idle { conn, since }) if since.elapsed() <= TEST_WHEN_IDLE_FOR => break conn,
                 // A broken session is dropped, and the next one tried.
                 Some(Idle { mut conn, .. }) => {
@@ -100,6 +89,20 @@ impl KeptSessions {
             done: false,
             _permit: permit,
         })
+    }
+
+    /// A new session. Failing to open one is answered as the pool answers
+    /// when it has no connection to give (`PoolTimedOut`: the service is
+    /// unavailable for now, HTTP 503), not as an error of the statement.
+    async fn open(&self) -> Result<PgConnection, sqlx::Error> {
+        match tokio::time::timeout(WAIT_TIMEOUT, self.inner.options.connect()).await {
+            Ok(Ok(conn)) => Ok(conn),
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "a kept database session could not be opened");
+                Err(sqlx::Error::PoolTimedOut)
+            }
+            Err(_) => Err(sqlx::Error::PoolTimedOut),
+        }
     }
 
     /// Sessions open and idle now.

@@ -128,3 +128,39 @@ async fn callers_beyond_the_size_wait_for_a_session(pool: PgPool) {
         .unwrap();
     next.done();
 }
+
+#[tokio::test]
+async fn a_database_out_of_reach_is_answered_as_no_session_to_give() {
+    // Nothing listens on port 1.
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .connect_lazy("postgres://combipat@127.0.0.1:1/combipat")
+        .expect("a lazy pool needs no server");
+    let sessions = KeptSessions::of(&pool, 1, &[]);
+    let refused = sessions.session().await.map(|s| s.done());
+    assert!(
+        matches!(refused, Err(sqlx::Error::PoolTimedOut)),
+        "{refused:?}"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_caller_gives_up_when_no_session_frees_in_time(pool: PgPool) {
+    let sessions = KeptSessions::of(&pool, 1, &[]);
+    let held = sessions.session().await.unwrap();
+    // The wait is ten seconds of the runtime's clock: let it run ahead.
+    tokio::time::pause();
+    let waited = tokio::time::timeout(Duration::from_secs(60), sessions.session())
+        .await
+        .expect("the wait is bounded")
+        .map(|s| s.done());
+    assert!(
+        matches!(waited, Err(sqlx::Error::PoolTimedOut)),
+        "{waited:?}"
+    );
+    tokio::time::resume();
+    held.done();
+    assert!(
+        sessions.session().await.is_ok(),
+        "the held session is handed on"
+    );
+}

@@ -543,7 +543,7 @@ pub const WORKER_WORK_MEM: &str = "64MB";
 fn asynchronous_commit_sessions(pool: &PgPool) -> PgConnectOptions {
     let mut settings = vec![("synchronous_commit", "off"), ("work_mem", WORKER_WORK_MEM)];
     settings.extend(commands::store::KEYED_PLAN_SETTINGS);
-    (*pool.connect_options()).clone().options(settings)
+    commands::store::session_options(pool, &settings)
 }
 
 /// Starts a [`Worker`] for every projection of [`crate::all`], with metrics

@@ -450,8 +450,10 @@ async fn generic_plan(conn: &mut PgConnection, statement: &str, args: &str) -> S
 /// at the version read.
 #[sqlx::test(migrations = "../migrations")]
 async fn statements_planned_on_empty_tables_still_use_their_indexes(pool: PgPool) {
-    let keyed = commands::store::dedicated_pool(&pool, 1, &commands::store::KEYED_PLAN_SETTINGS);
-    let mut conn = keyed.acquire().await.unwrap();
+    // As a committer's session is opened (commands::store::group).
+    let keyed =
+        commands::sessions::KeptSessions::of(&pool, 1, &commands::store::KEYED_PLAN_SETTINGS);
+    let mut conn = keyed.session().await.unwrap();
     let look_up = generic_plan(
         &mut conn,
         "SELECT to_jsonb(s) FROM stat_requests s WHERE request_id = ANY($1::uuid[])",

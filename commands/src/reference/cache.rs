@@ -68,8 +68,6 @@ tokio::task_local! {
 
 #[derive(Debug, Default)]
 struct ReadState {
-    /// While a read runs, its number.
-    started: u64,
     running: bool,
     /// The newest read that succeeded: its number and the generation it read.
     newest: Option<(u64, i64)>,
@@ -118,8 +116,7 @@ impl ReferenceGeneration {
                     None
                 } else {
                     state.running = true;
-                    state.started = READS_STARTED.fetch_add(1, AtomicOrdering::SeqCst) + 1;
-                    Some(state.started)
+                    Some(READS_STARTED.fetch_add(1, AtomicOrdering::SeqCst) + 1)
                 }
             };
             match lead {

@@ -139,12 +139,14 @@ pub const KEYED_PLAN_SETTINGS: [(&str, &str); 2] = [
     ("enable_seqscan", "off"),
 ];
 
-/// A pool of `size` connections of its own to the database of `pool`, with
-/// the session `settings` given (the committers' and the projection
-/// workers'), opened when first used.
-pub fn dedicated_pool(pool: &sqlx::PgPool, size: u32, settings: &[(&str, &str)]) -> sqlx::PgPool {
-    let options = (*pool.connect_options())
+/// How to open a session of its own to the database of `pool`, with the
+/// session `settings` given (the committers', the projection workers', the
+/// reference look-ups').
+pub fn session_options(
+    pool: &sqlx::PgPool,
+    settings: &[(&str, &str)],
+) -> sqlx::postgres::PgConnectOptions {
+    (*pool.connect_options())
         .clone()
-        .options(settings.iter().copied());
-    pool_options(size).connect_lazy_with(options)
+        .options(settings.iter().copied())
 }

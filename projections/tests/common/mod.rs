@@ -219,7 +219,7 @@ pub async fn append_raw(pool: &PgPool, id: RequestId, events: &[NewEvent]) -> Ap
 /// How a worker connects to the test's database (its own sessions, with
 /// the server's default settings).
 pub fn connect(pool: &PgPool) -> sqlx::postgres::PgConnectOptions {
-    (*pool.connect_options()).clone()
+    commands::store::session_options(pool, &[])
 }
 
 pub async fn send(pool: &PgPool, spec: &Spec) -> RequestId {
