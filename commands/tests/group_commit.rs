@@ -39,7 +39,14 @@ fn write_at(expected: Expected, n: u64, numbered: bool) -> Write<(Appended, Opti
         metadata: meta(),
         recorded_at: Utc::now(),
         protocol: numbered.then(|| (SedeCode::parse("3201").unwrap(), 2026)),
-        events: Arc::new(move |_| vec![(expected.clone(), vec![event(n)])]),
+        // A numbered write's event carries its number, as a creation's does.
+        events: Arc::new(move |protocol| {
+            let mut event = event(n);
+            if let Some(protocol) = protocol {
+                event.payload["protocol"] = json!(protocol.to_string());
+            }
+            vec![(expected.clone(), vec![event])]
+        }),
         idempotency: None,
         answer: Arc::new(move |written: &Written| {
             let appended = written
@@ -310,41 +317,13 @@ async fn a_write_from_a_version_the_stream_never_reached_fails_alone(pool: PgPoo
     assert_eq!((events, short), (31, 1));
 }
 
-/// A numbered write whose one event carries its protocol number, as a
-/// creation's does.
-fn creation(stream: String) -> Write<(Appended, Option<String>)> {
-    let expected = Expected::new_stream(stream.clone(), "test");
-    Write {
-        metadata: meta(),
-        recorded_at: Utc::now(),
-        protocol: Some((SedeCode::parse("3201").unwrap(), 2026)),
-        events: Arc::new(move |protocol| {
-            let protocol = protocol.expect("a numbered write gets its number");
-            vec![(
-                expected.clone(),
-                vec![NewEvent {
-                    event_type: "Numbered".into(),
-                    schema_version: 1,
-                    payload: json!({ "protocol": protocol.to_string() }),
-                }],
-            )]
-        }),
-        idempotency: None,
-        answer: Arc::new(move |written: &Written| {
-            let appended = written
-                .appended
-                .iter()
-                .find(|(s, _)| *s == stream)
-                .map(|(_, a)| *a)
-                .expect("the stream was written");
-            (appended, written.protocol.as_ref().map(ToString::to_string))
-        }),
-    }
-}
-
 async fn number_of(committer: &GroupCommitter, stream: &str) -> String {
     committer
-        .commit(creation(stream.to_string()))
+        .commit(write_at(
+            Expected::new_stream(stream.to_string(), "test"),
+            0,
+            true,
+        ))
         .await
         .expect("a creation commits")
         .1
@@ -354,7 +333,7 @@ async fn number_of(committer: &GroupCommitter, stream: &str) -> String {
 /// Each stored number, in the order of the log, and the counter's last.
 async fn stored_numbers(pool: &PgPool) -> (Vec<String>, i32) {
     let numbers = sqlx::query_scalar(
-        "SELECT payload ->> 'protocol' FROM events WHERE event_type = 'Numbered' ORDER BY position",
+        "SELECT payload ->> 'protocol' FROM events WHERE payload ? 'protocol' ORDER BY position",
     )
     .fetch_all(pool)
     .await

@@ -7,14 +7,22 @@ use commands::sessions::KeptSessions;
 use sqlx::PgPool;
 use std::time::Duration;
 
-async fn backend_pid(sessions: &KeptSessions) -> i32 {
+/// One value read on a session, which then goes back as done.
+async fn scalar<T>(sessions: &KeptSessions, sql: &'static str) -> T
+where
+    T: Send + Unpin + for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+{
     let mut session = sessions.session().await.expect("a session");
-    let pid = sqlx::query_scalar("SELECT pg_backend_pid()")
+    let value = sqlx::query_scalar(sql)
         .fetch_one(&mut *session)
         .await
-        .expect("pid");
+        .expect("a value");
     session.done();
-    pid
+    value
+}
+
+async fn backend_pid(sessions: &KeptSessions) -> i32 {
+    scalar(sessions, "SELECT pg_backend_pid()").await
 }
 
 async fn is_connected(pool: &PgPool, pid: i32) -> bool {
@@ -65,15 +73,10 @@ async fn a_session_not_marked_done_is_closed(pool: PgPool) {
 async fn a_statement_cancelled_half_way_leaves_nothing_for_the_next(pool: PgPool) {
     let sessions = KeptSessions::of(&pool, 1, &[]);
     let first = backend_pid(&sessions).await;
-    let cancelled = tokio::time::timeout(Duration::from_millis(200), async {
-        let mut session = sessions.session().await.unwrap();
-        let answer: i32 = sqlx::query_scalar("SELECT 41 FROM pg_sleep(2)")
-            .fetch_one(&mut *session)
-            .await
-            .unwrap();
-        session.done();
-        answer
-    })
+    let cancelled = tokio::time::timeout(
+        Duration::from_millis(200),
+        scalar::<i32>(&sessions, "SELECT 41 FROM pg_sleep(2)"),
+    )
     .await;
     assert!(cancelled.is_err(), "the statement was cut short");
 
@@ -106,12 +109,7 @@ async fn a_broken_idle_session_is_replaced_before_use(pool: PgPool) {
 #[sqlx::test(migrations = "../migrations")]
 async fn settings_given_hold_on_every_session(pool: PgPool) {
     let sessions = KeptSessions::of(&pool, 1, &[("plan_cache_mode", "force_generic_plan")]);
-    let mut session = sessions.session().await.unwrap();
-    let mode: String = sqlx::query_scalar("SHOW plan_cache_mode")
-        .fetch_one(&mut *session)
-        .await
-        .unwrap();
-    session.done();
+    let mode: String = scalar(&sessions, "SHOW plan_cache_mode").await;
     assert_eq!(mode, "force_generic_plan");
 }
 
