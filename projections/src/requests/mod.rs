@@ -11,6 +11,7 @@ mod query;
 mod search;
 mod store;
 mod summary_writer;
+pub mod trigrams;
 
 pub use detail::{
     get_attachment, get_summary, get_timeline, list_attachments, AttachmentInfo, AttachmentRow,

@@ -2,6 +2,7 @@
 //! richieste", SPEC §2.5) and the sede inbox (§2.8). Newest first by
 //! `(sent_at, request_id)`, keyset-paginated.
 
+use super::trigrams;
 use crate::page::{clamp_limit, contains_pattern, Cursor, Page, TimeRange};
 use crate::ProjectionError;
 use chrono::NaiveDate;
@@ -291,6 +292,11 @@ async fn fetch_page(
     limit: u32,
 ) -> Result<Page<RequestRow>, ProjectionError> {
     let limit = clamp_limit(limit);
+    let needle = filters
+        .subject
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default();
     let Some(pattern) = contains_pattern(filters.subject.as_deref()) else {
         let mut sql = select(scope, filters, cursor);
         push_order(&mut sql, limit + 1);
@@ -321,7 +327,7 @@ async fn fetch_page(
             let older = Cursor::new(at, id, 0);
             let mut sql = select(scope, filters, Some(&older));
             sql.push(" AND ");
-            push_indexed_contains(&mut sql, &pattern);
+            push_indexed_contains(&mut sql, needle, &pattern);
             push_order(&mut sql, limit + 1 - rows.len() as i64);
             // Planned for its values every time, never as a prepared
             // statement: after five calls PostgreSQL may keep a generic plan,
@@ -362,8 +368,8 @@ fn push_select(
     push_filters(sql, filters, cursor);
 }
 
-/// The text searched, on `request_summary` and `request_search` alike: the
-/// expression of the trigram index `request_search_trigram` (migration 0011).
+/// The text searched: the one whose trigrams key `request_search`
+/// (`trigrams.rs`).
 const SEARCHED_TEXT: &str = "(subject || ' ' || text)";
 
 /// The text test on rows already read (the window).
@@ -372,13 +378,18 @@ fn push_row_contains(sql: &mut QueryBuilder<'_, Postgres>, pattern: &str) {
         .push_bind(pattern.to_string());
 }
 
-/// The same test through the trigram index.
-fn push_indexed_contains(sql: &mut QueryBuilder<'_, Postgres>, pattern: &str) {
-    sql.push(format!(
-        "request_id IN (SELECT request_id FROM request_search WHERE {SEARCHED_TEXT} ILIKE "
-    ))
-    .push_bind(pattern.to_string())
-    .push(")");
+/// The same test through the trigram index: the requests whose keys hold
+/// every key of the needle, then the text test on those. A needle without
+/// keys (no three letters or digits in a row, no short word shown whole)
+/// narrows nothing, and gets the text test alone.
+fn push_indexed_contains(sql: &mut QueryBuilder<'_, Postgres>, needle: &str, pattern: &str) {
+    let keys = trigrams::of_needle(needle);
+    if !keys.is_empty() {
+        sql.push("request_id IN (SELECT request_id FROM request_search WHERE trigrams @> ")
+            .push_bind(keys)
+            .push(") AND ");
+    }
+    push_row_contains(sql, pattern);
 }
 
 /// Newest first; `limit` rows.
