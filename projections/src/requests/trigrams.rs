@@ -23,24 +23,17 @@
 
 /// The trigrams of a request's searched text, sorted, each once.
 pub fn of_text(text: &str) -> Vec<i16> {
-    let mut keys = Vec::new();
-    for word in words(text) {
-        push_trigrams(&mut keys, &word.chars, true, true);
-    }
-    sorted(keys)
+    // The text's own start and end are edges of its first and last words.
+    collect(|emit| trigrams(text, true, emit))
 }
 
 /// The trigrams that every text containing `needle` (as `ILIKE` finds it)
 /// has, sorted, each once; empty when the needle has no run of three letters
 /// or digits, nor a shorter word that it shows whole.
 pub fn of_needle(needle: &str) -> Vec<i16> {
-    let mut keys = Vec::new();
-    for word in words(needle) {
-        // A word touching an end of the needle may be part of a longer word
-        // of the text: only an edge the needle shows gets its padding.
-        push_trigrams(&mut keys, &word.chars, word.after_break, word.before_break);
-    }
-    sorted(keys)
+    // A word touching an end of the needle may be part of a longer word of
+    // the text: only an edge that the needle shows gets its padding.
+    collect(|emit| trigrams(needle, false, emit))
 }
 
 /// A character as the keys read it: an ASCII letter (lowercased) or digit,
@@ -62,77 +55,93 @@ pub fn key_char(c: char) -> Option<u8> {
     lower.is_ascii_alphanumeric().then_some(lower as u8)
 }
 
-/// One word: its characters as [`key_char`] reads them, and whether a
-/// separating character stands right before and right after it.
-struct Word {
-    chars: Vec<u8>,
-    after_break: bool,
-    before_break: bool,
-}
+/// 37 symbols (blank, 10 digits, 26 letters): 37³ = 50,653 trigrams, one
+/// `smallint` each.
+const SYMBOLS: u32 = 37;
+const TRIGRAMS: usize = (SYMBOLS * SYMBOLS * SYMBOLS) as usize;
+/// The padding of a word's edge, as `pg_trgm` writes it: two blanks before,
+/// one after.
+const BLANK: u32 = 0;
 
-fn words(text: &str) -> Vec<Word> {
-    let mut words = Vec::new();
-    let mut current: Option<Word> = None;
-    let mut break_seen = false;
-    for c in text.chars() {
+/// Emits the code of each trigram of `s`'s words, in order, repeats
+/// included. `edges`: the start and the end of `s` are edges of words (a
+/// text); otherwise only the separators inside `s` are (a needle).
+fn trigrams(s: &str, edges: bool, mut emit: impl FnMut(u32)) {
+    // The last three symbols read, as one code, and how many there are.
+    let mut window = 0u32;
+    let mut filled = 0u8;
+    let mut push = |window: &mut u32, filled: &mut u8, symbol: u32| {
+        *window = (*window % (SYMBOLS * SYMBOLS)) * SYMBOLS + symbol;
+        *filled = (*filled + 1).min(3);
+        if *filled == 3 {
+            emit(*window);
+        }
+    };
+    let mut in_word = false;
+    let mut after_break = edges;
+    for c in s.chars() {
         match key_char(c) {
-            Some(k) => current
-                .get_or_insert_with(|| Word {
-                    chars: Vec::new(),
-                    after_break: break_seen,
-                    before_break: false,
-                })
-                .chars
-                .push(k),
-            None => {
-                if let Some(mut word) = current.take() {
-                    word.before_break = true;
-                    words.push(word);
+            Some(k) => {
+                if !in_word {
+                    in_word = true;
+                    // Two blanks before a word whose start is seen.
+                    window = BLANK;
+                    filled = if after_break { 2 } else { 0 };
                 }
-                break_seen = true;
+                push(&mut window, &mut filled, symbol(k));
+            }
+            None => {
+                if in_word {
+                    push(&mut window, &mut filled, BLANK);
+                    in_word = false;
+                }
+                after_break = true;
             }
         }
     }
-    words.extend(current);
-    words
-}
-
-/// The padding of a word's edge, as `pg_trgm` writes it: two blanks before,
-/// one after.
-const BLANK: u8 = b' ';
-
-fn push_trigrams(keys: &mut Vec<i16>, word: &[u8], pad_start: bool, pad_end: bool) {
-    let mut padded = Vec::with_capacity(word.len() + 3);
-    if pad_start {
-        padded.extend([BLANK, BLANK]);
+    if in_word && edges {
+        push(&mut window, &mut filled, BLANK);
     }
-    padded.extend_from_slice(word);
-    if pad_end {
-        padded.push(BLANK);
-    }
-    keys.extend(padded.windows(3).map(|t| key(t[0], t[1], t[2])));
 }
 
-/// 37 symbols (blank, 10 digits, 26 letters): 37³ = 50,653 trigrams, one
-/// `smallint` each.
-fn key(a: u8, b: u8, c: u8) -> i16 {
-    let code = (symbol(a) * 37 + symbol(b)) * 37 + symbol(c);
-    (code + i32::from(i16::MIN)) as i16
-}
-
-fn symbol(c: u8) -> i32 {
+fn symbol(c: u8) -> u32 {
     match c {
-        BLANK => 0,
-        b'0'..=b'9' => 1 + i32::from(c - b'0'),
-        b'a'..=b'z' => 11 + i32::from(c - b'a'),
+        b'0'..=b'9' => 1 + u32::from(c - b'0'),
+        b'a'..=b'z' => 11 + u32::from(c - b'a'),
         _ => unreachable!("key_char reads only ASCII letters and digits"),
     }
 }
 
-fn sorted(mut keys: Vec<i16>) -> Vec<i16> {
-    keys.sort_unstable();
-    keys.dedup();
-    keys
+fn key(code: u32) -> i16 {
+    (code as i32 + i32::from(i16::MIN)) as i16
+}
+
+thread_local! {
+    /// One bit per trigram: a text's trigrams are marked here, then read
+    /// back in order (sorted and each once without a sort), clearing them.
+    static SEEN: std::cell::RefCell<Vec<u64>> =
+        std::cell::RefCell::new(vec![0; TRIGRAMS.div_ceil(64)]);
+}
+
+fn collect(walk: impl FnOnce(&mut dyn FnMut(u32))) -> Vec<i16> {
+    SEEN.with_borrow_mut(|seen| {
+        let mut marked = 0usize;
+        walk(&mut |code| {
+            let (word, bit) = (code as usize / 64, code % 64);
+            marked += usize::from(seen[word] & (1 << bit) == 0);
+            seen[word] |= 1 << bit;
+        });
+        let mut keys = Vec::with_capacity(marked);
+        for (i, word) in seen.iter_mut().enumerate() {
+            let mut bits = std::mem::take(word);
+            while bits != 0 {
+                let bit = bits.trailing_zeros();
+                keys.push(key(i as u32 * 64 + bit));
+                bits &= bits - 1;
+            }
+        }
+        keys
+    })
 }
 
 #[cfg(test)]
@@ -143,10 +152,7 @@ mod tests {
     fn keys_of(trigrams: &[&str]) -> Vec<i16> {
         let mut keys: Vec<i16> = trigrams
             .iter()
-            .map(|t| {
-                let b = t.as_bytes();
-                key(b[0], b[1], b[2])
-            })
+            .map(|t| key(t.bytes().fold(0, |code, c| code * SYMBOLS + symbol_of(c))))
             .collect();
         keys.sort_unstable();
         keys
@@ -187,21 +193,32 @@ mod tests {
         assert_eq!(of_text("\u{212A}ELVIN"), of_text("kelvin"));
     }
 
+    fn symbol_of(c: u8) -> u32 {
+        if c == b' ' {
+            BLANK
+        } else {
+            symbol(c)
+        }
+    }
+
     #[test]
     fn every_trigram_has_its_own_key() {
-        let symbols: Vec<u8> = std::iter::once(BLANK)
-            .chain(b'0'..=b'9')
-            .chain(b'a'..=b'z')
-            .collect();
-        let mut seen = std::collections::HashSet::new();
-        for &a in &symbols {
-            for &b in &symbols {
-                for &c in &symbols {
-                    assert!(seen.insert(key(a, b, c)), "{a} {b} {c}");
-                }
-            }
-        }
-        assert_eq!(seen.len(), 50_653);
+        let keys: std::collections::HashSet<i16> = (0..TRIGRAMS as u32).map(key).collect();
+        assert_eq!(keys.len(), 50_653);
+        assert_eq!(key(0), i16::MIN);
+        assert_eq!(key(TRIGRAMS as u32 - 1), 17_884); // i16::MIN + 50,652
+    }
+
+    #[test]
+    fn keys_come_sorted_and_each_once_call_after_call() {
+        let first = of_text("zz aa zz 00 aa");
+        assert!(first.windows(2).all(|w| w[0] < w[1]), "{first:?}");
+        assert_eq!(
+            first,
+            keys_of(&["  z", " zz", "zz ", "  a", " aa", "aa ", "  0", " 00", "00 "])
+        );
+        // Nothing of a call is left for the next.
+        assert_eq!(of_needle("xyz"), keys_of(&["xyz"]));
     }
 
     /// Characters a search meets: ASCII in both cases, digits, blanks and
