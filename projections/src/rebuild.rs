@@ -18,7 +18,7 @@
 //! 3. Build the live tables' other indexes on the shadow tables, under the
 //!    live names (index names are per schema), in one pass over the filled
 //!    table each — cheaper than keeping nine indexes up to date row by row —
-//!    two at a time on two sessions; `ANALYZE`. A table the [`Replay`] fills
+//!    two at a time on two sessions; `ANALYZE`, two at a time too. A table the [`Replay`] fills
 //!    ahead ([`Replay::fill_ahead`]: rows written once, straight from the
 //!    log) gets its indexes as soon as it is full, while the replay goes on.
 //! 4. Swap, in one transaction: lock the live checkpoint row (the live worker
@@ -219,11 +219,12 @@ async fn run<P: Projection + ?Sized>(
     for (_, create_statistics) in &statistics {
         sqlx::query(create_statistics).execute(&mut *conn).await?;
     }
-    for table in tables {
-        sqlx::query(&format!("ANALYZE {schema}.{table}"))
-            .execute(&mut *conn)
-            .await?;
-    }
+    // Two at a time too: they are on the critical path, one core each.
+    let analyses = tables
+        .iter()
+        .map(|table| format!("ANALYZE {schema}.{table}"))
+        .collect();
+    two_at_a_time(conn, connect, analyses).await?;
 
     let mut attempt = 1;
     let swap_events = loop {
@@ -275,9 +276,8 @@ pub(crate) async fn enter_shadow_tables(
 }
 
 /// Builds the deferred indexes two at a time, this session and one more, the
-/// GIN ones first: PostgreSQL builds a GIN index on one core, and on the
-/// `requests` projection its trigram index takes as long as all the others
-/// together.
+/// GIN ones first: PostgreSQL builds a GIN index on one core, and one may
+/// take as long as several B-tree indexes.
 async fn build_indexes(
     conn: &mut PgConnection,
     connect: &PgConnectOptions,
@@ -285,6 +285,16 @@ async fn build_indexes(
 ) -> Result<(), ProjectionError> {
     // Stable: the others keep their order.
     statements.sort_by_key(|statement| !statement.contains(" USING gin "));
+    two_at_a_time(conn, connect, statements).await
+}
+
+/// Runs `statements` in order on this session and one more, each taking the
+/// next as soon as it is free.
+async fn two_at_a_time(
+    conn: &mut PgConnection,
+    connect: &PgConnectOptions,
+    statements: Vec<String>,
+) -> Result<(), ProjectionError> {
     let queue = std::sync::Mutex::new(statements.into_iter());
     let mut second = PgConnection::connect_with(connect).await?;
     let (here, there) = tokio::join!(build_from(conn, &queue), build_from(&mut second, &queue));
