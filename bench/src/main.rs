@@ -193,7 +193,9 @@ async fn run(args: RunArgs) -> Result<()> {
         if wants("append") {
             let db = FreshDb::create(&args.database_url, "append").await?;
             dbs.push(db);
+            let ticks = util::cpu_ticks();
             append_section(&args, &settings, dbs.last().expect("db"), &mut report).await?;
+            stolen_figure(&mut report, "append", ticks);
             if !args.keep_db {
                 // Its million rows would be vacuumed during the next section.
                 dbs.pop().expect("db").drop_now().await;
@@ -203,13 +205,17 @@ async fn run(args: RunArgs) -> Result<()> {
             util::settle(&args.database_url).await;
             let db = FreshDb::create(&args.database_url, "http").await?;
             dbs.push(db);
+            let ticks = util::cpu_ticks();
             http_section(&settings, dbs.last().expect("db"), &mut report).await?;
+            stolen_figure(&mut report, "http", ticks);
         }
         if wants("data") {
             util::settle(&args.database_url).await;
             let db = FreshDb::create(&args.database_url, "data").await?;
             dbs.push(db);
+            let ticks = util::cpu_ticks();
             data_section(&settings, dbs.last().expect("db"), &mut report).await?;
+            stolen_figure(&mut report, "data", ticks);
         }
         Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
     }
@@ -229,6 +235,24 @@ async fn run(args: RunArgs) -> Result<()> {
         println!("combipat-bench: wrote {}", args.out.display());
     }
     result
+}
+
+/// How much of the machine the hypervisor gave elsewhere during a section:
+/// on a shared host, the figures above ran on what was left.
+fn stolen_figure(report: &mut Report, section: &str, before: Option<util::CpuTicks>) {
+    let Some(stolen) = before
+        .zip(util::cpu_ticks())
+        .and_then(|(before, after)| before.stolen_percent_until(after))
+    else {
+        return;
+    };
+    report.figure(
+        section,
+        "diagnostic: CPU time the hypervisor took from this machine during the section (steal)",
+        format!("{stolen:.1} % of the machine's time"),
+        None,
+        None,
+    );
 }
 
 /// A database with the schema and the reference data.

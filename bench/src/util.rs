@@ -224,6 +224,37 @@ pub fn machine_busy_secs() -> Option<f64> {
     Some(busy as f64 / 100.0)
 }
 
+/// The machine's CPU ticks so far, from `/proc/stat`: those the hypervisor
+/// gave to other machines while this one had work (steal), and all of them.
+pub fn cpu_ticks() -> Option<CpuTicks> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let cpu = stat.lines().find(|l| l.starts_with("cpu "))?;
+    let ticks: Vec<u64> = cpu
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal (guest time is in user).
+    Some(CpuTicks {
+        stolen: *ticks.get(7)?,
+        all: ticks.iter().take(8).sum(),
+    })
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct CpuTicks {
+    pub stolen: u64,
+    pub all: u64,
+}
+
+impl CpuTicks {
+    /// The share of the machine's time stolen since `self`, in percent.
+    pub fn stolen_percent_until(self, later: CpuTicks) -> Option<f64> {
+        let all = later.all.checked_sub(self.all).filter(|&t| t > 0)?;
+        Some(later.stolen.saturating_sub(self.stolen) as f64 * 100.0 / all as f64)
+    }
+}
+
 /// The kernel's page-cache writeback settings (decision A41): when it starts
 /// writing dirty pages out in the background, and how old a page may get.
 pub fn kernel_writeback() -> String {

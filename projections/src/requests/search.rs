@@ -19,6 +19,7 @@ use crate::ProjectionError;
 use commands::store::log::{horizon, read_at, read_fields_of_type_below, PayloadFields, TypePage};
 use domain::request::{RequestEvent, RequestSent};
 use sqlx::PgConnection;
+use std::fmt::Write as _;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
@@ -81,7 +82,7 @@ impl SearchRow {
             if i > 0 {
                 literal.push(',');
             }
-            literal.push_str(&key.to_string());
+            let _ = write!(literal, "{key}");
         }
         literal.push('}');
         literal
