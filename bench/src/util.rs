@@ -202,17 +202,24 @@ fn proc_status_kb_file(path: &str, field: &str) -> Option<u64> {
     })
 }
 
+/// The machine's CPU ticks so far, all processors together, from the `cpu`
+/// line of `/proc/stat`: user nice system idle iowait irq softirq steal ….
+fn machine_ticks() -> Option<Vec<u64>> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let cpu = stat.lines().find(|l| l.starts_with("cpu "))?;
+    Some(
+        cpu.split_whitespace()
+            .skip(1)
+            .filter_map(|t| t.parse().ok())
+            .collect(),
+    )
+}
+
 /// CPU seconds the whole machine has spent busy since boot (every process:
 /// the bench, PostgreSQL, anything else), from `/proc/stat`; the difference
 /// around a run divided by its events is the machine's CPU per event.
 pub fn machine_busy_secs() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    let cpu = stat.lines().find(|l| l.starts_with("cpu "))?;
-    let ticks: Vec<u64> = cpu
-        .split_whitespace()
-        .skip(1)
-        .filter_map(|t| t.parse().ok())
-        .collect();
+    let ticks = machine_ticks()?;
     // user nice system idle iowait irq softirq steal …: all but idle and iowait.
     let busy: u64 = ticks
         .iter()
@@ -227,13 +234,7 @@ pub fn machine_busy_secs() -> Option<f64> {
 /// The machine's CPU ticks so far, from `/proc/stat`: those the hypervisor
 /// gave to other machines while this one had work (steal), and all of them.
 pub fn cpu_ticks() -> Option<CpuTicks> {
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    let cpu = stat.lines().find(|l| l.starts_with("cpu "))?;
-    let ticks: Vec<u64> = cpu
-        .split_whitespace()
-        .skip(1)
-        .filter_map(|t| t.parse().ok())
-        .collect();
+    let ticks = machine_ticks()?;
     // user nice system idle iowait irq softirq steal (guest time is in user).
     Some(CpuTicks {
         stolen: *ticks.get(7)?,
