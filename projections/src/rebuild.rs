@@ -18,9 +18,10 @@
 //! 3. Build the live tables' other indexes on the shadow tables, under the
 //!    live names (index names are per schema), in one pass over the filled
 //!    table each — cheaper than keeping nine indexes up to date row by row —
-//!    two at a time on two sessions; `ANALYZE`, two at a time too. A table the [`Replay`] fills
-//!    ahead ([`Replay::fill_ahead`]: rows written once, straight from the
-//!    log) gets its indexes as soon as it is full, while the replay goes on.
+//!    two at a time on two sessions; `ANALYZE`, two at a time too. A table
+//!    the [`Replay`] fills ahead ([`Replay::fill_ahead`]: rows written once,
+//!    straight from the log) gets its indexes as soon as it is full, while
+//!    the replay goes on.
 //! 4. Swap, in one transaction: lock the live checkpoint row (the live worker
 //!    pauses at its next batch), catch the shadow up to the log's readable
 //!    end, drop each live table and move its shadow into `public`, set the

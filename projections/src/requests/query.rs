@@ -292,11 +292,6 @@ async fn fetch_page(
     limit: u32,
 ) -> Result<Page<RequestRow>, ProjectionError> {
     let limit = clamp_limit(limit);
-    let needle = filters
-        .subject
-        .as_deref()
-        .map(str::trim)
-        .unwrap_or_default();
     let Some(pattern) = contains_pattern(filters.subject.as_deref()) else {
         let mut sql = select(scope, filters, cursor);
         push_order(&mut sql, limit + 1);
@@ -327,6 +322,7 @@ async fn fetch_page(
             let older = Cursor::new(at, id, 0);
             let mut sql = select(scope, filters, Some(&older));
             sql.push(" AND ");
+            let needle = filters.subject.as_deref().unwrap_or_default().trim();
             push_indexed_contains(&mut sql, needle, &pattern);
             push_order(&mut sql, limit + 1 - rows.len() as i64);
             // Planned for its values every time, never as a prepared

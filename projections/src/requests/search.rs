@@ -35,7 +35,7 @@ const PAGE: i64 = 10_000;
 const REQUEST_SENT: &str = "RequestSent";
 
 /// One `request_search` row.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub(crate) struct SearchRow {
     pub(crate) request_id: Uuid,
     /// The keys of `subject || ' ' || text`, as the history searches it.
@@ -290,5 +290,52 @@ impl BinaryRows {
         self.data.truncate(BINARY_HEADER.len());
         self.rows = 0;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::PgPool;
+
+    fn row(trigrams: Vec<i16>) -> SearchRow {
+        SearchRow {
+            request_id: Uuid::now_v7(),
+            trigrams,
+        }
+    }
+
+    /// The fill's binary COPY stores each row's keys as they were, a row
+    /// without keys and the ends of the key range included, batch after batch.
+    #[sqlx::test(migrations = "../migrations")]
+    async fn binary_rows_are_stored_as_written(pool: PgPool) {
+        let first = [
+            row(trigrams::of_text("Estratto conto 1998")),
+            row(vec![]),
+            row(vec![i16::MIN, -1, 0, 17_884]),
+        ];
+        let second = [row(trigrams::of_text("NASpI"))];
+        let mut conn = pool.acquire().await.unwrap();
+        let mut binary = BinaryRows::new();
+        for batch in [&first[..], &second[..]] {
+            for r in batch {
+                binary.push(r);
+            }
+            binary.send(&mut conn).await.unwrap();
+        }
+        for r in first.iter().chain(&second) {
+            let stored: Vec<i16> =
+                sqlx::query_scalar("SELECT trigrams FROM request_search WHERE request_id = $1")
+                    .bind(r.request_id)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .unwrap();
+            assert_eq!(stored, r.trigrams);
+        }
+        let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM request_search")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(rows, 4);
     }
 }

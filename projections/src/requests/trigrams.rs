@@ -67,16 +67,7 @@ const BLANK: u32 = 0;
 /// included. `edges`: the start and the end of `s` are edges of words (a
 /// text); otherwise only the separators inside `s` are (a needle).
 fn trigrams(s: &str, edges: bool, mut emit: impl FnMut(u32)) {
-    // The last three symbols read, as one code, and how many there are.
-    let mut window = 0u32;
-    let mut filled = 0u8;
-    let mut push = |window: &mut u32, filled: &mut u8, symbol: u32| {
-        *window = (*window % (SYMBOLS * SYMBOLS)) * SYMBOLS + symbol;
-        *filled = (*filled + 1).min(3);
-        if *filled == 3 {
-            emit(*window);
-        }
-    };
+    let mut window = Window::default();
     let mut in_word = false;
     let mut after_break = edges;
     for c in s.chars() {
@@ -84,15 +75,13 @@ fn trigrams(s: &str, edges: bool, mut emit: impl FnMut(u32)) {
             Some(k) => {
                 if !in_word {
                     in_word = true;
-                    // Two blanks before a word whose start is seen.
-                    window = BLANK;
-                    filled = if after_break { 2 } else { 0 };
+                    window = Window::starting_word(after_break);
                 }
-                push(&mut window, &mut filled, symbol(k));
+                window.push(symbol(k), &mut emit);
             }
             None => {
                 if in_word {
-                    push(&mut window, &mut filled, BLANK);
+                    window.push(BLANK, &mut emit);
                     in_word = false;
                 }
                 after_break = true;
@@ -100,7 +89,33 @@ fn trigrams(s: &str, edges: bool, mut emit: impl FnMut(u32)) {
         }
     }
     if in_word && edges {
-        push(&mut window, &mut filled, BLANK);
+        window.push(BLANK, &mut emit);
+    }
+}
+
+/// The last three symbols read, as one trigram code, and how many of them
+/// there are yet.
+#[derive(Default)]
+struct Window {
+    code: u32,
+    filled: u8,
+}
+
+impl Window {
+    /// At a word's first letter: after two blanks when its start is seen.
+    fn starting_word(start_seen: bool) -> Window {
+        Window {
+            code: BLANK,
+            filled: if start_seen { 2 } else { 0 },
+        }
+    }
+
+    fn push(&mut self, symbol: u32, emit: &mut impl FnMut(u32)) {
+        self.code = (self.code % (SYMBOLS * SYMBOLS)) * SYMBOLS + symbol;
+        self.filled = (self.filled + 1).min(3);
+        if self.filled == 3 {
+            emit(self.code);
+        }
     }
 }
 
