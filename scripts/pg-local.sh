@@ -15,7 +15,8 @@
 # project path (e.g. the project lives under /root), the data dir is placed in
 # /var/tmp/combipat-pg-<hash of project path> and recorded in .local/pg-datadir.
 #
-# Environment: COMBIPAT_PG_PORT (default 54329).
+# Environment: COMBIPAT_PG_PORT (default 54329); COMBIPAT_PG_SHARED_BUFFERS
+# (default a quarter of the machine's memory, 256MB to 8GB).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -242,6 +243,20 @@ socket_dir() {
     if ((${#1} > 80)); then echo /tmp; else echo "$1"; fi
 }
 
+# A quarter of the machine's memory, between 256 MB and 8 GB (PostgreSQL's
+# own advice for a dedicated server). PostgreSQL's buffers are the one cache a
+# query can count on: some hosts (this project's VMs among them) reclaim the
+# kernel's idle page cache within a minute (decision A49).
+shared_buffers_mb() {
+    local total_kb mb
+    total_kb="$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo 2>/dev/null || true)"
+    [[ "$total_kb" =~ ^[0-9]+$ ]] || total_kb=$((1024 * 1024))
+    mb=$((total_kb / 1024 / 4))
+    ((mb < 256)) && mb=256
+    ((mb > 8192)) && mb=8192
+    echo "$mb"
+}
+
 write_config() {
     local dir="$1" sockdir
     sockdir="$(socket_dir "$dir")"
@@ -252,7 +267,7 @@ listen_addresses = '$HOST'
 unix_socket_directories = '$sockdir'
 fsync = on
 max_connections = 200
-shared_buffers = 256MB
+shared_buffers = ${COMBIPAT_PG_SHARED_BUFFERS:-$(shared_buffers_mb)MB}
 # PostgreSQL's 1GB made a checkpoint every ~40 s under load, each followed by a
 # burst of full-page images in the WAL (docs/decisions.md A30). Durability is
 # unchanged; crash recovery replays at most this much WAL.

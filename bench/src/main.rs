@@ -807,6 +807,22 @@ async fn data_section(s: &Settings, db: &FreshDb, report: &mut Report) -> Result
         Some(Verdict::from_min(in_models as f64, 1_000_000.0, "")),
     );
     let pool = db.pool(32).await?;
+    match queries::warm_up(&pool).await {
+        Ok(w) => report.note(format!(
+            "queries: the history's tables and indexes were first loaded into PostgreSQL's buffers (pg_prewarm), as on a server that has been answering for a while: {:.0} MB of shared_buffers = {} in {:.1} s{} (decision A49)",
+            w.loaded_mb,
+            w.shared_buffers,
+            w.secs,
+            if w.left_cold.is_empty() {
+                String::new()
+            } else {
+                format!("; left cold, beyond half the buffers: {}", w.left_cold.join(", "))
+            }
+        )),
+        Err(e) => report.note(format!(
+            "queries: measured cold, the history's tables not loaded into PostgreSQL's buffers first: {e}"
+        )),
+    }
     let server = server::Server::start(pool).await?;
     let figures = queries::run(&server, s.query_samples, s.seed).await?;
     for q in figures {

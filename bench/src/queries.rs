@@ -288,3 +288,68 @@ pub async fn run(server: &Server, samples: usize, seed: u64) -> Result<Vec<Query
     }
     Ok(out)
 }
+
+/// The tables every operator's history reads, in the order they are loaded.
+const HISTORY_TABLES: [&str; 2] = ["request_summary", "request_search"];
+
+/// What [`warm_up`] loaded.
+pub struct WarmUp {
+    pub loaded_mb: f64,
+    pub shared_buffers: String,
+    pub secs: f64,
+    /// Relations left cold: they would not fit in half of the buffers.
+    pub left_cold: Vec<String>,
+}
+
+/// Loads the history's tables and their indexes into PostgreSQL's buffers
+/// (`pg_prewarm`), as on a server that has been answering operators for a
+/// while, up to half of `shared_buffers`. Without it, a query's latency here
+/// is that of the disk: this machine's kernel reclaims idle page cache
+/// within a minute, and the rebuilds just read the whole log through the
+/// buffers (decision A49).
+pub async fn warm_up(pool: &sqlx::PgPool) -> Result<WarmUp> {
+    let started = Instant::now();
+    sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+        .execute(pool)
+        .await?;
+    let shared_buffers: String = sqlx::query_scalar("SHOW shared_buffers")
+        .fetch_one(pool)
+        .await?;
+    let budget: i64 = sqlx::query_scalar(
+        "SELECT setting::bigint * 8192 / 2 FROM pg_settings WHERE name = 'shared_buffers'",
+    )
+    .fetch_one(pool)
+    .await?;
+    let mut relations: Vec<(String, i64)> = Vec::new();
+    for table in HISTORY_TABLES {
+        relations.extend(
+            sqlx::query_as::<_, (String, i64)>(
+                "SELECT c.oid::regclass::text, pg_relation_size(c.oid) FROM pg_class c \
+                 WHERE c.oid = $1::regclass \
+                    OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = $1::regclass) \
+                 ORDER BY c.relkind DESC, c.relname",
+            )
+            .bind(table)
+            .fetch_all(pool)
+            .await?,
+        );
+    }
+    let (mut loaded, mut left_cold) = (0i64, Vec::new());
+    for (relation, bytes) in relations {
+        if loaded + bytes > budget {
+            left_cold.push(relation);
+            continue;
+        }
+        sqlx::query("SELECT pg_prewarm($1::regclass)")
+            .bind(&relation)
+            .execute(pool)
+            .await?;
+        loaded += bytes;
+    }
+    Ok(WarmUp {
+        loaded_mb: loaded as f64 / 1048576.0,
+        shared_buffers,
+        secs: started.elapsed().as_secs_f64(),
+        left_cold,
+    })
+}

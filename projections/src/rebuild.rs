@@ -3,7 +3,7 @@
 //!
 //! 1. Shadow tables: schema `rebuild_<name>`, one `CREATE TABLE … (LIKE
 //!    public.t INCLUDING ALL EXCLUDING INDEXES EXCLUDING STATISTICS)` per
-//!    table of the projection
+//!    table of the projection, out of autovacuum's reach until it is full
 //!    (grants copied), with only the live table's primary key and unique
 //!    constraints and indexes — what the projection's upserts need.
 //! 2. Replay the whole log into them in batches of [`REBUILD_BATCH_SIZE`],
@@ -18,7 +18,7 @@
 //! 3. Build the live tables' other indexes on the shadow tables, under the
 //!    live names (index names are per schema), in one pass over the filled
 //!    table each — cheaper than keeping nine indexes up to date row by row —
-//!    two at a time on two sessions; `ANALYZE`, two at a time too. A table
+//!    two at a time on two sessions; `VACUUM (ANALYZE)`, two at a time too. A table
 //!    the [`Replay`] fills ahead ([`Replay::fill_ahead`]: rows written once,
 //!    straight from the log) gets its indexes as soon as it is full, while
 //!    the replay goes on.
@@ -220,12 +220,24 @@ async fn run<P: Projection + ?Sized>(
     for (_, create_statistics) in &statistics {
         sqlx::query(create_statistics).execute(&mut *conn).await?;
     }
-    // Two at a time too: they are on the critical path, one core each.
-    let analyses = tables
+    // VACUUM as well as ANALYZE, before the tables go live (decision A48):
+    // every row of a filled table is new, and the first reader of each page
+    // would pay for its hint bits, index-only scans would visit the heap, and
+    // autovacuum would take one core for the whole table soon after the
+    // swap, all while the service answers from it. Two at a time, as the
+    // indexes: they are on the critical path, one core each.
+    for table in tables {
+        sqlx::query(&format!(
+            "ALTER TABLE {schema}.{table} RESET ({AUTOVACUUM_OFF_NAMES})"
+        ))
+        .execute(&mut *conn)
+        .await?;
+    }
+    let vacuums = tables
         .iter()
-        .map(|table| format!("ANALYZE {schema}.{table}"))
+        .map(|table| format!("VACUUM (ANALYZE) {schema}.{table}"))
         .collect();
-    two_at_a_time(conn, connect, analyses).await?;
+    two_at_a_time(conn, connect, vacuums).await?;
 
     let mut attempt = 1;
     let swap_events = loop {
@@ -319,6 +331,13 @@ async fn build_from(
         sqlx::query(&statement).execute(&mut *conn).await?;
     }
 }
+
+/// A shadow table is vacuumed once, when it is full (decision A48): while the
+/// replay fills it, autovacuum would scan it again at every fifth of growth,
+/// on a core the replay needs.
+const AUTOVACUUM_OFF: &str = "autovacuum_enabled = false, toast.autovacuum_enabled = false";
+/// The settings of [`AUTOVACUUM_OFF`], put back to the live tables' defaults.
+const AUTOVACUUM_OFF_NAMES: &str = "autovacuum_enabled, toast.autovacuum_enabled";
 
 /// Tries of the swap when a lock is not granted within [`SWAP_LOCK_TIMEOUT`].
 const SWAP_ATTEMPTS: u32 = 5;
@@ -477,7 +496,8 @@ async fn create_shadow_tables(
         .await?;
     for table in tables {
         sqlx::query(&format!(
-            "CREATE TABLE {schema}.{table} (LIKE public.{table} INCLUDING ALL EXCLUDING INDEXES EXCLUDING STATISTICS)"
+            "CREATE TABLE {schema}.{table} (LIKE public.{table} INCLUDING ALL EXCLUDING INDEXES EXCLUDING STATISTICS) \
+             WITH ({AUTOVACUUM_OFF})"
         ))
         .execute(&mut *conn)
         .await?;
