@@ -58,7 +58,7 @@ pub struct RunArgs {
     no_write: bool,
     /// Size multiplier of the data set: requests generated = 40,000 × scale
     /// (≈ 3.6 events each; 10,000 × scale with --quick). The issue's sizes (≥ 5 M
-    /// events, ≥ 1 M requests) are BENCH_SCALE=36 (about 35 minutes here).
+    /// events, ≥ 1 M requests) are BENCH_SCALE=36 (10 to 35 minutes on the machines measured so far).
     #[arg(long, env = "BENCH_SCALE", default_value_t = 1.0)]
     scale: f64,
     /// Seed of every generator.
@@ -775,7 +775,7 @@ async fn data_section(s: &Settings, db: &FreshDb, report: &mut Report) -> Result
     );
     if g.events < 5_000_000 {
         report.note(format!(
-            "The log has {} events (BENCH_SCALE={}{}); the issue asks for ≥ 5,000,000 events and ≥ 1,000,000 requests: `BENCH_SCALE=36 make bench`. That run takes about 35 minutes on this machine (generation, four rebuilds of 5.1 M events, the queries), which is why the default is smaller; rebuild rates and query latencies here are for the size actually loaded.",
+            "The log has {} events (BENCH_SCALE={}{}); the issue asks for ≥ 5,000,000 events and ≥ 1,000,000 requests: `BENCH_SCALE=36 make bench`. That run takes 10 to 35 minutes on the machines measured so far (generation, four rebuilds of 5.1 M events, the queries), which is why the default is smaller; rebuild rates and query latencies here are for the size actually loaded.",
             g.events,
             s.scale,
             if s.quick { ", --quick" } else { "" }
@@ -808,17 +808,7 @@ async fn data_section(s: &Settings, db: &FreshDb, report: &mut Report) -> Result
     );
     let pool = db.pool(32).await?;
     match queries::warm_up(&pool).await {
-        Ok(w) => report.note(format!(
-            "queries: the history's tables and indexes were first loaded into PostgreSQL's buffers (pg_prewarm), as on a server that has been answering for a while: {:.0} MB of shared_buffers = {} in {:.1} s{} (decision A49)",
-            w.loaded_mb,
-            w.shared_buffers,
-            w.secs,
-            if w.left_cold.is_empty() {
-                String::new()
-            } else {
-                format!("; left cold, beyond half the buffers: {}", w.left_cold.join(", "))
-            }
-        )),
+        Ok(warm) => report.note(warm.note()),
         Err(e) => report.note(format!(
             "queries: measured cold, the history's tables not loaded into PostgreSQL's buffers first: {e}"
         )),

@@ -301,6 +301,24 @@ pub struct WarmUp {
     pub left_cold: Vec<String>,
 }
 
+impl WarmUp {
+    /// The report's note on it.
+    pub fn note(&self) -> String {
+        let cold = if self.left_cold.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; left cold, beyond half the buffers: {}",
+                self.left_cold.join(", ")
+            )
+        };
+        format!(
+            "queries: the history's tables and indexes were first loaded into PostgreSQL's buffers (pg_prewarm), as on a server that has been answering for a while: {:.0} MB of shared_buffers = {} in {:.1} s{cold} (decision A49)",
+            self.loaded_mb, self.shared_buffers, self.secs
+        )
+    }
+}
+
 /// Loads the history's tables and their indexes into PostgreSQL's buffers
 /// (`pg_prewarm`), as on a server that has been answering operators for a
 /// while, up to half of `shared_buffers`. Without it, a query's latency here
@@ -312,11 +330,9 @@ pub async fn warm_up(pool: &sqlx::PgPool) -> Result<WarmUp> {
     sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
         .execute(pool)
         .await?;
-    let shared_buffers: String = sqlx::query_scalar("SHOW shared_buffers")
-        .fetch_one(pool)
-        .await?;
-    let budget: i64 = sqlx::query_scalar(
-        "SELECT setting::bigint * 8192 / 2 FROM pg_settings WHERE name = 'shared_buffers'",
+    let (shared_buffers, budget): (String, i64) = sqlx::query_as(
+        "SELECT current_setting('shared_buffers'), \
+                (pg_size_bytes(current_setting('shared_buffers')) / 2)::bigint",
     )
     .fetch_one(pool)
     .await?;

@@ -228,7 +228,8 @@ async fn run<P: Projection + ?Sized>(
     // indexes: they are on the critical path, one core each.
     for table in tables {
         sqlx::query(&format!(
-            "ALTER TABLE {schema}.{table} RESET ({AUTOVACUUM_OFF_NAMES})"
+            "ALTER TABLE {schema}.{table} RESET ({})",
+            AUTOVACUUM_SETTINGS.join(", ")
         ))
         .execute(&mut *conn)
         .await?;
@@ -334,10 +335,16 @@ async fn build_from(
 
 /// A shadow table is vacuumed once, when it is full (decision A48): while the
 /// replay fills it, autovacuum would scan it again at every fifth of growth,
-/// on a core the replay needs.
-const AUTOVACUUM_OFF: &str = "autovacuum_enabled = false, toast.autovacuum_enabled = false";
-/// The settings of [`AUTOVACUUM_OFF`], put back to the live tables' defaults.
-const AUTOVACUUM_OFF_NAMES: &str = "autovacuum_enabled, toast.autovacuum_enabled";
+/// on a core the replay needs. These storage settings are off meanwhile,
+/// then reset to the live tables' defaults.
+const AUTOVACUUM_SETTINGS: [&str; 2] = ["autovacuum_enabled", "toast.autovacuum_enabled"];
+
+/// `WITH (…)` of a shadow table: [`AUTOVACUUM_SETTINGS`] off.
+fn autovacuum_off() -> String {
+    AUTOVACUUM_SETTINGS
+        .map(|s| format!("{s} = false"))
+        .join(", ")
+}
 
 /// Tries of the swap when a lock is not granted within [`SWAP_LOCK_TIMEOUT`].
 const SWAP_ATTEMPTS: u32 = 5;
@@ -497,7 +504,8 @@ async fn create_shadow_tables(
     for table in tables {
         sqlx::query(&format!(
             "CREATE TABLE {schema}.{table} (LIKE public.{table} INCLUDING ALL EXCLUDING INDEXES EXCLUDING STATISTICS) \
-             WITH ({AUTOVACUUM_OFF})"
+             WITH ({})",
+            autovacuum_off()
         ))
         .execute(&mut *conn)
         .await?;
