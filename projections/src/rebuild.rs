@@ -18,7 +18,7 @@
 //! 3. Build the live tables' other indexes on the shadow tables, under the
 //!    live names (index names are per schema), in one pass over the filled
 //!    table each — cheaper than keeping nine indexes up to date row by row —
-//!    two at a time on two sessions; `VACUUM (ANALYZE)`, two at a time too. A table
+//!    two at a time on two sessions; `VACUUM`, then `ANALYZE`, two at a time too. A table
 //!    the [`Replay`] fills ahead ([`Replay::fill_ahead`]: rows written once,
 //!    straight from the log) gets its indexes as soon as it is full, while
 //!    the replay goes on.
@@ -234,11 +234,35 @@ async fn run<P: Projection + ?Sized>(
         .execute(&mut *conn)
         .await?;
     }
+    // VACUUM, then ANALYZE, each a pass of its own. A VACUUM marks a page
+    // all-visible only if no snapshot of this database may still miss its
+    // rows, and such a snapshot reaches back to the oldest transaction
+    // running anywhere in the cluster. A VACUUM's snapshot does not count
+    // while it vacuums a table, but it does while it looks its tables up
+    // and when it updates the database's oldest xid, after them; an
+    // ANALYZE's counts throughout. Either, beside the other session's
+    // VACUUM, could leave that table's newest pages (written moments ago by
+    // `finish`) for autovacuum after the swap: one more VACUUM of every
+    // table on this session alone visits those pages only, the others being
+    // marked all-visible already.
     let vacuums = tables
         .iter()
-        .map(|table| format!("VACUUM (ANALYZE) {schema}.{table}"))
+        .map(|table| format!("VACUUM {schema}.{table}"))
         .collect();
     two_at_a_time(conn, connect, vacuums).await?;
+    let every_table = tables
+        .iter()
+        .map(|table| format!("{schema}.{table}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    sqlx::query(&format!("VACUUM {every_table}"))
+        .execute(&mut *conn)
+        .await?;
+    let analyses = tables
+        .iter()
+        .map(|table| format!("ANALYZE {schema}.{table}"))
+        .collect();
+    two_at_a_time(conn, connect, analyses).await?;
 
     let mut attempt = 1;
     let swap_events = loop {
