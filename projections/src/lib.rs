@@ -56,8 +56,8 @@ pub use rebuild::{rebuild, RebuildReport};
 pub use shared_log::SharedLog;
 pub use wait::wait_for_position;
 pub use worker::{
-    run_once, run_until_idle, spawn_all, spawn_all_with, Outcome, Projection, Replay,
-    ReplayOptions, SideSession, Worker, WorkerConfig,
+    run_once, run_until_idle, run_until_idle_in_batches, spawn_all, spawn_all_with, Outcome,
+    Projection, Replay, ReplayOptions, SideSession, Worker, WorkerConfig,
 };
 
 use sqlx::PgPool;

@@ -224,10 +224,21 @@ pub async fn run_until_idle<P: Projection + ?Sized>(
     pool: &PgPool,
     projection: &P,
 ) -> Result<usize, ProjectionError> {
+    run_until_idle_in_batches(pool, projection, DEFAULT_BATCH_SIZE).await
+}
+
+/// [`run_until_idle`] in batches of at most `batch_size` events: with 1,
+/// one event per transaction, as a worker that keeps up with the log applies
+/// them.
+pub async fn run_until_idle_in_batches<P: Projection + ?Sized>(
+    pool: &PgPool,
+    projection: &P,
+    batch_size: i64,
+) -> Result<usize, ProjectionError> {
     let end = checkpoint::log_end(pool).await?;
     let mut total = 0;
     loop {
-        match run_once(pool, projection, DEFAULT_BATCH_SIZE).await? {
+        match run_once(pool, projection, batch_size).await? {
             Outcome::Applied(n) => total += n,
             Outcome::Idle => {
                 let at = checkpoint::get(pool, projection.name()).await?;

@@ -253,26 +253,12 @@ async fn one_event_per_batch_and_one_batch_for_the_whole_log_give_the_same_rows(
     )
     .await;
 
-    // One event per batch up to the log's end (an Idle answer may only mean
-    // that another test's transaction holds the readable horizon back).
-    let end = projections::checkpoint::log_end(&pool).await.unwrap();
-    loop {
-        match projections::run_once(&pool, &RequestsProjection, 1)
-            .await
-            .unwrap()
-        {
-            projections::Outcome::Applied(n) => assert_eq!(n, 1),
-            projections::Outcome::Idle => {
-                let at = projections::checkpoint::get(&pool, RequestsProjection.name())
-                    .await
-                    .unwrap();
-                if at >= end {
-                    break;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-            }
-        }
-    }
+    // One event per batch, up to the log's end (an idle answer may only
+    // mean that another test's transaction holds the readable horizon back).
+    let applied = projections::run_until_idle_in_batches(&pool, &RequestsProjection, 1)
+        .await
+        .unwrap();
+    assert_eq!(applied, events.len() + 2);
     let one_by_one = requests_tables(&pool).await;
     let summary = get_summary(&pool, spec.id.0).await.unwrap().unwrap();
     assert_eq!(summary.attachments_count, 1);
