@@ -234,35 +234,7 @@ async fn run<P: Projection + ?Sized>(
         .execute(&mut *conn)
         .await?;
     }
-    // VACUUM, then ANALYZE, each a pass of its own. A VACUUM marks a page
-    // all-visible only if no snapshot of this database may still miss its
-    // rows, and such a snapshot reaches back to the oldest transaction
-    // running anywhere in the cluster. A VACUUM's snapshot does not count
-    // while it vacuums a table, but it does while it looks its tables up
-    // and when it updates the database's oldest xid, after them; an
-    // ANALYZE's counts throughout. Either, beside the other session's
-    // VACUUM, could leave that table's newest pages (written moments ago by
-    // `finish`) for autovacuum after the swap: one more VACUUM of every
-    // table on this session alone visits those pages only, the others being
-    // marked all-visible already.
-    let vacuums = tables
-        .iter()
-        .map(|table| format!("VACUUM {schema}.{table}"))
-        .collect();
-    two_at_a_time(conn, connect, vacuums).await?;
-    let every_table = tables
-        .iter()
-        .map(|table| format!("{schema}.{table}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    sqlx::query(&format!("VACUUM {every_table}"))
-        .execute(&mut *conn)
-        .await?;
-    let analyses = tables
-        .iter()
-        .map(|table| format!("ANALYZE {schema}.{table}"))
-        .collect();
-    two_at_a_time(conn, connect, analyses).await?;
+    vacuum_and_analyse(conn, connect, schema, tables).await?;
 
     let mut attempt = 1;
     let swap_events = loop {
@@ -341,6 +313,40 @@ async fn two_at_a_time(
     there?;
     closed?;
     Ok(())
+}
+
+/// `VACUUM`, then `ANALYZE`, each a pass of its own. A VACUUM marks a page
+/// all-visible only if no snapshot of this database may still miss its rows,
+/// and such a snapshot reaches back to the oldest transaction running
+/// anywhere in the cluster. A VACUUM's snapshot does not count while it
+/// vacuums a table, but it does while it looks its tables up and when it
+/// updates the database's oldest xid, after them; an ANALYZE's counts
+/// throughout. Either, beside the other session's VACUUM, could leave that
+/// table's newest pages (written moments ago by `finish`) for autovacuum
+/// after the swap: one more VACUUM of every table on this session alone
+/// visits those pages only, the others being marked all-visible already.
+async fn vacuum_and_analyse(
+    conn: &mut PgConnection,
+    connect: &PgConnectOptions,
+    schema: &str,
+    tables: &[&str],
+) -> Result<(), ProjectionError> {
+    let each = |command: &str| -> Vec<String> {
+        tables
+            .iter()
+            .map(|table| format!("{command} {schema}.{table}"))
+            .collect()
+    };
+    two_at_a_time(conn, connect, each("VACUUM")).await?;
+    let every_table = tables
+        .iter()
+        .map(|table| format!("{schema}.{table}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    sqlx::query(&format!("VACUUM {every_table}"))
+        .execute(&mut *conn)
+        .await?;
+    two_at_a_time(conn, connect, each("ANALYZE")).await
 }
 
 /// Runs statements from `queue` on `conn` until it is empty.
