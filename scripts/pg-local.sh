@@ -6,6 +6,7 @@
 #   scripts/pg-local.sh status   # exit 0 if running/reachable, 3 otherwise
 #   scripts/pg-local.sh url      # print the connection URL
 #   scripts/pg-local.sh clean    # stop, then delete the private data dir
+#   scripts/pg-local.sh shared-buffers [kB]  # the shared_buffers a start writes (for that much memory)
 #
 # If DATABASE_URL is set (non-empty) the private cluster is not used at all:
 # start/stop do nothing and `url` prints $DATABASE_URL.
@@ -247,14 +248,20 @@ socket_dir() {
 # own advice for a dedicated server). PostgreSQL's buffers are the one cache a
 # query can count on: some hosts (this project's VMs among them) reclaim the
 # kernel's idle page cache within a minute (decision A49).
+# $1: the memory in kB (default: this machine's MemTotal).
 shared_buffers_mb() {
-    local total_kb mb
-    total_kb="$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo 2>/dev/null || true)"
+    local total_kb="${1:-}" mb
+    [[ -n "$total_kb" ]] || total_kb="$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo 2>/dev/null || true)"
     [[ "$total_kb" =~ ^[0-9]+$ ]] || total_kb=$((1024 * 1024))
     mb=$((total_kb / 1024 / 4))
     ((mb < 256)) && mb=256
     ((mb > 8192)) && mb=8192
     echo "$mb"
+}
+
+# The shared_buffers a start writes: COMBIPAT_PG_SHARED_BUFFERS, else the above.
+shared_buffers() {
+    echo "${COMBIPAT_PG_SHARED_BUFFERS:-$(shared_buffers_mb "${1:-}")MB}"
 }
 
 write_config() {
@@ -267,7 +274,7 @@ listen_addresses = '$HOST'
 unix_socket_directories = '$sockdir'
 fsync = on
 max_connections = 200
-shared_buffers = ${COMBIPAT_PG_SHARED_BUFFERS:-$(shared_buffers_mb)MB}
+shared_buffers = $(shared_buffers)
 # PostgreSQL's 1GB made a checkpoint every ~40 s under load, each followed by a
 # burst of full-page images in the WAL (docs/decisions.md A30). Durability is
 # unchanged; crash recovery replays at most this much WAL.
@@ -448,9 +455,10 @@ start) cmd_start ;;
 stop) cmd_stop ;;
 status) cmd_status ;;
 url) cmd_url ;;
+shared-buffers) shared_buffers "${2:-}" ;;
 clean) cmd_clean ;;
 *)
-    echo "usage: $0 {start|stop|status|url|clean}" >&2
+    echo "usage: $0 {start|stop|status|url|clean|shared-buffers [memory in kB]}" >&2
     exit 2
     ;;
 esac

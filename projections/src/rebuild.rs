@@ -224,8 +224,7 @@ async fn run<P: Projection + ?Sized>(
     // every row of a filled table is new, and the first reader of each page
     // would pay for its hint bits, index-only scans would visit the heap, and
     // autovacuum would take one core for the whole table soon after the
-    // swap, all while the service answers from it. Two at a time, as the
-    // indexes: they are on the critical path, one core each.
+    // swap, all while the service answers from it.
     for table in tables {
         sqlx::query(&format!(
             "ALTER TABLE {schema}.{table} RESET ({})",
@@ -315,7 +314,8 @@ async fn two_at_a_time(
     Ok(())
 }
 
-/// `VACUUM`, then `ANALYZE`, each a pass of its own. A VACUUM marks a page
+/// `VACUUM`, then `ANALYZE`, each a pass of its own, two at a time as the
+/// indexes (they are on the critical path, one core each). A VACUUM marks a page
 /// all-visible only if no snapshot of this database may still miss its rows,
 /// and such a snapshot reaches back to the oldest transaction running
 /// anywhere in the cluster. A VACUUM's snapshot does not count while it
