@@ -321,10 +321,13 @@ async fn two_at_a_time(
 /// anywhere in the cluster. A VACUUM's snapshot does not count while it
 /// vacuums a table, but it does while it looks its tables up and when it
 /// updates the database's oldest xid, after them; an ANALYZE's counts
-/// throughout. Either, beside the other session's VACUUM, could leave that
-/// table's newest pages (written moments ago by `finish`) for autovacuum
-/// after the swap: one more VACUUM of every table on this session alone
-/// visits those pages only, the others being marked all-visible already.
+/// throughout. Either, beside the other session's VACUUM, while a
+/// transaction older than the replay's last writes still runs (a command of
+/// the live service under load, for the `request_search` rows written
+/// moments ago), could leave that table's newest pages for autovacuum after
+/// the swap: one more VACUUM of every table on this session alone, a pass
+/// later, visits those pages only, the others being marked all-visible
+/// already.
 async fn vacuum_and_analyse(
     conn: &mut PgConnection,
     connect: &PgConnectOptions,

@@ -6,7 +6,6 @@ mod common;
 use async_trait::async_trait;
 use commands::store::RecordedEvent;
 use common::*;
-use domain::request::RequestEvent;
 use projections::home_panel::HomePanelProjection;
 use projections::rebuild::{rebuild_with, rebuild_with_options, RebuildOptions};
 use projections::requests::RequestsProjection;
@@ -19,54 +18,6 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-/// A varied history: requests with replies, forwards, attachments, closures.
-async fn history(pool: &PgPool, n: i64) -> Vec<domain::ids::RequestId> {
-    let mut ids = Vec::new();
-    for i in 0..n {
-        let spec = Spec {
-            at: day(i),
-            attachments: if i % 3 == 0 {
-                vec![attachment("a.pdf")]
-            } else {
-                vec![]
-            },
-            ..Spec::default()
-        };
-        let mut events = vec![sent(&spec)];
-        if i % 2 == 0 {
-            events.push(taken(
-                "officer1",
-                "ROMA01",
-                day(i) + chrono::Duration::hours(1),
-            ));
-            events.push(reply(
-                "ROMA01",
-                "Risposta",
-                day(i) + chrono::Duration::hours(2),
-            ));
-        }
-        if i % 5 == 0 {
-            events.push(forwarded(
-                "ROMA01",
-                "MILA01",
-                day(i) + chrono::Duration::hours(3),
-            ));
-        }
-        if i % 4 == 0 {
-            events.push(RequestEvent::AttachmentAdded {
-                attachment: attachment("b.pdf"),
-                by: user("op1"),
-                side: domain::actor::Side::Patronato,
-                at: day(i) + chrono::Duration::hours(4),
-            });
-            events.push(closed("ROMA01", day(i) + chrono::Duration::hours(5)));
-        }
-        append_events(pool, spec.id, &events).await;
-        ids.push(spec.id);
-    }
-    ids
-}
 
 async fn snapshot(pool: &PgPool, p: &dyn Projection) -> BTreeMap<&'static str, Vec<String>> {
     let mut out = BTreeMap::new();
@@ -94,7 +45,7 @@ async fn index_names(pool: &PgPool, table: &str) -> Vec<String> {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_rebuild_gives_the_same_tables(pool: PgPool) {
-    history(&pool, 30).await;
+    varied_history(&pool, 30).await;
     let projections: [&dyn Projection; 2] = [&RequestsProjection, &HomePanelProjection];
     for p in projections {
         run_until_idle(&pool, p).await.unwrap();
@@ -149,46 +100,6 @@ async fn a_rebuild_gives_the_same_tables(pool: PgPool) {
     );
 }
 
-/// The tables go live vacuumed (decision A48): every page marked all-visible,
-/// so that index-only scans skip the heap and autovacuum has nothing to do
-/// right after the swap. `ANALYZE` alone would leave `relallvisible` at 0.
-/// And with the live tables' storage settings: none.
-#[sqlx::test(migrations = "../migrations")]
-async fn a_rebuild_leaves_its_tables_vacuumed(pool: PgPool) {
-    history(&pool, 40).await;
-    let p = RequestsProjection;
-    run_until_idle(&pool, &p).await.unwrap();
-
-    rebuild(&pool, &p).await.unwrap();
-
-    for table in p.tables() {
-        let (pages, all_visible, rows): (i32, i32, f32) = sqlx::query_as(
-            "SELECT relpages, relallvisible, reltuples FROM pg_class \
-             WHERE oid = to_regclass('public.' || $1)",
-        )
-        .bind(table)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-        let holds_rows = !table_contents(&pool, table).await.is_empty();
-        assert_eq!(pages > 0, holds_rows, "{table}: {pages} pages");
-        assert_eq!(all_visible, pages, "{table}: pages all-visible");
-        assert!(rows >= 0.0, "{table}: analysed (reltuples {rows})");
-        // Autovacuum, kept off the shadow tables while they fill, is back.
-        let options: Vec<Option<Vec<String>>> = sqlx::query_scalar(
-            "SELECT reloptions FROM pg_class WHERE oid = to_regclass('public.' || $1) \
-             UNION ALL \
-             SELECT t.reloptions FROM pg_class c JOIN pg_class t ON t.oid = c.reltoastrelid \
-             WHERE c.oid = to_regclass('public.' || $1)",
-        )
-        .bind(table)
-        .fetch_all(&pool)
-        .await
-        .unwrap();
-        assert!(options.iter().all(Option::is_none), "{table}: {options:?}");
-    }
-}
-
 /// A rebuild keeps rows in memory across batches and writes them when they
 /// are evicted or at the end: whatever the cache size, the tables are those
 /// the live worker wrote, including for requests evicted and read back
@@ -196,7 +107,7 @@ async fn a_rebuild_leaves_its_tables_vacuumed(pool: PgPool) {
 /// carry every character COPY escapes).
 #[sqlx::test(migrations = "../migrations")]
 async fn a_rebuild_gives_the_same_tables_whatever_it_keeps_in_memory(pool: PgPool) {
-    let ids = history(&pool, 24).await;
+    let ids = varied_history(&pool, 24).await;
     // Later events of every request, after all of them were sent: with a small
     // cache each summary is evicted, then read back and changed again.
     for (i, id) in ids.iter().enumerate() {
@@ -267,7 +178,7 @@ impl Projection for AppendsMeanwhile {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn events_appended_during_a_rebuild_are_in_the_result(pool: PgPool) {
-    history(&pool, 20).await;
+    varied_history(&pool, 20).await;
     let p = RequestsProjection;
     run_until_idle(&pool, &p).await.unwrap();
     let live_rows: i64 = sqlx::query_scalar("SELECT count(*) FROM request_summary")
@@ -305,7 +216,7 @@ async fn events_appended_during_a_rebuild_are_in_the_result(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_live_worker_waits_for_the_swap(pool: PgPool) {
-    history(&pool, 10).await;
+    varied_history(&pool, 10).await;
     let p = Arc::new(RequestsProjection);
     run_until_idle(&pool, &*p).await.unwrap();
     // A live worker runs throughout the rebuild.
@@ -324,7 +235,7 @@ async fn the_live_worker_waits_for_the_swap(pool: PgPool) {
     let task = tokio::spawn(worker.run(rx));
     let writer = {
         let pool = pool.clone();
-        tokio::spawn(async move { history(&pool, 15).await })
+        tokio::spawn(async move { varied_history(&pool, 15).await })
     };
     rebuild_with(&pool, &*p, 5).await.unwrap();
     writer.await.unwrap();
@@ -348,7 +259,7 @@ async fn the_live_worker_waits_for_the_swap(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_long_reader_delays_the_swap_without_failing_it(pool: PgPool) {
-    history(&pool, 5).await;
+    varied_history(&pool, 5).await;
     let p = RequestsProjection;
     run_until_idle(&pool, &p).await.unwrap();
     let before = snapshot(&pool, &p).await;
@@ -458,7 +369,7 @@ async fn search_rows_of_every_summary(pool: &PgPool) -> (Vec<String>, Vec<String
 
 #[sqlx::test(migrations = "../migrations")]
 async fn requests_sent_after_the_search_fill_began_are_searchable(pool: PgPool) {
-    history(&pool, 12).await;
+    varied_history(&pool, 12).await;
     run_until_idle(&pool, &RequestsProjection).await.unwrap();
     let live = snapshot(&pool, &RequestsProjection).await;
     assert_eq!(live["request_search"].len(), 12);

@@ -236,3 +236,51 @@ pub async fn table_contents(pool: &PgPool, table: &str) -> Vec<String> {
     .await
     .unwrap()
 }
+
+/// A varied history: requests with replies, forwards, attachments, closures.
+pub async fn varied_history(pool: &PgPool, n: i64) -> Vec<domain::ids::RequestId> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let spec = Spec {
+            at: day(i),
+            attachments: if i % 3 == 0 {
+                vec![attachment("a.pdf")]
+            } else {
+                vec![]
+            },
+            ..Spec::default()
+        };
+        let mut events = vec![sent(&spec)];
+        if i % 2 == 0 {
+            events.push(taken(
+                "officer1",
+                "ROMA01",
+                day(i) + chrono::Duration::hours(1),
+            ));
+            events.push(reply(
+                "ROMA01",
+                "Risposta",
+                day(i) + chrono::Duration::hours(2),
+            ));
+        }
+        if i % 5 == 0 {
+            events.push(forwarded(
+                "ROMA01",
+                "MILA01",
+                day(i) + chrono::Duration::hours(3),
+            ));
+        }
+        if i % 4 == 0 {
+            events.push(RequestEvent::AttachmentAdded {
+                attachment: attachment("b.pdf"),
+                by: user("op1"),
+                side: domain::actor::Side::Patronato,
+                at: day(i) + chrono::Duration::hours(4),
+            });
+            events.push(closed("ROMA01", day(i) + chrono::Duration::hours(5)));
+        }
+        append_events(pool, spec.id, &events).await;
+        ids.push(spec.id);
+    }
+    ids
+}
