@@ -52,3 +52,58 @@ fn every_required_operation_has_its_stable_id() {
         );
     }
 }
+
+/// utoipa's `IntoParams` puts a struct's fields in the path unless told otherwise;
+/// a generated client cannot call an operation whose path parameter has no place
+/// in its template, so every `in: path` parameter must name a `{segment}`.
+#[test]
+fn every_path_parameter_appears_in_its_path_template() {
+    let doc = generated();
+    let mut misplaced = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for param in op["parameters"].as_array().into_iter().flatten() {
+                let name = param["name"].as_str().unwrap();
+                if param["in"] == "path" && !path.contains(&format!("{{{name}}}")) {
+                    misplaced.push(format!("{method} {path}: {name}"));
+                }
+            }
+        }
+    }
+    assert!(
+        misplaced.is_empty(),
+        "path parameters missing from their path: {misplaced:#?}"
+    );
+}
+
+/// The other half of the same promise: every `{segment}` of a template is declared.
+#[test]
+fn every_path_template_segment_is_declared() {
+    let doc = generated();
+    let mut undeclared = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let segments: Vec<&str> = path
+            .split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split('}').next())
+            .collect();
+        for (method, op) in item.as_object().unwrap() {
+            let declared: BTreeSet<&str> = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["in"] == "path")
+                .filter_map(|p| p["name"].as_str())
+                .collect();
+            for segment in &segments {
+                if !declared.contains(segment) {
+                    undeclared.push(format!("{method} {path}: {segment}"));
+                }
+            }
+        }
+    }
+    assert!(
+        undeclared.is_empty(),
+        "path segments without a parameter: {undeclared:#?}"
+    );
+}

@@ -101,6 +101,7 @@ pub struct AuditEventDoc {
 }
 
 #[derive(Debug, Deserialize, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StreamEventsParams {
     /// Only events after this version (default 0).
@@ -170,6 +171,7 @@ fn page_of_stream(
 
 /// Filters of the global log; combined with AND.
 #[derive(Debug, Deserialize, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LogParams {
     /// First global position, inclusive.
@@ -372,6 +374,7 @@ pub async fn export_audit_events(
 }
 
 #[derive(Debug, Deserialize, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StateParams {
     /// The state after the events recorded at or before this instant (RFC 3339).
@@ -463,6 +466,7 @@ pub async fn get_request_state_as_of(
 }
 
 #[derive(Debug, Deserialize, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyParams {
     /// One stream; the whole log when absent.

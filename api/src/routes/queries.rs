@@ -122,6 +122,7 @@ fn parse_cursor(raw: &Option<String>) -> Result<Option<Cursor>, ApiError> {
 
 /// Filters shared by the history and the inbox.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
     /// `office` (default: every request of the caller's patronato office; the
@@ -262,6 +263,7 @@ pub async fn list_requests(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReadParams {
     /// Wait until the read models include this global position.
@@ -417,6 +419,7 @@ pub async fn download_attachment(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RecentRepliesParams {
     /// Only replies received on this day (Europe/Rome).

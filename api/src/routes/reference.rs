@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
 
 /// Identify a citizen by codice fiscale, or by surname + name + birth date.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CitizenSearch {
     pub codice_fiscale: Option<String>,
@@ -161,6 +162,7 @@ pub async fn list_topics(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SedeSearch {
     /// Text in the name or the city.
@@ -230,6 +232,7 @@ pub async fn list_sedi(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RoutingQuery {
     /// The citizen's postcode.

@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
 pub const CSV_SEPARATOR: char = ';';
 
 #[derive(Debug, Deserialize, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StatisticsParams {
     /// Topic code (e.g. `requisiti_accesso`); all topics when absent.
@@ -252,6 +253,7 @@ pub async fn export_statistics(
 }
 
 #[derive(Debug, Deserialize, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RegionalParams {
     /// First day (Europe/Rome) of the events counted, inclusive.

@@ -104,6 +104,7 @@ pub async fn list_counters(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarParams {
     /// `YYYY-MM`; default: the current month (Europe/Rome).
@@ -226,6 +227,7 @@ pub async fn get_counter_calendar(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SlotsParams {
     /// `YYYY-MM-DD` (Europe/Rome); default: today.

@@ -290,6 +290,7 @@ fn slot_of(row: &BookingRow) -> HttpResult<SlotRef> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct MyBookingsParams {
     /// Also cancelled and past bookings (default: only the active ones).
@@ -340,6 +341,7 @@ pub async fn list_my_bookings(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct IcsParams {
     /// Without a token: the citizen's codice fiscale …

@@ -153,6 +153,7 @@ pub async fn withdraw_notice(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AgendaParams {
     /// Europe/Rome day; default today.
