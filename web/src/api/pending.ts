@@ -27,15 +27,17 @@ export interface SessionToken { token: string; expires_at: string }
 export interface Profile { id: string; label: string }
 export interface Me {
   id: string;
-  display_name: string;
+  display_name?: string | null;
   role: string;
   role_label: string;
+  codice_fiscale?: string | null;
   patronato?: CodeName | null;
   office?: CodeName | null;
   region?: CodeName | null;
   sede?: CodeName | null;
   profiles: Profile[];
-  active_profile?: string | null;
+  active_profile: string;
+  expires_at: string;
 }
 export interface DownloadLink { url: string; expires_at: string }
 

@@ -43,11 +43,12 @@ export function setFlash(message: string): void {
   storage()?.setItem(FLASH, message);
 }
 
-export function takeFlash(): string | null {
-  const s = storage();
-  const m = s?.getItem(FLASH) ?? null;
-  s?.removeItem(FLASH);
-  return m;
+export function peekFlash(): string | null {
+  return storage()?.getItem(FLASH) ?? null;
+}
+
+export function clearFlash(): void {
+  storage()?.removeItem(FLASH);
 }
 
 const draftKey = (userId: string, name: string) => `combipat.draft.${userId}.${name}`;

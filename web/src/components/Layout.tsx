@@ -40,7 +40,7 @@ export function Layout({ children, nav = true }: { children: ReactNode; nav?: bo
                       <div className="d-flex align-items-center gap-2 slim-user">
                         <Icon name="it-user" color="white" size="sm" />
                         <span className="slim-user-name">
-                          {me.display_name}
+                          {me.display_name ?? me.id}
                           <span className="visually-hidden">, {me.role_label}</span>
                         </span>
                         <button type="button" className="btn btn-sm btn-outline-light ms-2" onClick={signOut}>

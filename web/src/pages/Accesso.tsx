@@ -1,9 +1,9 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Navigate, useLocation, useNavigate } from 'react-router';
 import { api, unwrap } from '../api/client';
 import { toApiError, type ApiError } from '../api/problem';
 import { useAuth } from '../auth/AuthContext';
-import { takeFlash } from '../auth/session';
+import { clearFlash, peekFlash } from '../auth/session';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Layout } from '../components/Layout';
 import { PageHeading } from '../components/PageHeading';
@@ -17,7 +17,9 @@ export function Accesso() {
   const navigate = useNavigate();
   const location = useLocation();
   const from = (location.state as { from?: string } | null)?.from;
-  const [flash] = useState(() => takeFlash());
+  // Read once, then cleared: a reload of Accesso does not repeat it.
+  const [flash] = useState(() => peekFlash());
+  useEffect(() => clearFlash(), []);
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const users = useAsync(() => unwrap(api.GET('/api/v1/dev/users')), 'users');

@@ -72,7 +72,7 @@ export function Home() {
     <>
       <PageHeading title="Home page">Home page</PageHeading>
       <p>
-        Benvenuto, {me.display_name}. {referent ? 'Puoi inviare richieste all’Istituto per tuo conto.' : 'Puoi inviare richieste alle sedi INPS per conto dei cittadini.'}
+        Benvenuto, {me.display_name ?? me.id}. {referent ? 'Puoi inviare richieste all’Istituto per tuo conto.' : 'Puoi inviare richieste alle sedi INPS per conto dei cittadini.'}
       </p>
       <Link to="/nuova-richiesta" className="btn btn-primary mb-4">
         <Icon name="it-plus-circle" color="white" className="me-2" />

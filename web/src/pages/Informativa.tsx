@@ -20,7 +20,7 @@ export function Informativa() {
         e, nei casi previsti, di prenotare un appuntamento presso la sede.
       </p>
       <p>
-        Accedi come <strong>{me.display_name}</strong> ({me.role_label}
+        Accedi come <strong>{me.display_name ?? me.id}</strong> ({me.role_label}
         {where ? `, ${where}` : ''}).
       </p>
       <div className="d-flex gap-3 flex-wrap">

@@ -1,0 +1,105 @@
+import { advanceDays, createRequest, expect, sedeReply, signIn, test, tokenFor, OPERATOR } from './fixtures';
+
+// The operator's day, as the manual tells it: home → storico → detail; a sede reply shows in the
+// home panel; a follow-up goes out from "Nuova comunicazione"; a sollecito waits 15 days.
+test.describe.configure({ mode: 'serial' });
+
+test('home, storico and detail of a sent request', async ({ page, request }) => {
+  const token = await tokenFor(request, OPERATOR.id);
+  const created = await createRequest(request, token, 'Quali requisiti per la NASpI dopo un contratto a termine?');
+
+  await signIn(page);
+  await page.getByRole('navigation', { name: 'Navigazione principale' }).getByRole('link', { name: 'Storico richieste' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Storico richieste' })).toBeVisible();
+
+  // Filter by protocol number, then open the row's detail.
+  await page.getByLabel('Criterio di ricerca').selectOption({ label: 'Numero protocollo' });
+  await page.getByLabel('Numero protocollo').fill(created.protocol);
+  await page.getByRole('button', { name: 'Cerca' }).click();
+  await expect(page.getByText('Richieste mostrate: 1.')).toBeVisible();
+  await page.getByRole('link', { name: `Dettaglio della richiesta ${created.protocol}` }).click();
+
+  await expect(page.getByRole('heading', { level: 1, name: 'Dettaglio richiesta' })).toBeVisible();
+  await expect(page.getByText('RSSMRA60E12H501E')).toBeVisible();
+  await expect(page.getByText('Richiesta inoltrata')).toBeVisible();
+  // Not yet possible: disabled, with the API's Italian reason and date.
+  const sollecita = page.getByRole('button', { name: 'Sollecita' });
+  await expect(sollecita).toBeDisabled();
+  await expect(page.getByText(/Sollecito possibile dal \d{2}\/\d{2}/)).toBeVisible();
+  // No reply yet: no follow-up either.
+  await expect(page.getByRole('button', { name: 'Invia' })).toBeDisabled();
+
+  // A deep link reloads into the same screen (the server answers the app for /storico/…).
+  await page.reload();
+  await expect(page.getByRole('heading', { level: 1, name: 'Dettaglio richiesta' })).toBeVisible();
+});
+
+test('a sede reply shows in the home panel and the operator follows up', async ({ page, request }) => {
+  const token = await tokenFor(request, OPERATOR.id);
+  const created = await createRequest(request, token, 'Serve il modello per la domanda di NASpI?');
+  const reply = 'Il modello è disponibile online; alleghi il contratto di lavoro.';
+  await sedeReply(request, token, created.request_id, reply);
+
+  await signIn(page);
+  await expect(page.getByRole('heading', { name: /Risposte ricevute negli ultimi 3 giorni: [1-9]/ })).toBeVisible();
+  await page.getByLabel('Numero di protocollo').fill(created.protocol);
+  await page.getByRole('button', { name: 'Cerca' }).click();
+  await expect(page.getByText('1 risposta trovata.')).toBeVisible();
+  await expect(page.getByText(reply)).toBeVisible();
+  await page.getByRole('link', { name: 'Serve il modello per la domanda di NASpI?' }).click();
+
+  await expect(page.getByRole('heading', { level: 1, name: 'Dettaglio richiesta' })).toBeVisible();
+  await expect(page.getByText('Interazioni residue:')).toContainText('2 di 2');
+  await page.getByLabel('Testo della comunicazione').fill('Grazie, alleghiamo il contratto con la prossima comunicazione.');
+  await page.getByRole('button', { name: 'Invia' }).click();
+  await expect(page.getByText('Comunicazione inviata alla sede.').first()).toBeVisible();
+  // Read-your-writes: the timeline and the counter already show the message.
+  await expect(page.getByText('Grazie, alleghiamo il contratto con la prossima comunicazione.')).toBeVisible();
+  await expect(page.getByText('Interazioni residue:')).toContainText('1 di 2');
+  // Awaiting the sede's answer: no second follow-up yet.
+  await expect(page.getByRole('button', { name: 'Invia' })).toBeDisabled();
+});
+
+test('an expired session returns to Accesso and keeps the draft', async ({ page, request }) => {
+  const token = await tokenFor(request, OPERATOR.id);
+  const created = await createRequest(request, token, 'Bozza da conservare');
+  await sedeReply(request, token, created.request_id, 'Risposta per la bozza');
+
+  await signIn(page);
+  await page.goto(`/storico/${created.request_id}`);
+  await page.getByLabel('Testo della comunicazione').fill('Testo che non deve andare perso');
+  // The session ends (a token the server no longer accepts).
+  await page.evaluate(() => {
+    const s = JSON.parse(sessionStorage.getItem('combipat.session')!);
+    sessionStorage.setItem('combipat.session', JSON.stringify({ ...s, token: 'scaduto' }));
+  });
+  await page.getByRole('navigation', { name: 'Navigazione principale' }).getByRole('link', { name: 'Home page' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Accesso' })).toBeVisible();
+  await expect(page.getByRole('alert')).toHaveText('La sessione è scaduta, accedi di nuovo');
+
+  await signIn(page);
+  await page.goto(`/storico/${created.request_id}`);
+  await expect(page.getByLabel('Testo della comunicazione')).toHaveValue('Testo che non deve andare perso');
+});
+
+// Last: it moves the server's clock 15 days ahead.
+test('after 15 days without a reply the operator sends a sollecito, after confirming', async ({ page, request }) => {
+  const token = await tokenFor(request, OPERATOR.id);
+  const created = await createRequest(request, token, 'Richiesta senza risposta da sollecitare');
+  await advanceDays(request, token, 16);
+
+  await signIn(page);
+  await page.goto(`/storico/${created.request_id}`);
+  const sollecita = page.getByRole('button', { name: 'Sollecita' });
+  await expect(sollecita).toBeEnabled();
+  await sollecita.click();
+  const dialog = page.getByRole('dialog', { name: 'Sollecita la richiesta' });
+  await expect(dialog).toBeVisible();
+  await dialog.getByRole('button', { name: 'Annulla' }).click();
+  await expect(dialog).toBeHidden();
+  await sollecita.click();
+  await dialog.getByRole('button', { name: 'Invia sollecito' }).click();
+  await expect(page.getByText('Sollecito inviato alla sede.')).toBeVisible();
+  await expect(page.getByText(/Sollecito n\. 1 inviato|Sollecito inviato$/).first()).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Sollecita' })).toBeDisabled();
+});
