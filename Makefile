@@ -24,7 +24,9 @@ ifeq ($(shell command -v cargo 2>/dev/null),)
 endif
 
 PG_LOCAL := bash scripts/pg-local.sh
-BIN      := target/release/combipat
+# Cargo's output folder: CARGO_TARGET_DIR when set (relative to this folder), else target/.
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+BIN      := $(TARGET_DIR)/release/combipat
 # Sets DATABASE_URL and COMBIPAT_JWT_SECRET unless already set (see the file).
 DEV_ENV  := source scripts/dev-env.sh
 TEST_JWT_SECRET := combipat-test-secret-do-not-use-in-production
@@ -42,7 +44,7 @@ help: ## List the targets
 db: ## Start the private PostgreSQL cluster (no-op if DATABASE_URL is set)
 	@$(PG_LOCAL) start
 
-build: ## Build the API binary (target/release/combipat)
+build: ## Build the API binary ($$CARGO_TARGET_DIR or target/, release)
 	@$(NEED_CARGO)
 	cargo build --release -p combipat-api
 
@@ -105,15 +107,15 @@ bench: db ## Benchmarks -> docs/benchmarks.md (ARGS=--quick; BENCH_SCALE=n)
 	cargo build --release -p combipat-bench
 	mkdir -p .local/bench
 	echo "+ cargo build --release --manifest-path bench/peers/Cargo.toml (cqrs-es, esrs)"
-	if cargo build --release --manifest-path bench/peers/Cargo.toml --target-dir target >.local/bench/peers-build.log 2>&1; then
-		export BENCH_PEERS_BIN="$$PWD/target/release/combipat-bench-peers"
+	if cargo build --release --manifest-path bench/peers/Cargo.toml --target-dir $(TARGET_DIR) >.local/bench/peers-build.log 2>&1; then
+		export BENCH_PEERS_BIN="$$(realpath $(TARGET_DIR))/release/combipat-bench-peers"
 	else
 		reason="$$(grep -m1 -E '^error' .local/bench/peers-build.log || tail -n1 .local/bench/peers-build.log)"
 		export BENCH_PEERS_ERROR="bench/peers does not build here: $$reason (.local/bench/peers-build.log)"
 		echo "bench: $$BENCH_PEERS_ERROR" >&2
 	fi
 	# Kernel writeback started early for the run, as on a production host (A41).
-	exec bash scripts/host-writeback.sh target/release/combipat-bench run $(ARGS)
+	exec bash scripts/host-writeback.sh $(TARGET_DIR)/release/combipat-bench run $(ARGS)
 
 soak: ## Load + SIGKILL/PostgreSQL restarts; checks the log and the projections
 	@$(NEED_CARGO)

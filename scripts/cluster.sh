@@ -34,8 +34,9 @@ R_PORT="${CLUSTER_REPLICA_PORT:-54341}"
 API_PORTS=(18081 18082)
 REF_PORT=18083
 DB=combipat
-BIN="$ROOT/target/release/combipat"
-BENCH="$ROOT/target/release/combipat-bench"
+TARGET_DIR="$(cd "$ROOT" && realpath -m "${CARGO_TARGET_DIR:-target}")"
+BIN="$TARGET_DIR/release/combipat"
+BENCH="$TARGET_DIR/release/combipat-bench"
 PRIMARY_URL="$(pgc_url "$P_PORT" "$DB")"
 REPLICA_URL="$(pgc_url "$R_PORT" "$DB")"
 

@@ -26,6 +26,9 @@ pub struct Claims {
     pub region: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sede: Option<String>,
+    /// The person's name, for the screens (not used for any decision).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub iss: String,
     pub iat: i64,
     pub exp: i64,
@@ -102,7 +105,33 @@ impl JwtKeys {
     }
 
     pub fn issue(&self, claims: &Claims) -> String {
+        self.issue_any(claims)
+    }
+
+    /// Signs any claims with the service's key (sessions, links).
+    pub fn issue_any<T: Serialize>(&self, claims: &T) -> String {
         encode(&Header::default(), claims, &self.encoding).expect("HS256 signing cannot fail")
+    }
+
+    /// Verifies a token meant for `audience` (a link, never a bearer token).
+    pub fn verify_with_audience<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+        audience: &str,
+    ) -> Result<T, ApiError> {
+        let mut validation = Validation::default();
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[audience]);
+        decode::<T>(token, &self.decoding, &validation)
+            .map(|d| d.claims)
+            .map_err(|e| match e.kind() {
+                ErrorKind::ExpiredSignature => ApiError::Unauthenticated {
+                    code: "link_expired",
+                },
+                _ => ApiError::Unauthenticated {
+                    code: "link_invalid",
+                },
+            })
     }
 
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
@@ -125,28 +154,56 @@ impl JwtKeys {
 #[derive(Debug, Clone)]
 pub struct AuthUser(pub Actor);
 
+/// The authenticated caller with the claims it came with (for what needs to
+/// sign on its behalf: sessions, links).
+#[derive(Debug, Clone)]
+pub struct AuthSession {
+    pub claims: Claims,
+    pub actor: Actor,
+}
+
+impl FromRequestParts<AppState> for AuthSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let claims = match parts.headers.get(axum::http::header::AUTHORIZATION) {
+            Some(header) => {
+                let header = header.to_str().map_err(|_| ApiError::Unauthenticated {
+                    code: "token_missing",
+                })?;
+                let token = header
+                    .strip_prefix("Bearer ")
+                    .or_else(|| header.strip_prefix("bearer "))
+                    .ok_or(ApiError::Unauthenticated {
+                        code: "token_missing",
+                    })?;
+                state.jwt.verify(token.trim())?
+            }
+            // A signed link opens one download without a header (crate::links).
+            None => match crate::links::find(parts.uri.path(), parts.uri.query()) {
+                Some((token, requested)) if parts.method == axum::http::Method::GET => {
+                    crate::links::verify(&state.jwt, &token, &requested)?
+                }
+                _ => {
+                    return Err(ApiError::Unauthenticated {
+                        code: "token_missing",
+                    })
+                }
+            },
+        };
+        let actor = claims.actor().map_err(|_| ApiError::Unauthenticated {
+            code: "token_claims_invalid",
+        })?;
+        Ok(AuthSession { claims, actor })
+    }
+}
+
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or(ApiError::Unauthenticated {
-                code: "token_missing",
-            })?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .ok_or(ApiError::Unauthenticated {
-                code: "token_missing",
-            })?;
-        let claims = state.jwt.verify(token.trim())?;
-        let actor = claims.actor().map_err(|_| ApiError::Unauthenticated {
-            code: "token_claims_invalid",
-        })?;
-        Ok(AuthUser(actor))
+        let session = AuthSession::from_request_parts(parts, state).await?;
+        Ok(AuthUser(session.actor))
     }
 }
 
@@ -162,6 +219,7 @@ mod tests {
             office: None,
             region: None,
             sede: None,
+            name: None,
             iss: ISSUER.into(),
             iat: 0,
             exp: i64::MAX,

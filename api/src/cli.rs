@@ -75,6 +75,19 @@ pub enum Command {
         /// still holds: a query waits for the replica, then falls back to the primary).
         #[arg(long, env = "COMBIPAT_READ_DATABASE_URL")]
         read_database_url: Option<String>,
+        /// The built web app (web/dist) to serve at `/`; none: API only.
+        #[arg(long, env = "COMBIPAT_WEB_DIR")]
+        web_dir: Option<PathBuf>,
+        /// `1` opens the development sign-in with the demo users of
+        /// `<reference-dir>/demo.json` (never in production).
+        #[arg(long, env = "COMBIPAT_DEV_LOGIN", default_value = "0")]
+        dev_login: String,
+        /// Where `demo.json` names patronati, offices and demo users.
+        #[arg(long, env = "COMBIPAT_REFERENCE_DIR", default_value = "reference")]
+        reference_dir: PathBuf,
+        /// How long a session token issued by this service lasts, in minutes.
+        #[arg(long, env = "COMBIPAT_SESSION_MINUTES", default_value_t = crate::state::DEFAULT_SESSION_HOURS * 60)]
+        session_minutes: i64,
     },
     /// Apply the database migrations.
     Migrate {
@@ -201,6 +214,10 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
             max_in_flight,
             committers,
             read_database_url,
+            web_dir,
+            dev_login,
+            reference_dir,
+            session_minutes,
         } => {
             let manual = clock == ClockMode::Manual;
             if manual && allow_manual_clock != "1" {
@@ -230,6 +247,17 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
                 .await?;
                 state = state.with_read_replica(replica);
             }
+            let dev_login = dev_login == "1";
+            if dev_login {
+                tracing::warn!(
+                    "development sign-in open: anyone reaching this port can act as a demo user"
+                );
+            }
+            let directory = crate::directory::Directory::load(&reference_dir)?;
+            state = state
+                .with_directory(directory, dev_login)
+                .with_web_dir(web_dir.filter(|d| !d.as_os_str().is_empty()));
+            state.session_ttl = chrono::Duration::minutes(session_minutes.clamp(1, 24 * 60));
             let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
             let workers = if no_workers {
                 vec![]
@@ -314,6 +342,7 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
                 office,
                 region,
                 sede,
+                name: None,
                 iss: ISSUER.to_string(),
                 iat: now,
                 exp: now + ttl_hours * 3600,

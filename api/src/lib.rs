@@ -13,12 +13,15 @@
 pub mod auth;
 pub mod cli;
 pub mod demo;
+pub mod directory;
 pub mod error;
 pub mod extract;
+pub mod links;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;
 pub mod state;
+pub mod web;
 
 pub use state::{AppState, Limits};
 
@@ -47,8 +50,9 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::summary::router())
         .merge(routes::bookings::router())
         .merge(routes::health::router())
+        .merge(routes::session::router())
         .merge(openapi::router())
-        .fallback(|| async { error::ApiError::NotFound })
+        .fallback(web::fallback)
         .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
         .layer(axum::middleware::from_fn_with_state(
             std::sync::Arc::new(tokio::sync::Semaphore::new(state.limits.max_in_flight)),

@@ -70,6 +70,11 @@ use utoipa::{Modify, OpenApi};
         crate::routes::bookings::call_next_ticket,
         crate::routes::bookings::serve_ticket,
         crate::routes::bookings::skip_ticket,
+        crate::routes::session::get_me,
+        crate::routes::session::choose_profile,
+        crate::routes::session::create_download_link,
+        crate::routes::session::list_demo_users,
+        crate::routes::session::create_demo_session,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&BearerAuth),
@@ -83,6 +88,7 @@ use utoipa::{Modify, OpenApi};
         (name = "statistics", description = "Statistiche e monitoraggio (SPEC §2.7)"),
         (name = "audit", description = "Audit: log degli eventi, stato a una data, verifica della catena di hash"),
         (name = "bookings", description = "Sportelli di Sede: calendario, prenotazioni, avvisi, coda (SPEC §4)"),
+        (name = "session", description = "Chi sono, scelta del profilo, accesso dimostrativo, collegamenti firmati per i download"),
     )
 )]
 pub struct ApiDoc;

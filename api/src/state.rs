@@ -1,6 +1,7 @@
 //! What every handler shares.
 
 use crate::auth::JwtKeys;
+use crate::directory::Directory;
 use crate::metrics::Metrics;
 use commands::clock::{Clock, ManualClock, SystemClock};
 use commands::reference::{
@@ -12,6 +13,9 @@ use commands::store::{CommitNotifier, GroupCommitter};
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// A working day: the session of a sign-in lasts this long unless configured.
+pub const DEFAULT_SESSION_HOURS: i64 = 8;
 
 /// Runtime settings the handlers need (the rest is in `config.rs`).
 #[derive(Debug, Clone)]
@@ -59,6 +63,14 @@ pub struct AppState {
     pub jwt: JwtKeys,
     pub metrics: Metrics,
     pub limits: Limits,
+    /// Names of patronati and offices, and the demo users (crate::directory).
+    pub directory: Arc<Directory>,
+    /// The development sign-in (`/api/v1/dev/…`): only with `--dev-login`.
+    pub dev_login: bool,
+    /// How long a session token issued by this service lasts.
+    pub session_ttl: chrono::Duration,
+    /// The built web app served at `/` (crate::web), if any.
+    pub web_dir: Option<std::path::PathBuf>,
 }
 
 impl AppState {
@@ -98,6 +110,10 @@ impl AppState {
             jwt,
             metrics: Metrics::new(),
             limits,
+            directory: Arc::new(Directory::default()),
+            dev_login: false,
+            session_ttl: chrono::Duration::hours(DEFAULT_SESSION_HOURS),
+            web_dir: None,
         }
     }
 }
@@ -106,6 +122,19 @@ impl AppState {
     /// Queries read from `replica` (which must stream from the same primary).
     pub fn with_read_replica(mut self, replica: PgPool) -> Self {
         self.read_pool = replica;
+        self
+    }
+
+    /// Names patronati and offices from `directory`; `dev_login` opens the
+    /// development sign-in with its demo users.
+    pub fn with_directory(mut self, directory: Directory, dev_login: bool) -> Self {
+        self.directory = Arc::new(directory);
+        self.dev_login = dev_login;
+        self
+    }
+
+    pub fn with_web_dir(mut self, dir: Option<std::path::PathBuf>) -> Self {
+        self.web_dir = dir;
         self
     }
 

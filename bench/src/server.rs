@@ -77,6 +77,7 @@ pub fn token(keys: &JwtKeys, role: Role, sub: &str, scope: &[(&str, &str)]) -> S
         office: get("office"),
         region: get("region"),
         sede: get("sede"),
+        name: None,
         iss: ISSUER.to_string(),
         iat: now,
         exp: now + 12 * 3600,

@@ -79,6 +79,17 @@ impl TestApp {
     }
 
     pub async fn spawn_with(test_pool: PgPool, limits: Limits, workers: bool) -> TestApp {
+        Self::spawn_configured(test_pool, limits, workers, |state| state).await
+    }
+
+    /// As [`TestApp::spawn_with`], with the state changed by `configure`
+    /// (a web app directory, the development sign-in, …).
+    pub async fn spawn_configured(
+        test_pool: PgPool,
+        limits: Limits,
+        workers: bool,
+        configure: impl FnOnce(AppState) -> AppState,
+    ) -> TestApp {
         let options = (*test_pool.connect_options()).clone();
         let pool = PgPoolOptions::new()
             .max_connections(24)
@@ -89,7 +100,7 @@ impl TestApp {
             .await
             .expect("reference data loads");
         let keys = JwtKeys::from_secret(SECRET);
-        let state = AppState::new(pool.clone(), keys.clone(), true, limits);
+        let state = configure(AppState::new(pool.clone(), keys.clone(), true, limits));
         let (stop, stop_rx) = tokio::sync::watch::channel(false);
         let workers = if workers {
             projections::spawn_all(pool.clone(), &state.metrics.registry, stop_rx.clone())
@@ -152,6 +163,7 @@ impl TestApp {
             office: get("office"),
             region: get("region"),
             sede: get("sede"),
+            name: None,
             iss: ISSUER.to_string(),
             iat: now,
             exp: now + 3600,

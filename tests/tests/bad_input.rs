@@ -623,6 +623,7 @@ async fn tokens_that_are_refused(pool: PgPool) {
         office: office.map(str::to_string),
         region: None,
         sede: None,
+        name: None,
         iss: iss.into(),
         iat: now - 7200,
         exp,

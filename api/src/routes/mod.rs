@@ -8,6 +8,7 @@ pub mod health;
 pub mod queries;
 pub mod reference;
 pub mod requests;
+pub mod session;
 pub mod statistics;
 pub mod summary;
 pub mod uploads;
