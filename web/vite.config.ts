@@ -1,11 +1,25 @@
 import { defineConfig } from 'vitest/config';
+import type { Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
+/**
+ * Bootstrap Italia's CSS embeds Video.js's icon font as a `data:` URL, which the CSP's
+ * `font-src 'self'` refuses (and the app shows no video): the @font-face is dropped at build.
+ */
+const dropVideoJsFont: Plugin = {
+  name: 'combipat-drop-videojs-font',
+  enforce: 'pre',
+  transform(code, id) {
+    if (!id.includes('bootstrap-italia') || !/\.css($|\?)/.test(id)) return null;
+    return { code: code.replace(/@font-face\{font-family:VideoJS;[^}]*\}/g, ''), map: null };
+  },
+};
+
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), dropVideoJsFont],
   build: {
     outDir: 'dist',
     // Bootstrap Italia's CSS alone is ~570 kB; the warning would fire on every build.

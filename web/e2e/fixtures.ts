@@ -43,8 +43,11 @@ export async function createRequest(request: APIRequestContext, token: string, t
 }
 
 /** The sede that has the request now replies, through the API. */
-export async function sedeReply(request: APIRequestContext, operatorToken: string, requestId: string, text: string) {
-  const detail = await request.get(`/api/v1/requests/${requestId}`, { headers: auth(operatorToken) });
+export async function sedeReply(request: APIRequestContext, operatorToken: string, created: Created, text: string) {
+  const requestId = created.request_id;
+  // Read-your-writes: the detail waits until the read model has the creation.
+  const detail = await request.get(`/api/v1/requests/${requestId}?min_position=${created.position}`, { headers: auth(operatorToken) });
+  expect(detail.ok(), await detail.text()).toBeTruthy();
   const sede = ((await detail.json()) as { request: { current_sede: string } }).request.current_sede;
   const officer = SEDE_OFFICERS[sede];
   expect(officer, `no demo officer for sede ${sede}`).toBeTruthy();

@@ -38,7 +38,7 @@ test('a sede reply shows in the home panel and the operator follows up', async (
   const token = await tokenFor(request, OPERATOR.id);
   const created = await createRequest(request, token, 'Serve il modello per la domanda di NASpI?');
   const reply = 'Il modello è disponibile online; alleghi il contratto di lavoro.';
-  await sedeReply(request, token, created.request_id, reply);
+  await sedeReply(request, token, created, reply);
 
   await signIn(page);
   await expect(page.getByRole('heading', { name: /Risposte ricevute negli ultimi 3 giorni: [1-9]/ })).toBeVisible();
@@ -46,7 +46,8 @@ test('a sede reply shows in the home panel and the operator follows up', async (
   await page.getByRole('button', { name: 'Cerca' }).click();
   await expect(page.getByText('1 risposta trovata.')).toBeVisible();
   await expect(page.getByText(reply)).toBeVisible();
-  await page.getByRole('link', { name: 'Serve il modello per la domanda di NASpI?' }).click();
+  // The subject is the topic and benefit ("… – NASpI"); the protocol search left one reply.
+  await page.getByRole('region', { name: /Risposte ricevute/ }).getByRole('listitem').getByRole('link').click();
 
   await expect(page.getByRole('heading', { level: 1, name: 'Dettaglio richiesta' })).toBeVisible();
   await expect(page.getByText('Interazioni residue:')).toContainText('2 di 2');
@@ -63,7 +64,7 @@ test('a sede reply shows in the home panel and the operator follows up', async (
 test('an expired session returns to Accesso and keeps the draft', async ({ page, request }) => {
   const token = await tokenFor(request, OPERATOR.id);
   const created = await createRequest(request, token, 'Bozza da conservare');
-  await sedeReply(request, token, created.request_id, 'Risposta per la bozza');
+  await sedeReply(request, token, created, 'Risposta per la bozza');
 
   await signIn(page);
   await page.goto(`/storico/${created.request_id}`);

@@ -5,7 +5,7 @@ import { createRequest, expect, expectAccessible, sedeReply, signIn, test, token
 test('every operator screen is accessible', async ({ page, request }) => {
   const token = await tokenFor(request, OPERATOR.id);
   const created = await createRequest(request, token, 'Richiesta per il controllo di accessibilità');
-  await sedeReply(request, token, created.request_id, 'Risposta della sede per il controllo di accessibilità');
+  await sedeReply(request, token, created, 'Risposta della sede per il controllo di accessibilità');
 
   await page.goto('/accesso');
   await expect(page.getByRole('heading', { level: 1, name: 'Accesso' })).toBeVisible();

@@ -1,10 +1,9 @@
 import createClient, { type Middleware } from 'openapi-fetch';
 import type { paths } from './schema';
-import type { pendingPaths } from './pending';
 import { ApiError, problemToError, toApiError } from './problem';
 import { loadSession } from '../auth/session';
 
-export type Paths = paths & pendingPaths;
+export type Paths = paths;
 
 type Listener = () => void;
 const expiredListeners = new Set<Listener>();

@@ -164,6 +164,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dev/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Only when the service runs with `--dev-login`; else 404. A session token for a demo user. */
+        post: operations["createDemoSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dev/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Only when the service runs with `--dev-login` (`COMBIPAT_DEV_LOGIN=1`); else 404. */
+        get: operations["listDemoUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/holds/{hold_id}/confirmation": {
         parameters: {
             query?: never;
@@ -196,6 +230,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["createDownloadLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getMe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/bookings": {
         parameters: {
             query?: never;
@@ -206,6 +272,22 @@ export interface paths {
         get: operations["listMyBookings"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["chooseProfile"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1182,6 +1264,25 @@ export interface components {
             /** @description The slots that may be held now. */
             slots: components["schemas"]["SlotView"][];
         };
+        /** @description Which demo user to sign in as. */
+        DemoSignIn: {
+            user_id: string;
+        };
+        /** @description A demo user the development sign-in offers. */
+        DemoUserView: {
+            display_name: string;
+            id: string;
+            role: string;
+            role_label: string;
+            /** @description Where the user works: patronato and office, sede, or the citizen's code. */
+            scope_label: string;
+        };
+        /** @description A URL that opens `path` as the caller, without a bearer header, for a minute. */
+        DownloadLink: {
+            /** Format: date-time */
+            expires_at: string;
+            url: string;
+        };
         /** @description Forward to another sede, with the reason. */
         ForwardBody: {
             reason: string;
@@ -1338,6 +1439,44 @@ export interface components {
             /** @description The booking code the person shows, if any. */
             booking_code?: string | null;
         };
+        /** @description What a download link opens. */
+        LinkRequest: {
+            /**
+             * @description An API path with its query: `/api/v1/requests/{id}/summary`,
+             *     `/api/v1/requests/{id}/attachments/{attachment_id}`,
+             *     `/api/v1/bookings/{booking_id}/ics`, `/api/v1/statistics/export?…`,
+             *     `/api/v1/audit/export?…`.
+             */
+            path: string;
+        };
+        /** @description The signed-in caller, named for the screens. */
+        Me: {
+            active_profile: string;
+            /** @description A citizen's own codice fiscale. */
+            codice_fiscale?: string | null;
+            display_name?: string | null;
+            /**
+             * Format: date-time
+             * @description When this session ends.
+             */
+            expires_at: string;
+            id: string;
+            office?: null | components["schemas"]["Named"];
+            patronato?: null | components["schemas"]["Named"];
+            /**
+             * @description The profiles the caller may choose from (more than one only for a
+             *     regional referent, manual §4.1); `active_profile` is one of them.
+             */
+            profiles: components["schemas"]["Profile"][];
+            region?: null | components["schemas"]["Named"];
+            /**
+             * @description `operator`, `patronato_admin`, `regional_referent`, `sede_officer`,
+             *     `auditor`, `analyst` or `citizen`.
+             */
+            role: string;
+            role_label: string;
+            sede?: null | components["schemas"]["Named"];
+        };
         /** @description A text with optional attachments (upload ids). */
         MessageBody: {
             attachments?: string[];
@@ -1346,6 +1485,11 @@ export interface components {
         MyBookingsView: {
             codice_fiscale: string;
             items: components["schemas"]["BookingRow"][];
+        };
+        /** @description A code with the name people know it by. */
+        Named: {
+            code: string;
+            name: string;
         };
         /** @description One action and whether the caller may do it now. */
         NextAction: {
@@ -1492,6 +1636,17 @@ export interface components {
             title: string;
             /** @description `about:blank` or a URN naming the code. */
             type: string;
+        };
+        /** @description A profile the caller may work with ("Scelta del profilo"). */
+        Profile: {
+            /** @description The role this profile acts with (`operator`, `regional_referent`, …). */
+            id: string;
+            label: string;
+        };
+        /** @description A new session token for the chosen profile. */
+        ProfileChoice: {
+            /** @description One of `profiles[].id` of `GET /me`. */
+            profile: string;
         };
         QueueView: {
             /**
@@ -1758,6 +1913,12 @@ export interface components {
              * @description Length of a counter appointment slot (8 to 20 minutes).
              */
             slot_minutes: number;
+        };
+        /** @description A session token and when it ends. */
+        SessionToken: {
+            /** Format: date-time */
+            expires_at: string;
+            token: string;
         };
         /** @description A slot as clients see it: UTC instants and the Europe/Rome date and time. */
         SlotView: {
@@ -2344,6 +2505,73 @@ export interface operations {
             };
         };
     };
+    createDemoSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DemoSignIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionToken"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description demo_user_unknown */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listDemoUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DemoUserView"][];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     confirmBooking: {
         parameters: {
             query?: never;
@@ -2452,6 +2680,73 @@ export interface operations {
             };
         };
     };
+    createDownloadLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DownloadLink"];
+                };
+            };
+            /** @description invalid_link_path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listMyBookings: {
         parameters: {
             query?: {
@@ -2488,6 +2783,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    chooseProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfileChoice"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionToken"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_not_available */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { api, onSessionExpired, unwrap } from '../api/client';
-import type { Me, SessionToken } from '../api/pending';
+import type { Me, SessionToken } from '../api/types';
 import { SESSION_EXPIRED_MESSAGE, type ApiError, toApiError } from '../api/problem';
 import { clearDrafts, clearSession, loadSession, saveSession, setFlash } from './session';
 
