@@ -7,7 +7,9 @@ test('every operator screen is accessible', async ({ page, request }) => {
   const created = await createRequest(request, token, 'Richiesta per il controllo di accessibilità');
   await sedeReply(request, token, created, 'Risposta della sede per il controllo di accessibilità');
 
-  await page.goto('/accesso');
+  const response = await page.goto('/accesso');
+  // The page runs under the server's strict CSP (the fixture fails the test on any refusal).
+  expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
   await expect(page.getByRole('heading', { level: 1, name: 'Accesso' })).toBeVisible();
   await expect(page.locator('html')).toHaveAttribute('lang', 'it');
   await expectAccessible(page);
@@ -52,4 +54,16 @@ test('the navigation works at this width, with the keyboard', async ({ page }) =
   await page.getByRole('navigation', { name: 'Navigazione principale' }).getByRole('link', { name: 'Storico richieste' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Storico richieste' })).toBeFocused();
   await expect(page).toHaveURL(/\/storico/);
+});
+
+test('a skip link takes keyboard users to the content', async ({ page }) => {
+  await signIn(page);
+  await page.goto('/storico'); // a full load: the focus starts at the top of the document
+  await expect(page.getByRole('heading', { level: 1, name: 'Storico richieste' })).toBeVisible();
+  await page.keyboard.press('Tab');
+  const skip = page.getByRole('link', { name: 'Vai al contenuto principale' });
+  await expect(skip).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/#main$/);
+  await expect(page.locator('main')).toBeFocused();
 });
