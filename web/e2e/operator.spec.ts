@@ -55,7 +55,7 @@ test('a sede reply shows in the home panel and the operator follows up', async (
   await expect(page.getByRole('heading', { level: 1, name: 'Dettaglio richiesta' })).toBeVisible();
   await expect(page.getByText('Interazioni residue:')).toContainText('2 di 2');
   await page.getByLabel('Testo della comunicazione').fill('Grazie, alleghiamo il contratto con la prossima comunicazione.');
-  await page.getByLabel('Allegati (PDF, JPEG, PNG, TIFF o .p7m)').setInputFiles({ name: 'contratto.pdf', mimeType: 'application/pdf', buffer: Buffer.from(PDF) });
+  await page.getByLabel('Aggiungi allegati').setInputFiles({ name: 'contratto.pdf', mimeType: 'application/pdf', buffer: Buffer.from(PDF) });
   await expect(page.getByRole('button', { name: 'Rimuovi contratto.pdf' })).toBeVisible();
   await page.getByRole('button', { name: 'Invia' }).click();
   await expect(page.getByText('Comunicazione inviata alla sede.').first()).toBeVisible();
