@@ -51,6 +51,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::bookings::router())
         .merge(routes::health::router())
         .merge(routes::session::router())
+        .merge(routes::check::router())
         .merge(openapi::router())
         .fallback(web::fallback)
         .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
