@@ -6,7 +6,7 @@ use crate::metrics::Metrics;
 use commands::clock::{Clock, ManualClock, SystemClock};
 use commands::reference::{
     CachedSedeDirectory, CachedTopicCatalogue, PgCitizenRegistry, PgPracticeRegistry,
-    PgSedeDirectory, PgTopicCatalogue, ReferenceGeneration,
+    PgSedeDirectory, PgTopicCatalogue, ReferenceGeneration, SedeNames,
 };
 use commands::requests::RequestService;
 use commands::store::{CommitNotifier, GroupCommitter};
@@ -63,6 +63,8 @@ pub struct AppState {
     pub jwt: JwtKeys,
     pub metrics: Metrics,
     pub limits: Limits,
+    /// Sede names by code, for lists.
+    pub sede_names: SedeNames,
     /// Names of patronati and offices, and the demo users (crate::directory).
     pub directory: Arc<Directory>,
     /// The development sign-in (`/api/v1/dev/…`): only with `--dev-login`.
@@ -80,6 +82,7 @@ impl AppState {
         // Routing and topics are answered from memory while the reference
         // data is unchanged (commands::reference::cache).
         let generation = ReferenceGeneration::new(pool.clone());
+        let sede_names = SedeNames::new(pool.clone(), generation.clone());
         let requests = RequestService::new(
             pool.clone(),
             Arc::new(PgCitizenRegistry::new(pool.clone())),
@@ -110,6 +113,7 @@ impl AppState {
             jwt,
             metrics: Metrics::new(),
             limits,
+            sede_names,
             directory: Arc::new(Directory::default()),
             dev_login: false,
             session_ttl: chrono::Duration::hours(DEFAULT_SESSION_HOURS),

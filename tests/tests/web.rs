@@ -289,3 +289,49 @@ async fn a_signed_link_opens_one_download_for_a_minute_and_nothing_else(pool: Pg
     assert_eq!(body["id"], "op.rossi");
     app.stop().await;
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn lists_and_the_detail_name_the_sedi(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let op = app.operator("op.rossi", "INCA", "INCA-RM01");
+    let created = app
+        .create_request(&op, "RSSMRA60E12H501E", "Richiesta da nominare")
+        .await;
+    let id = created["request_id"].as_str().unwrap();
+    let position = &created["position"];
+    let history = app
+        .get(&op, &format!("/api/v1/requests?min_position={position}"))
+        .await
+        .ok();
+    let item = &history["items"][0];
+    assert_eq!(item["request_id"], id);
+    let name: String = sqlx::query_scalar("SELECT name FROM ref_sedi WHERE code = $1")
+        .bind(item["current_sede"].as_str().unwrap())
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(item["current_sede_name"], name.as_str());
+    assert_eq!(item["origin_sede_name"], name.as_str());
+
+    let detail = app
+        .get(
+            &op,
+            &format!("/api/v1/requests/{id}?min_position={position}"),
+        )
+        .await
+        .ok();
+    assert_eq!(detail["current_sede_name"], name.as_str());
+
+    let sede = item["current_sede"].as_str().unwrap();
+    let officer = app.officer("uff.bianchi", sede);
+    let inbox = app
+        .get(
+            &officer,
+            &format!("/api/v1/sedi/{sede}/inbox?min_position={position}"),
+        )
+        .await
+        .ok();
+    assert_eq!(inbox["items"][0]["current_sede_name"], name.as_str());
+    assert_eq!(inbox["items"][0]["overdue"], false);
+    app.stop().await;
+}

@@ -5,6 +5,9 @@
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery};
+use crate::routes::named::{
+    named_inbox, named_requests, sede_name, InboxListItem, RequestListItem,
+};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -19,7 +22,7 @@ use domain::request::{ActionAvailability, Status};
 use projections::home_panel::{self, RecentRepliesQuery, ReplyRow};
 use projections::page::{Cursor, Page, TimeRange};
 use projections::requests::{
-    self as read, AttachmentRow, HistoryQuery, HistoryScope, InboxBucket, InboxQuery, InboxRow,
+    self as read, AttachmentRow, HistoryQuery, HistoryScope, InboxBucket, InboxQuery,
     RequestFilters, RequestRow, TimelineEntry,
 };
 use serde::{Deserialize, Serialize};
@@ -213,7 +216,7 @@ impl<T> From<Page<T>> for PageView<T> {
 #[utoipa::path(get, path = "/api/v1/requests", operation_id = "listRequests", tag = "queries",
     security(("bearer" = [])),
     params(ListParams),
-    responses((status = 200, body = PageView<RequestRow>),
+    responses((status = 200, body = PageView<RequestListItem>),
         (status = 400, body = crate::error::Problem),
         (status = 403, body = crate::error::Problem),
         (status = 503, body = crate::error::Problem, description = "read_model_lagging")))]
@@ -222,7 +225,7 @@ pub async fn list_requests(
     AuthUser(actor): AuthUser,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<ListParams>,
-) -> Result<Json<PageView<RequestRow>>, ApiError> {
+) -> Result<Json<PageView<RequestListItem>>, ApiError> {
     let user = actor.patronato_user().ok_or(ApiError::Forbidden)?;
     let scope = match params.scope.as_deref().unwrap_or("office") {
         "mine" => HistoryScope::Mine {
@@ -259,7 +262,7 @@ pub async fn list_requests(
     let page = read::list_history(db, &query)
         .await
         .map_err(ApiError::internal)?;
-    Ok(Json(page.into()))
+    Ok(Json(named_requests(&app, page).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -274,6 +277,8 @@ pub struct ReadParams {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RequestDetail {
     pub request: RequestRow,
+    pub current_sede_name: String,
+    pub origin_sede_name: String,
     pub status_label: String,
     pub attachments: Vec<AttachmentRow>,
     /// Follow-up messages still allowed after the first reply (of 2).
@@ -340,7 +345,10 @@ pub async fn get_request(
         .filter(|a| !a.is_removed())
         .collect();
     let now = app.clock.now();
+    let names = app.sede_names.all().await.map_err(ApiError::internal)?;
     Ok(Json(RequestDetail {
+        current_sede_name: sede_name(&names, &request.current_sede),
+        origin_sede_name: sede_name(&names, &request.origin_sede),
         status_label: state
             .status
             .map(|s| s.label().to_string())
@@ -498,7 +506,7 @@ pub async fn list_recent_replies(
 #[utoipa::path(get, path = "/api/v1/sedi/{sede}/inbox", operation_id = "listSedeInbox", tag = "queries",
     security(("bearer" = [])),
     params(("sede" = String, Path), ListParams),
-    responses((status = 200, body = PageView<InboxRow>),
+    responses((status = 200, body = PageView<InboxListItem>),
         (status = 400, body = crate::error::Problem),
         (status = 404, body = crate::error::Problem)))]
 pub async fn list_sede_inbox(
@@ -507,7 +515,7 @@ pub async fn list_sede_inbox(
     ApiPath(sede): ApiPath<String>,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<ListParams>,
-) -> Result<Json<PageView<InboxRow>>, ApiError> {
+) -> Result<Json<PageView<InboxListItem>>, ApiError> {
     let sede = SedeCode::parse(&sede).map_err(|_| ApiError::NotFound)?;
     match &actor {
         Actor::Sede(o) if o.sede == sede => {}
@@ -547,5 +555,5 @@ pub async fn list_sede_inbox(
         limit: params.limit.unwrap_or(20),
     };
     let page = read::list_inbox(db, &q).await.map_err(ApiError::internal)?;
-    Ok(Json(page.into()))
+    Ok(Json(named_inbox(&app, page).await?))
 }
