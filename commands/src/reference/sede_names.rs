@@ -8,11 +8,14 @@ use sqlx::PgPool;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+/// Names by code, and the generation they were read at.
+type Memo = Option<(i64, Arc<HashMap<String, String>>)>;
+
 #[derive(Clone)]
 pub struct SedeNames {
     pool: PgPool,
     generation: ReferenceGeneration,
-    memo: Arc<Mutex<Option<(i64, Arc<HashMap<String, String>>)>>>,
+    memo: Arc<Mutex<Memo>>,
 }
 
 impl SedeNames {
