@@ -18,6 +18,7 @@ pub mod error;
 pub mod extract;
 pub mod links;
 pub mod metrics;
+pub mod oidc;
 pub mod openapi;
 pub mod routes;
 pub mod state;

@@ -71,6 +71,8 @@ pub struct AppState {
     pub dev_login: bool,
     /// How long a session token issued by this service lasts.
     pub session_ttl: chrono::Duration,
+    /// The identity provider's tokens, when configured (crate::oidc).
+    pub oidc: Option<Arc<crate::oidc::OidcVerifier>>,
     /// The built web app served at `/` (crate::web), if any.
     pub web_dir: Option<std::path::PathBuf>,
 }
@@ -118,6 +120,7 @@ impl AppState {
             dev_login: false,
             session_ttl: chrono::Duration::hours(DEFAULT_SESSION_HOURS),
             web_dir: None,
+            oidc: None,
         }
     }
 }
@@ -134,6 +137,11 @@ impl AppState {
     pub fn with_directory(mut self, directory: Directory, dev_login: bool) -> Self {
         self.directory = Arc::new(directory);
         self.dev_login = dev_login;
+        self
+    }
+
+    pub fn with_oidc(mut self, config: Option<crate::oidc::OidcConfig>) -> Self {
+        self.oidc = config.map(|c| Arc::new(crate::oidc::OidcVerifier::new(c)));
         self
     }
 
