@@ -43,6 +43,8 @@ pub enum ClockMode {
     Manual,
 }
 
+// Parsed once at start: the size of `serve`'s settings costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Serve the HTTP API (and the projection workers, unless --no-workers).
