@@ -5,8 +5,9 @@
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery};
-use crate::routes::named::{
-    named_inbox, named_requests, sede_name, InboxListItem, RequestListItem,
+use crate::routes::views::{
+    appointment_view, attachment_views, named_inbox, named_replies, named_requests, sede_name,
+    AppointmentView, AttachmentView, InboxListItem, ReplyItem, RequestListItem,
 };
 use crate::state::AppState;
 use axum::extract::State;
@@ -19,11 +20,11 @@ use domain::actor::{Actor, PatronatoRole};
 use domain::codice_fiscale::CodiceFiscale;
 use domain::ids::{ProtocolNumber, RequestId, SedeCode};
 use domain::request::{ActionAvailability, Status};
-use projections::home_panel::{self, RecentRepliesQuery, ReplyRow};
+use projections::home_panel::{self, RecentRepliesQuery};
 use projections::page::{Cursor, Page, TimeRange};
 use projections::requests::{
-    self as read, AttachmentRow, HistoryQuery, HistoryScope, InboxBucket, InboxQuery,
-    RequestFilters, RequestRow, TimelineEntry,
+    self as read, HistoryQuery, HistoryScope, InboxBucket, InboxQuery, RequestFilters, RequestRow,
+    TimelineEntry,
 };
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -280,7 +281,9 @@ pub struct RequestDetail {
     pub current_sede_name: String,
     pub origin_sede_name: String,
     pub status_label: String,
-    pub attachments: Vec<AttachmentRow>,
+    pub attachments: Vec<AttachmentView>,
+    /// The appointment booked on the request and not cancelled, if any.
+    pub appointment: Option<AppointmentView>,
     /// Follow-up messages still allowed after the first reply (of 2).
     pub interactions_left: u8,
     pub next_actions: Vec<NextAction>,
@@ -345,6 +348,8 @@ pub async fn get_request(
         .filter(|a| !a.is_removed())
         .collect();
     let now = app.clock.now();
+    let attachments = attachment_views(&state, &actor, attachments);
+    let appointment = appointment_view(&app, &state, now).await?;
     let names = app.sede_names.all().await.map_err(ApiError::internal)?;
     Ok(Json(RequestDetail {
         current_sede_name: sede_name(&names, &request.current_sede),
@@ -361,6 +366,7 @@ pub async fn get_request(
             .collect(),
         request,
         attachments,
+        appointment,
     }))
 }
 
@@ -446,7 +452,7 @@ pub struct RecentRepliesParams {
 pub struct RecentRepliesView {
     /// N: replies in the window that match the filters.
     pub count: i64,
-    pub items: Vec<ReplyRow>,
+    pub items: Vec<ReplyItem>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
@@ -498,7 +504,7 @@ pub async fn list_recent_replies(
         .map_err(ApiError::internal)?;
     Ok(Json(RecentRepliesView {
         count: replies.count,
-        items: replies.page.items,
+        items: named_replies(&app, replies.page.items).await?,
         next_cursor: replies.page.next_cursor.map(|c| c.encode()),
     }))
 }

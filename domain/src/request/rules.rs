@@ -10,7 +10,7 @@ use super::state::Request;
 use super::violation::RuleViolation;
 use crate::actor::{Actor, PatronatoRole, PatronatoUser, Side};
 use crate::booking::PATRONATI_COUNTER;
-use crate::ids::ProtocolNumber;
+use crate::ids::{AttachmentId, ProtocolNumber};
 use crate::time::{standard_response_time, Timestamp};
 use crate::topic::TopicAudience;
 
@@ -246,18 +246,7 @@ impl Request {
                 }
             }
             RequestCommand::RemoveAttachment { attachment_id } => {
-                self.patronato_side(actor)?;
-                self.check_open()?;
-                let held = self
-                    .attachments
-                    .iter()
-                    .find(|a| a.attachment.id == attachment_id && !a.removed)
-                    .ok_or(RuleViolation::AttachmentNotFound)?;
-                if held.side != Side::Patronato
-                    || held.added_in_version <= self.last_sede_action_version
-                {
-                    return Err(RuleViolation::AttachmentNotRemovable);
-                }
+                self.check_remove_attachment(actor, attachment_id)?;
                 RequestEvent::AttachmentRemoved {
                     attachment_id,
                     by,
@@ -433,6 +422,30 @@ impl Request {
             return Err(RuleViolation::TooManyAttachments {
                 max: MAX_ATTACHMENTS,
             });
+        }
+        Ok(())
+    }
+
+    /// Whether `actor` may remove this attachment now (decision R6): a
+    /// patronato attachment the sede has not acted after. The detail asks it
+    /// of each attachment, the command of the one it removes.
+    pub fn check_remove_attachment(
+        &self,
+        actor: &Actor,
+        attachment_id: AttachmentId,
+    ) -> Result<(), RuleViolation> {
+        if !self.visible_to(actor) {
+            return Err(RuleViolation::NotFound);
+        }
+        self.patronato_side(actor)?;
+        self.check_open()?;
+        let held = self
+            .attachments
+            .iter()
+            .find(|a| a.attachment.id == attachment_id && !a.removed)
+            .ok_or(RuleViolation::AttachmentNotFound)?;
+        if held.side != Side::Patronato || held.added_in_version <= self.last_sede_action_version {
+            return Err(RuleViolation::AttachmentNotRemovable);
         }
         Ok(())
     }
