@@ -75,6 +75,24 @@ test('a sede reply shows in the home panel and the operator follows up', async (
   await expect(summary.getByText(created.protocol).first()).toBeVisible();
 });
 
+test('a follow-up can be written and sent with the keyboard alone', async ({ page, request }) => {
+  const token = await tokenFor(request, OPERATOR.id);
+  const created = await createRequest(request, token, 'Richiesta per la prova da tastiera');
+  await sedeReply(request, token, created, 'Risposta per la prova da tastiera');
+
+  await signIn(page);
+  await page.goto(`/storico/${created.request_id}`);
+  await page.getByLabel('Testo della comunicazione').focus();
+  await page.keyboard.type('Scritto e inviato con la tastiera.');
+  await page.keyboard.press('Tab'); // Aggiungi allegati
+  await expect(page.getByLabel('Aggiungi allegati')).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('button', { name: 'Invia' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByText('Comunicazione inviata alla sede.').first()).toBeVisible();
+  await expect(page.getByText('Scritto e inviato con la tastiera.')).toBeVisible();
+});
+
 test('an expired session returns to Accesso and keeps the draft', async ({ page, request }) => {
   const token = await tokenFor(request, OPERATOR.id);
   const created = await createRequest(request, token, 'Bozza da conservare');
@@ -130,6 +148,8 @@ test('after 15 days without a reply the operator sends a sollecito, after confir
   await page.getByRole('button', { name: 'Conferma appuntamento' }).click();
   await page.getByRole('dialog', { name: 'Conferma appuntamento' }).getByRole('button', { name: 'Prenota' }).click();
   await expect(page.getByText(/Appuntamento prenotato: codice [0-9A-Z]{8}\./)).toBeVisible();
+  // The detail shows the booked appointment with its sede and code.
+  await expect(page.getByText(/ presso .+ – codice [0-9A-Z]{8}$/)).toBeVisible();
   await expect(page.getByText('Appuntamento prenotato', { exact: true }).first()).toBeVisible();
 });
 

@@ -67,3 +67,9 @@ test('a skip link takes keyboard users to the content', async ({ page }) => {
   await expect(page).toHaveURL(/#main$/);
   await expect(page.locator('main')).toBeFocused();
 });
+
+test('the accessibility check does fail on a violation', async ({ page }) => {
+  // Guards the guard: an unlabelled field and an image without text must be reported.
+  await page.setContent('<!doctype html><html lang="it"><body><main><h1>Prova</h1><input type="text"><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="></main></body></html>');
+  await expect(expectAccessible(page)).rejects.toThrow(/label|image-alt/);
+});
