@@ -153,6 +153,20 @@ test('after 15 days without a reply the operator sends a sollecito, after confir
   await expect(page.getByText('Appuntamento prenotato', { exact: true }).first()).toBeVisible();
 });
 
+test('Carica altri continues the Storico on the cursor, without repeating a row', async ({ page, request }) => {
+  const token = await tokenFor(request, OPERATOR.id);
+  for (let i = 0; i < 21; i++) await createRequest(request, token, `Richiesta ${i + 1} per la paginazione`);
+
+  await signIn(page);
+  await page.goto('/storico');
+  await expect(page.getByText('Richieste mostrate: 20 (altre disponibili).')).toBeVisible();
+  await page.getByRole('button', { name: 'Carica altri' }).click();
+  await expect(page.getByText(/Richieste mostrate: (2[1-9]|[3-9]\d)/)).toBeVisible();
+  const protocols = await page.getByRole('table').locator('tbody tr td:nth-child(2)').allTextContents();
+  expect(protocols.length).toBeGreaterThan(20);
+  expect(new Set(protocols).size).toBe(protocols.length);
+});
+
 test('the statistics download as CSV', async ({ page }) => {
   await signIn(page);
   await page.getByRole('navigation', { name: 'Navigazione principale' }).getByRole('link', { name: 'Statistiche' }).click();
