@@ -38,7 +38,7 @@ mod sedi;
 mod topics;
 
 pub use cache::{CachedSedeDirectory, CachedTopicCatalogue, ReferenceGeneration};
-pub use citizens::PgCitizenRegistry;
+pub use citizens::{residences, CitizenResidence, PgCitizenRegistry};
 pub use counters::{counters_of, CounterRow, Opening, PATRONATI_COUNTER};
 pub use error::{Location, ReferenceError};
 pub use files::{read_reference, read_reference_dir, FileInfo, ReferenceData, ReferenceSource};
