@@ -1,0 +1,61 @@
+import { lazy, Suspense, type ReactNode } from 'react';
+import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
+import { AuthProvider, useAuth } from './auth/AuthContext';
+import { ErrorAlert } from './components/ErrorAlert';
+import { Layout } from './components/Layout';
+import { Accesso } from './pages/Accesso';
+import { SceltaProfilo } from './pages/SceltaProfilo';
+import { Informativa } from './pages/Informativa';
+import { Home } from './pages/Home';
+import { Dichiarazione } from './pages/Dichiarazione';
+import { NotFound } from './pages/NotFound';
+
+// Screens past the home page load on demand: the first screen carries only what it shows.
+const Storico = lazy(() => import('./pages/Storico').then((m) => ({ default: m.Storico })));
+const Dettaglio = lazy(() => import('./pages/Dettaglio').then((m) => ({ default: m.Dettaglio })));
+const Statistiche = lazy(() => import('./pages/Statistiche').then((m) => ({ default: m.Statistiche })));
+const NuovaRichiesta = lazy(() => import('./pages/nuova-richiesta/NuovaRichiesta').then((m) => ({ default: m.NuovaRichiesta })));
+
+function Loading() {
+  return (
+    <p role="status" className="text-muted">
+      Caricamento…
+    </p>
+  );
+}
+
+/** Pages of a signed-in user; others go to Accesso and come back after signing in. */
+function RequireAuth({ children }: { children: ReactNode }) {
+  const { me, meError } = useAuth();
+  const location = useLocation();
+  if (me === null) return <Navigate to="/accesso" replace state={{ from: location.pathname + location.search }} />;
+  if (me === undefined) {
+    return <Layout nav={false}>{meError ? <ErrorAlert error={meError} /> : <Loading />}</Layout>;
+  }
+  return (
+    <Layout>
+      <Suspense fallback={<Loading />}>{children}</Suspense>
+    </Layout>
+  );
+}
+
+export function App() {
+  return (
+    <BrowserRouter>
+      <AuthProvider>
+        <Routes>
+          <Route path="/accesso" element={<Accesso />} />
+          <Route path="/dichiarazione-accessibilita" element={<Dichiarazione />} />
+          <Route path="/scelta-profilo" element={<RequireAuth><SceltaProfilo /></RequireAuth>} />
+          <Route path="/informativa" element={<RequireAuth><Informativa /></RequireAuth>} />
+          <Route path="/" element={<RequireAuth><Home /></RequireAuth>} />
+          <Route path="/nuova-richiesta/*" element={<RequireAuth><NuovaRichiesta /></RequireAuth>} />
+          <Route path="/storico" element={<RequireAuth><Storico /></RequireAuth>} />
+          <Route path="/storico/:id" element={<RequireAuth><Dettaglio /></RequireAuth>} />
+          <Route path="/statistiche" element={<RequireAuth><Statistiche /></RequireAuth>} />
+          <Route path="*" element={<NotFound />} />
+        </Routes>
+      </AuthProvider>
+    </BrowserRouter>
+  );
+}
