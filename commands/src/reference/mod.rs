@@ -51,7 +51,7 @@ pub use municipalities::{
     municipalities_by_cap, municipality_by_cadastral_code, Municipality, MunicipalityRef,
 };
 pub use practices::PgPracticeRegistry;
-pub use sede_names::SedeNames;
+pub use sede_names::{SedeNames, RECHECK as SEDE_NAMES_RECHECK};
 pub use sedi::{get_sede, list_regions, search_sedi, PgSedeDirectory, RouteRule, RouteSuggestion};
 pub use topics::PgTopicCatalogue;
 
