@@ -512,3 +512,47 @@ async fn the_home_panel_names_the_sede_of_each_reply(pool: PgPool) {
     assert_ne!(panel["items"][0]["sede_name"], sede);
     app.stop().await;
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn homonyms_are_told_apart_by_birth_place_and_residence(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let op = app.operator("op.rossi", "INCA", "INCA-RM01");
+    let found = app
+        .get(
+            &op,
+            "/api/v1/citizens?surname=Rossi&name=Mario&birth_date=1960-05-12",
+        )
+        .await
+        .ok();
+    assert_eq!(found["outcome"], "choose");
+    let candidates = found["candidates"].as_array().unwrap();
+    assert_eq!(candidates.len(), 2);
+    let roman = candidates
+        .iter()
+        .find(|c| c["codice_fiscale"] == "RSSMRA60E12H501E")
+        .unwrap();
+    assert_eq!(roman["birth_place"], "Roma");
+    assert_eq!(roman["birth_province"], "RM");
+    assert_eq!(roman["residence"]["municipality"], "Roma");
+    assert_eq!(roman["residence"]["province"], "RM");
+    assert_eq!(roman["residence"]["cap"], "00184");
+    assert!(roman["residence"]["address"]
+        .as_str()
+        .is_some_and(|a| a.starts_with("V") || a.starts_with("C") || a.starts_with("P")));
+    let neapolitan = candidates
+        .iter()
+        .find(|c| c["codice_fiscale"] == "RSSMRA60E12F839G")
+        .unwrap();
+    assert_eq!(neapolitan["birth_province"], "NA");
+    assert_eq!(neapolitan["residence"]["province"], "NA");
+    // Born abroad: EE.
+    let abroad = app
+        .get(
+            &op,
+            "/api/v1/citizens?surname=Popescu&name=Andrei&birth_date=1985-10-04",
+        )
+        .await
+        .ok();
+    assert_eq!(abroad["candidates"][0]["birth_province"], "EE");
+    app.stop().await;
+}
