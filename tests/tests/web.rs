@@ -16,6 +16,7 @@ fn web_dir() -> PathBuf {
     )
     .unwrap();
     std::fs::write(dir.join("assets/index-abc123.js"), "console.log(1)").unwrap();
+    std::fs::write(dir.join("assets/index-abc123.js.gz"), b"\x1f\x8bpretend").unwrap();
     std::fs::write(dir.join("favicon.svg"), "<svg/>").unwrap();
     dir
 }
@@ -64,6 +65,19 @@ async fn the_app_answers_deep_links_with_its_page_and_keeps_api_errors_as_proble
     assert_eq!(asset.status(), 200);
     assert!(header(&asset, "cache-control").contains("immutable"));
     assert_eq!(header(&asset, "x-content-type-options"), "nosniff");
+    assert_eq!(header(&asset, "content-encoding"), "");
+    assert_eq!(asset.text().await.unwrap(), "console.log(1)");
+    // The build's gzip, to a browser that accepts it.
+    let gzipped = app
+        .http
+        .get(format!("{}/assets/index-abc123.js", app.base))
+        .header("accept-encoding", "gzip, deflate, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&gzipped, "content-encoding"), "gzip");
+    assert!(header(&gzipped, "content-type").contains("javascript"));
+    assert!(header(&gzipped, "vary").contains("accept-encoding"));
 
     // A missing file is not answered with the page (a stale hashed asset
     // would otherwise load HTML as a script).
