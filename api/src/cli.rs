@@ -242,9 +242,12 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
             println!(
                 "combipat in ascolto su http://{local} (OpenAPI: http://{local}/api/openapi.json)"
             );
-            axum::serve(listener, crate::app(state))
-                .with_graceful_shutdown(shutdown_signal())
-                .await?;
+            axum::serve(
+                listener,
+                crate::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
             let _ = stop_tx.send(true);
             for w in workers {
                 let _ = w.await;
@@ -306,6 +309,13 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
             sede,
             ttl_hours,
         } => {
+            if !(1..=api_max_hours()).contains(&ttl_hours) {
+                return Err(format!(
+                    "--ttl-hours deve essere tra 1 e {} (durata massima di un token)",
+                    api_max_hours()
+                )
+                .into());
+            }
             let now = chrono::Utc::now().timestamp();
             let claims = Claims {
                 sub,
@@ -317,6 +327,7 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
                 iss: ISSUER.to_string(),
                 iat: now,
                 exp: now + ttl_hours * 3600,
+                nbf: None,
             };
             claims
                 .actor()
@@ -399,4 +410,9 @@ async fn shutdown_signal() {
         }
     };
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// The longest `--ttl-hours` the server accepts.
+fn api_max_hours() -> i64 {
+    crate::auth::MAX_TOKEN_LIFETIME_SECS / 3600
 }

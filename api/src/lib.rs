@@ -12,13 +12,18 @@
 
 pub mod auth;
 pub mod cli;
+pub mod cursor;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod guard;
+pub mod headers;
 pub mod metrics;
 pub mod openapi;
+pub mod paging;
 pub mod routes;
 pub mod state;
+pub mod text;
 
 pub use state::{AppState, Limits};
 
@@ -70,5 +75,10 @@ pub fn app(state: AppState) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        // --- Hardening (issue 23): headers of every answer; a client's request
+        // id checked before the layers above keep it.
+        .layer(axum::middleware::from_fn(headers::defaults))
+        .layer(axum::middleware::from_fn(headers::sanitize_request_id))
+        // ---
         .with_state(state)
 }

@@ -9,6 +9,7 @@ use commands::reference::{
 };
 use commands::requests::RequestService;
 use commands::store::{CommitNotifier, GroupCommitter};
+use projections::wait::CheckpointWatch;
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,6 +28,10 @@ pub struct Limits {
     pub max_in_flight: usize,
     /// Group-commit connections (see `commands::store::group`).
     pub committers: usize,
+    /// Holds without a token one client (IP address) may place per hour, and
+    /// that one counter-day may receive per hour (H5).
+    pub anonymous_holds_per_client: u32,
+    pub anonymous_holds_per_counter_day: u32,
 }
 
 impl Default for Limits {
@@ -37,6 +42,8 @@ impl Default for Limits {
             replica_wait: Duration::from_millis(500),
             max_in_flight: 512,
             committers: commands::store::group::DEFAULT_COMMITTERS,
+            anonymous_holds_per_client: 30,
+            anonymous_holds_per_counter_day: 60,
         }
     }
 }
@@ -59,6 +66,12 @@ pub struct AppState {
     pub jwt: JwtKeys,
     pub metrics: Metrics,
     pub limits: Limits,
+    /// The primary's projection checkpoints, read by one task for every
+    /// read-your-writes waiter; `read_checkpoints` the read pool's.
+    pub checkpoints: CheckpointWatch,
+    pub read_checkpoints: CheckpointWatch,
+    /// Rate limits of holds without a token.
+    pub anonymous: Arc<crate::routes::bookings::anonymous::AnonymousLimits>,
 }
 
 impl AppState {
@@ -87,8 +100,15 @@ impl AppState {
             Some(m) => m.clone(),
             None => Arc::new(SystemClock),
         };
+        let checkpoints = CheckpointWatch::spawn(pool.clone());
+        let anonymous = Arc::new(crate::routes::bookings::anonymous::AnonymousLimits::new(
+            &limits,
+        ));
         Self {
+            anonymous,
             read_pool: pool.clone(),
+            read_checkpoints: checkpoints.clone(),
+            checkpoints,
             pool,
             requests,
             notifier,
@@ -105,6 +125,7 @@ impl AppState {
 impl AppState {
     /// Queries read from `replica` (which must stream from the same primary).
     pub fn with_read_replica(mut self, replica: PgPool) -> Self {
+        self.read_checkpoints = CheckpointWatch::spawn(replica.clone());
         self.read_pool = replica;
         self
     }
