@@ -32,6 +32,9 @@ pub struct Limits {
     /// that one counter-day may receive per hour (H5).
     pub anonymous_holds_per_client: u32,
     pub anonymous_holds_per_counter_day: u32,
+    /// Uploads whose content is read at once (each up to
+    /// `max_attachment_bytes` in memory); more wait up to `read_wait`, then 503.
+    pub max_concurrent_uploads: usize,
 }
 
 impl Default for Limits {
@@ -44,6 +47,7 @@ impl Default for Limits {
             committers: commands::store::group::DEFAULT_COMMITTERS,
             anonymous_holds_per_client: 30,
             anonymous_holds_per_counter_day: 60,
+            max_concurrent_uploads: 8,
         }
     }
 }
@@ -72,6 +76,8 @@ pub struct AppState {
     pub read_checkpoints: CheckpointWatch,
     /// Rate limits of holds without a token.
     pub anonymous: Arc<crate::routes::bookings::anonymous::AnonymousLimits>,
+    /// Permits of [`Limits::max_concurrent_uploads`].
+    pub uploads: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -104,8 +110,12 @@ impl AppState {
         let anonymous = Arc::new(crate::routes::bookings::anonymous::AnonymousLimits::new(
             &limits,
         ));
+        let uploads = Arc::new(tokio::sync::Semaphore::new(
+            limits.max_concurrent_uploads.max(1),
+        ));
         Self {
             anonymous,
+            uploads,
             read_pool: pool.clone(),
             read_checkpoints: checkpoints.clone(),
             checkpoints,
