@@ -75,6 +75,12 @@ pub enum Command {
         /// still holds: a query waits for the replica, then falls back to the primary).
         #[arg(long, env = "COMBIPAT_READ_DATABASE_URL")]
         read_database_url: Option<String>,
+        /// Serve /metrics only on this address (e.g. a private interface).
+        #[arg(long, env = "COMBIPAT_METRICS_ADDR")]
+        metrics_addr: Option<String>,
+        /// Require `Authorization: Bearer <token>` on /metrics.
+        #[arg(long, env = "COMBIPAT_METRICS_TOKEN", hide_env_values = true)]
+        metrics_token: Option<String>,
     },
     /// Apply the database migrations.
     Migrate {
@@ -201,6 +207,8 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
             max_in_flight,
             committers,
             read_database_url,
+            metrics_addr,
+            metrics_token,
         } => {
             let manual = clock == ClockMode::Manual;
             if manual && allow_manual_clock != "1" {
@@ -214,6 +222,10 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
                 max_attachment_bytes,
                 max_in_flight: max_in_flight.max(1),
                 committers: committers.max(1),
+                metrics_token: metrics_token
+                    .filter(|t| !t.is_empty())
+                    .map(crate::MetricsToken),
+                metrics_separate: metrics_addr.as_deref().is_some_and(|a| !a.is_empty()),
                 ..Limits::default()
             };
             let mut state = AppState::new(
@@ -236,6 +248,16 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
             } else {
                 projections::spawn_all(pool.clone(), &state.metrics.registry, stop_rx.clone())
             };
+            if let Some(metrics_addr) = metrics_addr.filter(|a| !a.is_empty()) {
+                let listener = tokio::net::TcpListener::bind(&metrics_addr).await?;
+                tracing::info!(local = %listener.local_addr()?, "metrics listening");
+                let app = crate::metrics_app(state.clone());
+                tokio::spawn(async move {
+                    if let Err(e) = axum::serve(listener, app).await {
+                        tracing::error!(error = %e, "metrics listener");
+                    }
+                });
+            }
             let listener = tokio::net::TcpListener::bind(&addr).await?;
             let local = listener.local_addr()?;
             tracing::info!(%local, manual_clock = manual, "combipat listening");

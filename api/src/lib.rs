@@ -25,12 +25,21 @@ pub mod routes;
 pub mod state;
 pub mod text;
 
-pub use state::{AppState, Limits};
+pub use state::{AppState, Limits, MetricsToken};
 
 use axum::http::HeaderName;
 use axum::Router;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
+
+/// `/metrics` alone, for its own listener (`COMBIPAT_METRICS_ADDR`).
+pub fn metrics_app(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", axum::routing::get(routes::health::metrics))
+        .fallback(|| async { error::ApiError::NotFound })
+        .layer(axum::middleware::from_fn(headers::defaults))
+        .with_state(state)
+}
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {

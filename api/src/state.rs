@@ -35,6 +35,21 @@ pub struct Limits {
     /// Uploads whose content is read at once (each up to
     /// `max_attachment_bytes` in memory); more wait up to `read_wait`, then 503.
     pub max_concurrent_uploads: usize,
+    /// `/metrics` wants `Authorization: Bearer <token>` when set (H11).
+    pub metrics_token: Option<MetricsToken>,
+    /// `/metrics` is served on its own listener ([`crate::metrics_app`]), not
+    /// next to the API (`COMBIPAT_METRICS_ADDR`).
+    pub metrics_separate: bool,
+}
+
+/// The token of `/metrics`; never printed.
+#[derive(Clone)]
+pub struct MetricsToken(pub String);
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsToken(***)")
+    }
 }
 
 impl Default for Limits {
@@ -48,6 +63,8 @@ impl Default for Limits {
             anonymous_holds_per_client: 30,
             anonymous_holds_per_counter_day: 60,
             max_concurrent_uploads: 8,
+            metrics_token: None,
+            metrics_separate: false,
         }
     }
 }

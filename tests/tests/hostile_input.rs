@@ -638,3 +638,55 @@ async fn anonymous_holds_need_a_registered_code_and_are_rate_limited(pool: PgPoo
     assert_eq!(r.status, 201, "{r:?}");
     app.stop().await;
 }
+
+/// Item 11: `/metrics` can require a token, or live on its own listener.
+#[sqlx::test(migrations = "../migrations")]
+async fn metrics_can_be_closed_with_a_token_or_moved_to_their_own_address(pool: PgPool) {
+    let limits = api::Limits {
+        metrics_token: Some(api::MetricsToken("metriche-segrete".into())),
+        ..TestApp::limits()
+    };
+    let app = TestApp::spawn_with(pool, limits, false).await;
+    let get = |auth: Option<&'static str>| {
+        let app = &app;
+        async move {
+            let headers: Vec<(&str, &str)> =
+                auth.map(|a| vec![("authorization", a)]).unwrap_or_default();
+            app.send_with_headers(Method::GET, None, "/metrics", None, &headers)
+                .await
+        }
+    };
+    let open = get(None).await;
+    assert_eq!(open.resp.status, 401);
+    assert!(open.headers.contains_key("www-authenticate"));
+    assert_eq!(get(Some("Bearer sbagliato")).await.resp.status, 401);
+    let ok = get(Some("Bearer metriche-segrete")).await;
+    assert_eq!(ok.resp.status, 200);
+
+    // On its own listener: absent next to the API, served there.
+    let separate = api::Limits {
+        metrics_separate: true,
+        ..TestApp::limits()
+    };
+    let state = api::AppState::new(
+        app.pool.clone(),
+        api::auth::JwtKeys::from_secret(b"x"),
+        false,
+        separate,
+    );
+    let main = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let side = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (main_addr, side_addr) = (main.local_addr().unwrap(), side.local_addr().unwrap());
+    let (a, b) = (api::app(state.clone()), api::metrics_app(state));
+    tokio::spawn(async move { axum::serve(main, a).await.unwrap() });
+    tokio::spawn(async move { axum::serve(side, b).await.unwrap() });
+    let status = |url: String| async move { reqwest::get(url).await.unwrap().status().as_u16() };
+    assert_eq!(status(format!("http://{main_addr}/metrics")).await, 404);
+    assert_eq!(status(format!("http://{main_addr}/healthz")).await, 200);
+    assert_eq!(status(format!("http://{side_addr}/metrics")).await, 200);
+    assert_eq!(
+        status(format!("http://{side_addr}/api/v1/requests")).await,
+        404
+    );
+    app.stop().await;
+}
