@@ -20,6 +20,7 @@ pub mod guard;
 pub mod headers;
 pub mod metrics;
 pub mod openapi;
+pub mod openapi_honest;
 pub mod paging;
 pub mod routes;
 pub mod state;
