@@ -172,7 +172,7 @@ pub enum CfCommand {
 
 fn parse_role(s: &str) -> Result<Role, String> {
     serde_json::from_value(serde_json::Value::String(s.to_string()))
-        .map_err(|_| format!("ruolo sconosciuto: {s} (operator, patronato_admin, regional_referent, sede_officer, auditor, analyst, citizen)"))
+        .map_err(|_| format!("ruolo sconosciuto: {s} (operator, patronato_admin, regional_referent, sede_officer, auditor, analyst, citizen, system_admin)"))
 }
 
 pub async fn connect(db: &Db) -> anyhow_like::Result<PgPool> {
