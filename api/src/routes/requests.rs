@@ -3,6 +3,7 @@
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiMultipart, ApiPath, OptionalJson};
+use crate::guard::{PatronatoCaller, SedeCaller};
 use crate::routes::uploads::receive_file;
 use crate::state::AppState;
 use axum::extract::{DefaultBodyLimit, State};
@@ -255,7 +256,7 @@ impl CreateRequestBody {
         (status = 422, body = crate::error::Problem, description = "mandate_not_declared, topic_unknown, topic_not_allowed_for_role, subtopic_unknown, practice_ref_required, practice_ref_not_associated, practice_not_enabled, text_required, text_too_long, notes_too_long, citizen_required, own_behalf_only, destination_unknown, destination_inactive, destination_missing, citizen_not_found, cf_*, upload_not_found, too_many_attachments, idempotency_key_reused")))]
 pub async fn create_request(
     State(app): State<AppState>,
-    AuthUser(actor): AuthUser,
+    PatronatoCaller(actor): PatronatoCaller,
     headers: HeaderMap,
     ApiJson(body): ApiJson<CreateRequestBody>,
 ) -> Result<Response, ApiError> {
@@ -280,7 +281,7 @@ pub async fn create_request(
         (status = 422, body = crate::error::Problem, description = "too_many_attachments, conversation_closed")))]
 pub async fn add_attachment(
     State(app): State<AppState>,
-    AuthUser(actor): AuthUser,
+    PatronatoCaller(actor): PatronatoCaller,
     ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
     ApiMultipart(multipart): ApiMultipart,
@@ -351,7 +352,7 @@ pub struct MessageBody {
         (status = 422, body = crate::error::Problem, description = "nothing_to_reply, text_required, text_too_long, conversation_closed, upload_not_found")))]
 pub async fn reply_to_request(
     State(app): State<AppState>,
-    AuthUser(actor): AuthUser,
+    SedeCaller(actor): SedeCaller,
     ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<MessageBody>,
@@ -373,7 +374,7 @@ pub async fn reply_to_request(
         (status = 422, body = crate::error::Problem, description = "no_reply_yet, awaiting_sede_reply, interactions_exhausted, text_required, conversation_closed")))]
 pub async fn send_message(
     State(app): State<AppState>,
-    AuthUser(actor): AuthUser,
+    PatronatoCaller(actor): PatronatoCaller,
     ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<MessageBody>,
@@ -420,7 +421,7 @@ pub struct ForwardBody {
         (status = 422, body = crate::error::Problem, description = "forward_to_same_sede, destination_unknown, destination_inactive, reason_required, reason_too_long, conversation_closed")))]
 pub async fn forward_request(
     State(app): State<AppState>,
-    AuthUser(actor): AuthUser,
+    SedeCaller(actor): SedeCaller,
     ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<ForwardBody>,
@@ -466,7 +467,7 @@ pub struct CloseBody {
         (status = 422, body = crate::error::Problem, description = "conversation_closed, notes_too_long")))]
 pub async fn close_conversation(
     State(app): State<AppState>,
-    AuthUser(actor): AuthUser,
+    SedeCaller(actor): SedeCaller,
     ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
     OptionalJson(body): OptionalJson<CloseBody>,
