@@ -177,7 +177,13 @@ impl FromRequestParts<AppState> for AuthSession {
                     .ok_or(ApiError::Unauthenticated {
                         code: "token_missing",
                     })?;
-                state.jwt.verify(token.trim())?
+                let token = token.trim();
+                match &state.oidc {
+                    Some(oidc) if crate::oidc::OidcVerifier::is_provider_token(token) => {
+                        oidc.verify(token).await?
+                    }
+                    _ => state.jwt.verify(token)?,
+                }
             }
             // A signed link opens one download without a header (crate::links).
             None => match crate::links::find(parts.uri.path(), parts.uri.query()) {

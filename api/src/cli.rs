@@ -43,6 +43,8 @@ pub enum ClockMode {
     Manual,
 }
 
+// Parsed once at start: the size of `serve`'s settings costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Serve the HTTP API (and the projection workers, unless --no-workers).
@@ -88,6 +90,8 @@ pub enum Command {
         /// How long a session token issued by this service lasts, in minutes.
         #[arg(long, env = "COMBIPAT_SESSION_MINUTES", default_value_t = crate::state::DEFAULT_SESSION_HOURS * 60)]
         session_minutes: i64,
+        #[command(flatten)]
+        oidc: crate::oidc::OidcArgs,
     },
     /// Apply the database migrations.
     Migrate {
@@ -218,6 +222,7 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
             dev_login,
             reference_dir,
             session_minutes,
+            oidc,
         } => {
             let manual = clock == ClockMode::Manual;
             if manual && allow_manual_clock != "1" {
@@ -258,6 +263,11 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
                 .with_directory(directory, dev_login)
                 .with_web_dir(web_dir.filter(|d| !d.as_os_str().is_empty()));
             state.session_ttl = chrono::Duration::minutes(session_minutes.clamp(1, 24 * 60));
+            let oidc = oidc.config()?;
+            if let Some(c) = &oidc {
+                tracing::info!(issuer = %c.issuer, "OpenID Connect tokens accepted");
+            }
+            state = state.with_oidc(oidc);
             let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
             let workers = if no_workers {
                 vec![]

@@ -18,6 +18,7 @@ pub mod error;
 pub mod extract;
 pub mod links;
 pub mod metrics;
+pub mod oidc;
 pub mod openapi;
 pub mod routes;
 pub mod state;
@@ -51,6 +52,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::bookings::router())
         .merge(routes::health::router())
         .merge(routes::session::router())
+        .merge(routes::check::router())
         .merge(openapi::router())
         .fallback(web::fallback)
         .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })

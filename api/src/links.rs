@@ -79,6 +79,8 @@ pub fn sign(
     let exp = (now.timestamp() + LINK_TTL_SECONDS).min(caller.exp);
     let claims = LinkClaims {
         caller: Claims {
+            // Signed by this service, whoever issued the caller's token.
+            iss: crate::auth::ISSUER.into(),
             iat: now.timestamp(),
             exp,
             ..caller.clone()

@@ -17,6 +17,7 @@ use utoipa::{Modify, OpenApi};
     ),
     paths(
         crate::routes::requests::create_request,
+        crate::routes::check::check_request,
         crate::routes::requests::add_attachment,
         crate::routes::requests::remove_attachment,
         crate::routes::requests::take_in_charge,

@@ -6,7 +6,7 @@ use crate::metrics::Metrics;
 use commands::clock::{Clock, ManualClock, SystemClock};
 use commands::reference::{
     CachedSedeDirectory, CachedTopicCatalogue, PgCitizenRegistry, PgPracticeRegistry,
-    PgSedeDirectory, PgTopicCatalogue, ReferenceGeneration,
+    PgSedeDirectory, PgTopicCatalogue, ReferenceGeneration, SedeNames,
 };
 use commands::requests::RequestService;
 use commands::store::{CommitNotifier, GroupCommitter};
@@ -63,12 +63,16 @@ pub struct AppState {
     pub jwt: JwtKeys,
     pub metrics: Metrics,
     pub limits: Limits,
+    /// Sede names by code, for lists.
+    pub sede_names: SedeNames,
     /// Names of patronati and offices, and the demo users (crate::directory).
     pub directory: Arc<Directory>,
     /// The development sign-in (`/api/v1/dev/…`): only with `--dev-login`.
     pub dev_login: bool,
     /// How long a session token issued by this service lasts.
     pub session_ttl: chrono::Duration,
+    /// The identity provider's tokens, when configured (crate::oidc).
+    pub oidc: Option<Arc<crate::oidc::OidcVerifier>>,
     /// The built web app served at `/` (crate::web), if any.
     pub web_dir: Option<std::path::PathBuf>,
 }
@@ -80,6 +84,7 @@ impl AppState {
         // Routing and topics are answered from memory while the reference
         // data is unchanged (commands::reference::cache).
         let generation = ReferenceGeneration::new(pool.clone());
+        let sede_names = SedeNames::new(pool.clone(), generation.clone());
         let requests = RequestService::new(
             pool.clone(),
             Arc::new(PgCitizenRegistry::new(pool.clone())),
@@ -110,10 +115,12 @@ impl AppState {
             jwt,
             metrics: Metrics::new(),
             limits,
+            sede_names,
             directory: Arc::new(Directory::default()),
             dev_login: false,
             session_ttl: chrono::Duration::hours(DEFAULT_SESSION_HOURS),
             web_dir: None,
+            oidc: None,
         }
     }
 }
@@ -130,6 +137,11 @@ impl AppState {
     pub fn with_directory(mut self, directory: Directory, dev_login: bool) -> Self {
         self.directory = Arc::new(directory);
         self.dev_login = dev_login;
+        self
+    }
+
+    pub fn with_oidc(mut self, config: Option<crate::oidc::OidcConfig>) -> Self {
+        self.oidc = config.map(|c| Arc::new(crate::oidc::OidcVerifier::new(c)));
         self
     }
 

@@ -96,7 +96,14 @@ async fn an_appointment_once_the_two_further_interactions_are_used_up(pool: PgPo
         let events = app.event_count().await;
         let refused = app.book_request_appointment(&op, &id, &slot).await;
         refused.problem(422, "appointment_not_eligible");
-        assert!(refused.body.get("available_from").is_none(), "{refused:?}");
+        // While a follow-up awaits its answer, ground (a) will open after
+        // more than 15 days; after a reply nothing opens by waiting.
+        let awaits_answer = rest == "messages";
+        assert_eq!(
+            refused.body.get("available_from").is_some(),
+            awaits_answer,
+            "{refused:?}"
+        );
         assert_eq!(app.event_count().await, events, "a refusal appends nothing");
         let d = app
             .request_detail(&op, &id, done["position"].as_i64().unwrap())
@@ -111,8 +118,23 @@ async fn an_appointment_once_the_two_further_interactions_are_used_up(pool: PgPo
         .request_detail(&op, &id, done["position"].as_i64().unwrap())
         .await;
     assert_eq!(d["interactions_left"], 0, "{d}");
+    // The sede can still answer the last follow-up: the conversation goes on,
+    // so ground (c) does not hold yet (it opens after 15 days, ground a).
+    assert_eq!(book_action(&d)["allowed"], false, "{d}");
+    let refused = app.book_request_appointment(&op, &id, &slot).await;
+    refused.problem(422, "appointment_not_eligible");
+    let answered = app
+        .post(
+            &officer,
+            &path("replies"),
+            json!({ "text": "Terza risposta" }),
+        )
+        .await
+        .ok();
+    let d = app
+        .request_detail(&op, &id, answered["position"].as_i64().unwrap())
+        .await;
     assert_eq!(book_action(&d)["allowed"], true, "{d}");
-    // The sede has not answered the last follow-up: booking is allowed all the same.
     let booked = app.book_request_appointment(&op, &id, &slot).await;
     assert_eq!(booked.status, 201, "{booked:?}");
     let position = booked.body["position"].as_i64().unwrap();

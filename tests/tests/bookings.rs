@@ -638,10 +638,11 @@ async fn an_appointment_on_a_request_after_15_days_without_reply(pool: PgPool) {
     let slot = first_free_slot(&app, &sede, "servizi_patronati").await;
     let refused = app.book_request_appointment(&op, &id, &slot).await;
     refused.problem(422, "appointment_not_eligible");
+    // More than 15 days: the first whole minute after the 15 × 24 h.
     assert!(refused.body["available_from"]
         .as_str()
         .unwrap()
-        .starts_with("2026-12-16T08:00:00"));
+        .starts_with("2026-12-16T08:01:00"));
     assert_eq!(
         app.scalar("SELECT count(*) FROM events WHERE stream_type = 'slot'")
             .await,
@@ -650,6 +651,10 @@ async fn an_appointment_on_a_request_after_15_days_without_reply(pool: PgPool) {
 
     app.advance_days(15).await;
     let slot = first_free_slot(&app, &sede, "servizi_patronati").await;
+    app.book_request_appointment(&op, &id, &slot)
+        .await
+        .problem(422, "appointment_not_eligible");
+    app.advance_seconds(60).await;
     let booked = app.book_request_appointment(&op, &id, &slot).await;
     assert_eq!(booked.status, 201, "{booked:?}");
     assert_eq!(booked.body["request_version"], 2);
@@ -1020,7 +1025,7 @@ async fn the_read_models_rebuild_identically_and_agree_with_the_streams(pool: Pg
     // A request with an appointment booked, and one booked then cancelled.
     let (id, sede, op) = request(&app).await;
     let (id2, _, _) = request(&app).await;
-    app.advance_days(15).await;
+    app.advance_days(16).await;
     let slot = first_free_slot(&app, &sede, "servizi_patronati").await;
     app.book_request_appointment(&op, &id, &slot).await.ok();
     // Free slots come from the read model: read our own booking first.

@@ -139,6 +139,16 @@ async fn a_request_lives_from_sending_to_closing(pool: PgPool) {
     assert_eq!(detail["request"]["status"], "sollecitata");
     assert_eq!(detail["request"]["solleciti"], 1);
     assert!(detail["request"]["last_sollecito_at"].is_string());
+    // The appointment needs *more than* 15 days: the first whole minute after.
+    assert_eq!(action(&detail, "book_appointment")["allowed"], false);
+    app.advance_seconds(60).await;
+    let detail = app
+        .get(
+            &op,
+            &format!("{}?min_position={}", path(&id, ""), s1["position"]),
+        )
+        .await
+        .ok();
     assert_eq!(action(&detail, "book_appointment")["allowed"], true);
 
     // The sede works it.

@@ -289,3 +289,226 @@ async fn a_signed_link_opens_one_download_for_a_minute_and_nothing_else(pool: Pg
     assert_eq!(body["id"], "op.rossi");
     app.stop().await;
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn lists_and_the_detail_name_the_sedi(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let op = app.operator("op.rossi", "INCA", "INCA-RM01");
+    let created = app
+        .create_request(&op, "RSSMRA60E12H501E", "Richiesta da nominare")
+        .await;
+    let id = created["request_id"].as_str().unwrap();
+    let position = &created["position"];
+    let history = app
+        .get(&op, &format!("/api/v1/requests?min_position={position}"))
+        .await
+        .ok();
+    let item = &history["items"][0];
+    assert_eq!(item["request_id"], id);
+    let name: String = sqlx::query_scalar("SELECT name FROM ref_sedi WHERE code = $1")
+        .bind(item["current_sede"].as_str().unwrap())
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(item["current_sede_name"], name.as_str());
+    assert_eq!(item["origin_sede_name"], name.as_str());
+
+    let detail = app
+        .get(
+            &op,
+            &format!("/api/v1/requests/{id}?min_position={position}"),
+        )
+        .await
+        .ok();
+    assert_eq!(detail["current_sede_name"], name.as_str());
+
+    let sede = item["current_sede"].as_str().unwrap();
+    let officer = app.officer("uff.bianchi", sede);
+    let inbox = app
+        .get(
+            &officer,
+            &format!("/api/v1/sedi/{sede}/inbox?min_position={position}"),
+        )
+        .await
+        .ok();
+    assert_eq!(inbox["items"][0]["current_sede_name"], name.as_str());
+    assert_eq!(inbox["items"][0]["overdue"], false);
+    app.stop().await;
+}
+
+fn pdf(title: &str) -> Vec<u8> {
+    format!("%PDF-1.4\n% {title}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n")
+        .into_bytes()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_detail_says_which_attachment_can_go_and_shows_the_booked_appointment(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let op = app.operator("op.rossi", "INCA", "INCA-RM01");
+    let created = app
+        .create_request(&op, "RSSMRA60E12H501E", "Con allegati")
+        .await;
+    let id = created["request_id"].as_str().unwrap().to_string();
+    let add = format!("/api/v1/requests/{id}/attachments");
+    let first = app.upload(&op, &add, "prima.pdf", pdf("prima")).await.ok();
+    let detail = app
+        .request_detail(&op, &id, first["position"].as_i64().unwrap())
+        .await;
+    let sede = detail["request"]["current_sede"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(detail["request"]["status"], "inoltrata");
+    let officer = app.officer("uff.bianchi", &sede);
+    let taken = app
+        .post(
+            &officer,
+            &format!("/api/v1/requests/{id}/take-in-charge"),
+            json!({}),
+        )
+        .await
+        .ok();
+    app.wait_projections(taken["position"].as_i64().unwrap())
+        .await;
+    let second = app
+        .upload(&op, &add, "seconda.pdf", pdf("seconda"))
+        .await
+        .ok();
+    let detail = app
+        .request_detail(&op, &id, second["position"].as_i64().unwrap())
+        .await;
+    let by_name = |name: &str| {
+        detail["attachments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["filename"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} in {detail}"))
+    };
+    // The sede acted after the first one was added: it stays.
+    assert_eq!(by_name("prima.pdf")["removable"], false);
+    assert!(by_name("prima.pdf")["removable_reason"]
+        .as_str()
+        .unwrap()
+        .contains("non può più essere rimosso"));
+    assert_eq!(by_name("seconda.pdf")["removable"], true);
+    assert_eq!(by_name("seconda.pdf")["removable_reason"], Value::Null);
+    // The officer sees the same attachments, none removable by them.
+    let seen = app
+        .request_detail(&officer, &id, second["position"].as_i64().unwrap())
+        .await;
+    assert!(seen["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["removable"] == false));
+    assert_eq!(detail["appointment"], Value::Null);
+    assert_eq!(
+        detail["request"]["status"], "presa_in_carico",
+        "the list's status label follows"
+    );
+    let history = app
+        .get(
+            &op,
+            &format!("/api/v1/requests?min_position={}", second["position"]),
+        )
+        .await
+        .ok();
+    assert_eq!(history["items"][0]["status_label"], "Presa in carico");
+
+    // More than 15 days without a reply: an appointment, shown in the detail.
+    app.advance_days(16).await;
+    let enable = app
+        .post(
+            &officer,
+            &format!("/api/v1/requests/{id}/appointment-enablement"),
+            json!({}),
+        )
+        .await
+        .ok();
+    app.wait_projections(enable["position"].as_i64().unwrap())
+        .await;
+    let calendar = app
+        .send(
+            reqwest::Method::GET,
+            None,
+            &format!("/api/v1/sedi/{sede}/counters/servizi_patronati/calendar"),
+            None,
+            &[],
+        )
+        .await
+        .ok();
+    let mut start = None;
+    for day in calendar["days"].as_array().unwrap() {
+        if day["availability"] != "available" {
+            continue;
+        }
+        let date = day["date"].as_str().unwrap();
+        let slots = app
+            .send(
+                reqwest::Method::GET,
+                None,
+                &format!("/api/v1/sedi/{sede}/counters/servizi_patronati/slots?date={date}"),
+                None,
+                &[],
+            )
+            .await
+            .ok();
+        start = slots["slots"][0]["start"].as_str().map(str::to_string);
+        break;
+    }
+    let start = start.expect("a free slot");
+    let booked = app.book_request_appointment(&op, &id, &start).await;
+    assert_eq!(booked.status, 201, "{booked:?}");
+    let detail = app
+        .request_detail(&op, &id, booked.body["position"].as_i64().unwrap())
+        .await;
+    let appointment = &detail["appointment"];
+    assert_eq!(appointment["code"], booked.body["code"]);
+    assert_eq!(appointment["counter"], "servizi_patronati");
+    assert_eq!(appointment["sede"], sede.as_str());
+    assert_eq!(appointment["past"], false);
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(appointment["start"].as_str().unwrap()).unwrap(),
+        chrono::DateTime::parse_from_rfc3339(&start).unwrap()
+    );
+    app.stop().await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_home_panel_names_the_sede_of_each_reply(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let op = app.operator("op.rossi", "INCA", "INCA-RM01");
+    let created = app
+        .create_request(&op, "RSSMRA60E12H501E", "Risposta attesa")
+        .await;
+    let id = created["request_id"].as_str().unwrap();
+    let detail = app
+        .request_detail(&op, id, created["position"].as_i64().unwrap())
+        .await;
+    let sede = detail["request"]["current_sede"].as_str().unwrap();
+    let officer = app.officer("uff.bianchi", sede);
+    let replied = app
+        .post(
+            &officer,
+            &format!("/api/v1/requests/{id}/replies"),
+            json!({"text": "Ecco"}),
+        )
+        .await
+        .ok();
+    let panel = app
+        .get(
+            &op,
+            &format!(
+                "/api/v1/home/recent-replies?min_position={}",
+                replied["position"]
+            ),
+        )
+        .await
+        .ok();
+    assert_eq!(panel["count"], 1);
+    assert_eq!(panel["items"][0]["sede_name"], detail["current_sede_name"]);
+    assert_ne!(panel["items"][0]["sede_name"], sede);
+    app.stop().await;
+}

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod audit;
 pub mod bookings;
+pub mod check;
 pub mod codice_fiscale;
 pub mod health;
 pub mod queries;
@@ -12,3 +13,4 @@ pub mod session;
 pub mod statistics;
 pub mod summary;
 pub mod uploads;
+pub mod views;

@@ -5,6 +5,10 @@
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery};
+use crate::routes::views::{
+    appointment_view, attachment_views, named_inbox, named_replies, named_requests, sede_name,
+    AppointmentView, AttachmentView, InboxListItem, ReplyItem, RequestListItem,
+};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -16,11 +20,11 @@ use domain::actor::{Actor, PatronatoRole};
 use domain::codice_fiscale::CodiceFiscale;
 use domain::ids::{ProtocolNumber, RequestId, SedeCode};
 use domain::request::{ActionAvailability, Status};
-use projections::home_panel::{self, RecentRepliesQuery, ReplyRow};
+use projections::home_panel::{self, RecentRepliesQuery};
 use projections::page::{Cursor, Page, TimeRange};
 use projections::requests::{
-    self as read, AttachmentRow, HistoryQuery, HistoryScope, InboxBucket, InboxQuery, InboxRow,
-    RequestFilters, RequestRow, TimelineEntry,
+    self as read, HistoryQuery, HistoryScope, InboxBucket, InboxQuery, RequestFilters, RequestRow,
+    TimelineEntry,
 };
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -213,7 +217,7 @@ impl<T> From<Page<T>> for PageView<T> {
 #[utoipa::path(get, path = "/api/v1/requests", operation_id = "listRequests", tag = "queries",
     security(("bearer" = [])),
     params(ListParams),
-    responses((status = 200, body = PageView<RequestRow>),
+    responses((status = 200, body = PageView<RequestListItem>),
         (status = 400, body = crate::error::Problem),
         (status = 403, body = crate::error::Problem),
         (status = 503, body = crate::error::Problem, description = "read_model_lagging")))]
@@ -222,7 +226,7 @@ pub async fn list_requests(
     AuthUser(actor): AuthUser,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<ListParams>,
-) -> Result<Json<PageView<RequestRow>>, ApiError> {
+) -> Result<Json<PageView<RequestListItem>>, ApiError> {
     let user = actor.patronato_user().ok_or(ApiError::Forbidden)?;
     let scope = match params.scope.as_deref().unwrap_or("office") {
         "mine" => HistoryScope::Mine {
@@ -259,7 +263,7 @@ pub async fn list_requests(
     let page = read::list_history(db, &query)
         .await
         .map_err(ApiError::internal)?;
-    Ok(Json(page.into()))
+    Ok(Json(named_requests(&app, page).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -274,8 +278,12 @@ pub struct ReadParams {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RequestDetail {
     pub request: RequestRow,
+    pub current_sede_name: String,
+    pub origin_sede_name: String,
     pub status_label: String,
-    pub attachments: Vec<AttachmentRow>,
+    pub attachments: Vec<AttachmentView>,
+    /// The appointment booked on the request and not cancelled, if any.
+    pub appointment: Option<AppointmentView>,
     /// Follow-up messages still allowed after the first reply (of 2).
     pub interactions_left: u8,
     pub next_actions: Vec<NextAction>,
@@ -340,7 +348,12 @@ pub async fn get_request(
         .filter(|a| !a.is_removed())
         .collect();
     let now = app.clock.now();
+    let attachments = attachment_views(&state, &actor, attachments);
+    let appointment = appointment_view(&app, &state, now).await?;
+    let names = app.sede_names.all().await.map_err(ApiError::internal)?;
     Ok(Json(RequestDetail {
+        current_sede_name: sede_name(&names, &request.current_sede),
+        origin_sede_name: sede_name(&names, &request.origin_sede),
         status_label: state
             .status
             .map(|s| s.label().to_string())
@@ -353,6 +366,7 @@ pub async fn get_request(
             .collect(),
         request,
         attachments,
+        appointment,
     }))
 }
 
@@ -438,7 +452,7 @@ pub struct RecentRepliesParams {
 pub struct RecentRepliesView {
     /// N: replies in the window that match the filters.
     pub count: i64,
-    pub items: Vec<ReplyRow>,
+    pub items: Vec<ReplyItem>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
@@ -490,7 +504,7 @@ pub async fn list_recent_replies(
         .map_err(ApiError::internal)?;
     Ok(Json(RecentRepliesView {
         count: replies.count,
-        items: replies.page.items,
+        items: named_replies(&app, replies.page.items).await?,
         next_cursor: replies.page.next_cursor.map(|c| c.encode()),
     }))
 }
@@ -498,7 +512,7 @@ pub async fn list_recent_replies(
 #[utoipa::path(get, path = "/api/v1/sedi/{sede}/inbox", operation_id = "listSedeInbox", tag = "queries",
     security(("bearer" = [])),
     params(("sede" = String, Path), ListParams),
-    responses((status = 200, body = PageView<InboxRow>),
+    responses((status = 200, body = PageView<InboxListItem>),
         (status = 400, body = crate::error::Problem),
         (status = 404, body = crate::error::Problem)))]
 pub async fn list_sede_inbox(
@@ -507,7 +521,7 @@ pub async fn list_sede_inbox(
     ApiPath(sede): ApiPath<String>,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<ListParams>,
-) -> Result<Json<PageView<InboxRow>>, ApiError> {
+) -> Result<Json<PageView<InboxListItem>>, ApiError> {
     let sede = SedeCode::parse(&sede).map_err(|_| ApiError::NotFound)?;
     match &actor {
         Actor::Sede(o) if o.sede == sede => {}
@@ -547,5 +561,5 @@ pub async fn list_sede_inbox(
         limit: params.limit.unwrap_or(20),
     };
     let page = read::list_inbox(db, &q).await.map_err(ApiError::internal)?;
-    Ok(Json(page.into()))
+    Ok(Json(named_inbox(&app, page).await?))
 }

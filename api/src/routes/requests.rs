@@ -112,7 +112,11 @@ fn idempotency(
 }
 
 impl AppState {
-    fn context(&self, actor: Actor, idempotency: Option<IdempotencyKey>) -> CommandContext {
+    pub(crate) fn context(
+        &self,
+        actor: Actor,
+        idempotency: Option<IdempotencyKey>,
+    ) -> CommandContext {
         CommandContext {
             actor,
             now: self.clock.now(),
@@ -199,7 +203,7 @@ pub struct CreateRequestBody {
 
 impl CreateRequestBody {
     /// Parses every field at the edge.
-    fn parse(self) -> Result<CreateRequestInput, ApiError> {
+    pub(crate) fn parse(self) -> Result<CreateRequestInput, ApiError> {
         let codice_fiscale = self
             .codice_fiscale
             .as_deref()

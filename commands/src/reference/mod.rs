@@ -33,6 +33,7 @@ pub mod municipalities;
 mod names;
 mod position;
 mod practices;
+mod sede_names;
 mod sedi;
 mod topics;
 
@@ -50,6 +51,7 @@ pub use municipalities::{
     municipalities_by_cap, municipality_by_cadastral_code, Municipality, MunicipalityRef,
 };
 pub use practices::PgPracticeRegistry;
+pub use sede_names::SedeNames;
 pub use sedi::{get_sede, list_regions, search_sedi, PgSedeDirectory, RouteRule, RouteSuggestion};
 pub use topics::PgTopicCatalogue;
 

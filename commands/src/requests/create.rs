@@ -7,7 +7,7 @@ use crate::reference::ReferenceGeneration;
 use crate::store::Expected;
 use domain::actor::Actor;
 use domain::codice_fiscale::CodiceFiscale;
-use domain::ids::{PracticeRef, ProtocolNumber, RequestId, TopicCode, UploadId};
+use domain::ids::{Cap, PracticeRef, ProtocolNumber, RequestId, SedeCode, TopicCode, UploadId};
 use domain::request::{
     accept_new_request, CitizenRecord, NewRequest, Request, Requester, RequesterInput,
 };
@@ -31,7 +31,50 @@ pub struct CreateRequestInput {
     pub copy_from: Option<RequestId>,
 }
 
+/// What a request would be if sent now: where it would go and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedRequest {
+    pub destination: SedeCode,
+    /// What routing proposed (`None`: nothing could be proposed).
+    pub suggested: Option<SedeCode>,
+    /// What the proposal rests on.
+    pub basis: RoutingBasis,
+}
+
+/// Why a sede is proposed for a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoutingBasis {
+    /// The citizen's postcode and the topic (a hub "Polo" for some topics).
+    CitizenCap(Cap),
+    /// A regional referent on their own behalf: the region's CRIC.
+    RegionalCric,
+}
+
 impl RequestService {
+    /// Every rule of [`RequestService::create`] on the same input, writing
+    /// nothing: the screens show a refusal at the step that causes it, and
+    /// the proposed sede before sending.
+    #[tracing::instrument(skip_all, err(level = "info"))]
+    pub async fn check(
+        &self,
+        ctx: &CommandContext,
+        input: CreateRequestInput,
+    ) -> Result<CheckedRequest, CommandError> {
+        let input = self.merge_copy(&ctx.actor, input).await?;
+        let new = ReferenceGeneration::as_of_start(self.gather_facts(ctx, input)).await?;
+        let suggested = new.suggested_destination.clone();
+        let basis = match &new.requester {
+            RequesterInput::Citizen(c) => RoutingBasis::CitizenCap(c.cap.clone()),
+            RequesterInput::OwnBehalf => RoutingBasis::RegionalCric,
+        };
+        let accepted = accept_new_request(&ctx.actor, new)?;
+        Ok(CheckedRequest {
+            destination: accepted.destination().clone(),
+            suggested,
+            basis,
+        })
+    }
+
     /// Identifies the citizen, checks the practice, routes, then sends the
     /// request: the protocol number is allocated in the append's transaction.
     #[tracing::instrument(skip_all, err(level = "info"))]
@@ -89,15 +132,22 @@ impl RequestService {
                 e => e,
             })?;
         let sent = source.sent.as_ref().expect("a visible request was sent");
+        let source_citizen = match &sent.requester {
+            Requester::Citizen(c) => Some(c.codice_fiscale.clone()),
+            _ => None,
+        };
         if input.codice_fiscale.is_none() {
-            if let Requester::Citizen(c) = &sent.requester {
-                input.codice_fiscale = Some(c.codice_fiscale.clone());
-            }
+            input.codice_fiscale = source_citizen.clone();
         }
+        // A practice belongs to its citizen: "the same request for another
+        // citizen" needs that citizen's own reference, never the first one's.
+        let same_citizen = input.codice_fiscale == source_citizen;
         if input.topic.is_none() {
             input.topic = Some(sent.topic.clone());
             input.subtopic = input.subtopic.or_else(|| sent.subtopic.clone());
-            input.practice_ref = input.practice_ref.or_else(|| sent.practice_ref.clone());
+            if same_citizen {
+                input.practice_ref = input.practice_ref.or_else(|| sent.practice_ref.clone());
+            }
         }
         input.text = input.text.or_else(|| Some(sent.text.clone()));
         input.notes = input.notes.or_else(|| sent.notes.clone());

@@ -6,7 +6,7 @@ mod create;
 mod error;
 mod execute;
 
-pub use create::CreateRequestInput;
+pub use create::{CheckedRequest, CreateRequestInput, RoutingBasis};
 pub use error::CommandError;
 pub use execute::RequestAction;
 

@@ -10,7 +10,7 @@ use super::state::Request;
 use super::violation::RuleViolation;
 use crate::actor::{Actor, PatronatoRole, PatronatoUser, Side};
 use crate::booking::PATRONATI_COUNTER;
-use crate::ids::ProtocolNumber;
+use crate::ids::{AttachmentId, ProtocolNumber};
 use crate::time::{standard_response_time, Timestamp};
 use crate::topic::TopicAudience;
 
@@ -246,18 +246,7 @@ impl Request {
                 }
             }
             RequestCommand::RemoveAttachment { attachment_id } => {
-                self.patronato_side(actor)?;
-                self.check_open()?;
-                let held = self
-                    .attachments
-                    .iter()
-                    .find(|a| a.attachment.id == attachment_id && !a.removed)
-                    .ok_or(RuleViolation::AttachmentNotFound)?;
-                if held.side != Side::Patronato
-                    || held.added_in_version <= self.last_sede_action_version
-                {
-                    return Err(RuleViolation::AttachmentNotRemovable);
-                }
+                self.check_remove_attachment(actor, attachment_id)?;
                 RequestEvent::AttachmentRemoved {
                     attachment_id,
                     by,
@@ -437,6 +426,30 @@ impl Request {
         Ok(())
     }
 
+    /// Whether `actor` may remove this attachment now (decision R6): a
+    /// patronato attachment the sede has not acted after. The detail asks it
+    /// of each attachment, the command of the one it removes.
+    pub fn check_remove_attachment(
+        &self,
+        actor: &Actor,
+        attachment_id: AttachmentId,
+    ) -> Result<(), RuleViolation> {
+        if !self.visible_to(actor) {
+            return Err(RuleViolation::NotFound);
+        }
+        self.patronato_side(actor)?;
+        self.check_open()?;
+        let held = self
+            .attachments
+            .iter()
+            .find(|a| a.attachment.id == attachment_id && !a.removed)
+            .ok_or(RuleViolation::AttachmentNotFound)?;
+        if held.side != Side::Patronato || held.added_in_version <= self.last_sede_action_version {
+            return Err(RuleViolation::AttachmentNotRemovable);
+        }
+        Ok(())
+    }
+
     pub(crate) fn check_take_in_charge(&self) -> Result<(), RuleViolation> {
         self.check_open()?;
         if self.in_charge_by.is_some() {
@@ -472,27 +485,29 @@ impl Request {
         Ok(self.interactions_used + 1)
     }
 
-    /// The first instant a sollecito is allowed: 15 days after sending, and
-    /// 15 days after the previous sollecito.
+    /// The first instant a sollecito is allowed: 15 days after the
+    /// patronato's last communication still awaiting an answer (the request,
+    /// or a follow-up the sede has not answered), and 15 days after the
+    /// previous sollecito. `None` when nothing awaits an answer. A follow-up
+    /// the sede never answers thus leaves a way forward (decision in
+    /// docs/decisions.md: a conversation never stalls).
     pub fn sollecito_available_from(&self) -> Option<Timestamp> {
-        let sent = self.sent_at()?;
-        let after_send = sent + standard_response_time();
+        let waiting = self.awaiting_reply_since?;
+        let after_wait = waiting + standard_response_time();
         Some(match self.last_sollecito_at {
-            Some(prev) => after_send.max(prev + standard_response_time()),
-            None => after_send,
+            Some(prev) => after_wait.max(prev + standard_response_time()),
+            None => after_wait,
         })
     }
 
     pub(crate) fn check_sollecito(&self, now: Timestamp) -> Result<(), RuleViolation> {
         self.check_open()?;
-        if self.replies > 0 {
-            return Err(RuleViolation::SollecitoAfterReply);
-        }
         match self.sollecito_available_from() {
+            None => Err(RuleViolation::SollecitoAfterReply),
             Some(from) if now < from => Err(RuleViolation::SollecitoTooEarly {
                 available_from: from,
             }),
-            _ => Ok(()),
+            Some(_) => Ok(()),
         }
     }
 
@@ -507,23 +522,30 @@ impl Request {
     /// Whether an appointment may be booked now, and on which ground
     /// (the first that applies). `Err` carries, when waiting would help, the
     /// instant the 15-day ground opens.
+    ///
+    /// - (a) the patronato's last communication has awaited an answer for
+    ///   *more than* 15 days (manual §3.3: "da più di 15 giorni"): from the
+    ///   first whole minute after the 15 × 24 h;
+    /// - (b) the sede enabled it;
+    /// - (c) the conversation cannot continue: closed, or the 2 further
+    ///   interactions used up *and answered* (while the sede can still answer
+    ///   the last follow-up, the conversation goes on).
     pub fn appointment_ground(
         &self,
         now: Timestamp,
     ) -> Result<AppointmentGround, Option<Timestamp>> {
-        if self.is_closed() || self.interactions_used >= MAX_FURTHER_INTERACTIONS {
+        let follow_ups_over = self.interactions_used >= MAX_FURTHER_INTERACTIONS
+            && self.awaiting_reply_since.is_none();
+        if self.is_closed() || follow_ups_over {
             return Ok(AppointmentGround::ConversationOver);
         }
         if self.appointment_enabled {
             return Ok(AppointmentGround::EnabledBySede);
         }
-        let Some(sent) = self.sent_at() else {
+        let Some(waiting) = self.awaiting_reply_since else {
             return Err(None);
         };
-        if self.replies > 0 {
-            return Err(None);
-        }
-        let opens = sent + standard_response_time();
+        let opens = first_minute_after(waiting + standard_response_time());
         if now >= opens {
             Ok(AppointmentGround::NoReplyWithinStandard)
         } else {
@@ -557,4 +579,12 @@ impl Request {
             .filter(|a| !a.removed)
             .map(|a| &a.attachment)
     }
+}
+
+/// The first whole minute strictly after `t`: "more than 15 days" as the
+/// screens show time, to the minute.
+fn first_minute_after(t: Timestamp) -> Timestamp {
+    use chrono::{DurationRound, TimeDelta};
+    let minute = TimeDelta::minutes(1);
+    t.duration_trunc(minute).unwrap_or(t) + minute
 }

@@ -61,7 +61,7 @@ pub enum RuleViolation {
     NoReplyYet,
     #[error("Sono già state utilizzate le {max} interazioni successive alla prima risposta")]
     InteractionsExhausted { max: u8 },
-    #[error("Il sollecito non è possibile: la sede ha già risposto alla richiesta")]
+    #[error("Il sollecito non è possibile: la sede ha già risposto all'ultima comunicazione")]
     SollecitoAfterReply,
     #[error("Sollecito possibile dal {}", format_rome_short(*available_from))]
     SollecitoTooEarly { available_from: Timestamp },

@@ -52,13 +52,14 @@ fn operator_on_a_fresh_request() {
         Some("Sollecito possibile dal 20/01 alle 09:00")
     );
 
+    // "Da più di 15 giorni": the first whole minute after the 15 days.
     let book = action(&state, &operator(), now, Action::BookAppointment);
     assert!(!book.allowed);
     assert_eq!(book.code, Some("appointment_not_eligible"));
-    assert_eq!(book.available_from, Some(day(15)));
+    assert_eq!(book.available_from, Some(day(15) + Duration::minutes(1)));
     assert_eq!(
         book.message.as_deref(),
-        Some("Appuntamento prenotabile dal 20/01 alle 09:00")
+        Some("Appuntamento prenotabile dal 20/01 alle 09:01")
     );
 }
 
@@ -135,8 +136,18 @@ fn second_sollecito_message_shows_15_days_after_the_first() {
 #[test]
 fn operator_after_15_days_without_reply() {
     let state = given([sent_with_attachments(day(0), [1])]).into_state();
+    // At 15 days the sollecito opens ("almeno 15 giorni"); the appointment
+    // needs more than 15 days.
     assert_eq!(
         allowed(&state, &operator(), day(15)),
+        vec![
+            Action::AddAttachment,
+            Action::RemoveAttachment,
+            Action::SendSollecito,
+        ]
+    );
+    assert_eq!(
+        allowed(&state, &operator(), day(15) + Duration::minutes(1)),
         vec![
             Action::AddAttachment,
             Action::RemoveAttachment,

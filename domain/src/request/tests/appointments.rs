@@ -9,22 +9,26 @@ fn cancel_cmd() -> RequestCommand {
     RequestCommand::CancelAppointment { reason: None }
 }
 
-// --- ground (a): 15 days without a reply --------------------------------------
+// --- ground (a): more than 15 days without a reply ------------------------------
 
 #[test]
-fn before_day_15_without_reply_booking_is_refused_with_the_opening_instant() {
-    given([sent(day(0))])
-        .when(operator(), book_cmd(day(20)), day(15) - minutes(1))
-        .then_err(RuleViolation::AppointmentNotEligible {
-            available_from: Some(day(15)),
-        });
+fn at_exactly_15_days_without_reply_booking_is_refused_with_the_opening_instant() {
+    // "Da più di 15 giorni" (manual §3.3): the first whole minute after.
+    for now in [day(15) - minutes(1), day(15)] {
+        given([sent(day(0))])
+            .when(operator(), book_cmd(day(20)), now)
+            .then_err(RuleViolation::AppointmentNotEligible {
+                available_from: Some(day(15) + minutes(1)),
+            });
+    }
 }
 
 #[test]
-fn from_day_15_without_reply_booking_is_accepted_on_that_ground() {
+fn more_than_15_days_without_reply_booking_is_accepted_on_that_ground() {
+    let opens = day(15) + minutes(1);
     let state = given([sent(day(0))])
-        .when(operator(), book_cmd(day(20)), day(15))
-        .then_events(vec![booked(day(15), day(20))]);
+        .when(operator(), book_cmd(day(20)), opens)
+        .then_events(vec![booked(opens, day(20))]);
     assert_eq!(state.status, Some(Status::AppuntamentoPrenotato));
     assert_eq!(
         state.appointment.as_ref().map(|a| a.ground),
@@ -136,7 +140,7 @@ fn the_slot_must_be_of_the_current_sedes_patronati_counter_and_in_the_future() {
             code: booking_code(),
             slot: slot.clone(),
         },
-        day(15),
+        day(16),
     )
     .then_err(RuleViolation::AppointmentWrongCounter);
     slot.sede = dest();
@@ -148,17 +152,17 @@ fn the_slot_must_be_of_the_current_sedes_patronati_counter_and_in_the_future() {
             code: booking_code(),
             slot,
         },
-        day(15),
+        day(16),
     )
     .then_err(RuleViolation::AppointmentWrongCounter);
-    g.when(operator(), book_cmd(day(15)), day(15))
+    g.when(operator(), book_cmd(day(16)), day(16))
         .then_err(RuleViolation::AppointmentSlotInPast);
 }
 
 #[test]
 fn after_a_forward_the_appointment_is_at_the_new_sede() {
     let g = given([sent(day(0)), forwarded(&dest(), &other_sede(), day(1))]);
-    g.when(operator(), book_cmd(day(20)), day(15))
+    g.when(operator(), book_cmd(day(20)), day(16))
         .then_err(RuleViolation::AppointmentWrongCounter);
     let mut slot = patronati_slot(day(20));
     slot.sede = other_sede();
@@ -169,7 +173,7 @@ fn after_a_forward_the_appointment_is_at_the_new_sede() {
             code: booking_code(),
             slot,
         },
-        day(15),
+        day(16),
     )
     .then_ok();
 }
@@ -177,13 +181,13 @@ fn after_a_forward_the_appointment_is_at_the_new_sede() {
 #[test]
 fn only_the_patronato_side_books_and_out_of_scope_is_not_found() {
     let g = given([sent(day(0))]);
-    g.when(officer(), book_cmd(day(20)), day(15))
+    g.when(officer(), book_cmd(day(20)), day(16))
         .then_err(RuleViolation::NotAllowedForRole);
-    g.when(operator_other_office(), book_cmd(day(20)), day(15))
+    g.when(operator_other_office(), book_cmd(day(20)), day(16))
         .then_err(RuleViolation::NotFound);
-    g.when(other_officer(), book_cmd(day(20)), day(15))
+    g.when(other_officer(), book_cmd(day(20)), day(16))
         .then_err(RuleViolation::NotFound);
-    g.when(admin(), book_cmd(day(20)), day(15)).then_ok();
+    g.when(admin(), book_cmd(day(20)), day(16)).then_ok();
 }
 
 // --- cancelling ------------------------------------------------------------------------

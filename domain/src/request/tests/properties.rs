@@ -236,6 +236,8 @@ fn assert_history_obeys_the_rules(events: &[RequestEvent]) {
     let mut in_charge = false;
     let mut replies = 0u32;
     let mut awaiting = true;
+    // The patronato's last communication still awaiting an answer.
+    let mut awaiting_since = sent_at;
     let mut interactions = 0u8;
     let mut last_sollecito: Option<Timestamp> = None;
     let mut solleciti = 0u32;
@@ -272,10 +274,11 @@ fn assert_history_obeys_the_rules(events: &[RequestEvent]) {
                 assert_eq!(*interaction, interactions);
                 assert!(*interaction <= MAX_FURTHER_INTERACTIONS);
                 awaiting = true;
+                awaiting_since = e.at();
             }
             RequestEvent::SollecitoSent { number, at, .. } => {
-                assert_eq!(replies, 0, "sollecito after a reply");
-                assert!(*at >= sent_at + Duration::days(15));
+                assert!(awaiting, "sollecito with nothing awaiting an answer");
+                assert!(*at >= awaiting_since + Duration::days(15));
                 if let Some(prev) = last_sollecito {
                     assert!(*at >= prev + Duration::days(15));
                 }

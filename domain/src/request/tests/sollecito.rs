@@ -136,18 +136,36 @@ fn sollecito_after_taking_in_charge_without_reply_is_allowed() {
 }
 
 #[test]
-fn sollecito_is_refused_after_any_reply() {
+fn sollecito_is_refused_while_the_sede_has_answered_the_last_communication() {
     given([sent(day(0)), replied(day(1))])
         .when(operator(), RequestCommand::SendSollecito, day(40))
-        .then_err(RuleViolation::SollecitoAfterReply);
-    // Even with a follow-up left unanswered for a long time.
-    given([sent(day(0)), replied(day(1)), message(1, day(2))])
-        .when(operator(), RequestCommand::SendSollecito, day(60))
         .then_err(RuleViolation::SollecitoAfterReply);
     // And after a sollecito that was answered.
     given([sent(day(0)), sollecito(1, day(15)), replied(day(16))])
         .when(operator(), RequestCommand::SendSollecito, day(40))
         .then_err(RuleViolation::SollecitoAfterReply);
+}
+
+/// A follow-up the sede never answers must not leave the patronato without a
+/// way forward: 15 days after it, a sollecito is possible again.
+#[test]
+fn an_unanswered_follow_up_can_be_solicited_15_days_after_it() {
+    let g = given([sent(day(0)), replied(day(1)), message(1, day(2))]);
+    g.when(operator(), RequestCommand::SendSollecito, day(16))
+        .then_err(RuleViolation::SollecitoTooEarly {
+            available_from: day(17),
+        });
+    g.when(operator(), RequestCommand::SendSollecito, day(17))
+        .then_events(vec![sollecito(1, day(17))]);
+    // Also after an earlier sollecito on the request itself.
+    given([
+        sent(day(0)),
+        sollecito(1, day(15)),
+        replied(day(16)),
+        message(1, day(17)),
+    ])
+    .when(operator(), RequestCommand::SendSollecito, day(32))
+    .then_events(vec![sollecito(2, day(32))]);
 }
 
 #[test]
@@ -178,24 +196,60 @@ fn sollecito_too_early_message_is_in_rome_time() {
 // --- appointment grounds ---------------------------------------------------------
 
 #[test]
-fn appointment_ground_before_15_days_is_not_yet_with_the_opening_instant() {
+fn appointment_ground_until_more_than_15_days_is_not_yet_with_the_opening_instant() {
     let state = given([sent(day(0))]).into_state();
-    assert_eq!(state.appointment_ground(day(3)), Err(Some(day(15))));
+    let opens = day(15) + Duration::minutes(1);
+    assert_eq!(state.appointment_ground(day(3)), Err(Some(opens)));
+    assert_eq!(state.appointment_ground(day(15)), Err(Some(opens)));
     assert_eq!(
-        state.appointment_ground(day(15) - Duration::seconds(1)),
-        Err(Some(day(15)))
+        state.appointment_ground(opens - Duration::seconds(1)),
+        Err(Some(opens))
+    );
+    // A send at 10:30:45 opens at the first whole minute after 15 days.
+    let odd = given([sent(day(0) + Duration::seconds(45))]).into_state();
+    assert_eq!(
+        odd.appointment_ground(day(15) + Duration::seconds(50)),
+        Err(Some(opens))
     );
 }
 
 #[test]
-fn appointment_ground_no_reply_within_standard_from_15_days() {
+fn appointment_ground_no_reply_within_standard_after_more_than_15_days() {
+    let opens = day(15) + Duration::minutes(1);
     let state = given([sent(day(0)), taken(day(1)), sollecito(1, day(15))]).into_state();
     assert_eq!(
-        state.appointment_ground(day(15)),
+        state.appointment_ground(opens),
         Ok(AppointmentGround::NoReplyWithinStandard)
     );
     assert_eq!(
-        given([sent(day(0))]).state().appointment_ground(day(15)),
+        given([sent(day(0))]).state().appointment_ground(opens),
+        Ok(AppointmentGround::NoReplyWithinStandard)
+    );
+}
+
+#[test]
+fn appointment_ground_while_the_last_follow_up_awaits_its_answer() {
+    // The second follow-up is sent: the sede can still answer it, so the
+    // conversation is not over (ground c) ...
+    let state = given([
+        sent(day(0)),
+        replied(day(1)),
+        message(1, day(2)),
+        replied(day(3)),
+        message(2, day(4)),
+    ])
+    .into_state();
+    let opens = day(19) + Duration::minutes(1);
+    assert_eq!(state.appointment_ground(day(5)), Err(Some(opens)));
+    // ... but when it stays unanswered for more than 15 days, ground (a) holds.
+    assert_eq!(
+        state.appointment_ground(opens),
+        Ok(AppointmentGround::NoReplyWithinStandard)
+    );
+    // The first follow-up unanswered: the same.
+    let first = given([sent(day(0)), replied(day(1)), message(1, day(2))]).into_state();
+    assert_eq!(
+        first.appointment_ground(day(17) + Duration::minutes(1)),
         Ok(AppointmentGround::NoReplyWithinStandard)
     );
 }
