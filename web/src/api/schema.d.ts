@@ -310,6 +310,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/requests/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Every rule of `createRequest` on the same body, writing nothing: 200 when the request could be sent now, else the same problem `createRequest` would answer. */
+        post: operations["checkRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/requests/{id}": {
         parameters: {
             query?: never;
@@ -882,6 +899,24 @@ export interface components {
             /** Format: date */
             to: string;
         };
+        /** @description The appointment booked on a request and not cancelled. */
+        AppointmentView: {
+            /** Format: uuid */
+            booking_id: string;
+            /** @description The code to show at the counter. */
+            code: string;
+            counter: string;
+            /** Format: date-time */
+            end: string;
+            /** @description `no_reply_within_standard`, `enabled_by_sede` or `conversation_over`. */
+            ground: string;
+            /** @description Already over at the time of the answer. */
+            past: boolean;
+            sede: string;
+            sede_name: string;
+            /** Format: date-time */
+            start: string;
+        };
         /** @description An attachment as a timeline entry lists it. */
         AttachmentInfo: {
             filename: string;
@@ -913,6 +948,12 @@ export interface components {
             side: string;
             /** Format: int64 */
             size: number;
+        };
+        /** @description An attachment of the detail, with whether the caller may still remove it. */
+        AttachmentView: components["schemas"]["AttachmentRow"] & {
+            removable: boolean;
+            /** @description Why not (Italian), when not removable by the caller. */
+            removable_reason?: string | null;
         };
         /** @description An event as stored, with its metadata and hash-chain fields (hex). */
         AuditEvent: {
@@ -1346,6 +1387,12 @@ export interface components {
             /** Format: int32 */
             number: number;
         };
+        /** @description A request of a sede's inbox, with its sedi named. */
+        InboxListItem: components["schemas"]["InboxRow"] & {
+            current_sede_name: string;
+            origin_sede_name: string;
+            status_label: string;
+        };
         /** @description A request in a sede's inbox. */
         InboxRow: components["schemas"]["RequestRow"] & {
             /** @description Awaiting a reply for longer than the 15-day standard at the query's `now`. */
@@ -1531,83 +1578,23 @@ export interface components {
             to: string;
         };
         /** @description A page of rows and the cursor of the next page. */
-        PageView_InboxRow: {
-            items: (components["schemas"]["RequestRow"] & {
-                /** @description Awaiting a reply for longer than the 15-day standard at the query's `now`. */
-                overdue: boolean;
+        PageView_InboxListItem: {
+            items: (components["schemas"]["InboxRow"] & {
+                current_sede_name: string;
+                origin_sede_name: string;
+                status_label: string;
             })[];
             /** @description Pass as `cursor` for the next page; absent on the last page. */
             next_cursor?: string | null;
         };
         /** @description A page of rows and the cursor of the next page. */
-        PageView_RequestRow: {
-            items: {
-                appointment_enabled: boolean;
-                /** Format: int32 */
-                attachments_count: number;
-                /** Format: date-time */
-                awaiting_reply_since?: string | null;
-                /** Format: date */
-                citizen_birth_date?: string | null;
-                citizen_name?: string | null;
-                citizen_surname?: string | null;
-                /** Format: date-time */
-                closed_at?: string | null;
-                codice_fiscale?: string | null;
-                created_by: string;
-                /** @description `operator`, `patronato_admin` or `regional_referent`. */
-                created_by_role: string;
-                current_sede: string;
-                /** Format: date-time */
-                first_reply_at?: string | null;
-                /** Format: int32 */
-                forwards: number;
-                in_charge_by?: string | null;
-                /** Format: int32 */
-                interactions_used: number;
-                /** Format: date-time */
-                last_activity_at: string;
-                /**
-                 * Format: int64
-                 * @description Global position of the last event applied.
-                 */
-                last_position: number;
-                /** Format: date-time */
-                last_reply_at?: string | null;
-                /** Format: date-time */
-                last_sollecito_at?: string | null;
-                notes?: string | null;
-                office: string;
-                origin_sede: string;
-                patronato: string;
-                practice_ref_kind?: string | null;
-                practice_ref_value?: string | null;
-                protocol: string;
-                referent_region?: string | null;
-                /** Format: int32 */
-                replies: number;
-                /** Format: uuid */
-                request_id: string;
-                /** @description `citizen` or `own_behalf`. */
-                requester_kind: string;
-                /** Format: date-time */
-                sent_at: string;
-                /** Format: int32 */
-                solleciti: number;
-                /** @description [`Status::as_str`]; see [`RequestRow::status`]. */
-                status: string;
-                subject: string;
-                subtopic?: string | null;
-                subtopic_label?: string | null;
-                text: string;
-                topic: string;
-                topic_label: string;
-                /**
-                 * Format: int32
-                 * @description Stream version of the last event applied (compare with a command's answer).
-                 */
-                version: number;
-            }[];
+        PageView_RequestListItem: {
+            items: (components["schemas"]["RequestRow"] & {
+                current_sede_name: string;
+                origin_sede_name: string;
+                /** @description The status in Italian, as the manual names it. */
+                status_label: string;
+            })[];
             /** @description Pass as `cursor` for the next page; absent on the last page. */
             next_cursor?: string | null;
         };
@@ -1685,7 +1672,7 @@ export interface components {
              * @description N: replies in the window that match the filters.
              */
             count: number;
-            items: components["schemas"]["ReplyRow"][];
+            items: components["schemas"]["ReplyItem"][];
             next_cursor?: string | null;
         };
         /** @description One region's row of the seed-003 table, over a period of EVENT days. */
@@ -1738,6 +1725,10 @@ export interface components {
             /** @description "Italia". */
             total: components["schemas"]["RegionTotals"];
         };
+        /** @description A reply of the home panel, with its sede named. */
+        ReplyItem: components["schemas"]["ReplyRow"] & {
+            sede_name: string;
+        };
         /** @description One reply to one of the user's requests. */
         ReplyRow: {
             codice_fiscale?: string | null;
@@ -1768,16 +1759,42 @@ export interface components {
              */
             start: string;
         };
+        /** @description Where the request would go, and why. */
+        RequestCheck: {
+            /**
+             * @description `cap` (the citizen's postcode and the topic) or `cric` (a regional
+             *     referent's own request: the region's CRIC).
+             */
+            basis: string;
+            /** @description The citizen's postcode, when the proposal rests on it. */
+            cap?: string | null;
+            /** @description The sede the request would be sent to (the chosen one, else the proposed one). */
+            destination: components["schemas"]["SedeView"];
+            /** @description The sede routing proposes (the destination unless another was chosen). */
+            proposed_sede?: string | null;
+            /** @description Why, in Italian, for the screen. */
+            reason: string;
+        };
         /** @description A request's detail: summary, attachments, and what the caller may do next. */
         RequestDetail: {
-            attachments: components["schemas"]["AttachmentRow"][];
+            appointment?: null | components["schemas"]["AppointmentView"];
+            attachments: components["schemas"]["AttachmentView"][];
+            current_sede_name: string;
             /**
              * Format: int32
              * @description Follow-up messages still allowed after the first reply (of 2).
              */
             interactions_left: number;
             next_actions: components["schemas"]["NextAction"][];
+            origin_sede_name: string;
             request: components["schemas"]["RequestRow"];
+            status_label: string;
+        };
+        /** @description A request of a list, with the names of the sedi it is at and came from. */
+        RequestListItem: components["schemas"]["RequestRow"] & {
+            current_sede_name: string;
+            origin_sede_name: string;
+            /** @description The status in Italian, as the manual names it. */
             status_label: string;
         };
         /** @description One request as the lists and the detail header show it. */
@@ -2868,7 +2885,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PageView_RequestRow"];
+                    "application/json": components["schemas"]["PageView_RequestListItem"];
                 };
             };
             400: {
@@ -2946,6 +2963,63 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    checkRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRequestBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestCheck"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_allowed_for_role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the codes of createRequest */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4260,7 +4334,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PageView_InboxRow"];
+                    "application/json": components["schemas"]["PageView_InboxListItem"];
                 };
             };
             400: {

@@ -12,7 +12,7 @@ import { STATUSES, StatusBadge } from '../components/StatusBadge';
 import { formatDate } from '../format';
 import { useAsync } from '../useAsync';
 
-type Page = components['schemas']['PageView_RequestRow'];
+type Page = components['schemas']['PageView_RequestListItem'];
 type Row = Page['items'][number];
 
 const CRITERIA = [
