@@ -42,9 +42,10 @@ function restore(me: Me): Draft {
   const d = loadDraft<Draft>(me.id, DRAFT);
   if (!d || !stepsFor(me.role).includes(d.step) || d.step === 'conferma') return base;
   const merged: Draft = { ...base, ...d, search: { ...EMPTY_SEARCH, ...d.search }, form: { ...EMPTY_FORM, ...d.form } };
-  if (!isReferent(me.role) && (!merged.citizen || (!merged.mandate && merged.step !== 'conferma-utente'))) {
-    merged.step = merged.citizen ? 'conferma-utente' : 'individuazione';
-  }
+  // A step past the citizen's needs the citizen, and past Conferma utente the delega.
+  const at = stepsFor(me.role).indexOf(merged.step);
+  if (!isReferent(me.role) && !merged.citizen && at > 0) merged.step = 'individuazione';
+  else if (!isReferent(me.role) && !merged.mandate && at > 1) merged.step = 'conferma-utente';
   return merged;
 }
 
@@ -162,10 +163,14 @@ export function NuovaRichiesta() {
       );
       keys.current.done();
       clearDraft(me.id, DRAFT);
+      // Read-your-writes: once the read models have it, the Storico and the detail show it too.
+      const detail = await unwrap(
+        api.GET('/api/v1/requests/{id}', { params: { path: { id: accepted.request_id }, query: { min_position: accepted.position } } }),
+      ).catch(() => null);
       setSent({
         requestId: accepted.request_id,
-        protocol: accepted.protocol ?? '',
-        sedeName: check?.result?.destination.name ?? null,
+        protocol: accepted.protocol ?? detail?.request.protocol ?? '',
+        sedeName: detail?.current_sede_name ?? check?.result?.destination.name ?? null,
         draft,
       });
       setErrors({});
@@ -236,7 +241,11 @@ export function NuovaRichiesta() {
             topicsQ.error ? <ErrorAlert error={topicsQ.error} /> : <p role="status">Caricamento…</p>
           ) : (
             <Compilazione form={draft.form} topics={topics} errors={errors} busy={checking}
-              onChange={(patch) => update({ form: { ...draft.form, ...patch } })}
+              onChange={(patch) => {
+                update({ form: { ...draft.form, ...patch } });
+                // A refusal stays until the user changes something; then the next check says.
+                if (Object.keys(errors).length > 0) setErrors({});
+              }}
               onBack={isReferent(role) ? undefined : () => goTo('conferma-utente')} onNext={toRiepilogo} />
           )
         )}

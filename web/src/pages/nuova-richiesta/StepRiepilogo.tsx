@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { api, unwrap } from '../../api/client';
 import { toApiError, type ApiError } from '../../api/problem';
 import { ErrorAlert } from '../../components/ErrorAlert';
@@ -30,6 +30,7 @@ function sedeLabel(s: { name: string; code: string; address?: string | null; cit
 /** Riepilogo e inoltro (manual §3.2.3, fig. 14–16): proposed sede and why, "Modifica sede", summary, Invia. */
 export function Riepilogo({ draft, topics, check, checking, sedeError, sendError, sending, onDestination, onBack, onSend }: Props) {
   const [choosing, setChoosing] = useState(false);
+  const modifica = useRef<HTMLButtonElement>(null);
   const topic = topicOf(topics, draft.form.topic);
   const subtopic = topic?.subtopics.find((s) => s.code === draft.form.subtopic);
   const kind = PRACTICE_KINDS.find((k) => k.value === draft.form.practiceKind);
@@ -41,26 +42,33 @@ export function Riepilogo({ draft, topics, check, checking, sedeError, sendError
       <section aria-labelledby="sede-title" className="mb-4 recent-panel p-3">
         <h3 id="sede-title" className="h5">Sede di inoltro</h3>
         {checking && !check && <p role="status">Calcolo della sede competente…</p>}
-        {check && (
-          <>
-            <p className="mb-1 fw-semibold" id="sede-destination">{sedeLabel(check.destination)}</p>
-            <p className="mb-2 text-muted" id="sede-reason">{check.reason}</p>
-          </>
-        )}
+        <div aria-live="polite">
+          {check && (
+            <>
+              <p className="mb-1 fw-semibold" id="sede-destination">{sedeLabel(check.destination)}</p>
+              <p className="mb-2 text-muted" id="sede-reason">{check.reason}</p>
+            </>
+          )}
+        </div>
         <FieldError id="sede-error" error={sedeError} />
         <div className="d-flex gap-2 flex-wrap">
-          <button type="button" className="btn btn-outline-primary btn-sm" aria-expanded={choosing} aria-controls="sede-chooser"
+          <button ref={modifica} type="button" className="btn btn-outline-primary btn-sm" aria-expanded={choosing} aria-controls="sede-chooser"
             aria-describedby={describedBy(check && 'sede-destination', sedeError && 'sede-error')} onClick={() => setChoosing((v) => !v)}>
             Modifica sede
           </button>
           {draft.destination && (
-            <button type="button" className="btn btn-link btn-sm" onClick={() => onDestination(null)}>
+            <button type="button" className="btn btn-link btn-sm" onClick={() => { onDestination(null); modifica.current?.focus(); }}>
               Ripristina la sede proposta
             </button>
           )}
         </div>
         {choosing && (
-          <SedeChooser onChoose={(s) => { setChoosing(false); onDestination(s); }} />
+          <SedeChooser onChoose={(s) => {
+            setChoosing(false);
+            onDestination(s);
+            // The chosen button goes away with the list: the focus stays where the sede is shown.
+            modifica.current?.focus();
+          }} />
         )}
       </section>
 
