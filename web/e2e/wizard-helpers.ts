@@ -77,6 +77,10 @@ export async function sedeReplyTo(request: APIRequestContext, operatorToken: str
     data: { text, attachments: [] },
   });
   expect(res.ok(), await res.text()).toBeTruthy();
+  // Read-your-writes for the home panel, as the UI would with the command's position.
+  const position = ((await res.json()) as { position: number }).position;
+  const panel = await request.get(`/api/v1/home/recent-replies?min_position=${position}`, { headers: { Authorization: `Bearer ${operatorToken}` } });
+  expect(panel.ok(), await panel.text()).toBeTruthy();
 }
 
 /**

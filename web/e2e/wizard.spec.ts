@@ -232,6 +232,32 @@ test('a draft survives a reload; the same request for Anna Bianchi needs her own
   expect(row.text).toBe(text);
 });
 
+test('an expired session returns to Accesso and the wizard keeps its draft', async ({ page }) => {
+  await signIn(page);
+  await openWizard(page);
+  await identifyByCf(page, MARIO.cf, MARIO.name);
+  const text = 'Testo scritto prima della scadenza della sessione';
+  await fillRequest(page, text);
+  // The session ends (a token the server no longer accepts); the check answers 401.
+  await page.evaluate(() => {
+    const s = JSON.parse(sessionStorage.getItem('combipat.session')!);
+    sessionStorage.setItem('combipat.session', JSON.stringify({ ...s, token: 'scaduto' }));
+  });
+  await page.getByRole('button', { name: 'Continua' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Accesso' })).toBeVisible();
+  await expect(page.getByRole('alert')).toHaveText('La sessione è scaduta, accedi di nuovo');
+
+  // Signing in again leads back to the wizard, at the same step, with what was written.
+  await page.getByRole('button', { name: new RegExp(`^Accedi come ${OPERATOR.name}`) }).click();
+  await page.getByRole('button', { name: 'Continua' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Nuova richiesta' })).toBeVisible();
+  await expect(stepHeading(page, 'Compilazione richiesta')).toBeVisible();
+  await expect(page.getByLabel('Testo della richiesta')).toHaveValue(text);
+  await page.getByRole('button', { name: 'Continua' }).click();
+  await expect(page.getByText(MARIO.cf)).toBeVisible();
+  await sendFromSummary(page);
+});
+
 test('attachments: upload with progress, a refused type in Italian, removal after confirmation', async ({ page }) => {
   await signIn(page);
   await openWizard(page);

@@ -10,7 +10,7 @@ import type { Me } from '../../api/types';
 import { useAsync } from '../../useAsync';
 import {
   EMPTY_FORM, EMPTY_SEARCH, emptyDraft, fieldOfCode, isReferent, requestBody, STEP_LABELS, stepsFor, topicsFor,
-  type Draft, type FieldId, type RequestCheck, type Sede, type StepId,
+  type Draft, type FieldId, type Form, type RequestCheck, type Sede, type StepId,
 } from './model';
 import { StepHeading } from './parts';
 import { ConfermaUtente, Individuazione } from './StepCittadino';
@@ -34,6 +34,17 @@ const FIELD_ELEMENT: Partial<Record<FieldId, string>> = {
   notes: 'notes',
   attachments: 'allegati-file',
   search: 'cf',
+};
+
+/** The field whose refusal a change of the form clears. */
+const FORM_FIELD: Record<keyof Form, FieldId> = {
+  topic: 'topic',
+  subtopic: 'subtopic',
+  practiceKind: 'practiceRef',
+  practiceValue: 'practiceRef',
+  text: 'text',
+  notes: 'notes',
+  attachments: 'attachments',
 };
 
 /** The user's draft, if it is one this wizard can resume (a reload, a session that expired). */
@@ -95,17 +106,23 @@ export function NuovaRichiesta() {
   );
 
   // A refusal moves the focus to its field (after the step's heading took it).
+  const focusNext = useRef<FieldId | null>(null);
   useEffect(() => {
-    const first = (Object.keys(errors) as FieldId[]).find((f) => FIELD_ELEMENT[f]);
-    if (first) document.getElementById(FIELD_ELEMENT[first]!)?.focus();
+    const f = focusNext.current;
+    focusNext.current = null;
+    if (f && FIELD_ELEMENT[f]) document.getElementById(FIELD_ELEMENT[f]!)?.focus();
   }, [errors]);
 
   /** A refusal of the API, shown at the step and by the field it concerns. */
   const refuse = useCallback(
     (err: ApiError, here: StepId): 'shown' => {
       const at = fieldOfCode(err.code);
-      if (!at || !steps.includes(at.step)) setErrors({ general: err });
-      else if (at.step === here) setErrors({ [at.field]: err });
+      if (!at || !steps.includes(at.step)) {
+        setErrors({ general: err });
+        return 'shown';
+      }
+      focusNext.current = at.field;
+      if (at.step === here) setErrors({ [at.field]: err });
       else goTo(at.step, { [at.field]: err });
       return 'shown';
     },
@@ -180,7 +197,10 @@ export function NuovaRichiesta() {
       const err = toApiError(e);
       const at = fieldOfCode(err.code);
       if (at && at.step !== 'riepilogo') refuse(err, 'riepilogo');
-      else if (at) setErrors({ [at.field]: err });
+      else if (at) {
+        focusNext.current = at.field;
+        setErrors({ [at.field]: err });
+      }
       else setSendError(err);
     } finally {
       setSending(false);
@@ -243,8 +263,11 @@ export function NuovaRichiesta() {
             <Compilazione form={draft.form} topics={topics} errors={errors} busy={checking}
               onChange={(patch) => {
                 update({ form: { ...draft.form, ...patch } });
-                // A refusal stays until the user changes something; then the next check says.
-                if (Object.keys(errors).length > 0) setErrors({});
+                // A refusal stays until the user changes its field; then the next check says.
+                const touched = new Set((Object.keys(patch) as (keyof Form)[]).map((k) => FORM_FIELD[k]));
+                if ((Object.keys(errors) as FieldId[]).some((f) => touched.has(f))) {
+                  setErrors((e) => Object.fromEntries(Object.entries(e).filter(([f]) => !touched.has(f as FieldId))));
+                }
               }}
               onBack={isReferent(role) ? undefined : () => goTo('conferma-utente')} onNext={toRiepilogo} />
           )

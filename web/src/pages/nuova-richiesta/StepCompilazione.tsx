@@ -28,7 +28,7 @@ export function Compilazione({ form, topics, onChange, errors, busy, onBack, onN
   return (
     <form onSubmit={submit} noValidate>
       <FieldError id="general-error" error={errors.general} />
-      <div className="row">
+      <div className="row mt-4">
         <div className="col-md-6 select-wrapper form-group">
           <label htmlFor="topic">Motivo del contatto</label>
           <select id="topic" value={form.topic} aria-invalid={invalid(errors.topic)} aria-describedby={describedBy(errors.topic && 'topic-error')}
