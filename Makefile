@@ -33,7 +33,9 @@ TEST_JWT_SECRET := combipat-test-secret-do-not-use-in-production
 
 NEED_CARGO := command -v cargo >/dev/null || { echo "cargo not found: install Rust, e.g. curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y" >&2; exit 1; }
 
-.PHONY: help db build run token test stop lint fmt clean-db
+WEB := bash scripts/web.sh
+
+.PHONY: help db build web run token test stop lint fmt clean-db
 
 help: ## List the targets
 	@echo "usage: make <target>"
@@ -48,14 +50,22 @@ build: ## Build the API binary ($$CARGO_TARGET_DIR or target/, release)
 	@$(NEED_CARGO)
 	cargo build --release -p combipat-api
 
-run: db build ## Migrate, load demo data and serve the API
+web: ## Build the web app into web/dist (installs Node and the npm packages when missing)
+	@$(WEB) build
+
+run: db build web ## Migrate, load demo data, serve the API and the web app
 	@$(DEV_ENV)
 	$(BIN) migrate
 	$(BIN) seed --demo
 	db_shown="$$(sed -E 's#(://[^:/@]*):[^@/]*@#\1:***@#' <<<"$$DATABASE_URL")"
+	addr="$${COMBIPAT_ADDR:-127.0.0.1:8080}"
 	echo
-	echo "combipat: serving on http://$${COMBIPAT_ADDR:-127.0.0.1:8080}  (database $$db_shown)"
-	echo "Get a token signed with this server's JWT secret (run in this checkout):"
+	echo "combipat: open http://$$addr/ in a browser  (database $$db_shown)"
+	echo "  Sign in on the \"Accesso\" page as a demo user: e.g. Laura Rossi (operatrice INCA Roma),"
+	echo "  Marco Conti (referente regionale Lazio), Stefano Bianchi (sede INPS Roma Centro)."
+	echo "  The demo sign-in exists because this server runs with COMBIPAT_DEV_LOGIN=1 (never in production)."
+	echo
+	echo "API tokens for curl, signed with this server's JWT secret (run in this checkout):"
 	echo '  make token ARGS="--role operator --patronato INCA --office INCA-RM01 --sub op.rossi"'
 	echo '  make token ARGS="--role sede_officer --sede 3201 --sub uff.bianchi"'
 	echo "or in your own shell, with the same secret and database:"
@@ -63,13 +73,14 @@ run: db build ## Migrate, load demo data and serve the API
 	echo "(if you exported COMBIPAT_JWT_SECRET yourself, export the same value there too)"
 	echo "Ctrl-C stops the server; 'make stop' stops the database."
 	echo
+	export COMBIPAT_WEB_DIR="$${COMBIPAT_WEB_DIR:-web/dist}" COMBIPAT_DEV_LOGIN="$${COMBIPAT_DEV_LOGIN:-1}"
 	exec $(BIN) serve
 
 token: build ## Mint a JWT with the dev secret: make token ARGS="--role operator ..."
 	@$(DEV_ENV)
 	exec $(BIN) token $(ARGS)
 
-test: db ## Build and run the whole test suite (cargo test --workspace)
+test: db ## Build and run every test: Rust (unit, property, database, HTTP) and the web app (types, lint, components, browser)
 	@$(NEED_CARGO)
 	export COMBIPAT_JWT_SECRET="$${COMBIPAT_JWT_SECRET:-$(TEST_JWT_SECRET)}"
 	$(DEV_ENV)
@@ -77,6 +88,12 @@ test: db ## Build and run the whole test suite (cargo test --workspace)
 	cargo build --workspace --all-targets
 	echo "+ cargo test --workspace --all-targets"
 	cargo test --workspace --all-targets
+	echo "+ web: OpenAPI types, type check, lint"
+	$(WEB) check
+	echo "+ web: component tests"
+	$(WEB) unit
+	echo "+ web: browser tests (Playwright + Debian's chromium) against $(TARGET_DIR)/debug/combipat"
+	COMBIPAT_BIN="$(TARGET_DIR)/debug/combipat" $(WEB) e2e
 
 stop: ## Stop the private PostgreSQL cluster
 	@$(PG_LOCAL) stop

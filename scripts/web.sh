@@ -8,6 +8,7 @@
 #   scripts/web.sh check            # OpenAPI types up to date, tsc --noEmit, eslint
 #   scripts/web.sh unit             # vitest component tests
 #   scripts/web.sh e2e              # build + Playwright against the real binary and a fresh database
+#   scripts/web.sh test             # check + unit + e2e (what `make test` runs for the web app)
 #
 # e2e environment: DATABASE_URL (the server where a database combipat_e2e_<pid> is created and
 # dropped), COMBIPAT_BIN (default ${CARGO_TARGET_DIR:-target}/debug/combipat), CHROMIUM_PATH
@@ -89,6 +90,9 @@ build() {
     install
     cd "$WEB"
     npx --no-install vite build --logLevel warn
+    # A gzip beside each text file: the server sends it to browsers that accept it.
+    find dist -type f \( -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.svg' -o -name '*.json' \) \
+        -exec gzip -9 -k -f -n {} +
     log "built $WEB/dist"
 }
 
@@ -180,5 +184,6 @@ case "$cmd" in
     check) check ;;
     unit) unit ;;
     e2e) e2e "$@" ;;
-    *) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    test) check && unit && e2e "$@" ;;
+    *) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -74,15 +74,27 @@ impl<S: Send + Sync> FromRequest<S> for ApiMultipart {
     }
 }
 
-/// `Query<T>` whose rejections are a 400 `invalid_query`.
+/// `Query<T>` whose rejections are a 400 `invalid_query`. The signature of a
+/// download link (`link`, checked by `auth`) is not one of the operation's
+/// parameters.
 pub struct ApiQuery<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or("");
+        let without_link: Vec<&str> = query
+            .split('&')
+            .filter(|pair| !pair.is_empty() && !pair.starts_with("link="))
+            .collect();
+        let uri: axum::http::Uri =
+            format!("/?{}", without_link.join("&"))
+                .parse()
+                .map_err(|_| {
+                    ApiError::bad_request("invalid_query", "Parametri di ricerca non validi")
+                })?;
+        axum::extract::Query::<T>::try_from_uri(&uri)
             .map(|q| ApiQuery(q.0))
             .map_err(|e: QueryRejection| {
                 ApiError::bad_request(

@@ -4,7 +4,8 @@
 //! file answers `index.html`, never cached, so that deep links (`/storico/…`)
 //! open the app; unknown `/api/…` paths stay problem+json 404s. Every answer
 //! here carries a strict Content-Security-Policy and the usual security
-//! headers.
+//! headers. Text files are answered from the gzip the build made beside
+//! them when the browser accepts it.
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -48,6 +49,7 @@ pub async fn fallback(State(app): State<AppState>, req: Request) -> Response {
     if looks_like_file {
         let served = ServeDir::new(&dir)
             .append_index_html_on_directories(false)
+            .precompressed_gzip()
             .oneshot(req)
             .await;
         let Ok(res) = served;
@@ -61,7 +63,10 @@ pub async fn fallback(State(app): State<AppState>, req: Request) -> Response {
         };
         return secured(res.map(Body::new), cache);
     }
-    let Ok(res) = ServeFile::new(dir.join("index.html")).oneshot(req).await;
+    let Ok(res) = ServeFile::new(dir.join("index.html"))
+        .precompressed_gzip()
+        .oneshot(req)
+        .await;
     if res.status() == StatusCode::NOT_FOUND {
         tracing::error!(dir = %dir.display(), "web app configured but index.html missing");
         return ApiError::NotFound.into_response();
@@ -72,6 +77,8 @@ pub async fn fallback(State(app): State<AppState>, req: Request) -> Response {
 fn secured(mut res: Response, cache: &'static str) -> Response {
     let headers = res.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    // The build ships a gzip beside each text file (scripts/web.sh build).
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     add_security_headers(headers);
     res
 }

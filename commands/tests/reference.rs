@@ -208,7 +208,9 @@ fn assert_shipped(name: &str, expected: &str, how: &str) {
 fn shipped_citizens_are_the_generator_output() {
     assert_eq!((SHIPPED_SEED, SHIPPED_COUNT), (42, 20_000));
     let expected = citizens_json(SHIPPED_SEED, SHIPPED_COUNT);
-    assert!(expected.len() < 5_000_000, "{} bytes", expected.len());
+    // Bounded so that the repository stays small; the residence of fig. 7
+    // (about 95 bytes a person) took it past the earlier 5 MB.
+    assert!(expected.len() < 6_000_000, "{} bytes", expected.len());
     assert_shipped("citizens.json", &expected, "citizens_json(42, 20000)");
 }
 
@@ -1032,7 +1034,7 @@ async fn loads_the_shipped_files(pool: PgPool) {
     );
     assert!(versions
         .iter()
-        .any(|(n, v)| n == "citizens" && v == "synthetic-v2-seed-42-count-20000"));
+        .any(|(n, v)| n == "citizens" && v == "synthetic-v3-seed-42-count-20000"));
     if let Some(list) = &data.municipalities {
         assert_eq!(count(&pool, "ref_municipalities").await, list.len() as i64);
         let roma = municipality_by_cadastral_code(&pool, "h501")

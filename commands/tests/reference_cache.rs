@@ -262,3 +262,32 @@ async fn the_look_ups_of_one_command_share_a_read_made_after_it_began(pool: PgPo
         "a look-up outside the command reads afresh"
     );
 }
+
+/// Sede names for the screens: read once, then kept; a renamed sede shows
+/// once the generation is read again (within `sede_names::RECHECK`).
+#[sqlx::test(migrations = "../migrations")]
+async fn sede_names_follow_a_rename_within_the_recheck(pool: PgPool) {
+    loaded(&pool).await;
+    let names =
+        commands::reference::SedeNames::new(pool.clone(), ReferenceGeneration::new(pool.clone()));
+    let before = names.all().await.unwrap();
+    let original = before.get("3201").cloned().expect("sede 3201 named");
+    execute(
+        &pool,
+        "UPDATE ref_sedi SET name = 'Roma Centro (rinominata)' WHERE code = '3201'",
+    )
+    .await;
+    let deadline = std::time::Instant::now() + commands::reference::SEDE_NAMES_RECHECK * 3;
+    loop {
+        let now = names.all().await.unwrap();
+        if now.get("3201").map(String::as_str) == Some("Roma Centro (rinominata)") {
+            break;
+        }
+        assert_eq!(now.get("3201"), Some(&original), "old or new, nothing else");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the rename was never seen"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}

@@ -16,6 +16,7 @@ fn web_dir() -> PathBuf {
     )
     .unwrap();
     std::fs::write(dir.join("assets/index-abc123.js"), "console.log(1)").unwrap();
+    std::fs::write(dir.join("assets/index-abc123.js.gz"), b"\x1f\x8bpretend").unwrap();
     std::fs::write(dir.join("favicon.svg"), "<svg/>").unwrap();
     dir
 }
@@ -64,6 +65,19 @@ async fn the_app_answers_deep_links_with_its_page_and_keeps_api_errors_as_proble
     assert_eq!(asset.status(), 200);
     assert!(header(&asset, "cache-control").contains("immutable"));
     assert_eq!(header(&asset, "x-content-type-options"), "nosniff");
+    assert_eq!(header(&asset, "content-encoding"), "");
+    assert_eq!(asset.text().await.unwrap(), "console.log(1)");
+    // The build's gzip, to a browser that accepts it.
+    let gzipped = app
+        .http
+        .get(format!("{}/assets/index-abc123.js", app.base))
+        .header("accept-encoding", "gzip, deflate, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&gzipped, "content-encoding"), "gzip");
+    assert!(header(&gzipped, "content-type").contains("javascript"));
+    assert!(header(&gzipped, "vary").contains("accept-encoding"));
 
     // A missing file is not answered with the page (a stale hashed asset
     // would otherwise load HTML as a script).
@@ -510,5 +524,49 @@ async fn the_home_panel_names_the_sede_of_each_reply(pool: PgPool) {
     assert_eq!(panel["count"], 1);
     assert_eq!(panel["items"][0]["sede_name"], detail["current_sede_name"]);
     assert_ne!(panel["items"][0]["sede_name"], sede);
+    app.stop().await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn homonyms_are_told_apart_by_birth_place_and_residence(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let op = app.operator("op.rossi", "INCA", "INCA-RM01");
+    let found = app
+        .get(
+            &op,
+            "/api/v1/citizens?surname=Rossi&name=Mario&birth_date=1960-05-12",
+        )
+        .await
+        .ok();
+    assert_eq!(found["outcome"], "choose");
+    let candidates = found["candidates"].as_array().unwrap();
+    assert_eq!(candidates.len(), 2);
+    let roman = candidates
+        .iter()
+        .find(|c| c["codice_fiscale"] == "RSSMRA60E12H501E")
+        .unwrap();
+    assert_eq!(roman["birth_place"], "Roma");
+    assert_eq!(roman["birth_province"], "RM");
+    assert_eq!(roman["residence"]["municipality"], "Roma");
+    assert_eq!(roman["residence"]["province"], "RM");
+    assert_eq!(roman["residence"]["cap"], "00184");
+    assert!(roman["residence"]["address"]
+        .as_str()
+        .is_some_and(|a| a.starts_with("V") || a.starts_with("C") || a.starts_with("P")));
+    let neapolitan = candidates
+        .iter()
+        .find(|c| c["codice_fiscale"] == "RSSMRA60E12F839G")
+        .unwrap();
+    assert_eq!(neapolitan["birth_province"], "NA");
+    assert_eq!(neapolitan["residence"]["province"], "NA");
+    // Born abroad: EE.
+    let abroad = app
+        .get(
+            &op,
+            "/api/v1/citizens?surname=Popescu&name=Andrei&birth_date=1985-10-04",
+        )
+        .await
+        .ok();
+    assert_eq!(abroad["candidates"][0]["birth_province"], "EE");
     app.stop().await;
 }

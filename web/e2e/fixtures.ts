@@ -71,8 +71,13 @@ export async function signIn(page: Page, name = OPERATOR.name) {
   await expect(page.getByRole('heading', { level: 1, name: 'Home page' })).toBeVisible();
 }
 
-/** axe with the WCAG 2.1 A/AA rules: no serious or critical violation. */
+/**
+ * axe with the WCAG 2.1 A/AA rules: no serious or critical violation; and the page fits the
+ * viewport's width (no sideways scrolling at 375 px, WCAG 1.4.10 reflow).
+ */
 export async function expectAccessible(page: Page) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow, 'the page scrolls sideways').toBeLessThanOrEqual(0);
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
   const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(

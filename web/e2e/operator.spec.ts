@@ -1,3 +1,6 @@
+// A minimal valid PDF (uploads are recognised by content).
+const PDF = '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n';
+
 import { advanceDays, createRequest, expect, sedeReply, signIn, test, tokenFor, OPERATOR } from './fixtures';
 
 // The operator's day, as the manual tells it: home → storico → detail; a sede reply shows in the
@@ -52,6 +55,8 @@ test('a sede reply shows in the home panel and the operator follows up', async (
   await expect(page.getByRole('heading', { level: 1, name: 'Dettaglio richiesta' })).toBeVisible();
   await expect(page.getByText('Interazioni residue:')).toContainText('2 di 2');
   await page.getByLabel('Testo della comunicazione').fill('Grazie, alleghiamo il contratto con la prossima comunicazione.');
+  await page.getByLabel('Aggiungi allegati').setInputFiles({ name: 'contratto.pdf', mimeType: 'application/pdf', buffer: Buffer.from(PDF) });
+  await expect(page.getByRole('button', { name: 'Rimuovi contratto.pdf' })).toBeVisible();
   await page.getByRole('button', { name: 'Invia' }).click();
   await expect(page.getByText('Comunicazione inviata alla sede.').first()).toBeVisible();
   // Read-your-writes: the timeline and the counter already show the message.
@@ -59,6 +64,33 @@ test('a sede reply shows in the home panel and the operator follows up', async (
   await expect(page.getByText('Interazioni residue:')).toContainText('1 di 2');
   // Awaiting the sede's answer: no second follow-up yet.
   await expect(page.getByRole('button', { name: 'Invia' })).toBeDisabled();
+
+  // The attachment and the printable summary open through short-lived signed links.
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Scarica contratto.pdf' }).first().click();
+  expect((await download).suggestedFilename()).toContain('contratto');
+  const popup = page.waitForEvent('popup');
+  await page.getByRole('button', { name: 'Stampa riepilogo' }).click();
+  const summary = await popup;
+  await expect(summary.getByText(created.protocol).first()).toBeVisible();
+});
+
+test('a follow-up can be written and sent with the keyboard alone', async ({ page, request }) => {
+  const token = await tokenFor(request, OPERATOR.id);
+  const created = await createRequest(request, token, 'Richiesta per la prova da tastiera');
+  await sedeReply(request, token, created, 'Risposta per la prova da tastiera');
+
+  await signIn(page);
+  await page.goto(`/storico/${created.request_id}`);
+  await page.getByLabel('Testo della comunicazione').focus();
+  await page.keyboard.type('Scritto e inviato con la tastiera.');
+  await page.keyboard.press('Tab'); // Aggiungi allegati
+  await expect(page.getByLabel('Aggiungi allegati')).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('button', { name: 'Invia' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByText('Comunicazione inviata alla sede.').first()).toBeVisible();
+  await expect(page.getByText('Scritto e inviato con la tastiera.')).toBeVisible();
 });
 
 test('an expired session returns to Accesso and keeps the draft', async ({ page, request }) => {
@@ -103,4 +135,43 @@ test('after 15 days without a reply the operator sends a sollecito, after confir
   await expect(page.getByText('Sollecito inviato alla sede.')).toBeVisible();
   await expect(page.getByText(/Sollecito n\. 1 inviato|Sollecito inviato$/).first()).toBeVisible();
   await expect(page.getByRole('button', { name: 'Sollecita' })).toBeDisabled();
+
+  // Sent more than 15 days ago without a reply: an appointment can be booked, after confirming.
+  await page.getByRole('button', { name: 'Prenota appuntamento' }).click();
+  const days = page.getByRole('group', { name: 'Giorni del mese' });
+  await expect(days.getByRole('button').first()).toBeVisible();
+  if ((await days.getByRole('button', { disabled: false }).count()) === 0) {
+    await page.getByRole('button', { name: 'Mese successivo' }).click();
+  }
+  await days.getByRole('button', { disabled: false }).first().click();
+  await page.getByRole('group', { name: /^Orari liberi del/ }).getByRole('button').first().click();
+  await page.getByRole('button', { name: 'Conferma appuntamento' }).click();
+  await page.getByRole('dialog', { name: 'Conferma appuntamento' }).getByRole('button', { name: 'Prenota' }).click();
+  await expect(page.getByText(/Appuntamento prenotato: codice [0-9A-Z]{8}\./)).toBeVisible();
+  // The detail shows the booked appointment with its sede and code.
+  await expect(page.getByText(/ presso .+ – codice [0-9A-Z]{8}$/)).toBeVisible();
+  await expect(page.getByText('Appuntamento prenotato', { exact: true }).first()).toBeVisible();
+});
+
+test('Carica altri continues the Storico on the cursor, without repeating a row', async ({ page, request }) => {
+  const token = await tokenFor(request, OPERATOR.id);
+  for (let i = 0; i < 21; i++) await createRequest(request, token, `Richiesta ${i + 1} per la paginazione`);
+
+  await signIn(page);
+  await page.goto('/storico');
+  await expect(page.getByText('Richieste mostrate: 20 (altre disponibili).')).toBeVisible();
+  await page.getByRole('button', { name: 'Carica altri' }).click();
+  await expect(page.getByText(/Richieste mostrate: (2[1-9]|[3-9]\d)/)).toBeVisible();
+  const protocols = await page.getByRole('table').locator('tbody tr td:nth-child(2)').allTextContents();
+  expect(protocols.length).toBeGreaterThan(20);
+  expect(new Set(protocols).size).toBe(protocols.length);
+});
+
+test('the statistics download as CSV', async ({ page }) => {
+  await signIn(page);
+  await page.getByRole('navigation', { name: 'Navigazione principale' }).getByRole('link', { name: 'Statistiche' }).click();
+  await expect(page.getByRole('table')).toBeVisible();
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Scarica CSV' }).click();
+  expect((await download).suggestedFilename()).toMatch(/\.csv$/);
 });

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::NaiveDate;
-use commands::reference::{search_sedi, PgSedeDirectory, RouteRule, Sede};
+use commands::reference::{search_sedi, CitizenResidence, PgSedeDirectory, RouteRule, Sede};
 use domain::codice_fiscale::CodiceFiscale;
 use domain::ids::{Cap, TopicCode};
 use domain::request::CitizenRecord;
@@ -36,7 +36,8 @@ pub struct CitizenSearch {
     pub birth_date: Option<NaiveDate>,
 }
 
-/// A person of the registry.
+/// A person of the registry, as the screens show them ("Nato il … a …
+/// (prov.), residente in …", manual fig. 7).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CitizenView {
     pub codice_fiscale: String,
@@ -44,18 +45,41 @@ pub struct CitizenView {
     pub name: String,
     pub birth_date: NaiveDate,
     pub birth_place: Option<String>,
+    /// Province (sigla) of the place of birth; `EE` when born abroad.
+    pub birth_province: Option<String>,
+    pub cap: String,
+    pub residence: Option<ResidenceView>,
+}
+
+/// Where a person lives.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResidenceView {
+    pub address: Option<String>,
+    pub municipality: Option<String>,
+    pub province: Option<String>,
     pub cap: String,
 }
 
-impl From<CitizenRecord> for CitizenView {
-    fn from(c: CitizenRecord) -> Self {
+impl CitizenView {
+    fn new(c: CitizenRecord, residences: &[CitizenResidence]) -> Self {
+        let found = residences
+            .iter()
+            .find(|r| r.codice_fiscale == c.codice_fiscale.as_str());
+        let cap = c.cap.to_string();
         Self {
             codice_fiscale: c.codice_fiscale.to_string(),
             surname: c.surname,
             name: c.name,
             birth_date: c.birth_date,
             birth_place: c.birth_place,
-            cap: c.cap.to_string(),
+            birth_province: found.and_then(|r| r.birth_province.clone()),
+            residence: found.map(|r| ResidenceView {
+                address: r.address.clone(),
+                municipality: r.municipality.clone(),
+                province: r.province.clone(),
+                cap: cap.clone(),
+            }),
+            cap,
         }
     }
 }
@@ -104,9 +128,14 @@ pub async fn search_citizens(
         1 => "unique",
         _ => "choose",
     };
+    let codes: Vec<_> = found.iter().map(|c| &c.codice_fiscale).collect();
+    let residences = commands::reference::residences(&app.pool, &codes).await?;
     Ok(Json(CitizenMatches {
         outcome: outcome.to_string(),
-        candidates: found.into_iter().map(CitizenView::from).collect(),
+        candidates: found
+            .into_iter()
+            .map(|c| CitizenView::new(c, &residences))
+            .collect(),
     }))
 }
 

@@ -85,3 +85,42 @@ impl CitizenRegistry for PgCitizenRegistry {
         rows.iter().map(record).collect()
     }
 }
+
+/// What the registry adds to identify a person among homonyms (manual fig. 7):
+/// the province of birth and the residence. Only the screens need it, so it
+/// stays out of [`CitizenRecord`] and of the events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CitizenResidence {
+    pub codice_fiscale: String,
+    pub birth_province: Option<String>,
+    pub address: Option<String>,
+    pub municipality: Option<String>,
+    pub province: Option<String>,
+}
+
+/// The residence facts of these people (those the registry knows).
+pub async fn residences(
+    pool: &PgPool,
+    codes: &[&CodiceFiscale],
+) -> PortResult<Vec<CitizenResidence>> {
+    let codes: Vec<&str> = codes.iter().map(|c| c.as_str()).collect();
+    let rows = sqlx::query(
+        "SELECT codice_fiscale, birth_province, residence_address, residence_municipality,
+                residence_province
+         FROM ref_citizens WHERE codice_fiscale = ANY($1)",
+    )
+    .bind(&codes)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(CitizenResidence {
+                codice_fiscale: row.try_get("codice_fiscale")?,
+                birth_province: row.try_get("birth_province")?,
+                address: row.try_get("residence_address")?,
+                municipality: row.try_get("residence_municipality")?,
+                province: row.try_get("residence_province")?,
+            })
+        })
+        .collect()
+}

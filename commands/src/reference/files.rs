@@ -674,6 +674,19 @@ fn validate_citizens(citizens: &[CitizenRow]) -> Result<(), ReferenceError> {
         if c.birth_place.as_deref().is_some_and(blank) {
             return bad(i, "empty birth place (omit it or give a name)".into());
         }
+        if c.address.as_deref().is_some_and(blank) || c.municipality.as_deref().is_some_and(blank) {
+            return bad(
+                i,
+                "empty address or municipality (omit it or give one)".into(),
+            );
+        }
+        let sigla = |p: &Option<String>| {
+            p.as_deref()
+                .is_some_and(|p| p.len() != 2 || !p.bytes().all(|b| b.is_ascii_uppercase()))
+        };
+        if sigla(&c.birth_province) || sigla(&c.province) {
+            return bad(i, "a province is two capital letters (EE: abroad)".into());
+        }
         match compose(&c.surname, &c.name, c.birth_date, c.sex, &cf.place_code()) {
             Ok(natural) if natural.as_str() == cf.base_code() => {}
             Ok(natural) => {

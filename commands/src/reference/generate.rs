@@ -19,7 +19,7 @@
 
 use super::derive::{Place, PlacesFile};
 use super::model::CitizenRow;
-use super::names::{FEMALE_NAMES, FOREIGN, MALE_NAMES, SURNAMES};
+use super::names::{FEMALE_NAMES, FOREIGN, MALE_NAMES, STREETS, SURNAMES};
 use chrono::{Datelike, NaiveDate};
 use domain::codice_fiscale::{compose, CodiceFiscale, Sex};
 use domain::ids::Cap;
@@ -27,7 +27,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 /// Bump when the generator or its word lists change its output.
-pub const GENERATOR_VERSION: u32 = 2;
+pub const GENERATOR_VERSION: u32 = 3;
 
 /// The people `reference/citizens.json` holds besides the demo people.
 pub const SHIPPED_SEED: u64 = 42;
@@ -226,15 +226,60 @@ impl Assigned {
 }
 
 fn row(d: Draft, cf: CodiceFiscale) -> CitizenRow {
+    let residence = place_of_cap(&d.cap);
     CitizenRow {
+        address: Some(street_of(&cf)),
         codice_fiscale: cf,
         surname: d.surname.to_string(),
         name: d.name.to_string(),
         sex: d.sex,
         birth_date: d.birth_date,
         birth_place: Some(d.place_name.to_string()),
+        birth_province: Some(province_of_birth(d.place_code)),
+        municipality: residence.map(|p| p.name.clone()),
+        province: residence.map(|p| p.sigla.clone()),
         cap: Cap::parse(&d.cap).expect("five digits"),
     }
+}
+
+/// The province of a place of birth; `EE` (estero) for a foreign state, as
+/// INPS's forms write it.
+fn province_of_birth(place_code: &str) -> String {
+    if place_code.starts_with('Z') {
+        return "EE".into();
+    }
+    places()
+        .iter()
+        .find(|p| p.cadastral_code == place_code)
+        .map(|p| p.sigla.clone())
+        .expect("places of birth come from places.json")
+}
+
+/// The place a residence CAP was drawn from.
+fn place_of_cap(cap: &str) -> Option<&'static Place> {
+    static BY_CAP: OnceLock<HashMap<&'static str, &'static Place>> = OnceLock::new();
+    BY_CAP
+        .get_or_init(|| {
+            let mut by_cap = HashMap::new();
+            for p in places() {
+                for c in &p.caps {
+                    by_cap.entry(c.as_str()).or_insert(p);
+                }
+            }
+            by_cap
+        })
+        .get(cap)
+        .copied()
+}
+
+/// A street and house number derived from the code alone (FNV-1a), so that
+/// adding addresses changed no other field of the generated people.
+fn street_of(cf: &CodiceFiscale) -> String {
+    let hash = cf.as_str().bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let street = STREETS[(hash % STREETS.len() as u64) as usize];
+    format!("{street} {}", 1 + (hash >> 32) % 180)
 }
 
 fn demo_drafts() -> Vec<Draft> {

@@ -477,9 +477,11 @@ async fn insert_citizens(
     for chunk in d.citizens.chunks(CITIZEN_BATCH) {
         sqlx::query(
             "INSERT INTO ref_citizens
-                 (codice_fiscale, base_code, surname, name, birth_date, birth_place, sex, cap)
+                 (codice_fiscale, base_code, surname, name, birth_date, birth_place, sex, cap,
+                  birth_province, residence_address, residence_municipality, residence_province)
              SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::date[],
-                                  $6::text[], $7::text[], $8::text[])",
+                                  $6::text[], $7::text[], $8::text[],
+                                  $9::text[], $10::text[], $11::text[], $12::text[])",
         )
         .bind(strings(chunk, |c| c.codice_fiscale.as_str()))
         .bind(
@@ -494,6 +496,10 @@ async fn insert_citizens(
         .bind(optional(chunk, |c| c.birth_place.as_deref()))
         .bind(strings(chunk, |c| sex_str(c.sex)))
         .bind(strings(chunk, |c| c.cap.as_str()))
+        .bind(optional(chunk, |c| c.birth_province.as_deref()))
+        .bind(optional(chunk, |c| c.address.as_deref()))
+        .bind(optional(chunk, |c| c.municipality.as_deref()))
+        .bind(optional(chunk, |c| c.province.as_deref()))
         .execute(&mut **tx)
         .await?;
     }

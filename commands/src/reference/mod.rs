@@ -38,7 +38,7 @@ mod sedi;
 mod topics;
 
 pub use cache::{CachedSedeDirectory, CachedTopicCatalogue, ReferenceGeneration};
-pub use citizens::PgCitizenRegistry;
+pub use citizens::{residences, CitizenResidence, PgCitizenRegistry};
 pub use counters::{counters_of, CounterRow, Opening, PATRONATI_COUNTER};
 pub use error::{Location, ReferenceError};
 pub use files::{read_reference, read_reference_dir, FileInfo, ReferenceData, ReferenceSource};
@@ -51,7 +51,7 @@ pub use municipalities::{
     municipalities_by_cap, municipality_by_cadastral_code, Municipality, MunicipalityRef,
 };
 pub use practices::PgPracticeRegistry;
-pub use sede_names::SedeNames;
+pub use sede_names::{SedeNames, RECHECK as SEDE_NAMES_RECHECK};
 pub use sedi::{get_sede, list_regions, search_sedi, PgSedeDirectory, RouteRule, RouteSuggestion};
 pub use topics::PgTopicCatalogue;
 

@@ -225,6 +225,17 @@ pub struct CitizenRow {
     pub birth_date: NaiveDate,
     /// Name of the place of birth (municipality or foreign state).
     pub birth_place: Option<String>,
+    /// Province (sigla) of the place of birth; `EE` for a foreign state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_province: Option<String>,
+    /// Street and number of residence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// Municipality and province (sigla) of residence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub municipality: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub province: Option<String>,
     /// Postcode of residence.
     pub cap: Cap,
 }

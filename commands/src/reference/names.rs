@@ -205,3 +205,28 @@ pub const FOREIGN: &[(&str, &str)] = &[
     ("Z602", "Brasile"),
     ("Z404", "Stati Uniti d'America"),
 ];
+
+/// Streets of residence: the commonest Italian street names, for the
+/// address the registry shows beside a homonym (manual fig. 7).
+pub const STREETS: &[&str] = &[
+    "Via Roma",
+    "Via Giuseppe Garibaldi",
+    "Via Giuseppe Mazzini",
+    "Via Camillo Benso di Cavour",
+    "Via Dante Alighieri",
+    "Via Giacomo Matteotti",
+    "Via Guglielmo Marconi",
+    "Via XX Settembre",
+    "Via Vittorio Emanuele II",
+    "Corso Italia",
+    "Via Giuseppe Verdi",
+    "Via Alessandro Manzoni",
+    "Viale Europa",
+    "Via dei Mille",
+    "Via Antonio Gramsci",
+    "Piazza della Repubblica",
+    "Via San Francesco",
+    "Via Giacomo Leopardi",
+    "Via Cristoforo Colombo",
+    "Via della Libertà",
+];

@@ -1125,14 +1125,20 @@ export interface components {
             /** @description `unique`, `choose` (homonyms or omocodia: pick one) or `none`. */
             outcome: string;
         };
-        /** @description A person of the registry. */
+        /**
+         * @description A person of the registry, as the screens show them ("Nato il … a …
+         *     (prov.), residente in …", manual fig. 7).
+         */
         CitizenView: {
             /** Format: date */
             birth_date: string;
             birth_place?: string | null;
+            /** @description Province (sigla) of the place of birth; `EE` when born abroad. */
+            birth_province?: string | null;
             cap: string;
             codice_fiscale: string;
             name: string;
+            residence?: null | components["schemas"]["ResidenceView"];
             surname: string;
         };
         /** @description Set the clock to an instant, or advance it. */
@@ -1886,6 +1892,13 @@ export interface components {
              * @description Events folded (the stream version of the state).
              */
             version: number;
+        };
+        /** @description Where a person lives. */
+        ResidenceView: {
+            address?: string | null;
+            cap: string;
+            municipality?: string | null;
+            province?: string | null;
         };
         RoutingSuggestion: {
             /** @description ISTAT code and name of the municipality the CAP was matched to. */

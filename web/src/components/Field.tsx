@@ -6,7 +6,7 @@ interface Props extends InputHTMLAttributes<HTMLInputElement> {
 }
 
 /** A labelled Bootstrap Italia input (label above, always visible: placeholders are not labels). */
-export function Field({ label, hint, className, id, ...input }: Props) {
+export function Field({ label, hint, className, id, type = 'text', ...input }: Props) {
   const auto = useId();
   const fid = id ?? auto;
   const hintId = `${fid}-hint`;
@@ -15,7 +15,8 @@ export function Field({ label, hint, className, id, ...input }: Props) {
       <label htmlFor={fid} className="active">
         {label}
       </label>
-      <input id={fid} className="form-control" aria-describedby={hint ? hintId : undefined} {...input} />
+      {/* Bootstrap Italia styles inputs by their type: an input without one is invisible. */}
+      <input id={fid} type={type} className="form-control" aria-describedby={hint ? hintId : undefined} {...input} />
       {hint && (
         <small id={hintId} className="form-text">
           {hint}

@@ -1,4 +1,4 @@
-import { useState, type ReactNode } from 'react';
+import { useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { Link, NavLink, useLocation } from 'react-router';
 import { useAuth } from '../auth/AuthContext';
 import { Icon } from './Icon';
@@ -18,6 +18,14 @@ export function Layout({ children, nav = true }: { children: ReactNode; nav?: bo
   const [openOn, setOpenOn] = useState<string | null>(null);
   const menuOpen = openOn === location.pathname;
   const setMenuOpen = (open: boolean) => setOpenOn(open ? location.pathname : null);
+  const toggler = useRef<HTMLButtonElement>(null);
+  // Esc closes the phone menu and gives the focus back to its button.
+  function menuKey(e: KeyboardEvent) {
+    if (e.key === 'Escape' && menuOpen) {
+      setMenuOpen(false);
+      toggler.current?.focus();
+    }
+  }
 
   return (
     <>
@@ -83,6 +91,7 @@ export function Layout({ children, nav = true }: { children: ReactNode; nav?: bo
                   <div className="col-12">
                     <nav className="navbar navbar-expand-lg" aria-label="Navigazione principale">
                       <button
+                        ref={toggler}
                         className="custom-navbar-toggler"
                         type="button"
                         aria-controls="nav-main"
@@ -97,6 +106,7 @@ export function Layout({ children, nav = true }: { children: ReactNode; nav?: bo
                         id="nav-main"
                         // Bootstrap Italia shows the mobile menu with display:block set from script.
                         style={menuOpen ? { display: 'block' } : undefined}
+                        onKeyDown={menuKey}
                       >
                         <div className="overlay" />
                         <div className="close-div">

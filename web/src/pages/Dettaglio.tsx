@@ -16,7 +16,7 @@ import { StatusBadge } from '../components/StatusBadge';
 import { formatBytes, formatDate, formatDateTime, formatIsoDay } from '../format';
 import { useAsync } from '../useAsync';
 import { Appuntamento } from './detail/Appuntamento';
-import { Cronologia, pendingAppointment } from './detail/Cronologia';
+import { Cronologia } from './detail/Cronologia';
 import { NuovaComunicazione } from './detail/NuovaComunicazione';
 
 type Detail = components['schemas']['RequestDetail'];
@@ -125,10 +125,9 @@ export function Dettaglio() {
   const { detail, timeline } = data.data;
   const r = detail.request;
   const actions = detail.next_actions;
-  const appointment = pendingAppointment(timeline);
+  const appointment = detail.appointment && !detail.appointment.past ? detail.appointment : null;
   const citizen = [r.citizen_surname, r.citizen_name].filter(Boolean).join(' ');
   const attachments = detail.attachments.filter((a) => !a.removed_at);
-  const removeAction = findAction(actions, 'remove_attachment');
   const removing = attachments.find((a) => a.attachment_id === removeId);
 
   return (
@@ -160,11 +159,11 @@ export function Dettaglio() {
                 {PRACTICE[r.practice_ref_kind] ?? r.practice_ref_kind} <Mono>{r.practice_ref_value}</Mono>
               </Fact>
             )}
-            <Fact label="Sede di destinazione">{r.current_sede}{r.forwards > 0 && ` (inoltrata da ${r.origin_sede})`}</Fact>
+            <Fact label="Sede di destinazione">{detail.current_sede_name}{r.forwards > 0 && ` (inoltrata da ${detail.origin_sede_name})`}</Fact>
             <Fact label="Ultimo sollecito">{r.last_sollecito_at ? formatDateTime(r.last_sollecito_at) : 'Nessun sollecito'}</Fact>
             <Fact label="Appuntamento">
               {appointment
-                ? <>{formatDateTime(appointment.start)}{appointment.code && <> – codice <Mono>{appointment.code}</Mono></>}</>
+                ? <>{formatDateTime(appointment.start)} presso {appointment.sede_name} – codice <Mono>{appointment.code}</Mono></>
                 : 'Nessun appuntamento prenotato'}
             </Fact>
             {r.notes && <Fact label="Note">{r.notes}</Fact>}
@@ -199,13 +198,13 @@ export function Dettaglio() {
                 <span className="text-muted small">
                   {formatBytes(a.size)} · {a.side === 'sede' ? 'dalla sede' : 'dal patronato'} il {formatDate(a.added_at)}
                 </span>
-                {a.side === 'patronato' && (
-                  removeAction?.allowed ? (
-                    <button type="button" className="btn btn-sm btn-outline-danger" onClick={() => setRemoveId(a.attachment_id)} disabled={busy}>
-                      Rimuovi<span className="visually-hidden"> {a.filename}</span>
-                    </button>
-                  ) : (
-                    <span className="small text-muted">Non più rimovibile{removeAction?.message ? `: ${removeAction.message}` : ''}</span>
+                {a.removable ? (
+                  <button type="button" className="btn btn-sm btn-outline-danger" onClick={() => setRemoveId(a.attachment_id)} disabled={busy}>
+                    Rimuovi<span className="visually-hidden"> {a.filename}</span>
+                  </button>
+                ) : (
+                  a.side === 'patronato' && (
+                    <span className="small text-muted">Non più rimovibile{a.removable_reason ? `: ${a.removable_reason}` : ''}</span>
                   )
                 )}
               </li>
@@ -229,7 +228,7 @@ export function Dettaglio() {
       </section>
 
       {booking && (
-        <Appuntamento requestId={id} sede={r.current_sede} onClose={() => setBooking(false)}
+        <Appuntamento requestId={id} sede={r.current_sede} sedeName={detail.current_sede_name} onClose={() => setBooking(false)}
           onBooked={(b) => { setBooking(false); after(b.position, `Appuntamento prenotato: codice ${b.code}.`); }} />
       )}
 
@@ -247,7 +246,7 @@ export function Dettaglio() {
 
       <ConfirmDialog open={confirmSollecito} title="Sollecita la richiesta" confirmLabel="Invia sollecito"
         onConfirm={sollecita} onCancel={() => setConfirmSollecito(false)}>
-        <p>Il sollecito sarà inviato alla sede {r.current_sede} e non potrà essere annullato. Confermi?</p>
+        <p>Il sollecito sarà inviato alla sede {detail.current_sede_name} e non potrà essere annullato. Confermi?</p>
       </ConfirmDialog>
       <ConfirmDialog open={removeId !== null} title="Rimuovi allegato" confirmLabel="Rimuovi"
         onConfirm={removeAttachment} onCancel={() => setRemoveId(null)}>

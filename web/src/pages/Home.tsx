@@ -13,7 +13,7 @@ import { formatDateTime } from '../format';
 import { useAsync } from '../useAsync';
 
 type RecentReplies = components['schemas']['RecentRepliesView'];
-type ReplyRow = components['schemas']['ReplyRow'];
+type ReplyRow = components['schemas']['ReplyItem'];
 
 interface Filters {
   replied_on: string;
@@ -128,7 +128,7 @@ export function Home() {
                   {r.codice_fiscale && (
                     <> · Codice fiscale <Mono>{r.codice_fiscale}</Mono></>
                   )}
-                  {' '}· Sede {r.sede}
+                  {' '}· Sede {r.sede_name}
                 </p>
                 <p className="excerpt mb-0">{r.excerpt}</p>
               </li>

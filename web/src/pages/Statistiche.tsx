@@ -1,10 +1,10 @@
 import { useState, type FormEvent } from 'react';
+import { toApiError, type ApiError } from '../api/problem';
 import { api, unwrap } from '../api/client';
 import type { components } from '../api/schema';
 import { useMe } from '../auth/AuthContext';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Field } from '../components/Field';
-import { LinkButton } from '../components/LinkButton';
 import { PageHeading } from '../components/PageHeading';
 import { formatDateTime, formatHours, romeToday } from '../format';
 import { useAsync } from '../useAsync';
@@ -66,7 +66,28 @@ export function Statistiche() {
     setFilters(draft);
   }
 
-  const exportPath = `/api/v1/statistics/export?${new URLSearchParams({ ...q(filters), dimension: 'office', ...(office ? { value: office } : {}) })}`;
+  const [csvError, setCsvError] = useState<ApiError | null>(null);
+  // The CSV is fetched with the bearer header and saved from memory (a few kB): the signed link
+  // of a path with a query is refused by the export today (web-needs.md).
+  async function downloadCsv() {
+    setCsvError(null);
+    try {
+      const blob = await unwrap(api.GET('/api/v1/statistics/export', {
+        params: { query: { ...q(filters), dimension: 'office', ...(office ? { value: office } : {}) } },
+        parseAs: 'blob',
+      }));
+      const url = URL.createObjectURL(blob as Blob);
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `statistiche-${office ?? me.id}-${filters.from || 'inizio'}-${filters.to || 'oggi'}.csv`;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (e) {
+      setCsvError(toApiError(e));
+    }
+  }
   const topicList = Array.isArray(topics.data) ? topics.data : [];
   const mine = stats.data?.mine;
   const off = stats.data?.office;
@@ -87,9 +108,10 @@ export function Statistiche() {
         <Field className="col-6 col-md-3" label="Al" type="date" value={draft.to} onChange={(e) => setDraft({ ...draft, to: e.target.value })} />
         <div className="col-12 d-flex gap-2 flex-wrap">
           <button type="submit" className="btn btn-primary">Visualizza</button>
-          <LinkButton path={exportPath}>Scarica CSV</LinkButton>
+          <button type="button" className="btn btn-outline-primary" onClick={downloadCsv}>Scarica CSV</button>
         </div>
       </form>
+      <ErrorAlert error={csvError} focus />
       <ErrorAlert error={topics.error} />
       <ErrorAlert error={stats.error} />
       <div aria-live="polite">

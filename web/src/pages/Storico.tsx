@@ -184,8 +184,8 @@ export function Storico() {
                     {r.replies > 0 && <div className="excerpt">Risposte della sede: {r.replies}</div>}
                   </td>
                   <td>{r.codice_fiscale ? <Mono>{r.codice_fiscale}</Mono> : <span className="text-muted">Per conto proprio</span>}</td>
-                  <td>{r.current_sede}</td>
-                  <td><StatusBadge status={r.status} /></td>
+                  <td>{r.current_sede_name}</td>
+                  <td><StatusBadge status={r.status} label={r.status_label} /></td>
                   <td>
                     <Link to={`/storico/${r.request_id}`} className="btn btn-sm btn-outline-primary"
                       aria-label={`Dettaglio della richiesta ${r.protocol}`}>

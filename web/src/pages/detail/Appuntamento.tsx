@@ -24,6 +24,7 @@ const WEEKDAYS = ['lun', 'mar', 'mer', 'gio', 'ven', 'sab', 'dom'];
 interface Props {
   requestId: string;
   sede: string;
+  sedeName: string;
   onBooked: (b: Booking) => void;
   onClose: () => void;
 }
@@ -32,7 +33,7 @@ interface Props {
  * "Prenota appuntamento": the calendar and free slots of the "Servizi per i patronati" counter of
  * the sede that has the request now; the slot is booked after a confirmation.
  */
-export function Appuntamento({ requestId, sede, onBooked, onClose }: Props) {
+export function Appuntamento({ requestId, sede, sedeName, onBooked, onClose }: Props) {
   const [month, setMonth] = useState(() => romeToday().slice(0, 7));
   const [day, setDay] = useState<string | null>(null);
   const [slot, setSlot] = useState<Slot | null>(null);
@@ -85,7 +86,7 @@ export function Appuntamento({ requestId, sede, onBooked, onClose }: Props) {
     <section aria-labelledby="prenota-title" className="border rounded p-3 mb-4">
       <h2 id="prenota-title" className="h4">Prenota appuntamento</h2>
       <p>
-        Sportello “Servizi per i patronati” della sede {sede}
+        Sportello “Servizi per i patronati” della sede {sedeName}
         {calendar.data && <> – prenotabile fino al {formatIsoDay(calendar.data.bookable_until)}</>}.
       </p>
       <ErrorAlert error={calendar.error} />
@@ -142,7 +143,7 @@ export function Appuntamento({ requestId, sede, onBooked, onClose }: Props) {
       </div>
       <ConfirmDialog open={confirm} title="Conferma appuntamento" confirmLabel="Prenota"
         onConfirm={book} onCancel={() => setConfirm(false)}>
-        {slot && <p>Prenotare l’appuntamento presso la sede {sede} per {formatLongDate(slot.start)} alle {slot.time}?</p>}
+        {slot && <p>Prenotare l’appuntamento presso la sede {sedeName} per {formatLongDate(slot.start)} alle {slot.time}?</p>}
       </ConfirmDialog>
     </section>
   );

@@ -80,14 +80,3 @@ export function Cronologia({ requestId, entries }: { requestId: string; entries:
     </ol>
   );
 }
-
-/** The pending appointment as the timeline tells it (web-needs.md item 4 asks for it in the detail). */
-export function pendingAppointment(entries: TimelineEntry[]): { start: string; code: string } | null {
-  let current: { start: string; code: string } | null = null;
-  for (const e of entries) {
-    const d = (e.details ?? {}) as Record<string, unknown>;
-    if (e.kind === 'appointment_booked') current = { start: str(d.start), code: str(d.code) };
-    if (e.kind === 'appointment_cancelled') current = null;
-  }
-  return current;
-}

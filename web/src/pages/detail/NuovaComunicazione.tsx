@@ -7,6 +7,7 @@ import { clearDraft, loadDraft, saveDraft } from '../../auth/session';
 import { actionReason, type NextAction } from '../../components/ActionButton';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { formatBytes } from '../../format';
+import { Icon } from '../../components/Icon';
 
 interface Props {
   requestId: string;
@@ -90,9 +91,14 @@ export function NuovaComunicazione({ requestId, userId, action, interactionsLeft
             aria-describedby={reason ? 'message-reason' : undefined} onChange={(e) => change(e.target.value)} />
         </div>
         <div className="mb-3">
-          <label htmlFor="message-files" className="form-label">Allegati (PDF, JPEG, PNG, TIFF o .p7m)</label>
-          <input ref={fileInput} id="message-files" type="file" multiple className="form-control" disabled={reason !== null}
-            onChange={(e) => addFiles(e.target.files)} />
+          {/* Bootstrap Italia's upload: the file input is visually hidden but focusable, its label the button. */}
+          <input ref={fileInput} id="message-files" type="file" multiple className="upload" disabled={reason !== null}
+            aria-describedby="message-files-hint" onChange={(e) => addFiles(e.target.files)} />
+          <label htmlFor="message-files">
+            <Icon name="it-upload" size="sm" />
+            <span>Aggiungi allegati</span>
+          </label>
+          <small id="message-files-hint" className="form-text d-block">PDF, JPEG, PNG, TIFF o file firmati .p7m.</small>
           {files.length > 0 && (
             <ul className="mt-2">
               {files.map((f) => (
