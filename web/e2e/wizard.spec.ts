@@ -93,8 +93,9 @@ test('omonimia: Rossi Mario born 12/05/1960 is one of two, the operator chooses'
 
   const choice = page.getByRole('group', { name: 'Seleziona il cittadino' });
   await expect(choice.getByRole('radio')).toHaveCount(2);
-  await expect(choice.getByText('Nato il 12/05/1960 a Napoli')).toBeVisible();
-  await expect(choice.getByText('Nato il 12/05/1960 a Roma')).toBeVisible();
+  // Fig. 7: birth place and province, residence.
+  await expect(choice.getByText('Nato il 12/05/1960 a Napoli (NA), residente in Via Giuseppe Mazzini 87, 80127 Napoli (NA)')).toBeVisible();
+  await expect(choice.getByText('Nato il 12/05/1960 a Roma (RM), residente in Via Antonio Gramsci 111, 00184 Roma (RM)')).toBeVisible();
   await expect(continua).toBeDisabled();
   await tick(page, choice.getByRole('radio', { name: /RSSMRA60E12F839G/ }));
   await continua.click();
@@ -256,6 +257,49 @@ test('an expired session returns to Accesso and the wizard keeps its draft', asy
   await page.getByRole('button', { name: 'Continua' }).click();
   await expect(page.getByText(MARIO.cf)).toBeVisible();
   await sendFromSummary(page);
+});
+
+test('Invia after a lost answer sends once: the retry carries the same Idempotency-Key', async ({ page, request }) => {
+  const token = await tokenFor(request, OPERATOR.id);
+  const annasRequests = async () => {
+    const res = await request.get(`/api/v1/requests?codice_fiscale=${ANNA.cf}&limit=100`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(res.ok(), await res.text()).toBeTruthy();
+    return ((await res.json()) as { items: { protocol: string }[] }).items.map((r) => r.protocol);
+  };
+  await signIn(page);
+  await openWizard(page);
+  await identifyByCf(page, ANNA.cf, ANNA.name);
+  await fillRequest(page, 'Richiesta da inviare una volta sola');
+  await page.getByRole('button', { name: 'Continua' }).click();
+  await expect(page.getByText(/Sede competente per il CAP/)).toBeVisible();
+  const before = await annasRequests();
+
+  // The server creates the request but its answer is lost on the way back.
+  const keys: string[] = [];
+  let lose = true;
+  await page.route('**/api/v1/requests', async (route) => {
+    keys.push(route.request().headers()['idempotency-key'] ?? '');
+    const response = await route.fetch();
+    if (lose) {
+      lose = false;
+      await route.abort('connectionreset');
+    } else {
+      await route.fulfill({ response });
+    }
+  });
+  await page.getByRole('button', { name: 'Invia' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Il servizio non è raggiungibile' })).toBeVisible();
+  await expect(stepHeading(page, 'Riepilogo e inoltro')).toBeVisible();
+  const answer = page.waitForResponse((r) => r.url().endsWith('/api/v1/requests') && r.request().method() === 'POST');
+  await page.getByRole('button', { name: 'Invia' }).click();
+  expect((await answer).headers()['idempotent-replayed']).toBe('true');
+  const { protocol } = await readConfirmation(page);
+
+  expect(keys).toHaveLength(2);
+  expect(keys[0]).not.toBe('');
+  expect(keys[1]).toBe(keys[0]);
+  const after = await annasRequests();
+  expect(after.filter((p) => !before.includes(p))).toEqual([protocol]);
 });
 
 test('attachments: upload with progress, a refused type in Italian, removal after confirmation', async ({ page }) => {

@@ -4,7 +4,7 @@ import { toApiError, type ApiError } from '../../api/problem';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { Mono } from '../../components/Mono';
 import { formatBytes, formatIsoDay } from '../../format';
-import { PRACTICE_KINDS, topicOf, type Draft, type RequestCheck, type Sede, type Topic } from './model';
+import { citizenLine, PRACTICE_KINDS, topicOf, type Draft, type RequestCheck, type Sede, type Topic } from './model';
 import { describedBy, FieldError, StepNav } from './parts';
 
 interface Props {
@@ -81,7 +81,7 @@ export function Riepilogo({ draft, topics, check, checking, sedeError, sendError
               <dd className="col-sm-8">
                 {c.name} {c.surname} – <Mono>{c.codice_fiscale}</Mono>
                 <br />
-                <span className="text-muted">Nato/a il {formatIsoDay(c.birth_date)}{c.birth_place ? ` a ${c.birth_place}` : ''}</span>
+                <span className="text-muted">{citizenLine(c, formatIsoDay)}</span>
               </dd>
               <dt className="col-sm-4">Delega</dt>
               <dd className="col-sm-8">{draft.mandate ? 'Dichiarata' : 'Non dichiarata'}</dd>

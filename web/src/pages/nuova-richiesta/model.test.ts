@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatIsoDay } from '../../format';
 import {
-  canCheck, canSearch, citizenLine, emptyDraft, EMPTY_FORM, EMPTY_SEARCH, fieldOfCode, requestBody, stepsFor, topicsFor, type Topic,
+  canCheck, canSearch, citizenLine, isFemale, emptyDraft, EMPTY_FORM, EMPTY_SEARCH, fieldOfCode, requestBody, stepsFor, topicsFor, type Topic,
 } from './model';
 
 const TOPICS: Topic[] = [
@@ -110,6 +110,14 @@ describe('a candidate as in fig. 7', () => {
     const c = { codice_fiscale: 'X', surname: 'Rossi', name: 'Mario', birth_date: '1960-05-12', birth_place: 'Napoli', birth_province: 'NA', cap: '80127',
       residence: { address: 'Via Toledo 10', municipality: 'Napoli', province: 'NA', cap: '80127' } };
     expect(citizenLine(c, formatIsoDay)).toBe('Nato il 12/05/1960 a Napoli (NA), residente in Via Toledo 10, 80127 Napoli (NA)');
+  });
+
+  it('says Nata for a woman, from her codice fiscale (omocodia included)', () => {
+    const c = { codice_fiscale: 'BNCNNA52S63H501H', surname: 'Bianchi', name: 'Anna', birth_date: '1952-11-23', birth_place: 'Roma', cap: '00185' };
+    expect(citizenLine(c, formatIsoDay)).toBe('Nata il 23/11/1952 a Roma, CAP di residenza 00185');
+    expect(isFemale('BNCNNA52S6PH501H')).toBe(true);
+    expect(isFemale('RSSMRA60E12H501E')).toBe(false);
+    expect(isFemale('RSSMRA60E1NH501E')).toBe(false);
   });
 
   it('falls back to the birth place and the CAP', () => {

@@ -9,18 +9,19 @@ export type RequestCheck = S['RequestCheck'];
 export type Upload = S['UploadView'];
 export type Sede = S['SedeView'];
 
-/** The registry's residence, when the API gives it (fig. 7; optional until every server sends it). */
-export interface Residence {
-  address?: string | null;
-  municipality?: string | null;
-  province?: string | null;
-  cap?: string | null;
+/** A person of the registry; fig. 7 shows birth place and province and the residence. */
+export type Citizen = S['CitizenView'];
+
+/**
+ * Whether the codice fiscale is a woman's (day of birth + 40), for "Nata"/"Nato"; omocodia
+ * replaces digits with the letters L–V.
+ */
+export function isFemale(cf: string): boolean {
+  const digit = (ch: string) => (/\d/.test(ch) ? Number(ch) : 'LMNPQRSTUV'.indexOf(ch.toUpperCase()));
+  const d1 = digit(cf.charAt(9));
+  const d2 = digit(cf.charAt(10));
+  return d1 >= 0 && d2 >= 0 && d1 * 10 + d2 > 40;
 }
-export type Citizen = S['CitizenView'] & {
-  sex?: string | null;
-  birth_province?: string | null;
-  residence?: Residence | null;
-};
 
 export type StepId = 'individuazione' | 'conferma-utente' | 'compilazione' | 'riepilogo' | 'conferma';
 
@@ -199,7 +200,7 @@ export function fieldOfCode(code: string): { step: StepId; field: FieldId } | nu
 
 /** "Nato il 12/05/1960 a Roma (RM), residente in Via …, 00184 Roma (RM)" (fig. 7), from what the API gives. */
 export function citizenLine(c: Citizen, formatDay: (d: string) => string): string {
-  const nato = c.sex === 'female' ? 'Nata' : 'Nato';
+  const nato = isFemale(c.codice_fiscale) ? 'Nata' : 'Nato';
   let s = `${nato} il ${formatDay(c.birth_date)}`;
   if (c.birth_place) s += ` a ${c.birth_place}${c.birth_province ? ` (${c.birth_province})` : ''}`;
   const r = c.residence;
