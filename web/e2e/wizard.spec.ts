@@ -101,6 +101,16 @@ test('omonimia: Rossi Mario born 12/05/1960 is one of two, the operator chooses'
   await continua.click();
   await expect(stepHeading(page, 'Conferma utente')).toBeVisible();
   await expect(page.getByText('RSSMRA60E12F839G')).toBeVisible();
+
+  // Ricomincia da capo forgets the draft, after confirming.
+  await page.getByRole('button', { name: 'Ricomincia da capo' }).click();
+  await page.getByRole('dialog', { name: 'Ricominciare da capo?' }).getByRole('button', { name: 'Ricomincia' }).click();
+  await expect(stepHeading(page, 'Individuazione cittadino')).toBeFocused();
+  await page.reload();
+  await expect(stepHeading(page, 'Individuazione cittadino')).toBeVisible();
+  await expect(page.getByRole('radio', { name: 'Codice fiscale' })).toBeChecked();
+  await expect(page.getByRole('textbox', { name: 'Codice fiscale' })).toHaveValue('');
+  await expect(page.getByRole('button', { name: 'Ricomincia da capo' })).toHaveCount(0);
 });
 
 test("fig. 10 and 11: another citizen's practice, a pension without the patronato's mandate — at Compilazione", async ({ page }) => {
@@ -300,6 +310,17 @@ test('Invia after a lost answer sends once: the retry carries the same Idempoten
   expect(keys[1]).toBe(keys[0]);
   const after = await annasRequests();
   expect(after.filter((p) => !before.includes(p))).toEqual([protocol]);
+
+  // Nuova richiesta per lo stesso cittadino: straight to Compilazione, the form empty, Anna kept.
+  await page.unroute('**/api/v1/requests');
+  await page.getByRole('button', { name: 'Nuova richiesta per lo stesso cittadino' }).click();
+  await expect(stepHeading(page, 'Compilazione richiesta')).toBeFocused();
+  await expect(page.getByLabel('Testo della richiesta')).toHaveValue('');
+  await fillRequest(page, 'Seconda richiesta per la stessa cittadina');
+  await page.getByRole('button', { name: 'Continua' }).click();
+  await expect(page.getByRole('region', { name: 'Riepilogo della richiesta' }).getByText(ANNA.cf)).toBeVisible();
+  const next = await sendFromSummary(page);
+  expect(next.protocol).not.toBe(protocol);
 });
 
 test('attachments: upload with progress, a refused type in Italian, removal after confirmation', async ({ page }) => {

@@ -4,6 +4,7 @@ import { IdempotencyKeys } from '../../api/ids';
 import { toApiError, type ApiError } from '../../api/problem';
 import { useMe } from '../../auth/AuthContext';
 import { clearDraft, loadDraft, saveDraft } from '../../auth/session';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { PageHeading } from '../../components/PageHeading';
 import type { Me } from '../../api/types';
@@ -67,8 +68,8 @@ export function NuovaRichiesta() {
   const steps = stepsFor(role);
   const [draft, setDraft] = useState<Draft>(() => restore(me));
   const [sent, setSent] = useState<(Sent & { draft: Draft }) | null>(null);
-  // False on the first render: the page's h1 takes the focus; after a step change its h2 does.
-  const [moved, setMoved] = useState(false);
+  // 0 on the first render: the page's h1 takes the focus; after each step change the step's h2.
+  const [focusKey, setFocusKey] = useState(0);
   const [errors, setErrors] = useState<Errors>({});
   // The last check asked (its body as JSON), and its answer when it was accepted.
   const [check, setCheck] = useState<{ key: string; result: RequestCheck | null } | null>(null);
@@ -76,6 +77,7 @@ export function NuovaRichiesta() {
   const [sending, setSending] = useState(false);
   const [sendError, setSendError] = useState<ApiError | null>(null);
   const keys = useRef(new IdempotencyKeys());
+  const [discarding, setDiscarding] = useState(false);
 
   const topicsQ = useAsync(() => unwrap(api.GET('/api/v1/topics')), 'topics');
   const allTopics = useMemo(() => topicsQ.data ?? [], [topicsQ.data]);
@@ -100,7 +102,7 @@ export function NuovaRichiesta() {
       update({ step: s });
       setErrors(errs);
       setSendError(null);
-      setMoved(true);
+      setFocusKey((k) => k + 1);
     },
     [update],
   );
@@ -191,7 +193,7 @@ export function NuovaRichiesta() {
         draft,
       });
       setErrors({});
-      setMoved(true);
+      setFocusKey((k) => k + 1);
     } catch (e) {
       // After a network error the same key goes with the same body: a retry cannot send twice.
       const err = toApiError(e);
@@ -213,7 +215,7 @@ export function NuovaRichiesta() {
     setSent(null);
     setCheck(null);
     setErrors({});
-    setMoved(true);
+    setFocusKey((k) => k + 1);
   }
 
   const sameCitizen = (s: Sent & { draft: Draft }) =>
@@ -232,9 +234,18 @@ export function NuovaRichiesta() {
       {isReferent(role) && step !== 'conferma' && (
         <p>La richiesta è inviata per tuo conto, come referente regionale del patronato.</p>
       )}
+      {/* Before the step: its closing (and the focus it restores) comes before the step's heading takes the focus. */}
+      <ConfirmDialog open={discarding} title="Ricominciare da capo?" confirmLabel="Ricomincia"
+        onCancel={() => setDiscarding(false)}
+        onConfirm={() => {
+          setDiscarding(false);
+          restart(emptyDraft(role));
+        }}>
+        I dati inseriti in questa richiesta andranno persi.
+      </ConfirmDialog>
       <Stepper steps={steps} current={step} onGoTo={sent ? undefined : (s) => goTo(s)} />
       <section aria-labelledby="step-title" className="wizard-step">
-        <StepHeading key={step} focus={moved}>
+        <StepHeading key={step} focusKey={focusKey}>
           <span id="step-title">{STEP_LABELS[step]}</span>
         </StepHeading>
         {draft.copyFrom && step === 'individuazione' && (
@@ -284,6 +295,11 @@ export function NuovaRichiesta() {
             onOtherCitizen={isReferent(role) ? undefined : () => otherCitizen(sent)} />
         )}
       </section>
+      {step !== 'conferma' && JSON.stringify(draft) !== JSON.stringify(emptyDraft(role)) && (
+        <p className="mt-4">
+          <button type="button" className="btn btn-link p-0" onClick={() => setDiscarding(true)}>Ricomincia da capo</button>
+        </p>
+      )}
     </>
   );
 }

@@ -2,14 +2,14 @@ import { useEffect, useRef, type ReactNode } from 'react';
 import type { ApiError } from '../../api/problem';
 
 /**
- * The step's h2. When the step changes (not on the page's first render) the focus moves here,
- * so keyboard and screen-reader users start reading the new step.
+ * The step's h2. Each time `focusKey` changes (a step change; 0 on the page's first render, where
+ * the h1 has it) the focus moves here, so keyboard and screen-reader users start reading the step.
  */
-export function StepHeading({ children, focus }: { children: ReactNode; focus: boolean }) {
+export function StepHeading({ children, focusKey }: { children: ReactNode; focusKey: number }) {
   const ref = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
-    if (focus) ref.current?.focus();
-  }, [focus]);
+    if (focusKey > 0) ref.current?.focus();
+  }, [focusKey]);
   return (
     <h2 ref={ref} tabIndex={-1} className="h3 page-heading mb-3">
       {children}
