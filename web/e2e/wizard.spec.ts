@@ -83,12 +83,22 @@ test('a request from Individuazione cittadino to the protocol, in the Storico, a
 test('omonimia: Rossi Mario born 12/05/1960 is one of two, the operator chooses', async ({ page }) => {
   await signIn(page);
   await openWizard(page);
+  // A codice fiscale with a wrong check character: the API's Italian message, at the field.
+  const cf = page.getByRole('textbox', { name: 'Codice fiscale' });
+  await cf.fill('RSSMRA60E12H501X');
+  await page.getByRole('button', { name: 'Continua' }).click();
+  await expect(page.getByRole('alert')).toHaveAttribute('data-code', /^cf_/);
+  await expect(cf).toHaveAttribute('aria-invalid', 'true');
   await tick(page, page.getByRole('radio', { name: 'Anagrafica' }));
   const continua = page.getByRole('button', { name: 'Continua' });
   await page.getByLabel('Cognome').fill('Rossi');
   await page.getByLabel('Nome', { exact: true }).fill('Mario');
   await expect(continua).toBeDisabled();
+  await page.getByLabel('Data di nascita').fill('1999-01-01');
+  await continua.click();
+  await expect(page.getByRole('alert')).toHaveText('Nessun cittadino corrisponde ai dati indicati. Verifica i dati e riprova.');
   await page.getByLabel('Data di nascita').fill('1960-05-12');
+  await expect(page.getByRole('alert')).toHaveCount(0);
   await continua.click();
 
   const choice = page.getByRole('group', { name: 'Seleziona il cittadino' });
