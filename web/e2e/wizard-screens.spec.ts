@@ -87,5 +87,10 @@ test("a regional referent's request on their own behalf: no citizen steps, the r
   await page.getByRole('button', { name: 'Invia' }).click();
   await readConfirmation(page);
   await expect(page.getByRole('button', { name: 'Nuova richiesta per lo stesso cittadino' })).toHaveCount(0);
-  await expect(page.getByRole('link', { name: 'Torna alla Home' })).toBeVisible();
+  await page.getByRole('link', { name: 'Torna alla Home' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Home page' })).toBeVisible();
+  // The draft ended with the request: the wizard starts afresh.
+  await openWizard(page);
+  await expect(page.getByLabel('Motivo del contatto')).toHaveValue('');
+  await expect(page.getByLabel('Testo della richiesta')).toHaveValue('');
 });
