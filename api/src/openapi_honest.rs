@@ -66,7 +66,52 @@ pub fn patch(doc: &mut Value) {
     }
 }
 
+/// The commands that read an `Idempotency-Key` (the request commands through
+/// `run_action`, the bookings through `bookings::http::idempotency`).
+const IDEMPOTENT: &[&str] = &[
+    "createRequest",
+    "addAttachment",
+    "removeAttachment",
+    "takeInCharge",
+    "replyToRequest",
+    "sendMessage",
+    "sendSollecito",
+    "forwardRequest",
+    "enableAppointment",
+    "closeConversation",
+    "bookRequestAppointment",
+    "cancelRequestAppointment",
+    "declareClosure",
+    "publishNotice",
+    "holdSlot",
+    "confirmBooking",
+    "cancelBooking",
+];
+
+fn declare_idempotency_key(op: &mut Value) {
+    let id = op["operationId"].as_str().unwrap_or("");
+    if !IDEMPOTENT.contains(&id) {
+        return;
+    }
+    let Some(op) = op.as_object_mut() else {
+        return;
+    };
+    let params = op.entry("parameters").or_insert_with(|| json!([]));
+    let Some(params) = params.as_array_mut() else {
+        return;
+    };
+    if !params.iter().any(|p| p["name"] == "Idempotency-Key") {
+        params.push(json!({
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": false,
+            "description": "Replays the first answer for the same key and the same input",
+        }));
+    }
+}
+
 fn patch_operation(op: &mut Value) {
+    declare_idempotency_key(op);
     let mut has_path_params = false;
     if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
         for p in params.iter_mut() {

@@ -156,3 +156,26 @@ fn errors_are_documented_as_served() {
         serde_json::json!(["in_presenza", "ricontatto_telefonico", "web_meeting"])
     );
 }
+
+/// A generated client can type the `Idempotency-Key` of every command that
+/// reads it (docs/api.md: "on any command").
+#[test]
+fn every_command_declares_its_idempotency_key() {
+    let doc = generated();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or("");
+            let command_of_requests = path.starts_with("/api/v1/requests/{id}/")
+                && method != "get"
+                && id != "checkRequest";
+            if command_of_requests || id == "createRequest" {
+                let declared = op["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header");
+                assert!(declared, "{method} {path} ({id}) does not declare Idempotency-Key");
+            }
+        }
+    }
+}
