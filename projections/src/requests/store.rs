@@ -19,8 +19,9 @@ use crate::worker::SideSession;
 use crate::ProjectionError;
 use chrono::{NaiveDate, SubsecRound};
 use domain::actor::{PatronatoRole, Side};
+use domain::booking::BookingId;
 use domain::ids::{SedeCode, UserId};
-use domain::request::{AttachmentRef, RequestEvent, RequestSent, Requester, Status};
+use domain::request::{AttachmentRef, RequestEvent, RequestSent, Requester, Status, StatusLine};
 use domain::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -52,7 +53,7 @@ pub(super) struct Summary {
     notes: Option<String>,
     practice_ref_kind: Option<String>,
     practice_ref_value: Option<String>,
-    status: String,
+    status: Status,
     current_sede: String,
     origin_sede: String,
     sent_at: Timestamp,
@@ -73,7 +74,7 @@ pub(super) struct Summary {
     last_position: i64,
     appointment_booking_id: Option<Uuid>,
     appointment_start: Option<Timestamp>,
-    status_before_appointment: Option<String>,
+    status_before_appointment: Option<Status>,
 }
 
 /// Every column but the key: what a newer version of a summary replaces.
@@ -344,6 +345,7 @@ impl Batch {
         summary.version = f.version;
         summary.last_position = f.position;
         summary.last_activity_at = micros(at);
+        summary.follow_status(&f.event);
         Some(summary)
     }
 
@@ -497,7 +499,6 @@ impl Batch {
                 self.timeline(f, entry);
                 if let Some(s) = self.summary_for(f, *at) {
                     s.in_charge_by = Some(by.to_string());
-                    s.set_status_unless_closed(Status::PresaInCarico);
                 }
             }
             RequestEvent::ReplyReceived {
@@ -518,7 +519,6 @@ impl Batch {
                     s.last_reply_at = Some(micros(*at));
                     s.replies += 1;
                     s.awaiting_reply_since = None;
-                    s.set_status_unless_closed(Status::RispostaRicevuta);
                     s.attachments_count += attachments.len() as i32;
                 }
             }
@@ -538,7 +538,6 @@ impl Batch {
                 if let Some(s) = self.summary_for(f, *at) {
                     s.interactions_used = i32::from(*interaction);
                     s.awaiting_reply_since = Some(micros(*at));
-                    s.set_status_unless_closed(Status::InAttesaDiRisposta);
                     s.attachments_count += attachments.len() as i32;
                 }
             }
@@ -549,7 +548,6 @@ impl Batch {
                 if let Some(s) = self.summary_for(f, *at) {
                     s.solleciti = i32::try_from(*number).unwrap_or(i32::MAX);
                     s.last_sollecito_at = Some(micros(*at));
-                    s.set_status_unless_closed(Status::Sollecitata);
                 }
             }
             RequestEvent::ForwardedToSede {
@@ -568,7 +566,6 @@ impl Batch {
                     s.current_sede = to.to_string();
                     s.in_charge_by = None;
                     s.forwards += 1;
-                    s.set_status_unless_closed(Status::InoltrataAdAltraSede);
                 }
             }
             RequestEvent::AppointmentEnabled { by, sede, at } => {
@@ -586,7 +583,6 @@ impl Batch {
                 self.timeline(f, entry);
                 if let Some(s) = self.summary_for(f, *at) {
                     s.closed_at = Some(micros(*at));
-                    s.status = Status::Chiusa.as_str().to_string();
                 }
             }
             RequestEvent::AppointmentBooked {
@@ -608,11 +604,7 @@ impl Batch {
                         "ground": ground,
                     }));
                 self.timeline(f, entry);
-                // As `Request::apply`: shown even on a closed conversation; the
-                // status before comes back when the appointment is cancelled.
                 if let Some(s) = self.summary_for(f, *at) {
-                    s.status_before_appointment = Some(s.status.clone());
-                    s.status = Status::AppuntamentoPrenotato.as_str().to_string();
                     s.appointment_booking_id = Some(booking_id.0);
                     s.appointment_start = Some(micros(slot.start));
                 }
@@ -632,12 +624,6 @@ impl Batch {
                 self.timeline(f, entry);
                 if let Some(s) = self.summary_for(f, *at) {
                     if s.appointment_booking_id == Some(booking_id.0) {
-                        if s.status == Status::AppuntamentoPrenotato.as_str() {
-                            if let Some(before) = s.status_before_appointment.take() {
-                                s.status = before;
-                            }
-                        }
-                        s.status_before_appointment = None;
                         s.appointment_start = None;
                         s.appointment_booking_id = None;
                     }
@@ -704,7 +690,7 @@ impl Batch {
                 notes: s.notes.clone(),
                 practice_ref_kind: s.practice_ref.as_ref().map(|p| serde_name(&p.kind)),
                 practice_ref_value: s.practice_ref.as_ref().map(|p| p.value.to_string()),
-                status: Status::Inoltrata.as_str().to_string(),
+                status: Status::Inoltrata,
                 current_sede: s.destination.to_string(),
                 origin_sede: s.destination.to_string(),
                 sent_at: at,
@@ -790,12 +776,20 @@ impl Batch {
 }
 
 impl Summary {
-    /// A closed request keeps its status whatever happens after (as
-    /// `domain::request::Request::apply` does).
-    fn set_status_unless_closed(&mut self, status: Status) {
-        if self.status != Status::Chiusa.as_str() {
-            self.status = status.as_str().to_string();
+    /// The status as `domain`'s status machine sees it.
+    fn status_line(&self) -> StatusLine {
+        StatusLine {
+            status: Some(self.status),
+            before_appointment: self.status_before_appointment,
+            appointment: self.appointment_booking_id.map(BookingId),
         }
+    }
+
+    /// Moves the status by `event` with `domain`'s status machine.
+    fn follow_status(&mut self, event: &RequestEvent) {
+        let line = self.status_line().apply(event);
+        self.status = line.status.unwrap_or(self.status);
+        self.status_before_appointment = line.before_appointment;
     }
 }
 
@@ -893,7 +887,7 @@ mod tests {
             notes: None,
             practice_ref_kind: None,
             practice_ref_value: None,
-            status: String::new(),
+            status: Status::Inoltrata,
             current_sede: String::new(),
             origin_sede: String::new(),
             sent_at: Timestamp::UNIX_EPOCH,
