@@ -37,6 +37,8 @@ pub mod checkpoint;
 mod copy;
 mod error;
 mod events;
+#[cfg(test)]
+mod fixtures;
 pub mod home_panel;
 pub mod metrics;
 pub mod page;

@@ -2,9 +2,11 @@
 //! 3 giorni" (SPEC §2.6), one `recent_replies` row per reply of a sede.
 //! "Last N days" is a range over the indexed `replied_at`; nothing is pruned.
 //!
-//! - `store.rs`: how a reply becomes a row.
+//! - `fold.rs`: how a reply becomes a row (pure).
+//! - `store.rs`: fetches each reply's request and writes the rows.
 //! - `query.rs`: the count and the list for a user.
 
+mod fold;
 mod query;
 mod store;
 

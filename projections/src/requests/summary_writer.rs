@@ -13,7 +13,8 @@
 //! again comes from [`SummaryWriter::in_flight`] until the writer says the
 //! write is committed; after that, a read of the table sees it.
 
-use super::store::{upsert_summaries_sql, Summary};
+use super::rows::Summary;
+use super::store::upsert_summaries_sql;
 use crate::copy::CopyRows;
 use crate::worker::SideSession;
 use crate::ProjectionError;
