@@ -14,7 +14,7 @@ mod store;
 
 pub use query::{get_booking, list_citizen_bookings, list_sede_bookings, taken_slots, BookingRow};
 
-use crate::worker::Projection;
+use crate::projection::Projection;
 use crate::ProjectionError;
 use async_trait::async_trait;
 use commands::bookings::SLOT_STREAM_TYPE;

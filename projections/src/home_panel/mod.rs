@@ -13,7 +13,7 @@ mod store;
 pub use query::{list_recent_replies, RecentReplies, RecentRepliesQuery, ReplyRow, DEFAULT_DAYS};
 
 use crate::events::request_fact;
-use crate::worker::Projection;
+use crate::projection::Projection;
 use crate::ProjectionError;
 use async_trait::async_trait;
 use commands::store::RecordedEvent;

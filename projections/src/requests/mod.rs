@@ -30,7 +30,8 @@ pub use query::{
 };
 
 use crate::events::request_fact;
-use crate::worker::{Projection, Replay, ReplayOptions};
+use crate::projection::Projection;
+use crate::replay::{Replay, ReplayOptions};
 use crate::ProjectionError;
 use async_trait::async_trait;
 use commands::store::RecordedEvent;
@@ -88,7 +89,7 @@ impl Projection for RequestsProjection {
 /// A rebuild's replay: summaries kept in memory across batches.
 struct RequestsReplay {
     batch: store::Batch,
-    side_session: crate::worker::SideSession,
+    side_session: crate::replay::SideSession,
     /// `request_search`, filled beside the replay (`search.rs`).
     search: Option<search::FillAhead>,
 }

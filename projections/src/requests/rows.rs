@@ -59,6 +59,67 @@ pub(super) struct Summary {
     pub(super) status_before_appointment: Option<Status>,
 }
 
+/// Every column but the key: what a newer version of a summary replaces.
+const SUMMARY_UPDATED_COLUMNS: &[&str] = &[
+    "protocol",
+    "patronato",
+    "office",
+    "created_by",
+    "created_by_role",
+    "requester_kind",
+    "codice_fiscale",
+    "citizen_surname",
+    "citizen_name",
+    "citizen_birth_date",
+    "referent_region",
+    "topic",
+    "topic_label",
+    "subtopic",
+    "subtopic_label",
+    "subject",
+    "text",
+    "notes",
+    "practice_ref_kind",
+    "practice_ref_value",
+    "status",
+    "current_sede",
+    "origin_sede",
+    "sent_at",
+    "last_activity_at",
+    "first_reply_at",
+    "last_reply_at",
+    "replies",
+    "awaiting_reply_since",
+    "in_charge_by",
+    "interactions_used",
+    "solleciti",
+    "last_sollecito_at",
+    "appointment_enabled",
+    "closed_at",
+    "forwards",
+    "attachments_count",
+    "version",
+    "last_position",
+    "appointment_booking_id",
+    "appointment_start",
+    "status_before_appointment",
+];
+
+/// Upserts summaries (a JSON array of rows), keeping a newer version.
+pub(super) fn upsert_summaries_sql() -> String {
+    let set: Vec<String> = SUMMARY_UPDATED_COLUMNS
+        .iter()
+        .map(|c| format!("{c} = EXCLUDED.{c}"))
+        .collect();
+    format!(
+        "INSERT INTO request_summary \
+         SELECT * FROM jsonb_populate_recordset(NULL::request_summary, $1) \
+         ON CONFLICT (request_id) DO UPDATE SET {} \
+         WHERE request_summary.version < EXCLUDED.version",
+        set.join(", ")
+    )
+}
+
 /// One `request_timeline` row.
 #[derive(Debug, Serialize)]
 pub(super) struct TimelineRow {
@@ -158,5 +219,78 @@ impl<'a> Entry<'a> {
     pub(super) fn details(mut self, details: Value) -> Self {
         self.details = details;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sql_knows_the_closed_status_by_name() {
+        assert_eq!(Status::Chiusa.as_str(), "chiusa");
+    }
+
+    #[test]
+    fn every_summary_field_but_the_key_is_updated() {
+        let fields: Vec<String> = match serde_json::to_value(Summary {
+            request_id: Uuid::nil(),
+            protocol: String::new(),
+            patronato: String::new(),
+            office: String::new(),
+            created_by: String::new(),
+            created_by_role: String::new(),
+            requester_kind: String::new(),
+            codice_fiscale: None,
+            citizen_surname: None,
+            citizen_name: None,
+            citizen_birth_date: None,
+            referent_region: None,
+            topic: String::new(),
+            topic_label: String::new(),
+            subtopic: None,
+            subtopic_label: None,
+            subject: String::new(),
+            text: String::new(),
+            notes: None,
+            practice_ref_kind: None,
+            practice_ref_value: None,
+            status: Status::Inoltrata,
+            current_sede: String::new(),
+            origin_sede: String::new(),
+            sent_at: Timestamp::UNIX_EPOCH,
+            last_activity_at: Timestamp::UNIX_EPOCH,
+            first_reply_at: None,
+            last_reply_at: None,
+            replies: 0,
+            awaiting_reply_since: None,
+            in_charge_by: None,
+            interactions_used: 0,
+            solleciti: 0,
+            last_sollecito_at: None,
+            appointment_enabled: false,
+            closed_at: None,
+            forwards: 0,
+            attachments_count: 0,
+            version: 0,
+            last_position: 0,
+            appointment_booking_id: None,
+            appointment_start: None,
+            status_before_appointment: None,
+        })
+        .unwrap()
+        {
+            Value::Object(map) => map.keys().cloned().collect(),
+            _ => unreachable!(),
+        };
+        let mut expected: Vec<String> = SUMMARY_UPDATED_COLUMNS
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        expected.push("request_id".into());
+        let mut fields = fields;
+        fields.sort();
+        expected.sort();
+        assert_eq!(fields, expected);
     }
 }

@@ -34,7 +34,8 @@ pub use query::{
 pub use rows::{rome_day, UNKNOWN_REGION};
 
 use crate::events::request_fact;
-use crate::worker::{Projection, Replay, ReplayOptions};
+use crate::projection::Projection;
+use crate::replay::{Replay, ReplayOptions};
 use crate::ProjectionError;
 use async_trait::async_trait;
 use commands::store::RecordedEvent;
