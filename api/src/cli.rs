@@ -166,8 +166,8 @@ pub enum ReferenceCommand {
         db: Db,
         #[arg(long, env = "COMBIPAT_REFERENCE_DIR", default_value = "reference")]
         dir: PathBuf,
-        /// ISTAT-style municipality file (default: COMBIPAT_COMUNI_FILE, else
-        /// ../shared/data/comuni.json from the project root; skipped with a
+        /// Municipality file, `.tsv` as shipped or ISTAT-style `.json` (default:
+        /// COMBIPAT_COMUNI_FILE, else reference/municipalities.tsv; skipped with a
         /// warning when missing).
         #[arg(long)]
         comuni_file: Option<PathBuf>,
