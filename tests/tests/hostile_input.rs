@@ -527,12 +527,15 @@ async fn tokens_lifetime_nbf_scheme_and_role_before_body(pool: PgPool) {
     app.post(&analyst, "/api/v1/requests", json!({}))
         .await
         .problem(403, "not_allowed_for_role");
-    let op = app.operator("op.rossi", who::PATRONATO, who::OFFICE);
-    let created = app.create_request(&op, MARIO, "Requisiti NASpI").await;
-    let id = created["request_id"].as_str().unwrap();
-    app.post(&op, &format!("/api/v1/requests/{id}/replies"), json!({}))
-        .await
-        .problem(403, "not_allowed_for_role");
+    for path in [
+        format!("/api/v1/sedi/{SEDE}/closures"),
+        format!("/api/v1/sedi/{SEDE}/notices"),
+        format!("/api/v1/sedi/{SEDE}/counters/reception/queue/tickets"),
+    ] {
+        app.post(&analyst, &path, json!({"non": "valido"}))
+            .await
+            .problem(403, "not_allowed_for_role");
+    }
     app.stop().await;
 }
 

@@ -3,7 +3,7 @@
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiMultipart, ApiPath, OptionalJson};
-use crate::guard::{PatronatoCaller, SedeCaller};
+use crate::guard::PatronatoCaller;
 use crate::routes::uploads::receive_file;
 use crate::state::AppState;
 use axum::extract::{DefaultBodyLimit, State};
@@ -254,6 +254,9 @@ impl CreateRequestBody {
         (status = 400, body = crate::error::Problem),
         (status = 403, body = crate::error::Problem, description = "not_allowed_for_role"),
         (status = 422, body = crate::error::Problem, description = "mandate_not_declared, topic_unknown, topic_not_allowed_for_role, subtopic_unknown, practice_ref_required, practice_ref_not_associated, practice_not_enabled, text_required, text_too_long, notes_too_long, citizen_required, own_behalf_only, destination_unknown, destination_inactive, destination_missing, citizen_not_found, cf_*, upload_not_found, too_many_attachments, idempotency_key_reused")))]
+// The role class is checked before the body here (a request is created, no
+// target to hide). Commands on a request keep AuthUser: out of scope they must
+// answer 404 exactly as for a missing request, whatever the caller's role.
 pub async fn create_request(
     State(app): State<AppState>,
     PatronatoCaller(actor): PatronatoCaller,
@@ -281,7 +284,7 @@ pub async fn create_request(
         (status = 422, body = crate::error::Problem, description = "too_many_attachments, conversation_closed")))]
 pub async fn add_attachment(
     State(app): State<AppState>,
-    PatronatoCaller(actor): PatronatoCaller,
+    AuthUser(actor): AuthUser,
     ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
     ApiMultipart(multipart): ApiMultipart,
@@ -352,7 +355,7 @@ pub struct MessageBody {
         (status = 422, body = crate::error::Problem, description = "nothing_to_reply, text_required, text_too_long, conversation_closed, upload_not_found")))]
 pub async fn reply_to_request(
     State(app): State<AppState>,
-    SedeCaller(actor): SedeCaller,
+    AuthUser(actor): AuthUser,
     ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<MessageBody>,
@@ -374,7 +377,7 @@ pub async fn reply_to_request(
         (status = 422, body = crate::error::Problem, description = "no_reply_yet, awaiting_sede_reply, interactions_exhausted, text_required, conversation_closed")))]
 pub async fn send_message(
     State(app): State<AppState>,
-    PatronatoCaller(actor): PatronatoCaller,
+    AuthUser(actor): AuthUser,
     ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<MessageBody>,
@@ -421,7 +424,7 @@ pub struct ForwardBody {
         (status = 422, body = crate::error::Problem, description = "forward_to_same_sede, destination_unknown, destination_inactive, reason_required, reason_too_long, conversation_closed")))]
 pub async fn forward_request(
     State(app): State<AppState>,
-    SedeCaller(actor): SedeCaller,
+    AuthUser(actor): AuthUser,
     ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<ForwardBody>,
@@ -467,7 +470,7 @@ pub struct CloseBody {
         (status = 422, body = crate::error::Problem, description = "conversation_closed, notes_too_long")))]
 pub async fn close_conversation(
     State(app): State<AppState>,
-    SedeCaller(actor): SedeCaller,
+    AuthUser(actor): AuthUser,
     ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
     OptionalJson(body): OptionalJson<CloseBody>,
