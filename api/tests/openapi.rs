@@ -174,7 +174,10 @@ fn every_command_declares_its_idempotency_key() {
                     .into_iter()
                     .flatten()
                     .any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header");
-                assert!(declared, "{method} {path} ({id}) does not declare Idempotency-Key");
+                assert!(
+                    declared,
+                    "{method} {path} ({id}) does not declare Idempotency-Key"
+                );
             }
         }
     }
