@@ -270,7 +270,16 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
                     "development sign-in open: anyone reaching this port can act as a demo user"
                 );
             }
-            let directory = crate::directory::Directory::load(&reference_dir)?;
+            // The names of patronati and offices come from the provider's
+            // claims in production; the demo file is needed for the dev sign-in.
+            let directory = match crate::directory::Directory::load(&reference_dir) {
+                Ok(directory) => directory,
+                Err(e) if !dev_login => {
+                    tracing::warn!(error = %e, "no demo directory: patronati and offices shown by code");
+                    crate::directory::Directory::default()
+                }
+                Err(e) => return Err(e.into()),
+            };
             state = state
                 .with_directory(directory, dev_login)
                 .with_web_dir(web_dir.filter(|d| !d.as_os_str().is_empty()));
