@@ -14,6 +14,11 @@ import { NotFound } from './pages/NotFound';
 const Storico = lazy(() => import('./pages/Storico').then((m) => ({ default: m.Storico })));
 const Dettaglio = lazy(() => import('./pages/Dettaglio').then((m) => ({ default: m.Dettaglio })));
 const Statistiche = lazy(() => import('./pages/Statistiche').then((m) => ({ default: m.Statistiche })));
+const Inbox = lazy(() => import('./pages/sede/Inbox').then((m) => ({ default: m.Inbox })));
+const DettaglioSede = lazy(() => import('./pages/sede/DettaglioSede').then((m) => ({ default: m.DettaglioSede })));
+const Agenda = lazy(() => import('./pages/sede/Agenda').then((m) => ({ default: m.Agenda })));
+const Chiusure = lazy(() => import('./pages/sede/Chiusure').then((m) => ({ default: m.Chiusure })));
+const Coda = lazy(() => import('./pages/sede/Coda').then((m) => ({ default: m.Coda })));
 const NuovaRichiesta = lazy(() => import('./pages/nuova-richiesta/NuovaRichiesta').then((m) => ({ default: m.NuovaRichiesta })));
 
 function Loading() {
@@ -39,6 +44,13 @@ function RequireAuth({ children }: { children: ReactNode }) {
   );
 }
 
+/** The home of the signed-in user's role: a sede officer lands on "Richieste in arrivo". */
+function RoleHome() {
+  const { me } = useAuth();
+  if (me?.role === 'sede_officer') return <Navigate to="/sede/richieste" replace />;
+  return <Home />;
+}
+
 export function App() {
   return (
     <BrowserRouter>
@@ -48,7 +60,12 @@ export function App() {
           <Route path="/dichiarazione-accessibilita" element={<Dichiarazione />} />
           <Route path="/scelta-profilo" element={<RequireAuth><SceltaProfilo /></RequireAuth>} />
           <Route path="/informativa" element={<RequireAuth><Informativa /></RequireAuth>} />
-          <Route path="/" element={<RequireAuth><Home /></RequireAuth>} />
+          <Route path="/" element={<RequireAuth><RoleHome /></RequireAuth>} />
+          <Route path="/sede/richieste" element={<RequireAuth><Inbox /></RequireAuth>} />
+          <Route path="/sede/richieste/:id" element={<RequireAuth><DettaglioSede /></RequireAuth>} />
+          <Route path="/sede/agenda" element={<RequireAuth><Agenda /></RequireAuth>} />
+          <Route path="/sede/chiusure" element={<RequireAuth><Chiusure /></RequireAuth>} />
+          <Route path="/sede/coda" element={<RequireAuth><Coda /></RequireAuth>} />
           <Route path="/nuova-richiesta/*" element={<RequireAuth><NuovaRichiesta /></RequireAuth>} />
           <Route path="/storico" element={<RequireAuth><Storico /></RequireAuth>} />
           <Route path="/storico/:id" element={<RequireAuth><Dettaglio /></RequireAuth>} />

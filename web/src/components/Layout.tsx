@@ -10,6 +10,19 @@ const NAV = [
   { to: '/statistiche', label: 'Statistiche', end: false },
 ];
 
+/** A sede officer's screens (issue 25): the inbox is their home. */
+const SEDE_NAV = [
+  { to: '/sede/richieste', label: 'Richieste in arrivo', end: false },
+  { to: '/sede/agenda', label: 'Agenda', end: true },
+  { to: '/sede/chiusure', label: 'Chiusure e avvisi', end: true },
+  { to: '/sede/coda', label: 'Coda', end: true },
+];
+
+/** The navbar of the signed-in user's role. */
+export function navFor(role: string | undefined) {
+  return role === 'sede_officer' ? SEDE_NAV : NAV;
+}
+
 /** AgID layout: skip links, slim header (ente, user, Esci), centre header, navbar, footer. */
 export function Layout({ children, nav = true }: { children: ReactNode; nav?: boolean }) {
   const { me, signOut } = useAuth();
@@ -117,7 +130,7 @@ export function Layout({ children, nav = true }: { children: ReactNode; nav?: bo
                         </div>
                         <div className="menu-wrapper">
                           <ul className="navbar-nav">
-                            {NAV.map((n) => (
+                            {navFor(me.role).map((n) => (
                               <li className="nav-item" key={n.to}>
                                 <NavLink className="nav-link" to={n.to} end={n.end}>
                                   <span>{n.label}</span>

@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { navFor } from '../../components/Layout';
+import { forwardTargets } from './Inoltra';
+
+describe('a second kind of user', () => {
+  it('gives a sede officer the sede navbar and a patronato user today’s', () => {
+    expect(navFor('sede_officer').map((n) => n.label)).toEqual(['Richieste in arrivo', 'Agenda', 'Chiusure e avvisi', 'Coda']);
+    expect(navFor('operator').map((n) => n.label)).toContain('Storico richieste');
+    expect(navFor('regional_referent').map((n) => n.label)).not.toContain('Coda');
+  });
+
+  it('offers to forward only to another active sede', () => {
+    const s = (code: string, active = true) => ({ code, name: code, active, kind: 'agenzia', region: 'Lazio', slot_minutes: 15 });
+    expect(forwardTargets([s('3201'), s('3202'), s('3203', false)], '3201').map((x) => x.code)).toEqual(['3202']);
+  });
+});
