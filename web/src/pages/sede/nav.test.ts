@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { navFor } from '../../components/Layout';
+import { navFor } from '../../components/nav';
 import { forwardTargets } from './Inoltra';
 
 describe('a second kind of user', () => {
