@@ -36,7 +36,7 @@ test('every sede officer screen is accessible', async ({ page, request }) => {
   await expectAccessible(page);
 
   await page.goto('/sede/coda');
-  await expect(page.getByRole('heading', { level: 1, name: 'Stato della coda' })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 2, name: 'Stato della coda' })).toBeVisible();
   await expectAccessible(page);
 });
 
@@ -47,12 +47,12 @@ test('closures and notices are declared and withdrawn, after confirming', async 
   await page.getByLabel('Giorno di chiusura').fill('2027-03-15');
   await page.getByLabel('Motivo della chiusura').fill(reason);
   await page.getByRole('button', { name: 'Dichiara chiusura' }).click();
-  await expect(page.getByText('Chiusura del 15/03/2027 dichiarata.')).toBeVisible();
+  await expect(page.getByText('Chiusura del 15/03/2027 dichiarata.', { exact: true })).toBeVisible();
   const item = page.getByRole('listitem').filter({ hasText: reason });
   await expect(item).toBeVisible();
   await item.getByRole('button', { name: /^Revoca/ }).click();
   await page.getByRole('dialog', { name: 'Revoca la chiusura' }).getByRole('button', { name: 'Revoca chiusura' }).click();
-  await expect(page.getByText('Chiusura revocata.')).toBeVisible();
+  await expect(page.getByText('Chiusura revocata.', { exact: true })).toBeVisible();
   await expect(item).toHaveCount(0);
 
   const text = `Ingresso da via laterale (${test.info().project.name})`;
@@ -60,13 +60,13 @@ test('closures and notices are declared and withdrawn, after confirming', async 
   await page.getByLabel('Valido al').fill('2027-03-20');
   await page.getByLabel('Testo dell’avviso').fill(text);
   await page.getByRole('button', { name: 'Pubblica avviso' }).click();
-  await expect(page.getByText('Avviso pubblicato.')).toBeVisible();
+  await expect(page.getByText('Avviso pubblicato.', { exact: true })).toBeVisible();
   // The booking app shows it on its days.
   const day = await request.get('/api/v1/sedi/3202/closures');
   expect(JSON.stringify(await day.json())).toContain(text);
   const notice = page.getByRole('listitem').filter({ hasText: text });
   await notice.getByRole('button', { name: /^Ritira/ }).click();
   await page.getByRole('dialog', { name: 'Ritira l’avviso' }).getByRole('button', { name: 'Ritira avviso' }).click();
-  await expect(page.getByText('Avviso ritirato.')).toBeVisible();
+  await expect(page.getByText('Avviso ritirato.', { exact: true })).toBeVisible();
   await expect(notice).toHaveCount(0);
 });

@@ -56,7 +56,9 @@ test('a sede officer takes in charge, replies, forwards; the other sede closes; 
   // Inoltra ad altra sede: search, reason, confirmation; the request leaves this sede.
   await page.getByRole('button', { name: 'Inoltra ad altra sede' }).click();
   await page.getByLabel('Cerca la sede per nome').fill(other.search);
-  await page.getByRole('radio', { name: new RegExp(`\\(${other.code}\\)`) }).check();
+  // Bootstrap Italia draws the radio on its label: the user clicks the sede's name.
+  await page.getByText(new RegExp(`\\(${other.code}\\)`)).click();
+  await expect(page.getByRole('radio', { name: new RegExp(`\\(${other.code}\\)`) })).toBeChecked();
   await page.getByLabel('Motivo dell’inoltro').fill('Il cittadino risiede nel territorio dell’altra sede.');
   await page.getByRole('button', { name: 'Inoltra', exact: true }).click();
   const confirm = page.getByRole('dialog', { name: 'Conferma l’inoltro' });

@@ -85,7 +85,7 @@ export function Agenda() {
         <section key={d.day} aria-labelledby={`day-${d.day}`} className="mb-4">
           <h2 id={`day-${d.day}`} className="h4 text-capitalize-first">{formatLongDate(`${d.day}T12:00:00Z`)}</h2>
           {d.counters.map((c) => (
-            <div key={c.name} className="table-responsive">
+            <div key={c.name} className="table-responsive" tabIndex={0} role="region" aria-label={`Appuntamenti ${c.name}`}>
               <table className="table table-sm">
                 <caption className="caption-top h6 text-body">{c.name}</caption>
                 <thead>

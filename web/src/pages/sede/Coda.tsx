@@ -16,11 +16,10 @@ type Counters = components['schemas']['CountersView'];
 
 function Figure({ label, value }: { label: string; value: string | number }) {
   return (
-    <div className="col-6 col-md-3">
-      <div className="queue-figure p-2 border rounded h-100">
-        <dt className="small">{label}</dt>
-        <dd className="h3 mb-0">{value}</dd>
-      </div>
+    // A dl may hold one div per group only: the column is the figure's box.
+    <div className="col-6 col-md-3 queue-figure">
+      <dt className="small">{label}</dt>
+      <dd className="h3 mb-0">{value}</dd>
     </div>
   );
 }

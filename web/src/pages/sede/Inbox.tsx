@@ -147,7 +147,8 @@ export function Inbox() {
       <ErrorAlert error={page.error} />
 
       {rows.length > 0 && (
-        <div className="table-responsive">
+        // Scrolls sideways on a phone: focusable so that the keyboard can scroll it too.
+        <div className="table-responsive" tabIndex={0} role="region" aria-label="Elenco delle richieste">
           <table className="table table-requests">
             <caption className="visually-hidden">Richieste in arrivo, dalla più recente</caption>
             <thead>
