@@ -15,7 +15,22 @@ const SEDE_NAV = [
   { to: '/sede/coda', label: 'Coda', end: true },
 ];
 
+/** An auditor's screens (issue 25): the global log is their home. */
+const AUDIT_NAV = [
+  { to: '/audit', label: 'Registro eventi', end: true },
+  { to: '/audit/stato', label: 'Stato al…', end: true },
+];
+
 /** The navbar of the signed-in user's role. */
 export function navFor(role: string | undefined) {
-  return role === 'sede_officer' ? SEDE_NAV : PATRONATO_NAV;
+  if (role === 'sede_officer') return SEDE_NAV;
+  if (role === 'auditor') return AUDIT_NAV;
+  return PATRONATO_NAV;
+}
+
+/** Where a role lands after signing in; null: the patronato's Home page. */
+export function homeFor(role: string | undefined): string | null {
+  if (role === 'sede_officer') return '/sede/richieste';
+  if (role === 'auditor') return '/audit';
+  return null;
 }

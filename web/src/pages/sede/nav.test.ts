@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { navFor } from '../../components/nav';
+import { homeFor, navFor } from '../../components/nav';
 import { forwardTargets } from './Inoltra';
 
 describe('a second kind of user', () => {
@@ -7,6 +7,8 @@ describe('a second kind of user', () => {
     expect(navFor('sede_officer').map((n) => n.label)).toEqual(['Richieste in arrivo', 'Agenda', 'Chiusure e avvisi', 'Coda']);
     expect(navFor('operator').map((n) => n.label)).toContain('Storico richieste');
     expect(navFor('regional_referent').map((n) => n.label)).not.toContain('Coda');
+    expect(navFor('auditor').map((n) => n.label)).toEqual(['Registro eventi', 'Stato al…']);
+    expect([homeFor('sede_officer'), homeFor('auditor'), homeFor('operator')]).toEqual(['/sede/richieste', '/audit', null]);
   });
 
   it('offers to forward only to another active sede', () => {
