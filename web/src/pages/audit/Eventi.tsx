@@ -58,14 +58,17 @@ export function EsitoVerifica({ v }: { v: Verification }) {
   if (v.ok) {
     return (
       <div className="alert alert-success">
-        Registro integro: {v.events_checked} eventi in {v.streams_checked} flussi verificati, nessun collegamento interrotto.
+        Registro integro: {v.events_checked} eventi in {v.streams_checked} {v.streams_checked === 1 ? 'flusso' : 'flussi'}, nessun collegamento interrotto.
       </div>
     );
   }
   return (
     <div className="alert alert-danger">
       Integrità compromessa: {v.broken_links} collegamenti interrotti su {v.events_checked} eventi verificati.
-      {v.first_broken && <> Primo collegamento interrotto: <Mono>{JSON.stringify(v.first_broken)}</Mono></>}
+      {v.first_broken && (
+        <> Primo collegamento interrotto: posizione {v.first_broken.position}, flusso <Mono>{v.first_broken.stream_id}</Mono>,
+          versione {v.first_broken.version} ({v.first_broken.reason}).</>
+      )}
     </div>
   );
 }

@@ -64,7 +64,7 @@ export function Flusso() {
       <p>Flusso <Mono>{streamId}</Mono></p>
       <div className="d-flex flex-wrap gap-2 mb-2">
         <button type="button" className="btn btn-primary" onClick={verifyStream}>Verifica integrità del flusso</button>
-        {isRequest && <Link className="btn btn-outline-primary" to={`/audit/stato?id=${encodeURIComponent(streamId)}`}>Stato al…</Link>}
+        {isRequest && <Link className="btn btn-outline-primary" to={`/audit/stato?id=${encodeURIComponent(streamId.replace(/^request-/, ''))}`}>Stato al…</Link>}
       </div>
       <div aria-live="polite">{verify && <EsitoVerifica v={verify} />}</div>
       <ErrorAlert error={verifyError} />

@@ -24,10 +24,14 @@ export function StatoAl() {
   const states = useAsync<{ then: State; now: State } | null>(async () => {
     if (!id || (!asOf && !version)) return null;
     const query = asOf ? { as_of: asOf } : { version: Number(version) };
-    const [then, now] = await Promise.all([
+    // Today's state is the one at the request's current version (the state read needs one of the two).
+    const [then, detail] = await Promise.all([
       unwrap(api.GET('/api/v1/audit/requests/{id}/state', { params: { path: { id }, query } })),
-      unwrap(api.GET('/api/v1/audit/requests/{id}/state', { params: { path: { id } } })),
+      unwrap(api.GET('/api/v1/requests/{id}', { params: { path: { id } } })),
     ]);
+    const now = await unwrap(api.GET('/api/v1/audit/requests/{id}/state', {
+      params: { path: { id }, query: { version: detail.request.version } },
+    }));
     return { then, now };
   }, params.toString());
 
@@ -68,7 +72,7 @@ export function StatoAl() {
           <p>
             {thenLabel}: <strong>{data.then.status_label ?? data.then.status ?? '–'}</strong>, versione {data.then.version}
             {' '}(ultimo evento del {formatDateTime(data.then.last_event_at)}). Oggi: <strong>{data.now.status_label ?? data.now.status ?? '–'}</strong>,
-            versione {data.now.version}. <Link to={`/audit/flussi/${encodeURIComponent(id)}`}>Storia del flusso</Link>
+            versione {data.now.version}. <Link to={`/audit/flussi/request-${encodeURIComponent(id)}`}>Storia del flusso</Link>
           </p>
           <div className="table-responsive" tabIndex={0} role="region" aria-label="Confronto dei campi">
             <table className="table table-sm">
