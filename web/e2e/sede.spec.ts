@@ -21,6 +21,11 @@ test('a sede officer takes in charge, replies, forwards; the other sede closes; 
   await signIn(op);
   await op.goto(`/storico/${created.request_id}`);
   await expect(op.getByRole('heading', { level: 1, name: 'Dettaglio richiesta' })).toBeVisible();
+  // The operator's screen shows a change once the read model has it: reload until then, as a user would.
+  const opSees = (text: string | RegExp) => expect(async () => {
+    await op.reload();
+    await expect(op.getByText(text).first()).toBeVisible({ timeout: 1000 });
+  }).toPass({ timeout: 15_000 });
 
   // The officer lands on the inbox; the new request is in "Nuove".
   await signInAs(page, request, officer);
@@ -38,8 +43,7 @@ test('a sede officer takes in charge, replies, forwards; the other sede closes; 
   await page.getByRole('button', { name: 'Prendi in carico' }).click();
   await expect(page.getByText('Richiesta presa in carico.')).toBeVisible();
   await expect(page.getByRole('button', { name: 'Prendi in carico' })).toBeDisabled();
-  await op.reload();
-  await expect(op.getByText(/Presa in carico dalla sede/)).toBeVisible();
+  await opSees(/Presa in carico dalla sede/);
 
   // Rispondi, with an attachment.
   const reply = 'Il primo pagamento arriva entro 30 giorni dalla domanda accolta.';
@@ -49,8 +53,7 @@ test('a sede officer takes in charge, replies, forwards; the other sede closes; 
   await page.getByRole('button', { name: 'Invia risposta' }).click();
   await expect(page.getByText('Risposta inviata al patronato.')).toBeVisible();
   await expect(page.getByText(reply)).toBeVisible();
-  await op.reload();
-  await expect(op.getByText(reply)).toBeVisible();
+  await opSees(reply);
   await expect(op.getByRole('button', { name: 'Scarica risposta.pdf' }).first()).toBeVisible();
 
   // Inoltra ad altra sede: search, reason, confirmation; the request leaves this sede.
@@ -67,8 +70,7 @@ test('a sede officer takes in charge, replies, forwards; the other sede closes; 
   await expect(page.getByText(new RegExp(`Richiesta ${created.protocol} inoltrata alla sede`))).toBeVisible();
   await page.goto(`/sede/richieste/${created.request_id}`);
   await expect(page.getByRole('alert')).toContainText('non è tra quelle della tua sede');
-  await op.reload();
-  await expect(op.getByText(/Inoltrata dalla sede .* alla sede/)).toBeVisible();
+  await opSees(/Inoltrata dalla sede .* alla sede/);
 
   // The other sede's officer finds it and closes the conversation, after confirming.
   await signInAs(page, request, SEDE_OFFICERS[other.code]!);
@@ -79,8 +81,7 @@ test('a sede officer takes in charge, replies, forwards; the other sede closes; 
   await page.getByRole('dialog', { name: 'Chiudi la conversazione' }).getByRole('button', { name: 'Chiudi conversazione' }).click();
   await expect(page.getByText('Conversazione chiusa.')).toBeVisible();
   await expect(page.getByRole('button', { name: 'Chiudi conversazione' })).toBeDisabled();
-  await op.reload();
-  await expect(op.getByText(/Conversazione chiusa dalla sede/)).toBeVisible();
+  await opSees(/Conversazione chiusa dalla sede/);
   await opContext.close();
 });
 
@@ -98,6 +99,17 @@ test('a citizen’s booking appears in the sede’s agenda', async ({ page, requ
   await expect(row).toBeVisible();
   await expect(row).toContainText(booking.slot.time);
   await expect(row).toContainText('BNCNNA52S63H501H');
+
+  // The sede cancels it, after confirming; it stays listed among the cancelled ones.
+  await row.getByRole('button', { name: `Annulla la prenotazione ${booking.code}` }).click();
+  const dialog = page.getByRole('dialog', { name: 'Annulla la prenotazione' });
+  await dialog.getByLabel('Motivo dell’annullamento').fill('Sportello chiuso per formazione');
+  await dialog.getByRole('button', { name: 'Conferma annullamento' }).click();
+  await expect(page.getByText(`Prenotazione ${booking.code} annullata.`)).toBeVisible();
+  await expect(row).toHaveCount(0);
+  await page.getByText('Mostra anche le prenotazioni annullate').click(); // Bootstrap Italia draws the box on the label
+  await expect(page.getByLabel('Mostra anche le prenotazioni annullate')).toBeChecked();
+  await expect(row).toContainText('Annullata: Sportello chiuso per formazione');
 });
 
 test('the queue console issues, calls and serves a ticket, and the figures follow', async ({ page, request }) => {

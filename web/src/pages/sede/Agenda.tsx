@@ -1,15 +1,19 @@
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap } from '../../api/client';
+import { idem } from '../../api/commands';
+import { IdempotencyKeys } from '../../api/ids';
+import { toApiError, type ApiError } from '../../api/problem';
 import type { components } from '../../api/schema';
 import { useMe } from '../../auth/AuthContext';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { Field } from '../../components/Field';
 import { Mono } from '../../components/Mono';
 import { PageHeading } from '../../components/PageHeading';
-import { formatIsoDay, formatLongDate, formatTime, romeToday } from '../../format';
+import { formatDateTime, formatIsoDay, formatLongDate, formatTime, romeToday } from '../../format';
 import { useAsync } from '../../useAsync';
-import { MODES, groupAgenda } from './agenda';
+import { MODES, groupAgenda, type BookingRow } from './agenda';
 
 type AgendaView = components['schemas']['AgendaView'];
 type Counters = components['schemas']['CountersView'];
@@ -23,12 +27,40 @@ export function Agenda() {
   const [draft, setDraft] = useState(romeToday());
   const [from, setFrom] = useState(draft);
   const [cancelled, setCancelled] = useState(false);
+  const [cancelling, setCancelling] = useState<BookingRow | null>(null);
+  const [cancelReason, setCancelReason] = useState('');
+  const [done, setDone] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const keys = useRef(new IdempotencyKeys());
+  // After a cancellation the agenda waits for it (read-your-writes).
+  const [minPosition, setMinPosition] = useState<number | undefined>(undefined);
 
   const counters = useAsync<Counters>(() => unwrap(api.GET('/api/v1/sedi/{sede}/counters', { params: { path: { sede } } })), sede);
   const agenda = useAsync<AgendaView>(
-    () => unwrap(api.GET('/api/v1/sedi/{sede}/bookings', { params: { path: { sede }, query: { date: from, days: DAYS, cancelled } } })),
-    `${sede}/${from}/${cancelled}`,
+    () => unwrap(api.GET('/api/v1/sedi/{sede}/bookings', {
+      params: { path: { sede }, query: { date: from, days: DAYS, cancelled, ...(minPosition ? { min_position: minPosition } : {}) } },
+    })),
+    `${sede}/${from}/${cancelled}/${minPosition ?? ''}`,
   );
+
+  async function cancelBooking() {
+    const b = cancelling;
+    setCancelling(null);
+    if (!b) return;
+    const body = { reason: cancelReason.trim() || null };
+    try {
+      const a = await unwrap(api.POST('/api/v1/bookings/{booking_id}/cancellation', {
+        params: { path: { booking_id: b.booking_id } }, headers: idem(keys.current.keyFor({ cancel: b.booking_id, body })), body,
+      }));
+      keys.current.done();
+      setCancelReason('');
+      setDone(`Prenotazione ${b.code} annullata.`);
+      setError(null);
+      setMinPosition(a.position);
+    } catch (e) {
+      setError(toApiError(e));
+    }
+  }
 
   function show(e: FormEvent) {
     e.preventDefault();
@@ -69,6 +101,8 @@ export function Agenda() {
         </div>
       </form>
 
+      <div aria-live="polite">{done && <div className="alert alert-success">{done}</div>}</div>
+      <ErrorAlert error={error} focus />
       <div aria-live="polite">
         {agenda.loading && <p className="text-muted">Caricamento…</p>}
         {!agenda.loading && agenda.data && (
@@ -95,6 +129,7 @@ export function Agenda() {
                     <th scope="col">Prenotato da</th>
                     <th scope="col">Modalità</th>
                     <th scope="col">Motivo</th>
+                    <th scope="col"><span className="visually-hidden">Azioni</span></th>
                   </tr>
                 </thead>
                 <tbody>
@@ -114,6 +149,13 @@ export function Agenda() {
                       </td>
                       <td>{b.mode ? MODES[b.mode] ?? b.mode : 'In presenza'}</td>
                       <td className="text-break">{b.reason ?? '–'}</td>
+                      <td>
+                        {b.status === 'confirmed' && (
+                          <button type="button" className="btn btn-sm btn-outline-danger" onClick={() => setCancelling(b)}>
+                            Annulla<span className="visually-hidden"> la prenotazione {b.code}</span>
+                          </button>
+                        )}
+                      </td>
                     </tr>
                   ))}
                 </tbody>
@@ -122,6 +164,15 @@ export function Agenda() {
           ))}
         </section>
       ))}
+
+      <ConfirmDialog open={cancelling !== null} title="Annulla la prenotazione" confirmLabel="Conferma annullamento"
+        onConfirm={cancelBooking} onCancel={() => setCancelling(null)}>
+        <p>La prenotazione {cancelling?.code} del {cancelling ? formatDateTime(cancelling.slot_start) : ''} sarà annullata. Confermi?</p>
+        <div className="form-group">
+          <label htmlFor="cancel-reason" className="active">Motivo dell’annullamento</label>
+          <input id="cancel-reason" type="text" className="form-control" value={cancelReason} onChange={(e) => setCancelReason(e.target.value)} />
+        </div>
+      </ConfirmDialog>
     </>
   );
 }
