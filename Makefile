@@ -145,3 +145,16 @@ cluster: ## Primary + streaming replica + 2 API processes (scripts/cluster.sh)
 
 cluster-stop: ## Stop what `make cluster` started
 	@bash scripts/cluster.sh stop
+
+# ----------------------------------------------------------------- fuzzing ---
+# Issue 23: schemathesis (PyPI, into .local/venv) against the served OpenAPI
+# document with every role's token; fails on any 5xx or undocumented status
+# code or content type. FUZZ_MAX_EXAMPLES=n per operation (default 10).
+
+.PHONY: fuzz
+
+fuzz: db ## Schemathesis for every role against the real binary (FUZZ_MAX_EXAMPLES=n)
+	@$(NEED_CARGO)
+	export COMBIPAT_JWT_SECRET="$${COMBIPAT_JWT_SECRET:-$(TEST_JWT_SECRET)}"
+	$(DEV_ENV)
+	exec bash scripts/fuzz.sh

@@ -32,7 +32,14 @@ pub struct Claims {
     pub iss: String,
     pub iat: i64,
     pub exp: i64,
+    /// Not before (optional): refused until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
 }
+
+/// The longest a token may live: a stolen token of year 9999 must not be a
+/// key for ever. Counted from `iat` and from now, so neither can stretch it.
+pub const MAX_TOKEN_LIFETIME_SECS: i64 = 24 * 3600;
 
 /// Why claims do not describe a usable actor.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -85,6 +92,7 @@ impl Claims {
             Role::Auditor => Ok(Actor::Auditor { id }),
             Role::Analyst => Ok(Actor::Analyst { id }),
             Role::Citizen => Ok(Actor::Citizen { id }),
+            Role::SystemAdmin => Ok(Actor::SystemAdmin { id }),
         }
     }
 }
@@ -94,14 +102,28 @@ impl Claims {
 pub struct JwtKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// Derived from the secret for the audit cursors' MAC (api/src/cursor.rs),
+    /// so that every process of a deployment accepts the others' cursors.
+    cursor_key: [u8; 32],
 }
 
 impl JwtKeys {
     pub fn from_secret(secret: &[u8]) -> Self {
+        use sha2::Digest;
+        let cursor_key = sha2::Sha256::new()
+            .chain_update(b"combipat cursor key\0")
+            .chain_update(secret)
+            .finalize()
+            .into();
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
+            cursor_key,
         }
+    }
+
+    pub fn cursor_key(&self) -> &[u8; 32] {
+        &self.cursor_key
     }
 
     pub fn issue(&self, claims: &Claims) -> String {
@@ -137,16 +159,29 @@ impl JwtKeys {
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
         let mut validation = Validation::default();
         validation.set_issuer(&[ISSUER]);
-        decode::<Claims>(token, &self.decoding, &validation)
+        validation.validate_nbf = true;
+        let claims = decode::<Claims>(token, &self.decoding, &validation)
             .map(|d| d.claims)
             .map_err(|e| match e.kind() {
                 ErrorKind::ExpiredSignature => ApiError::Unauthenticated {
                     code: "token_expired",
                 },
+                ErrorKind::ImmatureSignature => ApiError::Unauthenticated {
+                    code: "token_not_yet_valid",
+                },
                 _ => ApiError::Unauthenticated {
                     code: "token_invalid",
                 },
-            })
+            })?;
+        let now = chrono::Utc::now().timestamp();
+        if claims.exp.saturating_sub(claims.iat) > MAX_TOKEN_LIFETIME_SECS
+            || claims.exp.saturating_sub(now) > MAX_TOKEN_LIFETIME_SECS
+        {
+            return Err(ApiError::Unauthenticated {
+                code: "token_lifetime_too_long",
+            });
+        }
+        Ok(claims)
     }
 }
 
@@ -171,9 +206,11 @@ impl FromRequestParts<AppState> for AuthSession {
                 let header = header.to_str().map_err(|_| ApiError::Unauthenticated {
                     code: "token_missing",
                 })?;
+                // RFC 9110 §11.1: the scheme is case-insensitive.
                 let token = header
-                    .strip_prefix("Bearer ")
-                    .or_else(|| header.strip_prefix("bearer "))
+                    .split_once(' ')
+                    .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                    .map(|(_, token)| token)
                     .ok_or(ApiError::Unauthenticated {
                         code: "token_missing",
                     })?;
@@ -227,8 +264,9 @@ mod tests {
             sede: None,
             name: None,
             iss: ISSUER.into(),
-            iat: 0,
-            exp: i64::MAX,
+            iat: chrono::Utc::now().timestamp(),
+            exp: chrono::Utc::now().timestamp() + 3600,
+            nbf: None,
         }
     }
 

@@ -92,6 +92,12 @@ pub enum Command {
         session_minutes: i64,
         #[command(flatten)]
         oidc: crate::oidc::OidcArgs,
+        /// Serve /metrics only on this address (e.g. a private interface).
+        #[arg(long, env = "COMBIPAT_METRICS_ADDR")]
+        metrics_addr: Option<String>,
+        /// Require `Authorization: Bearer <token>` on /metrics.
+        #[arg(long, env = "COMBIPAT_METRICS_TOKEN", hide_env_values = true)]
+        metrics_token: Option<String>,
     },
     /// Apply the database migrations.
     Migrate {
@@ -160,8 +166,8 @@ pub enum ReferenceCommand {
         db: Db,
         #[arg(long, env = "COMBIPAT_REFERENCE_DIR", default_value = "reference")]
         dir: PathBuf,
-        /// ISTAT-style municipality file (default: COMBIPAT_COMUNI_FILE, else
-        /// ../shared/data/comuni.json from the project root; skipped with a
+        /// Municipality file, `.tsv` as shipped or ISTAT-style `.json` (default:
+        /// COMBIPAT_COMUNI_FILE, else reference/municipalities.tsv; skipped with a
         /// warning when missing).
         #[arg(long)]
         comuni_file: Option<PathBuf>,
@@ -183,7 +189,7 @@ pub enum CfCommand {
 
 fn parse_role(s: &str) -> Result<Role, String> {
     serde_json::from_value(serde_json::Value::String(s.to_string()))
-        .map_err(|_| format!("ruolo sconosciuto: {s} (operator, patronato_admin, regional_referent, sede_officer, auditor, analyst, citizen)"))
+        .map_err(|_| format!("ruolo sconosciuto: {s} (operator, patronato_admin, regional_referent, sede_officer, auditor, analyst, citizen, system_admin)"))
 }
 
 pub async fn connect(db: &Db) -> anyhow_like::Result<PgPool> {
@@ -223,6 +229,8 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
             reference_dir,
             session_minutes,
             oidc,
+            metrics_addr,
+            metrics_token,
         } => {
             let manual = clock == ClockMode::Manual;
             if manual && allow_manual_clock != "1" {
@@ -236,6 +244,10 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
                 max_attachment_bytes,
                 max_in_flight: max_in_flight.max(1),
                 committers: committers.max(1),
+                metrics_token: metrics_token
+                    .filter(|t| !t.is_empty())
+                    .map(crate::MetricsToken),
+                metrics_separate: metrics_addr.as_deref().is_some_and(|a| !a.is_empty()),
                 ..Limits::default()
             };
             let mut state = AppState::new(
@@ -274,15 +286,28 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
             } else {
                 projections::spawn_all(pool.clone(), &state.metrics.registry, stop_rx.clone())
             };
+            if let Some(metrics_addr) = metrics_addr.filter(|a| !a.is_empty()) {
+                let listener = tokio::net::TcpListener::bind(&metrics_addr).await?;
+                tracing::info!(local = %listener.local_addr()?, "metrics listening");
+                let app = crate::metrics_app(state.clone());
+                tokio::spawn(async move {
+                    if let Err(e) = axum::serve(listener, app).await {
+                        tracing::error!(error = %e, "metrics listener");
+                    }
+                });
+            }
             let listener = tokio::net::TcpListener::bind(&addr).await?;
             let local = listener.local_addr()?;
             tracing::info!(%local, manual_clock = manual, "combipat listening");
             println!(
                 "combipat in ascolto su http://{local} (OpenAPI: http://{local}/api/openapi.json)"
             );
-            axum::serve(listener, crate::app(state))
-                .with_graceful_shutdown(shutdown_signal())
-                .await?;
+            axum::serve(
+                listener,
+                crate::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
             let _ = stop_tx.send(true);
             for w in workers {
                 let _ = w.await;
@@ -344,6 +369,13 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
             sede,
             ttl_hours,
         } => {
+            if !(1..=api_max_hours()).contains(&ttl_hours) {
+                return Err(format!(
+                    "--ttl-hours deve essere tra 1 e {} (durata massima di un token)",
+                    api_max_hours()
+                )
+                .into());
+            }
             let now = chrono::Utc::now().timestamp();
             let claims = Claims {
                 sub,
@@ -356,6 +388,7 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
                 iss: ISSUER.to_string(),
                 iat: now,
                 exp: now + ttl_hours * 3600,
+                nbf: None,
             };
             claims
                 .actor()
@@ -438,4 +471,9 @@ async fn shutdown_signal() {
         }
     };
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// The longest `--ttl-hours` the server accepts.
+fn api_max_hours() -> i64 {
+    crate::auth::MAX_TOKEN_LIFETIME_SECS / 3600
 }

@@ -124,6 +124,7 @@ pub fn role_label(role: Role) -> &'static str {
         Role::Auditor => "Revisore",
         Role::Analyst => "Analista",
         Role::Citizen => "Cittadino",
+        Role::SystemAdmin => "Amministratore del servizio",
     }
 }
 

@@ -53,6 +53,13 @@ pub enum ApiError {
     /// An attachment whose content is not of an allowed type.
     #[error("{0}")]
     AttachmentTypeNotAllowed(String),
+    /// Too many calls of this client or on this resource (429, `Retry-After`).
+    #[error("{detail}")]
+    TooManyRequests {
+        code: &'static str,
+        detail: String,
+        retry_after_secs: u64,
+    },
     #[error("Il servizio non è pronto")]
     Unavailable,
     #[error("Il servizio è momentaneamente sovraccarico: riprovare tra poco")]
@@ -97,6 +104,7 @@ impl ApiError {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "attachment_type_not_allowed",
             ),
+            ApiError::TooManyRequests { code, .. } => (StatusCode::TOO_MANY_REQUESTS, code),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
             ApiError::Overloaded => (StatusCode::SERVICE_UNAVAILABLE, "overloaded"),
             ApiError::Lagging => (StatusCode::SERVICE_UNAVAILABLE, "read_model_lagging"),
@@ -183,6 +191,24 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             header::HeaderValue::from_static("application/problem+json"),
         );
+        if let ApiError::Unauthenticated { code } = &self {
+            // RFC 6750 §3: a 401 names the scheme; a token that was sent but
+            // refused is `invalid_token`.
+            let value = match *code {
+                "token_missing" => "Bearer realm=\"combipat\"".to_string(),
+                _ => "Bearer realm=\"combipat\", error=\"invalid_token\"".to_string(),
+            };
+            if let Ok(v) = header::HeaderValue::from_str(&value) {
+                res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+            }
+        }
+        if let ApiError::TooManyRequests {
+            retry_after_secs, ..
+        } = &self
+        {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, (*retry_after_secs).max(1).into());
+        }
         if status == StatusCode::SERVICE_UNAVAILABLE {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));

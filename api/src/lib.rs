@@ -12,24 +12,39 @@
 
 pub mod auth;
 pub mod cli;
+pub mod cursor;
 pub mod demo;
 pub mod directory;
 pub mod error;
 pub mod extract;
+pub mod guard;
+pub mod headers;
 pub mod links;
 pub mod metrics;
 pub mod oidc;
 pub mod openapi;
+pub mod openapi_honest;
+pub mod paging;
 pub mod routes;
 pub mod state;
+pub mod text;
 pub mod web;
 
-pub use state::{AppState, Limits};
+pub use state::{AppState, Limits, MetricsToken};
 
 use axum::http::HeaderName;
 use axum::Router;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
+
+/// `/metrics` alone, for its own listener (`COMBIPAT_METRICS_ADDR`).
+pub fn metrics_app(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", axum::routing::get(routes::health::metrics))
+        .fallback(|| async { error::ApiError::NotFound })
+        .layer(axum::middleware::from_fn(headers::defaults))
+        .with_state(state)
+}
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
@@ -76,5 +91,10 @@ pub fn app(state: AppState) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        // --- Hardening (issue 23): headers of every answer; a client's request
+        // id checked before the layers above keep it.
+        .layer(axum::middleware::from_fn(headers::defaults))
+        .layer(axum::middleware::from_fn(headers::sanitize_request_id))
+        // ---
         .with_state(state)
 }

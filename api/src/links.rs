@@ -80,9 +80,11 @@ pub fn sign(
     let claims = LinkClaims {
         caller: Claims {
             // Signed by this service, whoever issued the caller's token.
+            name: None,
             iss: crate::auth::ISSUER.into(),
             iat: now.timestamp(),
             exp,
+            nbf: None,
             ..caller.clone()
         },
         aud: LINK_AUDIENCE.into(),
@@ -187,6 +189,7 @@ mod signing {
             iss: crate::auth::ISSUER.into(),
             iat: 0,
             exp,
+            nbf: None,
         }
     }
 

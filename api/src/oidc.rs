@@ -8,7 +8,7 @@
 //! every request into a fetch. Issuer and audience are checked; the provider's
 //! claims are mapped to role and scope by configuration.
 
-use crate::auth::Claims;
+use crate::auth::{Claims, MAX_TOKEN_LIFETIME_SECS};
 use crate::error::ApiError;
 use domain::actor::Role;
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, JwkSet};
@@ -193,9 +193,19 @@ impl OidcVerifier {
             ErrorKind::ExpiredSignature => ApiError::Unauthenticated {
                 code: "token_expired",
             },
+            ErrorKind::ImmatureSignature => ApiError::Unauthenticated {
+                code: "token_not_yet_valid",
+            },
             _ => invalid(),
         })?;
-        self.map_claims(&data.claims)
+        let claims = self.map_claims(&data.claims)?;
+        // The provider's tokens live no longer than the service's own.
+        if claims.exp.saturating_sub(chrono::Utc::now().timestamp()) > MAX_TOKEN_LIFETIME_SECS {
+            return Err(ApiError::Unauthenticated {
+                code: "token_lifetime_too_long",
+            });
+        }
+        Ok(claims)
     }
 
     fn map_claims(&self, raw: &Value) -> Result<Claims, ApiError> {
@@ -223,6 +233,7 @@ impl OidcVerifier {
             iss: self.config.issuer.clone(),
             iat: raw.get("iat").and_then(Value::as_i64).unwrap_or(0),
             exp: raw.get("exp").and_then(Value::as_i64).unwrap_or(0),
+            nbf: raw.get("nbf").and_then(Value::as_i64),
         };
         claims.actor().map_err(|_| claims_invalid())?;
         Ok(claims)

@@ -111,10 +111,22 @@ impl Modify for BearerAuth {
     }
 }
 
-pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+/// The document as served: the annotations' one, with the shared answers,
+/// problem+json errors and closed value sets of `openapi_honest`.
+pub fn document() -> serde_json::Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the document serialises");
+    crate::openapi_honest::patch(&mut doc);
+    doc
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/openapi.json", get(|| async { Json(document()) }))
+    // Built once: the document does not change while the process runs.
+    let doc = std::sync::Arc::new(document());
+    Router::new().route(
+        "/api/openapi.json",
+        get(move || {
+            let doc = doc.clone();
+            async move { Json((*doc).clone()) }
+        }),
+    )
 }

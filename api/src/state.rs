@@ -10,6 +10,7 @@ use commands::reference::{
 };
 use commands::requests::RequestService;
 use commands::store::{CommitNotifier, GroupCommitter};
+use projections::wait::CheckpointWatch;
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,6 +32,28 @@ pub struct Limits {
     pub max_in_flight: usize,
     /// Group-commit connections (see `commands::store::group`).
     pub committers: usize,
+    /// Holds without a token one client (IP address) may place per hour, and
+    /// that one counter-day may receive per hour (H5).
+    pub anonymous_holds_per_client: u32,
+    pub anonymous_holds_per_counter_day: u32,
+    /// Uploads whose content is read at once (each up to
+    /// `max_attachment_bytes` in memory); more wait up to `read_wait`, then 503.
+    pub max_concurrent_uploads: usize,
+    /// `/metrics` wants `Authorization: Bearer <token>` when set (H11).
+    pub metrics_token: Option<MetricsToken>,
+    /// `/metrics` is served on its own listener ([`crate::metrics_app`]), not
+    /// next to the API (`COMBIPAT_METRICS_ADDR`).
+    pub metrics_separate: bool,
+}
+
+/// The token of `/metrics`; never printed.
+#[derive(Clone)]
+pub struct MetricsToken(pub String);
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsToken(***)")
+    }
 }
 
 impl Default for Limits {
@@ -41,6 +64,11 @@ impl Default for Limits {
             replica_wait: Duration::from_millis(500),
             max_in_flight: 512,
             committers: commands::store::group::DEFAULT_COMMITTERS,
+            anonymous_holds_per_client: 30,
+            anonymous_holds_per_counter_day: 60,
+            max_concurrent_uploads: 8,
+            metrics_token: None,
+            metrics_separate: false,
         }
     }
 }
@@ -75,6 +103,14 @@ pub struct AppState {
     pub oidc: Option<Arc<crate::oidc::OidcVerifier>>,
     /// The built web app served at `/` (crate::web), if any.
     pub web_dir: Option<std::path::PathBuf>,
+    /// The primary's projection checkpoints, read by one task for every
+    /// read-your-writes waiter; `read_checkpoints` the read pool's.
+    pub checkpoints: CheckpointWatch,
+    pub read_checkpoints: CheckpointWatch,
+    /// Rate limits of holds without a token.
+    pub anonymous: Arc<crate::routes::bookings::anonymous::AnonymousLimits>,
+    /// Permits of [`Limits::max_concurrent_uploads`].
+    pub uploads: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -104,8 +140,19 @@ impl AppState {
             Some(m) => m.clone(),
             None => Arc::new(SystemClock),
         };
+        let checkpoints = CheckpointWatch::spawn(pool.clone());
+        let anonymous = Arc::new(crate::routes::bookings::anonymous::AnonymousLimits::new(
+            &limits,
+        ));
+        let uploads = Arc::new(tokio::sync::Semaphore::new(
+            limits.max_concurrent_uploads.max(1),
+        ));
         Self {
+            anonymous,
+            uploads,
             read_pool: pool.clone(),
+            read_checkpoints: checkpoints.clone(),
+            checkpoints,
             pool,
             requests,
             notifier,
@@ -128,6 +175,7 @@ impl AppState {
 impl AppState {
     /// Queries read from `replica` (which must stream from the same primary).
     pub fn with_read_replica(mut self, replica: PgPool) -> Self {
+        self.read_checkpoints = CheckpointWatch::spawn(replica.clone());
         self.read_pool = replica;
         self
     }

@@ -107,3 +107,75 @@ fn every_path_template_segment_is_declared() {
         "path segments without a parameter: {undeclared:#?}"
     );
 }
+
+/// Issue 23, item 10: the document says what the service answers: every
+/// error as application/problem+json, the shared 400/401/403/503 on every
+/// operation, 404 where a path names something, enums and length bounds.
+#[test]
+fn errors_are_documented_as_served() {
+    let doc = generated();
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            operations += 1;
+            let responses = op["responses"].as_object().unwrap();
+            for (status, response) in responses {
+                if status.as_str() >= "400" {
+                    let content = response["content"].as_object().unwrap();
+                    assert_eq!(
+                        content.keys().collect::<Vec<_>>(),
+                        ["application/problem+json"],
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+            for status in ["400", "401", "403", "503"] {
+                assert!(responses.contains_key(status), "{method} {path} {status}");
+            }
+            if path.contains('{') {
+                assert!(responses.contains_key("404"), "{method} {path} 404");
+            }
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                if p["name"] == "Idempotency-Key" {
+                    assert_eq!(p["schema"]["minLength"], 1, "{method} {path}");
+                    assert_eq!(p["schema"]["maxLength"], 200, "{method} {path}");
+                }
+                if p["name"] == "limit" {
+                    assert_eq!(p["schema"]["minimum"], 1, "{method} {path}");
+                    assert!(p["schema"]["maximum"].is_number(), "{method} {path}");
+                }
+                if p["name"] == "status" && p["in"] == "query" {
+                    assert!(p["schema"]["enum"].is_array(), "{method} {path}");
+                }
+            }
+        }
+    }
+    assert!(operations > 50);
+    assert_eq!(
+        doc["components"]["schemas"]["ConfirmBody"]["properties"]["mode"]["enum"],
+        serde_json::json!(["in_presenza", "ricontatto_telefonico", "web_meeting"])
+    );
+}
+
+/// A generated client can type the `Idempotency-Key` of every command that
+/// reads it (docs/api.md: "on any command").
+#[test]
+fn every_command_declares_its_idempotency_key() {
+    let doc = generated();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or("");
+            let command_of_requests = path.starts_with("/api/v1/requests/{id}/")
+                && method != "get"
+                && id != "checkRequest";
+            if command_of_requests || id == "createRequest" {
+                let declared = op["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header");
+                assert!(declared, "{method} {path} ({id}) does not declare Idempotency-Key");
+            }
+        }
+    }
+}

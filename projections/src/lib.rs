@@ -1,25 +1,31 @@
 //! # Layout
 //! The read side: projection workers and the read models they maintain
-//! (DESIGN.md "Projections"). Tables are created by `migrations/0003_read_models.sql`.
+//! (DESIGN.md "Projections"). Tables are created by the migrations.
+//!
+//! Read models, one module per projection. Read `fold.rs` first: what each
+//! event means, pure and tested without PostgreSQL; `rows.rs` has the rows;
+//! `store.rs` fetches what the fold needs and writes what it made (the speed
+//! work lives there); `query.rs` answers the API.
+//! - [`requests`]: `request_summary` (history, inbox, detail header),
+//!   `request_timeline`, `request_attachments`, `request_search`.
+//! - [`home_panel`]: `recent_replies` (replies of the last 3 days).
+//! - [`statistics`]: `stat_requests`, `stat_daily`, `stat_flows`.
+//! - [`bookings`]: `booking_slots` (who has each slot), `bookings` (migrations/0006_bookings.sql).
 //!
 //! Framework:
-//! - [`worker`]: the [`Projection`] contract; [`run_once`] applies a batch and
-//!   moves the checkpoint in one transaction (exactly-once effect); [`Worker`]
-//!   runs one projection for ever (advisory-lock leader election, `LISTEN`
-//!   wake-ups with a polling fallback); [`spawn_all`].
+//! - `projection.rs`: the [`Projection`] contract.
+//! - [`worker`]: [`run_once`] applies a batch and moves the checkpoint in one
+//!   transaction (exactly-once effect); [`Worker`] runs one projection for
+//!   ever (advisory-lock leader election, `LISTEN` wake-ups with a polling
+//!   fallback); [`spawn_all`].
 //! - [`shared_log`]: the workers of a process read each batch of the log once.
 //! - [`checkpoint`]: the `projection_checkpoints` rows.
 //! - [`metrics`]: lag and throughput gauges for Prometheus.
-//! - [`rebuild`]: replay from position 0 into shadow tables, then swap.
+//! - [`rebuild`]: replay from position 0 into shadow tables, then swap;
+//!   `replay.rs`: what a projection may do during a replay ([`Replay`]).
+//! - `row_cache.rs`, `copy.rs`: rows kept across batches, `COPY` writes.
 //! - [`wait`]: read-your-writes ([`wait_for_position`]).
 //! - [`page`]: keyset cursors, pages, time ranges.
-//!
-//! Read models, one module per projection, each with its writes (`store.rs`)
-//! and its queries next to them:
-//! - [`requests`]: `request_summary` (history, inbox, detail header),
-//!   `request_timeline`, `request_attachments`.
-//! - [`home_panel`]: `recent_replies` (replies of the last 3 days).
-//! - [`bookings`]: `booking_slots` (who has each slot), `bookings` (migrations/0006_bookings.sql).
 //!
 //! Decisions (details in the modules):
 //! - The global log is read in `(tx_id, position)` order below the oldest
@@ -37,10 +43,14 @@ pub mod checkpoint;
 mod copy;
 mod error;
 mod events;
+#[cfg(test)]
+mod fixtures;
 pub mod home_panel;
 pub mod metrics;
 pub mod page;
+mod projection;
 pub mod rebuild;
+mod replay;
 pub mod requests;
 mod row_cache;
 pub mod shared_log;
@@ -52,12 +62,14 @@ pub use error::ProjectionError;
 pub use events::REQUEST_STREAM_TYPE;
 pub use metrics::Metrics;
 pub use page::{Cursor, CursorError, Page, TimeRange};
+pub use projection::{Projection, DEFAULT_BATCH_SIZE};
 pub use rebuild::{rebuild, RebuildReport};
+pub use replay::{Replay, ReplayOptions, SideSession};
 pub use shared_log::SharedLog;
 pub use wait::wait_for_position;
 pub use worker::{
     run_once, run_until_idle, run_until_idle_in_batches, spawn_all, spawn_all_with, Outcome,
-    Projection, Replay, ReplayOptions, SideSession, Worker, WorkerConfig,
+    Worker, WorkerConfig,
 };
 
 use sqlx::PgPool;

@@ -1,7 +1,7 @@
 //! Shared pieces of the list queries: keyset cursors, pages, time ranges and
 //! substring patterns.
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Rome;
 use domain::time::Timestamp;
 use serde::{Serialize, Serializer};
@@ -50,7 +50,11 @@ impl Cursor {
             return Err(CursorError);
         }
         let micros = i64::from_be_bytes(bytes[0..8].try_into().expect("8 bytes"));
-        let at = DateTime::<Utc>::from_timestamp_micros(micros).ok_or(CursorError)?;
+        // Only instants PostgreSQL can compare with a timestamptz: chrono reaches
+        // far beyond its range, and a forged cursor must not become a 500.
+        let at = DateTime::<Utc>::from_timestamp_micros(micros)
+            .filter(|at| (1970..=9999).contains(&at.year()))
+            .ok_or(CursorError)?;
         let id = Uuid::from_slice(&bytes[8..24]).map_err(|_| CursorError)?;
         let version = i32::from_be_bytes(bytes[24..28].try_into().expect("4 bytes"));
         Ok(Cursor { at, id, version })
@@ -167,6 +171,16 @@ mod tests {
         assert_eq!(Cursor::decode(&c.encode()), Ok(c));
         assert_eq!(Cursor::decode("zz"), Err(CursorError));
         assert_eq!(Cursor::decode(&c.encode()[2..]), Err(CursorError));
+    }
+
+    #[test]
+    fn cursors_with_instants_postgresql_cannot_hold_are_refused() {
+        // "f000…" was a 500 ("timestamp out of range") before the year check.
+        let forged = format!("f000{}", "0".repeat(52));
+        assert_eq!(Cursor::decode(&forged), Err(CursorError));
+        let year_10000 = Utc.with_ymd_and_hms(10_000, 1, 1, 0, 0, 0).unwrap();
+        let c = Cursor::new(year_10000, Uuid::nil(), 0);
+        assert_eq!(Cursor::decode(&c.encode()), Err(CursorError));
     }
 
     #[test]

@@ -78,18 +78,6 @@ impl<T> RowCache<T> {
         self.touched.insert(id, self.batch);
     }
 
-    pub(crate) fn get(&self, id: &Uuid) -> Option<&T> {
-        self.rows.get(id)
-    }
-
-    pub(crate) fn get_mut(&mut self, id: &Uuid) -> Option<&mut T> {
-        self.rows.get_mut(id)
-    }
-
-    pub(crate) fn contains(&self, id: &Uuid) -> bool {
-        self.rows.contains_key(id)
-    }
-
     /// Keeps at most `keep` rows (none with `keep` 0): forgets the least
     /// recently used and returns those of them that changed, to be written.
     /// Above the bound it evicts down to three quarters of it, so that
@@ -128,6 +116,48 @@ impl<T> RowCache<T> {
     }
 }
 
+/// Rows by request, as a fold reads and changes them: a [`RowCache`] in the
+/// workers, a plain map in the folds' tests.
+pub(crate) trait RowSet<T> {
+    fn get(&self, id: &Uuid) -> Option<&T>;
+    /// The row, marked changed (to be written).
+    fn change(&mut self, id: &Uuid) -> Option<&mut T>;
+    /// A row that its table does not have yet.
+    fn insert_new(&mut self, id: Uuid, row: T);
+}
+
+impl<T> RowSet<T> for RowCache<T> {
+    fn get(&self, id: &Uuid) -> Option<&T> {
+        self.rows.get(id)
+    }
+
+    fn change(&mut self, id: &Uuid) -> Option<&mut T> {
+        if !self.rows.contains_key(id) {
+            return None;
+        }
+        self.changed(*id);
+        self.rows.get_mut(id)
+    }
+
+    fn insert_new(&mut self, id: Uuid, row: T) {
+        RowCache::insert_new(self, id, row)
+    }
+}
+
+impl<T> RowSet<T> for HashMap<Uuid, T> {
+    fn get(&self, id: &Uuid) -> Option<&T> {
+        HashMap::get(self, id)
+    }
+
+    fn change(&mut self, id: &Uuid) -> Option<&mut T> {
+        self.get_mut(id)
+    }
+
+    fn insert_new(&mut self, id: Uuid, row: T) {
+        self.insert(id, row);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,7 +183,7 @@ mod tests {
                 stored: vec![]
             }
         );
-        assert!(!cache.contains(&ids[1]));
+        assert!(RowSet::get(&cache, &ids[1]).is_none());
         assert_eq!(cache.missing(ids.iter().copied().chain([ids[1]])), {
             let mut v = vec![ids[1]];
             v.sort_unstable();

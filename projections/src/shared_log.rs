@@ -24,7 +24,7 @@ use std::sync::Arc;
 use tokio::sync::Mutex;
 
 /// Events kept in memory for the workers, at most (about 1 KiB each).
-pub const DEFAULT_KEPT_EVENTS: usize = 4 * crate::worker::DEFAULT_BATCH_SIZE as usize;
+pub const DEFAULT_KEPT_EVENTS: usize = 4 * crate::projection::DEFAULT_BATCH_SIZE as usize;
 
 /// The recent batches of the log read by the workers of this process.
 pub struct SharedLog {

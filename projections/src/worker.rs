@@ -1,142 +1,19 @@
-//! The projection framework: the [`Projection`] contract, [`run_once`] (one
-//! batch and its checkpoint in one transaction) and the long-running
+//! The live side of the projection framework: [`run_once`] (one batch of a
+//! [`Projection`] and its checkpoint in one transaction) and the long-running
 //! [`Worker`] with leader election, `LISTEN/NOTIFY` wake-ups and lag metrics.
 
 use crate::metrics::Metrics;
+use crate::projection::{Projection, DEFAULT_BATCH_SIZE};
 use crate::shared_log::{LookSince, SharedLog, Source, DEFAULT_KEPT_EVENTS};
 use crate::{checkpoint, ProjectionError};
-use async_trait::async_trait;
 use chrono::Utc;
-use commands::store::{LogPosition, RecordedEvent, EVENTS_CHANNEL};
+use commands::store::{LogPosition, EVENTS_CHANNEL};
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-
-/// Events applied per transaction unless told otherwise.
-pub const DEFAULT_BATCH_SIZE: i64 = 500;
-
-/// A read model fed by the global log.
-///
-/// Contract for implementors:
-/// - `apply` is a deterministic function of the events: timestamps come from the
-///   payloads, never from `now()`, so a rebuild gives identical rows;
-/// - `apply` ignores every stream type and event type it does not know;
-/// - `apply` writes only the tables listed in `tables()`, with unqualified
-///   names (a rebuild points `search_path` at shadow copies of them);
-/// - read tables use no sequences, so `CREATE TABLE … (LIKE … INCLUDING ALL)`
-///   copies them faithfully;
-/// - applying an event twice is harmless (the framework applies each once,
-///   but idempotent writes make that a belt-and-braces guarantee).
-#[async_trait]
-pub trait Projection: Send + Sync {
-    /// Unique, `[a-z0-9_]+`: names the checkpoint, the advisory lock and the
-    /// rebuild schema.
-    fn name(&self) -> &'static str;
-    /// Exactly the tables this projection writes (and a rebuild replaces).
-    fn tables(&self) -> &'static [&'static str];
-    /// Applies one event inside the caller's transaction.
-    async fn apply(
-        &self,
-        tx: &mut PgConnection,
-        event: &RecordedEvent,
-    ) -> Result<(), ProjectionError>;
-
-    /// Applies consecutive events of the log, in order, inside the caller's
-    /// transaction: the same result as [`Projection::apply`] on each in turn.
-    /// A projection that can fold a batch in memory and write each table once
-    /// overrides it (the worker and the rebuild always call this).
-    async fn apply_batch(
-        &self,
-        tx: &mut PgConnection,
-        events: &[RecordedEvent],
-    ) -> Result<(), ProjectionError> {
-        for event in events {
-            self.apply(tx, event).await?;
-        }
-        Ok(())
-    }
-
-    /// How a rebuild replays the log into this projection's empty shadow
-    /// tables; `None` (the default): batch by batch with [`Projection::apply_batch`].
-    /// A projection whose batches keep re-reading and re-writing the same rows
-    /// returns a [`Replay`] that holds them in memory across batches.
-    fn replay(&self, _options: ReplayOptions) -> Option<Box<dyn Replay>> {
-        None
-    }
-}
-
-/// What a [`Replay`] may hold in memory, and where else it may write.
-#[derive(Debug, Clone)]
-pub struct ReplayOptions {
-    /// Rows (of each kind) kept between batches before the least recently
-    /// used are written out.
-    pub cached_rows: usize,
-    /// A second session on the shadow tables, for writes that may run beside
-    /// the replay's own.
-    pub side_session: SideSession,
-}
-
-/// How to open a second session on a rebuild's shadow tables.
-#[derive(Debug, Clone)]
-pub struct SideSession {
-    pub connect: PgConnectOptions,
-    /// The shadow schema, first on the session's `search_path`.
-    pub schema: String,
-}
-
-impl SideSession {
-    /// A session whose unqualified table names are the shadow tables, with
-    /// the replay's settings.
-    pub async fn open(&self) -> Result<PgConnection, ProjectionError> {
-        let mut conn = PgConnection::connect_with(&self.connect).await?;
-        crate::rebuild::enter_shadow_tables(&mut conn, &self.schema).await?;
-        Ok(conn)
-    }
-}
-
-/// A replay of the whole log into a projection's shadow tables (a rebuild).
-///
-/// Nothing reads the shadow tables until the rebuild has called
-/// [`Replay::finish`], so a replay may keep rows in memory across batches
-/// and write each once, when it is evicted or at the end, instead of once per
-/// batch that touches it. After `finish` the tables must equal what
-/// [`Projection::apply_batch`] over the same events would have written.
-#[async_trait]
-pub trait Replay: Send {
-    /// The next consecutive events of the log, in order.
-    async fn apply_batch(
-        &mut self,
-        tx: &mut PgConnection,
-        events: &[RecordedEvent],
-    ) -> Result<(), ProjectionError>;
-    /// Writes every row still held in memory.
-    async fn finish(&mut self, tx: &mut PgConnection) -> Result<(), ProjectionError>;
-
-    /// Tables this replay fills from the log on its own, beside the batches
-    /// (rows written once and never changed): the rebuild hands their
-    /// deferred indexes to [`Replay::fill_ahead`] instead of building them
-    /// after the replay, so that they are built while the replay goes on.
-    fn filled_ahead(&self) -> &'static [&'static str] {
-        &[]
-    }
-
-    /// Starts filling [`Replay::filled_ahead`] and then building `indexes`
-    /// (their `CREATE INDEX` statements) in the background; called once,
-    /// before the first batch.
-    async fn fill_ahead(&mut self, _indexes: Vec<String>) -> Result<(), ProjectionError> {
-        Ok(())
-    }
-
-    /// Waits for the tables filled ahead, which must then hold what the
-    /// batches alone would have written; called after [`Replay::finish`] and
-    /// the other deferred indexes.
-    async fn complete_ahead(&mut self, _conn: &mut PgConnection) -> Result<(), ProjectionError> {
-        Ok(())
-    }
-}
 
 /// What one [`run_once`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -593,42 +470,5 @@ pub fn spawn_all_with(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    async fn notify(pool: &PgPool, payload: &str) {
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(EVENTS_CHANNEL)
-            .bind(payload)
-            .execute(pool)
-            .await
-            .unwrap();
-    }
-
-    /// This process's workers are woken in memory; its own notifications
-    /// (payload: this process) must not wake them a second time.
-    #[sqlx::test]
-    async fn a_worker_wakes_on_other_processes_commits_only(pool: PgPool) {
-        let mut listener = PgListener::connect_with(&pool).await.unwrap();
-        listener.listen(EVENTS_CHANNEL).await.unwrap();
-        let this_process = commands::store::this_process();
-
-        notify(&pool, this_process).await;
-        let woken = tokio::time::timeout(
-            Duration::from_millis(500),
-            other_process_commit(&mut listener),
-        )
-        .await;
-        assert!(woken.is_err(), "woken by its own notification");
-
-        notify(&pool, this_process).await;
-        notify(&pool, "another-process").await;
-        let woken =
-            tokio::time::timeout(Duration::from_secs(10), other_process_commit(&mut listener))
-                .await;
-        assert!(
-            matches!(woken, Ok(Ok(()))),
-            "not woken by another process: {woken:?}"
-        );
-    }
-}
+#[path = "worker_tests.rs"]
+mod tests;

@@ -1020,3 +1020,81 @@ async fn recent_replies_count_and_window(pool: PgPool) {
         0
     );
 }
+
+/// The status machine exists once (`domain::request::StatusLine`): after
+/// every event of a history that uses every event kind, the read model shows
+/// the aggregate's status.
+#[sqlx::test(migrations = "../migrations")]
+async fn the_read_models_status_is_the_aggregates_after_every_event_kind(pool: PgPool) {
+    use domain::booking::BookingId;
+    let extra = attachment("isee.pdf");
+    let spec = Spec::default();
+    let (first, second, other) = (BookingId::new(), BookingId::new(), BookingId::new());
+    let events = vec![
+        sent(&spec),
+        RequestEvent::AttachmentAdded {
+            attachment: extra.clone(),
+            by: user("op1"),
+            side: Side::Patronato,
+            at: day(1),
+        },
+        taken("officer1", "ROMA01", day(2)),
+        RequestEvent::AttachmentRemoved {
+            attachment_id: extra.id,
+            by: user("op1"),
+            at: day(2),
+        },
+        RequestEvent::AppointmentEnabled {
+            by: user("officer1"),
+            sede: sede("ROMA01"),
+            at: day(2),
+        },
+        booked(first, day(9), day(3)),
+        // Not the appointment held: nothing changes.
+        cancelled(other, day(3)),
+        cancelled(first, day(3)),
+        reply("ROMA01", "Serve l'ISEE.", day(4)),
+        booked(second, day(9), day(4)),
+        // The status moves under the appointment: it does not come back.
+        RequestEvent::MessageSent {
+            by: user("op1"),
+            text: "Ecco.".into(),
+            attachments: vec![],
+            interaction: 1,
+            at: day(5),
+        },
+        cancelled(second, day(5)),
+        RequestEvent::SollecitoSent {
+            by: user("op1"),
+            number: 1,
+            at: day(21),
+        },
+        forwarded("ROMA01", "MILA01", day(22)),
+        closed("MILA01", day(23)),
+        reply("MILA01", "Dopo la chiusura.", day(24)),
+        // Shown on a closed conversation, and closed again once cancelled.
+        booked(first, day(30), day(24)),
+        cancelled(first, day(25)),
+    ];
+    let kinds: HashSet<&str> = events.iter().map(|e| e.event_type()).collect();
+    let every: HashSet<&str> = RequestEvent::TYPES.iter().copied().collect();
+    assert_eq!(kinds, every, "the history uses every event kind");
+
+    let mut statuses = Vec::new();
+    for (i, event) in events.iter().enumerate() {
+        append_events(&pool, spec.id, std::slice::from_ref(event)).await;
+        run_until_idle(&pool, &RequestsProjection).await.unwrap();
+        let row = get_summary(&pool, spec.id.0).await.unwrap().unwrap();
+        let aggregate = Request::from_events(&events[..=i]);
+        assert_eq!(
+            row.status(),
+            aggregate.status,
+            "after {}",
+            event.event_type()
+        );
+        statuses.push(row.status().unwrap());
+    }
+    // The history goes through every status.
+    let seen: HashSet<Status> = statuses.into_iter().collect();
+    assert_eq!(seen.len(), Status::ALL.len());
+}

@@ -13,7 +13,7 @@ use sqlx::PgPool;
 const MARIO: &str = "RSSMRA60E12H501E";
 
 async fn set_clock(app: &TestApp, at: &str) {
-    let t = app.token(Role::Auditor, "clock", &[]);
+    let t = app.token(Role::SystemAdmin, "clock", &[]);
     app.post(&t, "/api/v1/admin/clock", json!({ "set": at }))
         .await
         .ok();

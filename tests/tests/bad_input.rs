@@ -627,6 +627,7 @@ async fn tokens_that_are_refused(pool: PgPool) {
         iss: iss.into(),
         iat: now - 7200,
         exp,
+        nbf: None,
     };
     let expired = app.issue(&claims(now - 3600, ISSUER, Some(who::OFFICE)));
     let foreign_issuer = app.issue(&claims(now + 3600, "altro", Some(who::OFFICE)));
@@ -747,9 +748,9 @@ async fn unknown_routes_and_bad_query_parameters(pool: PgPool) {
 
     // History parameters.
     for (query, code) in [
-        ("limit=abc", "invalid_query"),
-        ("limit=-1", "invalid_query"),
-        ("limit=1.5", "invalid_query"),
+        ("limit=abc", "invalid_limit"),
+        ("limit=-1", "invalid_limit"),
+        ("limit=1.5", "invalid_limit"),
         ("status=foo", "invalid_status"),
         ("cursor=zz", "invalid_cursor"),
         ("cursor=00ff", "invalid_cursor"),
@@ -771,7 +772,7 @@ async fn unknown_routes_and_bad_query_parameters(pool: PgPool) {
     }
     // Inbox parameters.
     for (query, code) in [
-        ("limit=abc", "invalid_query"),
+        ("limit=abc", "invalid_limit"),
         ("bucket=foo", "invalid_bucket"),
         ("status=foo", "invalid_status"),
         ("cursor=zz", "invalid_cursor"),
@@ -784,7 +785,7 @@ async fn unknown_routes_and_bad_query_parameters(pool: PgPool) {
     }
     // Home panel and detail parameters.
     for (query, code) in [
-        ("limit=abc", "invalid_query"),
+        ("limit=abc", "invalid_limit"),
         ("replied_on=ieri", "invalid_query"),
         ("cursor=zz", "invalid_cursor"),
         ("protocol=abc", "invalid_protocol"),

@@ -59,7 +59,7 @@ async fn raw(app: &TestApp, token: Option<&str>, path: &str, body: &str) -> Resp
 }
 
 async fn set_clock(app: &TestApp, at: &str) {
-    let t = app.token(Role::Auditor, "clock", &[]);
+    let t = app.token(Role::SystemAdmin, "clock", &[]);
     app.post(&t, "/api/v1/admin/clock", json!({ "set": at }))
         .await
         .ok();
@@ -198,18 +198,19 @@ async fn appointment_and_clock_bodies_that_cannot_be_read(pool: PgPool) {
         );
     }
     let clock = "/api/v1/admin/clock";
+    let sys = app.token(Role::SystemAdmin, "sys.demo", &[]);
     refused(
-        &raw(&app, Some(&op), clock, "{\"advance_days\": ").await,
+        &raw(&app, Some(&sys), clock, "{\"advance_days\": ").await,
         400,
         "invalid_json",
     );
     refused(
-        &app.post(&op, clock, json!({"advance_giorni": 1})).await,
+        &app.post(&sys, clock, json!({"advance_giorni": 1})).await,
         422,
         "invalid_body",
     );
     refused(
-        &app.post(&op, clock, json!({"advance_days": "uno"})).await,
+        &app.post(&sys, clock, json!({"advance_days": "uno"})).await,
         422,
         "invalid_body",
     );

@@ -21,7 +21,7 @@ fn counter(sede: &str, counter: &str, rest: &str) -> String {
 }
 
 async fn set_clock(app: &TestApp, at: &str) {
-    let t = app.token(Role::Auditor, "clock", &[]);
+    let t = app.token(Role::SystemAdmin, "clock", &[]);
     app.post(&t, "/api/v1/admin/clock", json!({ "set": at }))
         .await
         .ok();
@@ -850,7 +850,7 @@ async fn an_appointment_on_a_request_once_the_conversation_is_over(pool: PgPool)
 #[sqlx::test(migrations = "../migrations")]
 async fn an_officer_cancels_a_booking_the_agenda_has_not_applied_yet(pool: PgPool) {
     // No projection worker yet: the booking exists only in the streams.
-    let mut app = TestApp::spawn_with(pool, api::Limits::default(), false).await;
+    let mut app = TestApp::spawn_with(pool, TestApp::limits(), false).await;
     set_clock(&app, "2026-12-01T08:00:00Z").await;
     let path = counter(ROMA, "servizi_veloci", "/holds");
     let hold = post_public(
@@ -939,7 +939,7 @@ async fn the_queue_of_a_counter_today(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_served_openapi_document_names_every_booking_operation(pool: PgPool) {
-    let app = TestApp::spawn_with(pool, api::Limits::default(), false).await;
+    let app = TestApp::spawn_with(pool, TestApp::limits(), false).await;
     let doc = get_public(&app, "/api/openapi.json").await.ok();
     let ids: Vec<&str> = doc["paths"]
         .as_object()

@@ -54,11 +54,16 @@ export async function sedeReply(request: APIRequestContext, operatorToken: strin
   const token = await tokenFor(request, officer!);
   const res = await request.post(`/api/v1/requests/${requestId}/replies`, { headers: auth(token), data: { text, attachments: [] } });
   expect(res.ok(), await res.text()).toBeTruthy();
+  // Read-your-writes for the home panel (its own projection), as a UI would with the reply's position.
+  const position = ((await res.json()) as { position: number }).position;
+  const panel = await request.get(`/api/v1/home/recent-replies?min_position=${position}`, { headers: auth(operatorToken) });
+  expect(panel.ok(), await panel.text()).toBeTruthy();
 }
 
-/** Moves the server's manual clock (COMBIPAT_CLOCK=manual). */
-export async function advanceDays(request: APIRequestContext, token: string, days: number) {
-  const res = await request.post('/api/v1/admin/clock', { headers: auth(token), data: { advance_days: days } });
+/** Moves the server's manual clock (COMBIPAT_CLOCK=manual): the service's administrator's call. */
+export async function advanceDays(request: APIRequestContext, days: number) {
+  const admin = await tokenFor(request, 'sys.demo');
+  const res = await request.post('/api/v1/admin/clock', { headers: auth(admin), data: { advance_days: days } });
   expect(res.ok(), await res.text()).toBeTruthy();
 }
 

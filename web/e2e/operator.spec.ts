@@ -119,7 +119,7 @@ test('an expired session returns to Accesso and keeps the draft', async ({ page,
 test('after 15 days without a reply the operator sends a sollecito, after confirming', async ({ page, request }) => {
   const token = await tokenFor(request, OPERATOR.id);
   const created = await createRequest(request, token, 'Richiesta senza risposta da sollecitare');
-  await advanceDays(request, token, 16);
+  await advanceDays(request, 16);
 
   await signIn(page);
   await page.goto(`/storico/${created.request_id}`);

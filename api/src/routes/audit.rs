@@ -43,8 +43,8 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Default and largest page of the listings.
-const DEFAULT_LIMIT: i64 = 100;
-const MAX_LIMIT: i64 = 1_000;
+const DEFAULT_LIMIT: u32 = 100;
+const MAX_LIMIT: u32 = 1_000;
 /// Events per database read of the export.
 const EXPORT_BATCH: i64 = 1_000;
 
@@ -65,15 +65,8 @@ async fn record(app: &AppState, auditor: &str, what: serde_json::Value) -> Resul
     Ok(())
 }
 
-fn limit(raw: Option<i64>) -> Result<i64, ApiError> {
-    match raw {
-        None => Ok(DEFAULT_LIMIT),
-        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-        Some(_) => Err(ApiError::bad_request(
-            "invalid_limit",
-            format!("limit deve essere tra 1 e {MAX_LIMIT}"),
-        )),
-    }
+fn limit(raw: &Option<String>) -> Result<i64, ApiError> {
+    crate::paging::limit(raw.as_deref(), DEFAULT_LIMIT, MAX_LIMIT).map(i64::from)
 }
 
 /// An event as stored, with its metadata and hash-chain fields (hex).
@@ -107,7 +100,8 @@ pub struct StreamEventsParams {
     /// Only events after this version (default 0).
     pub after_version: Option<i32>,
     /// 1–1000, default 100.
-    pub limit: Option<i64>,
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
+    pub limit: Option<String>,
 }
 
 /// A page of a stream's events.
@@ -134,7 +128,7 @@ pub async fn list_stream_events(
     ApiQuery(params): ApiQuery<StreamEventsParams>,
 ) -> Result<Json<StreamEventsPage>, ApiError> {
     let who = auditor(&actor)?;
-    let limit = limit(params.limit)?;
+    let limit = limit(&params.limit)?;
     let after = params.after_version.unwrap_or(0).max(0);
     record(
         &app,
@@ -191,7 +185,8 @@ pub struct LogParams {
     /// Listing only: `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Listing only: 1–1000, default 100.
-    pub limit: Option<i64>,
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
+    pub limit: Option<String>,
 }
 
 impl LogParams {
@@ -242,22 +237,20 @@ pub struct AuditEventsPage {
     pub next_cursor: Option<String>,
 }
 
-/// The cursor of a listing: the snapshot of its first page and the last position.
-fn encode_cursor(snapshot: &str, position: i64) -> String {
-    hex::encode(format!("{snapshot}|{position}"))
+/// The cursor of a listing: the snapshot of its first page and the last
+/// position, signed (a raw `pg_snapshot` from a client would reach PostgreSQL).
+fn encode_cursor(app: &AppState, snapshot: &str, position: i64) -> String {
+    crate::cursor::sign(
+        app.jwt.cursor_key(),
+        format!("{snapshot}|{position}").as_bytes(),
+    )
 }
 
-fn decode_cursor(raw: &str) -> Result<(String, i64), ApiError> {
+fn decode_cursor(app: &AppState, raw: &str) -> Result<(String, i64), ApiError> {
     let bad = || ApiError::bad_request("invalid_cursor", "cursore di paginazione non valido");
-    let text = String::from_utf8(hex::decode(raw.trim()).map_err(|_| bad())?).map_err(|_| bad())?;
+    let bytes = crate::cursor::verify(app.jwt.cursor_key(), raw).ok_or_else(bad)?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
     let (snapshot, position) = text.rsplit_once('|').ok_or_else(bad)?;
-    let valid = !snapshot.is_empty()
-        && snapshot
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b == b':' || b == b',');
-    if !valid {
-        return Err(bad());
-    }
     Ok((snapshot.to_string(), position.parse().map_err(|_| bad())?))
 }
 
@@ -274,8 +267,12 @@ pub async fn list_audit_events(
 ) -> Result<Json<AuditEventsPage>, ApiError> {
     let who = auditor(&actor)?;
     let filter = params.filter()?;
-    let limit = limit(params.limit)?;
-    let cursor = params.cursor.as_deref().map(decode_cursor).transpose()?;
+    let limit = limit(&params.limit)?;
+    let cursor = params
+        .cursor
+        .as_deref()
+        .map(|c| decode_cursor(&app, c))
+        .transpose()?;
     record(
         &app,
         who,
@@ -297,7 +294,9 @@ pub async fn list_audit_events(
     let more = items.len() as i64 > limit;
     items.truncate(limit as usize);
     let next_cursor = if more {
-        items.last().map(|e| encode_cursor(&snapshot, e.position))
+        items
+            .last()
+            .map(|e| encode_cursor(&app, &snapshot, e.position))
     } else {
         None
     };

@@ -46,7 +46,11 @@ pub fn list_route() -> axum::routing::MethodRouter<AppState> {
 /// Read-your-writes: the pool to read from once the read models have applied
 /// the event at `min_position` (from a command's answer). The read replica is
 /// preferred; if it has not caught up within `replica_wait` the primary answers;
-/// if neither has within `read_wait`, 503 `read_model_lagging`.
+/// if neither has within `read_wait`, 503 `read_model_lagging`. A position
+/// that is not in the log (≤ 0, beyond its head, never written) is a 400
+/// `invalid_min_position` at once: only a command's answer names one. The
+/// wait itself queries nothing: it watches the checkpoints that one task per
+/// process reads ([`projections::wait::CheckpointWatch`]).
 pub(crate) async fn reader<'a>(
     app: &'a AppState,
     headers: &HeaderMap,
@@ -67,22 +71,42 @@ pub(crate) async fn reader<'a>(
     let Some(position) = min_position.or(from_header) else {
         return Ok(&app.read_pool);
     };
-    let wait = |pool: &'a PgPool, timeout| async move {
-        projections::wait::wait_for_position(pool, projections, position, timeout)
-            .await
-            .map_err(ApiError::internal)
+    let unknown = || {
+        ApiError::bad_request(
+            "invalid_min_position",
+            format!(
+                "min_position {position} non corrisponde a nessun evento registrato: \
+                 usare la posizione restituita da un comando"
+            ),
+        )
     };
+    if position <= 0 {
+        return Err(unknown());
+    }
+    // The primary has every committed event: absent there, absent for good.
+    let target = commands::store::log::position_of(&app.pool, position)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(unknown)?;
     if !app.has_read_replica() {
-        return match wait(&app.pool, app.limits.read_wait).await? {
+        return match app
+            .checkpoints
+            .wait(projections, target, app.limits.read_wait)
+            .await
+        {
             true => Ok(&app.pool),
             false => Err(ApiError::Lagging),
         };
     }
-    if wait(&app.read_pool, app.limits.replica_wait).await? {
+    if app
+        .read_checkpoints
+        .wait(projections, target, app.limits.replica_wait)
+        .await
+    {
         return Ok(&app.read_pool);
     }
     let rest = app.limits.read_wait.saturating_sub(app.limits.replica_wait);
-    match wait(&app.pool, rest).await? {
+    match app.checkpoints.wait(projections, target, rest).await {
         true => Ok(&app.pool),
         false => Err(ApiError::Lagging),
     }
@@ -103,18 +127,18 @@ pub(crate) async fn caught_up<'a>(
     let Some(end) = end else {
         return Ok(&app.pool);
     };
-    match projections::wait::wait_for_position(
-        &app.pool,
-        projections,
-        end.position,
-        app.limits.read_wait,
-    )
-    .await
-    .map_err(ApiError::internal)?
+    match app
+        .checkpoints
+        .wait(projections, end, app.limits.read_wait)
+        .await
     {
         true => Ok(&app.pool),
         false => Err(ApiError::Lagging),
     }
+}
+
+fn page_limit(raw: &Option<String>) -> Result<u32, ApiError> {
+    crate::paging::limit(raw.as_deref(), 20, crate::paging::MAX_PAGE)
 }
 
 fn parse_cursor(raw: &Option<String>) -> Result<Option<Cursor>, ApiError> {
@@ -148,7 +172,8 @@ pub struct ListParams {
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// 1–100, default 20.
-    pub limit: Option<u32>,
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
     /// Wait until the read models include this global position.
     pub min_position: Option<i64>,
 }
@@ -253,12 +278,15 @@ pub async fn list_requests(
             "bucket vale solo per l'inbox della sede",
         ));
     }
+    let limit = page_limit(&params.limit)?;
+    let filters = params.filters()?;
+    let cursor = parse_cursor(&params.cursor)?;
     let db = reader(&app, &headers, params.min_position, &[read::NAME]).await?;
     let query = HistoryQuery {
         scope,
-        filters: params.filters()?,
-        cursor: parse_cursor(&params.cursor)?,
-        limit: params.limit.unwrap_or(20),
+        filters,
+        cursor,
+        limit,
     };
     let page = read::list_history(db, &query)
         .await
@@ -411,10 +439,6 @@ pub async fn download_attachment(
         commands::attachments::read_blob(&app.pool, &held.attachment.sha256)
             .await?
             .ok_or(ApiError::NotFound)?;
-    let disposition = format!(
-        "attachment; filename=\"{}\"",
-        held.attachment.filename.replace('"', "_")
-    );
     let mut res = content.into_response();
     let h = res.headers_mut();
     h.insert(
@@ -422,9 +446,10 @@ pub async fn download_attachment(
         HeaderValue::from_str(&media_type)
             .unwrap_or(HeaderValue::from_static("application/octet-stream")),
     );
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        crate::headers::attachment(&held.attachment.filename),
+    );
     h.insert(
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),
@@ -443,7 +468,9 @@ pub struct RecentRepliesParams {
     pub codice_fiscale: Option<String>,
     pub protocol: Option<String>,
     pub cursor: Option<String>,
-    pub limit: Option<u32>,
+    /// 1–100, default 20.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
     pub min_position: Option<i64>,
 }
 
@@ -498,7 +525,7 @@ pub async fn list_recent_replies(
         .transpose()
         .map_err(|e| ApiError::bad_request("invalid_protocol", e.to_string()))?;
     q.cursor = parse_cursor(&params.cursor)?;
-    q.limit = params.limit.unwrap_or(20);
+    q.limit = page_limit(&params.limit)?;
     let replies = home_panel::list_recent_replies(db, &q)
         .await
         .map_err(ApiError::internal)?;
@@ -551,14 +578,17 @@ pub async fn list_sede_inbox(
             ))
         }
     };
+    let limit = page_limit(&params.limit)?;
+    let filters = params.filters()?;
+    let cursor = parse_cursor(&params.cursor)?;
     let db = reader(&app, &headers, params.min_position, &[read::NAME]).await?;
     let q = InboxQuery {
         sede,
         bucket,
-        filters: params.filters()?,
+        filters,
         now: app.clock.now(),
-        cursor: parse_cursor(&params.cursor)?,
-        limit: params.limit.unwrap_or(20),
+        cursor,
+        limit,
     };
     let page = read::list_inbox(db, &q).await.map_err(ApiError::internal)?;
     Ok(Json(named_inbox(&app, page).await?))

@@ -200,8 +200,9 @@ pub struct SedeSearch {
     pub region: Option<String>,
     /// Province sigla (e.g. `RM`).
     pub province: Option<String>,
-    /// At most this many (default 50).
-    pub limit: Option<i64>,
+    /// At most this many: 1–1000, default 50.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
+    pub limit: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -254,7 +255,7 @@ pub async fn list_sedi(
         q.name.as_deref(),
         q.region.as_deref(),
         q.province.as_deref(),
-        q.limit.unwrap_or(50).clamp(1, 1000),
+        i64::from(crate::paging::limit(q.limit.as_deref(), 50, 1000)?),
     )
     .await?;
     Ok(Json(sedi.into_iter().map(SedeView::from).collect()))

@@ -3,6 +3,7 @@
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiMultipart, ApiPath, OptionalJson};
+use crate::guard::PatronatoCaller;
 use crate::routes::uploads::receive_file;
 use crate::state::AppState;
 use axum::extract::{DefaultBodyLimit, State};
@@ -253,9 +254,12 @@ impl CreateRequestBody {
         (status = 400, body = crate::error::Problem),
         (status = 403, body = crate::error::Problem, description = "not_allowed_for_role"),
         (status = 422, body = crate::error::Problem, description = "mandate_not_declared, topic_unknown, topic_not_allowed_for_role, subtopic_unknown, practice_ref_required, practice_ref_not_associated, practice_not_enabled, text_required, text_too_long, notes_too_long, citizen_required, own_behalf_only, destination_unknown, destination_inactive, destination_missing, citizen_not_found, cf_*, upload_not_found, too_many_attachments, idempotency_key_reused")))]
+// The role class is checked before the body here (a request is created, no
+// target to hide). Commands on a request keep AuthUser: out of scope they must
+// answer 404 exactly as for a missing request, whatever the caller's role.
 pub async fn create_request(
     State(app): State<AppState>,
-    AuthUser(actor): AuthUser,
+    PatronatoCaller(actor): PatronatoCaller,
     headers: HeaderMap,
     ApiJson(body): ApiJson<CreateRequestBody>,
 ) -> Result<Response, ApiError> {

@@ -216,6 +216,7 @@ fn issue_session(app: &AppState, mut claims: Claims) -> SessionToken {
     let now = Utc::now();
     claims.iss = ISSUER.into();
     claims.iat = now.timestamp();
+    claims.nbf = None;
     claims.exp = (now + app.session_ttl).timestamp();
     SessionToken {
         token: app.jwt.issue(&claims),
@@ -363,6 +364,7 @@ pub async fn create_demo_session(
         iss: ISSUER.into(),
         iat: 0,
         exp: 0,
+        nbf: None,
     };
     claims.actor().map_err(ApiError::internal)?;
     Ok(Json(issue_session(&app, claims)))

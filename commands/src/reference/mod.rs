@@ -4,8 +4,9 @@
 //! - [`files`]: read and validate the files (no database).
 //! - [`load`]: [`load_all`] — validate, then replace changed datasets in one
 //!   transaction, versioned by checksum in `ref_dataset`.
-//! - [`municipalities`]: the ISTAT-style municipality list, read from a file
-//!   outside the repository (`COMBIPAT_COMUNI_FILE`), and its look-ups.
+//! - [`municipalities`]: the ISTAT-style municipality list (`comuni.json`) and
+//!   its look-ups; [`compact`]: the shipped `reference/municipalities.tsv`,
+//!   read by default.
 //! - [`counters`]: the counters of every sede and their opening hours.
 //! - [`generate`]: the deterministic synthetic citizens of `citizens.json`.
 //! - [`derive`]: `places.json` and `cap_routes.json`, derived from the
@@ -21,6 +22,7 @@
 
 pub mod cache;
 mod citizens;
+pub mod compact;
 pub mod counters;
 pub mod demo;
 pub mod derive;

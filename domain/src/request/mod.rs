@@ -1,17 +1,21 @@
 //! The request ("richiesta") aggregate.
 //!
 //! - `events.rs`: what happened (the stored facts).
+//! - `status.rs`: the status machine, the one place events move the status
+//!   (the `requests` read model folds it too).
 //! - `state.rs`: the state folded from the events; `apply` never refuses.
 //! - `command.rs`: what a caller asks, with the facts looked up outside.
 //! - `rules.rs`: **every rule** — creation, scope, follow-ups, sollecito, appointment.
 //! - `violation.rs`: the refusals, with stable codes and Italian messages.
 //! - `actions.rs`: what the caller may do next, from the same rules.
+//! - `stored.rs`: decoding a stored event by its log's `event_type` (decisions A40).
 
 mod actions;
 mod command;
 mod events;
 mod rules;
 mod state;
+mod status;
 mod stored;
 mod violation;
 
@@ -27,5 +31,6 @@ pub use rules::{
     accept_new_request, AppointmentGround, MAX_ATTACHMENTS, MAX_FURTHER_INTERACTIONS,
     MAX_NOTES_CHARS, MAX_REASON_CHARS, MAX_TEXT_CHARS,
 };
-pub use state::{HeldAttachment, Request, RequestAppointment, Status};
+pub use state::{HeldAttachment, Request, RequestAppointment};
+pub use status::{Status, StatusLine};
 pub use violation::RuleViolation;

@@ -218,7 +218,7 @@ impl Request {
             }
             Actor::Sede(o) => self.current_sede.as_ref() == Some(&o.sede),
             Actor::Auditor { .. } => true,
-            Actor::Analyst { .. } | Actor::Citizen { .. } => false,
+            Actor::Analyst { .. } | Actor::Citizen { .. } | Actor::SystemAdmin { .. } => false,
         }
     }
 

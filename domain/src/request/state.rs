@@ -3,68 +3,12 @@
 
 use super::events::{AttachmentRef, RequestEvent, RequestSent};
 use super::rules::AppointmentGround;
+use super::status::{Status, StatusLine};
 use crate::actor::Side;
 use crate::booking::{BookingCode, BookingId, SlotRef};
 use crate::ids::{RequestId, SedeCode, UserId};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
-
-/// The statuses an operator and a sede officer see (SPEC §2.5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Inoltrata,
-    PresaInCarico,
-    RispostaRicevuta,
-    InAttesaDiRisposta,
-    Sollecitata,
-    InoltrataAdAltraSede,
-    Chiusa,
-    AppuntamentoPrenotato,
-}
-
-impl Status {
-    pub const ALL: [Status; 8] = [
-        Status::Inoltrata,
-        Status::PresaInCarico,
-        Status::RispostaRicevuta,
-        Status::InAttesaDiRisposta,
-        Status::Sollecitata,
-        Status::InoltrataAdAltraSede,
-        Status::Chiusa,
-        Status::AppuntamentoPrenotato,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Inoltrata => "inoltrata",
-            Status::PresaInCarico => "presa_in_carico",
-            Status::RispostaRicevuta => "risposta_ricevuta",
-            Status::InAttesaDiRisposta => "in_attesa_di_risposta",
-            Status::Sollecitata => "sollecitata",
-            Status::InoltrataAdAltraSede => "inoltrata_ad_altra_sede",
-            Status::Chiusa => "chiusa",
-            Status::AppuntamentoPrenotato => "appuntamento_prenotato",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Status::Inoltrata => "Inoltrata",
-            Status::PresaInCarico => "Presa in carico",
-            Status::RispostaRicevuta => "Risposta ricevuta",
-            Status::InAttesaDiRisposta => "In attesa di risposta",
-            Status::Sollecitata => "Sollecitata",
-            Status::InoltrataAdAltraSede => "Inoltrata ad altra sede",
-            Status::Chiusa => "Chiusa",
-            Status::AppuntamentoPrenotato => "Appuntamento prenotato",
-        }
-    }
-}
 
 /// An attachment as the request holds it now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,9 +97,11 @@ impl Request {
     pub fn apply(mut self, event: &RequestEvent) -> Request {
         self.version += 1;
         let v = self.version;
+        let line = self.status_line().apply(event);
+        self.status = line.status;
+        self.status_before_appointment = line.before_appointment;
         match event {
             RequestEvent::RequestSent(sent) => {
-                self.status = Some(Status::Inoltrata);
                 self.current_sede = Some(sent.destination.clone());
                 self.awaiting_reply_since = Some(sent.at);
                 self.attachments = sent
@@ -197,7 +143,6 @@ impl Request {
             RequestEvent::TakenInCharge { by, .. } => {
                 self.in_charge_by = Some(by.clone());
                 self.last_sede_action_version = v;
-                self.set_status(Status::PresaInCarico);
             }
             RequestEvent::ReplyReceived {
                 by,
@@ -220,7 +165,6 @@ impl Request {
                         removed: false,
                     });
                 }
-                self.set_status(Status::RispostaRicevuta);
             }
             RequestEvent::MessageSent {
                 by,
@@ -241,19 +185,16 @@ impl Request {
                         removed: false,
                     });
                 }
-                self.set_status(Status::InAttesaDiRisposta);
             }
             RequestEvent::SollecitoSent { number, at, .. } => {
                 self.solleciti = *number;
                 self.last_sollecito_at = Some(*at);
-                self.set_status(Status::Sollecitata);
             }
             RequestEvent::ForwardedToSede { to, .. } => {
                 self.current_sede = Some(to.clone());
                 self.in_charge_by = None;
                 self.forwards += 1;
                 self.last_sede_action_version = v;
-                self.set_status(Status::InoltrataAdAltraSede);
             }
             RequestEvent::AppointmentEnabled { .. } => {
                 self.appointment_enabled = true;
@@ -262,7 +203,6 @@ impl Request {
             RequestEvent::ConversationClosed { at, .. } => {
                 self.closed_at = Some(*at);
                 self.last_sede_action_version = v;
-                self.status = Some(Status::Chiusa);
             }
             RequestEvent::AppointmentBooked {
                 booking_id,
@@ -272,10 +212,6 @@ impl Request {
                 by,
                 at,
             } => {
-                // Shown even on a closed conversation (ground "conversation
-                // over"): the appointment is what happens next.
-                self.status_before_appointment = self.status;
-                self.status = Some(Status::AppuntamentoPrenotato);
                 self.appointments_booked += 1;
                 self.appointment = Some(RequestAppointment {
                     booking_id: *booking_id,
@@ -293,20 +229,18 @@ impl Request {
                     .is_some_and(|a| a.booking_id == *booking_id)
                 {
                     self.appointment = None;
-                    let before = self.status_before_appointment.take();
-                    if self.status == Some(Status::AppuntamentoPrenotato) {
-                        self.status = before.or(self.status);
-                    }
                 }
             }
         }
         self
     }
 
-    /// A closed request keeps its status whatever happens after.
-    fn set_status(&mut self, status: Status) {
-        if self.status != Some(Status::Chiusa) {
-            self.status = Some(status);
+    /// The part of the state that the status machine reads.
+    pub fn status_line(&self) -> StatusLine {
+        StatusLine {
+            status: self.status,
+            before_appointment: self.status_before_appointment,
+            appointment: self.appointment.as_ref().map(|a| a.booking_id),
         }
     }
 }

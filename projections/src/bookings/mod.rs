@@ -6,20 +6,21 @@
 //! booked, or held with `hold_expires_at > now`. An expired hold therefore
 //! frees its slot in every view without an event or a job.
 //!
-//! - `store.rs`: how each slot event changes the two tables.
+//! - `fold.rs`: what each slot event means for the two tables (pure, tested
+//!   without PostgreSQL).
+//! - `store.rs`: fetches the rows the fold needs, writes what it made.
 //! - `query.rs`: taken slots, a citizen's bookings, a sede's agenda, one booking.
 
+mod fold;
 mod query;
 mod store;
 
 pub use query::{get_booking, list_citizen_bookings, list_sede_bookings, taken_slots, BookingRow};
 
-use crate::worker::Projection;
+use crate::projection::Projection;
 use crate::ProjectionError;
 use async_trait::async_trait;
-use commands::bookings::SLOT_STREAM_TYPE;
 use commands::store::RecordedEvent;
-use domain::booking::SlotEvent;
 use sqlx::PgConnection;
 
 pub const NAME: &str = "bookings";
@@ -44,14 +45,14 @@ impl Projection for BookingsProjection {
         tx: &mut PgConnection,
         event: &RecordedEvent,
     ) -> Result<(), ProjectionError> {
-        if event.stream_type != SLOT_STREAM_TYPE
-            || !SlotEvent::TYPES.contains(&event.event_type.as_str())
-        {
-            return Ok(());
-        }
-        let decoded: SlotEvent = event
-            .decode()
-            .map_err(|e| ProjectionError::poisoned(event, e))?;
-        store::apply(tx, event, &decoded).await
+        store::apply_batch(tx, std::slice::from_ref(event)).await
+    }
+
+    async fn apply_batch(
+        &self,
+        tx: &mut PgConnection,
+        events: &[RecordedEvent],
+    ) -> Result<(), ProjectionError> {
+        store::apply_batch(tx, events).await
     }
 }

@@ -1,195 +1,126 @@
 //! Writes of the `bookings` projection. Unqualified table names (a rebuild
-//! redirects them); every value comes from the event; idempotent: a slot row
-//! moves only forward in version, booking inserts do nothing on conflict.
+//! redirects them). What each slot event means is `fold.rs`; this file
+//! fetches the rows the fold needs — the batch's slot rows, whether its
+//! bookings exist and are confirmed — runs it, and writes one statement per
+//! table. Idempotent: a slot row moves only forward in version, a booking is
+//! inserted once (`DO NOTHING`) and cancelled only while confirmed.
 
+use super::fold::{Bookings, SlotRow};
 use crate::ProjectionError;
+use commands::bookings::SLOT_STREAM_TYPE;
 use commands::store::RecordedEvent;
-use domain::booking::{Booker, Canceller, SlotEvent, SlotRef};
+use domain::booking::SlotEvent;
+use sqlx::types::Json;
 use sqlx::PgConnection;
+use uuid::Uuid;
 
-pub(crate) async fn apply(
+/// Applies the slot events of a batch (in log order); other events are ignored.
+pub(crate) async fn apply_batch(
     conn: &mut PgConnection,
-    e: &RecordedEvent,
-    event: &SlotEvent,
+    events: &[RecordedEvent],
 ) -> Result<(), ProjectionError> {
-    match event {
-        SlotEvent::SlotHeld {
-            slot,
-            hold_id,
-            expires_at,
-            ..
-        } => {
-            upsert_slot(
-                conn,
-                e,
-                slot,
-                "held",
-                Some(hold_id.0),
-                Some(*expires_at),
-                None,
-            )
-            .await
+    let mut slot_events = Vec::new();
+    for event in events {
+        if event.stream_type != SLOT_STREAM_TYPE
+            || !SlotEvent::TYPES.contains(&event.event_type.as_str())
+        {
+            continue;
         }
-        SlotEvent::SlotBooked {
-            slot,
-            booking_id,
-            code,
-            booker,
-            at,
-            ..
-        } => {
-            upsert_slot(conn, e, slot, "booked", None, None, Some(booking_id.0)).await?;
-            let (kind, cf, authenticated, details, request) = match booker {
-                Booker::Citizen {
-                    codice_fiscale,
-                    authenticated,
-                    details,
-                } => (
-                    "citizen",
-                    Some(codice_fiscale.as_str()),
-                    *authenticated,
-                    Some(details),
-                    None,
-                ),
-                Booker::Request {
-                    request_id,
-                    protocol,
-                    by,
-                    patronato,
-                    office,
-                } => (
-                    "request",
-                    None,
-                    true,
-                    None,
-                    Some((
-                        request_id.0,
-                        protocol.as_str(),
-                        by.as_str(),
-                        patronato.as_str(),
-                        office.as_str(),
-                    )),
-                ),
-            };
-            sqlx::query(
-                "INSERT INTO bookings (booking_id, code, sede_code, counter_type, slot_start, \
-                   slot_end, booker_kind, codice_fiscale, authenticated, request_id, protocol, \
-                   booked_by, patronato, office, mode, reason, mobile, email, status, \
-                   confirmed_at, last_position) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-                   $17, $18, 'confirmed', $19, $20) \
-                 ON CONFLICT (booking_id) DO NOTHING",
-            )
-            .bind(booking_id.0)
-            .bind(code.as_str())
-            .bind(slot.sede.as_str())
-            .bind(slot.counter.as_str())
-            .bind(slot.start)
-            .bind(slot.end)
-            .bind(kind)
-            .bind(cf)
-            .bind(authenticated)
-            .bind(request.map(|r| r.0))
-            .bind(request.map(|r| r.1))
-            .bind(request.map(|r| r.2).or(cf))
-            .bind(request.map(|r| r.3))
-            .bind(request.map(|r| r.4))
-            .bind(details.map(|d| d.mode.as_str()))
-            .bind(details.and_then(|d| d.reason.as_deref()))
-            .bind(details.and_then(|d| d.mobile.as_ref().map(|m| m.as_str())))
-            .bind(details.and_then(|d| d.email.as_ref().map(|m| m.as_str())))
-            .bind(at)
-            .bind(e.position)
-            .execute(conn)
-            .await?;
-            Ok(())
-        }
-        SlotEvent::SlotHoldReleased { hold_id, .. } => {
-            sqlx::query(
-                "UPDATE booking_slots SET \
-                   state = CASE WHEN state = 'held' AND hold_id = $3 THEN 'free' ELSE state END, \
-                   hold_id = CASE WHEN hold_id = $3 THEN NULL ELSE hold_id END, \
-                   hold_expires_at = CASE WHEN hold_id = $3 THEN NULL ELSE hold_expires_at END, \
-                   version = $2 \
-                 WHERE stream_id = $1 AND version < $2",
-            )
-            .bind(&e.stream_id)
-            .bind(e.version)
-            .bind(hold_id.0)
-            .execute(conn)
-            .await?;
-            Ok(())
-        }
-        SlotEvent::SlotBookingCancelled {
-            booking_id,
-            by,
-            reason,
-            at,
-        } => {
-            sqlx::query(
-                "UPDATE booking_slots SET \
-                   state = CASE WHEN booking_id = $3 THEN 'free' ELSE state END, \
-                   booking_id = CASE WHEN booking_id = $3 THEN NULL ELSE booking_id END, \
-                   version = $2 \
-                 WHERE stream_id = $1 AND version < $2",
-            )
-            .bind(&e.stream_id)
-            .bind(e.version)
-            .bind(booking_id.0)
-            .execute(&mut *conn)
-            .await?;
-            let (side, who) = match by {
-                Canceller::Citizen => ("citizen", None),
-                Canceller::Patronato { by } => ("patronato", Some(by.as_str())),
-                Canceller::Sede { by } => ("sede", Some(by.as_str())),
-            };
-            sqlx::query(
-                "UPDATE bookings SET status = 'cancelled', cancelled_at = $2, cancelled_side = $3, \
-                   cancelled_by = $4, cancel_reason = $5, last_position = $6 \
-                 WHERE booking_id = $1 AND status = 'confirmed'",
-            )
-            .bind(booking_id.0)
-            .bind(at)
-            .bind(side)
-            .bind(who)
-            .bind(reason.as_deref())
-            .bind(e.position)
-            .execute(conn)
-            .await?;
-            Ok(())
-        }
+        let decoded: SlotEvent = event
+            .decode()
+            .map_err(|e| ProjectionError::poisoned(event, e))?;
+        slot_events.push((event, decoded));
     }
+    if slot_events.is_empty() {
+        return Ok(());
+    }
+    let mut fold = fetch(conn, &slot_events).await?;
+    for (event, slot_event) in &slot_events {
+        fold.apply(&event.stream_id, event.version, event.position, slot_event);
+    }
+    write(conn, &fold).await
 }
 
-async fn upsert_slot(
+/// The rows the fold reads: the batch's slots, and its bookings' status.
+async fn fetch(
     conn: &mut PgConnection,
-    e: &RecordedEvent,
-    slot: &SlotRef,
-    state: &str,
-    hold_id: Option<uuid::Uuid>,
-    hold_expires_at: Option<chrono::DateTime<chrono::Utc>>,
-    booking_id: Option<uuid::Uuid>,
-) -> Result<(), ProjectionError> {
-    sqlx::query(
-        "INSERT INTO booking_slots AS s (stream_id, sede_code, counter_type, slot_start, slot_end, \
-           state, hold_id, hold_expires_at, booking_id, version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-         ON CONFLICT (stream_id) DO UPDATE SET state = EXCLUDED.state, \
-           hold_id = EXCLUDED.hold_id, hold_expires_at = EXCLUDED.hold_expires_at, \
-           booking_id = EXCLUDED.booking_id, version = EXCLUDED.version \
-         WHERE s.version < EXCLUDED.version",
-    )
-    .bind(&e.stream_id)
-    .bind(slot.sede.as_str())
-    .bind(slot.counter.as_str())
-    .bind(slot.start)
-    .bind(slot.end)
-    .bind(state)
-    .bind(hold_id)
-    .bind(hold_expires_at)
-    .bind(booking_id)
-    .bind(e.version)
-    .execute(conn)
-    .await?;
+    events: &[(&RecordedEvent, SlotEvent)],
+) -> Result<Bookings, ProjectionError> {
+    let mut streams: Vec<&str> = events.iter().map(|(e, _)| e.stream_id.as_str()).collect();
+    streams.sort_unstable();
+    streams.dedup();
+    let mut bookings: Vec<Uuid> = events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            SlotEvent::SlotBooked { booking_id, .. }
+            | SlotEvent::SlotBookingCancelled { booking_id, .. } => Some(booking_id.0),
+            _ => None,
+        })
+        .collect();
+    bookings.sort_unstable();
+    bookings.dedup();
+    let slots: Vec<Json<SlotRow>> =
+        sqlx::query_scalar("SELECT to_jsonb(s) FROM booking_slots s WHERE stream_id = ANY($1)")
+            .bind(&streams)
+            .fetch_all(&mut *conn)
+            .await?;
+    let confirmed: Vec<(Uuid, bool)> = if bookings.is_empty() {
+        Vec::new()
+    } else {
+        sqlx::query_as(
+            "SELECT booking_id, status = 'confirmed' FROM bookings WHERE booking_id = ANY($1)",
+        )
+        .bind(&bookings)
+        .fetch_all(&mut *conn)
+        .await?
+    };
+    Ok(Bookings {
+        slots: slots
+            .into_iter()
+            .map(|Json(row)| (row.stream_id.clone(), row))
+            .collect(),
+        confirmed: confirmed.into_iter().collect(),
+        ..Bookings::default()
+    })
+}
+
+async fn write(conn: &mut PgConnection, fold: &Bookings) -> Result<(), ProjectionError> {
+    let slots: Vec<&SlotRow> = fold.changed.iter().map(|id| &fold.slots[id]).collect();
+    if !slots.is_empty() {
+        sqlx::query(
+            "INSERT INTO booking_slots AS s \
+             SELECT * FROM jsonb_populate_recordset(NULL::booking_slots, $1) \
+             ON CONFLICT (stream_id) DO UPDATE SET state = EXCLUDED.state, \
+               hold_id = EXCLUDED.hold_id, hold_expires_at = EXCLUDED.hold_expires_at, \
+               booking_id = EXCLUDED.booking_id, version = EXCLUDED.version \
+             WHERE s.version < EXCLUDED.version",
+        )
+        .bind(Json(&slots))
+        .execute(&mut *conn)
+        .await?;
+    }
+    if !fold.bookings.is_empty() {
+        sqlx::query(
+            "INSERT INTO bookings \
+             SELECT * FROM jsonb_populate_recordset(NULL::bookings, $1) \
+             ON CONFLICT (booking_id) DO NOTHING",
+        )
+        .bind(Json(&fold.bookings))
+        .execute(&mut *conn)
+        .await?;
+    }
+    if !fold.cancellations.is_empty() {
+        sqlx::query(
+            "UPDATE bookings b SET status = 'cancelled', cancelled_at = c.cancelled_at, \
+               cancelled_side = c.cancelled_side, cancelled_by = c.cancelled_by, \
+               cancel_reason = c.cancel_reason, last_position = c.last_position \
+             FROM jsonb_to_recordset($1) AS c(booking_id uuid, cancelled_at timestamptz, \
+               cancelled_side text, cancelled_by text, cancel_reason text, last_position bigint) \
+             WHERE b.booking_id = c.booking_id AND b.status = 'confirmed'",
+        )
+        .bind(Json(&fold.cancellations))
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }

@@ -2,16 +2,18 @@
 //! 3 giorni" (SPEC §2.6), one `recent_replies` row per reply of a sede.
 //! "Last N days" is a range over the indexed `replied_at`; nothing is pruned.
 //!
-//! - `store.rs`: how a reply becomes a row.
+//! - `fold.rs`: how a reply becomes a row (pure).
+//! - `store.rs`: fetches each reply's request and writes the rows.
 //! - `query.rs`: the count and the list for a user.
 
+mod fold;
 mod query;
 mod store;
 
 pub use query::{list_recent_replies, RecentReplies, RecentRepliesQuery, ReplyRow, DEFAULT_DAYS};
 
 use crate::events::request_fact;
-use crate::worker::Projection;
+use crate::projection::Projection;
 use crate::ProjectionError;
 use async_trait::async_trait;
 use commands::store::RecordedEvent;

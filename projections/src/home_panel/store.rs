@@ -1,39 +1,17 @@
-//! Writes of the `home_panel` projection. The reply event does not say whose
-//! request it answers: the request's first event (immutable, so a rebuild
-//! reads the same) does — taken from the batch when it is there, else read
-//! from the log once for every reply of the batch.
+//! Writes of the `home_panel` projection (the row a reply makes: `fold.rs`).
+//! The reply event does not say whose request it answers: the request's first
+//! event (immutable, so a rebuild reads the same) does — taken from the batch
+//! when it is there, else read from the log once for every reply of the batch.
 
-use crate::events::{subject, RequestFact};
+use super::fold;
+use crate::events::RequestFact;
 use crate::ProjectionError;
-use chrono::SubsecRound;
 use commands::store::{load_first_events, RecordedEvent};
-use domain::request::{RequestEvent, RequestSent, Requester};
-use domain::time::Timestamp;
-use serde::Serialize;
+use domain::request::{RequestEvent, RequestSent};
 use sqlx::types::Json;
 use sqlx::PgConnection;
 use std::collections::HashMap;
 use uuid::Uuid;
-
-/// Characters of the reply kept in the panel.
-const EXCERPT_CHARS: usize = 200;
-
-/// One `recent_replies` row.
-#[derive(Debug, Serialize)]
-struct ReplyRow<'a> {
-    request_id: Uuid,
-    version: i32,
-    replied_at: Timestamp,
-    replied_by: &'a str,
-    sede: &'a str,
-    created_by: &'a str,
-    patronato: &'a str,
-    office: &'a str,
-    protocol: &'a str,
-    codice_fiscale: Option<&'a str>,
-    subject: String,
-    excerpt: String,
-}
 
 /// Inserts a row per reply of the batch (`facts` in log order, with the
 /// recorded event each comes from).
@@ -76,35 +54,13 @@ pub(crate) async fn apply_batch(
     }
     let mut rows = Vec::with_capacity(replies.len());
     for (event, f) in replies {
-        let RequestEvent::ReplyReceived {
-            by, sede, text, at, ..
-        } = &f.event
-        else {
-            continue;
-        };
         let Some(s) = sent.get(&f.request_id) else {
             return Err(ProjectionError::poisoned(
                 event,
                 "the request's first event is not a readable RequestSent",
             ));
         };
-        rows.push(ReplyRow {
-            request_id: f.request_id,
-            version: f.version,
-            replied_at: at.trunc_subsecs(6),
-            replied_by: by.as_str(),
-            sede: sede.as_str(),
-            created_by: s.by.as_str(),
-            patronato: s.patronato.as_str(),
-            office: s.office.as_str(),
-            protocol: s.protocol.as_str(),
-            codice_fiscale: match &s.requester {
-                Requester::Citizen(c) => Some(c.codice_fiscale.as_str()),
-                Requester::OwnBehalf { .. } => None,
-            },
-            subject: subject(&s.topic_label, s.subtopic_label.as_deref()),
-            excerpt: text.chars().take(EXCERPT_CHARS).collect(),
-        });
+        rows.extend(fold::reply_row(f, s));
     }
     sqlx::query(
         "INSERT INTO recent_replies \

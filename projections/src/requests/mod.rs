@@ -2,12 +2,19 @@
 //! detail header, sede inbox), the conversation (`request_timeline`) and the
 //! attachments (`request_attachments`).
 //!
-//! - `store.rs`: how each event changes the three tables.
+//! - `rows.rs`: one struct per table, field names = column names.
+//! - `fold.rs`: what each event means for those rows — pure, tested without
+//!   PostgreSQL. Start here.
+//! - `store.rs`: fetches the rows the fold needs, runs it, writes the result
+//!   (live: one statement per table; rebuild: cache, COPY, `summary_writer.rs`).
+//! - `search.rs`, `trigrams.rs`: `request_search`, the text search's keys.
 //! - `query.rs`: history and inbox lists (filters, keyset pagination).
 //! - `detail.rs`: one request: summary, timeline, attachments.
 
 mod detail;
+mod fold;
 mod query;
+mod rows;
 mod search;
 mod store;
 mod summary_writer;
@@ -23,7 +30,8 @@ pub use query::{
 };
 
 use crate::events::request_fact;
-use crate::worker::{Projection, Replay, ReplayOptions};
+use crate::projection::Projection;
+use crate::replay::{Replay, ReplayOptions};
 use crate::ProjectionError;
 use async_trait::async_trait;
 use commands::store::RecordedEvent;
@@ -81,7 +89,7 @@ impl Projection for RequestsProjection {
 /// A rebuild's replay: summaries kept in memory across batches.
 struct RequestsReplay {
     batch: store::Batch,
-    side_session: crate::worker::SideSession,
+    side_session: crate::replay::SideSession,
     /// `request_search`, filled beside the replay (`search.rs`).
     search: Option<search::FillAhead>,
 }

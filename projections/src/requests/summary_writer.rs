@@ -13,9 +13,9 @@
 //! again comes from [`SummaryWriter::in_flight`] until the writer says the
 //! write is committed; after that, a read of the table sees it.
 
-use super::store::{upsert_summaries_sql, Summary};
+use super::rows::{upsert_summaries_sql, Summary};
 use crate::copy::CopyRows;
-use crate::worker::SideSession;
+use crate::replay::SideSession;
 use crate::ProjectionError;
 use sqlx::types::Json;
 use sqlx::PgConnection;

@@ -10,15 +10,20 @@
 //! - `stat_flows`: per (day of the event, sede) the communications received
 //!   and sent — seed 003's "in entrata / in uscita".
 //!
-//! Modules: `store.rs` (how each event changes the tables), `query.rs`
-//! (indicators, regional table), `histogram.rs` (bucket edges, quantiles).
+//! Modules: `rows.rs` (the tables' rows), `fold.rs` (what each event counts:
+//! pure, tested without PostgreSQL — start here), `store.rs` (fetches what
+//! the fold needs, writes its sums; a rebuild's caching and COPY),
+//! `query.rs` (indicators, regional table), `histogram.rs` (bucket edges,
+//! quantiles).
 //!
 //! Analysts read these tables through the `analytics` schema's functions and
 //! views (migrations/0005_statistics.sql), never directly: a view on a read
 //! table would block the rebuild's swap.
 
+mod fold;
 mod histogram;
 mod query;
+mod rows;
 mod store;
 
 pub use histogram::{bucket, Histogram};
@@ -26,10 +31,11 @@ pub use query::{
     indicators, national_total, regional_totals, sede_names, Dimension, Indicators,
     PercentileMethod, RegionTotals, StatisticsQuery, EXACT_LIMIT,
 };
-pub use store::{rome_day, UNKNOWN_REGION};
+pub use rows::{rome_day, UNKNOWN_REGION};
 
 use crate::events::request_fact;
-use crate::worker::{Projection, Replay, ReplayOptions};
+use crate::projection::Projection;
+use crate::replay::{Replay, ReplayOptions};
 use crate::ProjectionError;
 use async_trait::async_trait;
 use commands::store::RecordedEvent;

@@ -1,61 +1,22 @@
 //! Writes of the `statistics` projection: `stat_requests`, `stat_daily`,
-//! `stat_flows`. Unqualified table names (a rebuild redirects them); every
-//! value comes from the events (and the sede → region map of `ref_sedi`, read
-//! when the event is applied and kept in `stat_requests`); a request's row
-//! carries the stream version last applied, so applying an event twice
-//! changes nothing.
+//! `stat_flows`. Unqualified table names (a rebuild redirects them). What
+//! each event counts is `fold.rs`; this file fetches the rows the fold needs
+//! (the requests' rows, the regions of the sedi from `ref_sedi`), runs it,
+//! and writes the sums.
 //!
-//! A batch is folded in memory: the rows of the requests it touches are read
-//! once, the counters' increments are summed per row, and each table gets one
-//! statement for the whole batch.
+//! The rows of a batch's requests are read once, the counters' increments
+//! are summed per row, and each table gets one statement for the whole batch.
 
-use super::histogram;
+use super::fold::{self, Regions, Totals};
+use super::rows::{Cohort, DailyRow, FlowRow, UNKNOWN_REGION};
 use crate::copy::CopyRows;
 use crate::events::{requests_begun_before, RequestFact};
 use crate::row_cache::RowCache;
 use crate::ProjectionError;
-use chrono::{NaiveDate, SubsecRound};
-use chrono_tz::Europe::Rome;
-use domain::request::{RequestEvent, RequestSent};
-use domain::time::{standard_response_time, Timestamp};
-use serde::{Deserialize, Serialize};
+use chrono::NaiveDate;
 use sqlx::types::Json;
 use sqlx::PgConnection;
 use std::collections::{BTreeMap, HashMap};
-use uuid::Uuid;
-
-/// The region of a sede missing from `ref_sedi`.
-pub const UNKNOWN_REGION: &str = "ND";
-
-/// The Europe/Rome calendar day of an instant.
-pub fn rome_day(at: Timestamp) -> NaiveDate {
-    at.with_timezone(&Rome).date_naive()
-}
-
-/// One `stat_requests` row: what a request is counted under; field names
-/// are the column names.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Cohort {
-    request_id: Uuid,
-    sent_at: Timestamp,
-    sent_day: NaiveDate,
-    topic: String,
-    subtopic: String,
-    patronato: String,
-    office: String,
-    created_by: String,
-    origin_sede: String,
-    origin_region: String,
-    current_sede: String,
-    current_region: String,
-    first_reply_at: Option<Timestamp>,
-    reply_seconds: Option<f64>,
-    solleciti: i32,
-    forwards: i32,
-    appointment_enabled: bool,
-    closed_at: Option<Timestamp>,
-    version: i32,
-}
 
 /// Every column of `stat_requests` but the key.
 const COHORT_UPDATED_COLUMNS: &[&str] = &[
@@ -78,103 +39,6 @@ const COHORT_UPDATED_COLUMNS: &[&str] = &[
     "closed_at",
     "version",
 ];
-
-/// Increments of one `stat_daily` row.
-#[derive(Debug, Clone, Copy, Default)]
-struct Delta {
-    sent: i32,
-    replied: i32,
-    replied_within_15d: i32,
-    reply_ms: i64,
-    bucket: Option<u32>,
-    solleciti: i32,
-    forwarded: i32,
-    forwarded_in: i32,
-    forwarded_out: i32,
-    appointments: i32,
-    closed: i32,
-}
-
-/// Increments of one `stat_flows` row.
-#[derive(Debug, Clone, Copy, Default)]
-struct Flow {
-    requests_in: i32,
-    messages_in: i32,
-    solleciti_in: i32,
-    replies_out: i32,
-    forwarded_in: i32,
-    forwarded_out: i32,
-    forwarded_in_other_region: i32,
-    forwarded_out_other_region: i32,
-}
-
-/// The key of a `stat_daily` row.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct DailyKey {
-    dimension: &'static str,
-    key: String,
-    patronato: String,
-    day: NaiveDate,
-    topic: String,
-    subtopic: String,
-}
-
-/// The summed increments of one `stat_daily` row, as the statement reads them.
-#[derive(Debug, Serialize)]
-struct DailyRow {
-    dimension: &'static str,
-    key: String,
-    patronato: String,
-    day: NaiveDate,
-    topic: String,
-    subtopic: String,
-    sent: i64,
-    replied: i64,
-    replied_within_15d: i64,
-    reply_ms_sum: i64,
-    reply_hist: BTreeMap<String, i64>,
-    solleciti: i64,
-    forwarded: i64,
-    forwarded_in: i64,
-    forwarded_out: i64,
-    appointments: i64,
-    closed: i64,
-}
-
-impl DailyRow {
-    fn add(&mut self, d: Delta) {
-        self.sent += i64::from(d.sent);
-        self.replied += i64::from(d.replied);
-        self.replied_within_15d += i64::from(d.replied_within_15d);
-        self.reply_ms_sum += d.reply_ms;
-        if let Some(bucket) = d.bucket {
-            *self.reply_hist.entry(bucket.to_string()).or_default() += 1;
-        }
-        self.solleciti += i64::from(d.solleciti);
-        self.forwarded += i64::from(d.forwarded);
-        self.forwarded_in += i64::from(d.forwarded_in);
-        self.forwarded_out += i64::from(d.forwarded_out);
-        self.appointments += i64::from(d.appointments);
-        self.closed += i64::from(d.closed);
-    }
-}
-
-/// The summed increments of one `stat_flows` row.
-#[derive(Debug, Serialize)]
-struct FlowRow {
-    day: NaiveDate,
-    sede: String,
-    /// The region the row gets if it is new (an existing row keeps its own).
-    region: String,
-    requests_in: i64,
-    messages_in: i64,
-    solleciti_in: i64,
-    replies_out: i64,
-    forwarded_in: i64,
-    forwarded_out: i64,
-    forwarded_in_other_region: i64,
-    forwarded_out_other_region: i64,
-}
 
 /// Applies a batch of request events (in log order) to the three tables.
 pub(crate) async fn apply_batch(
@@ -199,9 +63,9 @@ pub(crate) struct Batch {
     /// shadow tables): request rows it has not written yet go in with COPY.
     bulk: bool,
     cohorts: RowCache<Cohort>,
-    regions: HashMap<String, String>,
-    daily: HashMap<DailyKey, DailyRow>,
-    flows: HashMap<(NaiveDate, String), FlowRow>,
+    /// Regions of the sedi looked up so far (a replay keeps them all).
+    regions: Regions,
+    totals: Totals,
     /// A replay's tables have no `stat_daily` or `stat_flows` row of this day
     /// or later (see [`Batch::write_days_through`]).
     unwritten_from: NaiveDate,
@@ -228,9 +92,8 @@ impl Batch {
             cached,
             bulk,
             cohorts: RowCache::new(),
-            regions: HashMap::new(),
-            daily: HashMap::new(),
-            flows: HashMap::new(),
+            regions: Regions::new(),
+            totals: Totals::default(),
             unwritten_from: NaiveDate::MIN,
             copy: CopyRows::new("stat_requests"),
             copy_daily: CopyRows::new("stat_daily"),
@@ -250,14 +113,14 @@ impl Batch {
         self.cohorts.next_batch();
         self.load(conn, facts).await?;
         self.load_regions(conn, facts).await?;
-        for fact in facts {
-            self.apply(conn, fact).await?;
+        for f in facts {
+            fold::apply(&mut self.cohorts, &self.regions, &mut self.totals, f);
         }
         if self.bulk {
-            if self.daily.len() + self.flows.len() > self.cached {
+            if self.totals.daily.len() + self.totals.flows.len() > self.cached {
                 self.write_oldest_days(conn).await?;
             }
-        } else if self.daily.len() > self.cached {
+        } else if self.totals.daily.len() > self.cached {
             self.write_totals(conn).await?;
         }
         self.evict(conn, self.cached).await
@@ -279,14 +142,14 @@ impl Batch {
     /// its sending), so each is written about once, most of them with COPY.
     async fn write_oldest_days(&mut self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
         let mut rows_per_day: BTreeMap<NaiveDate, usize> = BTreeMap::new();
-        for key in self.daily.keys() {
+        for key in self.totals.daily.keys() {
             *rows_per_day.entry(key.day).or_default() += 1;
         }
-        for (day, _) in self.flows.keys() {
+        for (day, _) in self.totals.flows.keys() {
             *rows_per_day.entry(*day).or_default() += 1;
         }
         let keep = self.cached / 2;
-        let mut held = self.daily.len() + self.flows.len();
+        let mut held = self.totals.daily.len() + self.totals.flows.len();
         let mut through = None;
         for (day, rows) in rows_per_day {
             if held <= keep {
@@ -312,11 +175,13 @@ impl Batch {
         through: NaiveDate,
     ) -> Result<(), ProjectionError> {
         let first_unwritten = self.unwritten_from;
-        let mut daily: Vec<DailyRow> = take_days_through(&mut self.daily, through, |k| k.day);
+        let mut daily: Vec<DailyRow> =
+            take_days_through(&mut self.totals.daily, through, |k| k.day);
         sort_daily(&mut daily);
         let (new_daily, late_daily): (Vec<DailyRow>, Vec<DailyRow>) =
             daily.into_iter().partition(|r| r.day >= first_unwritten);
-        let flows: Vec<FlowRow> = take_days_through(&mut self.flows, through, |(day, _)| *day);
+        let flows: Vec<FlowRow> =
+            take_days_through(&mut self.totals.flows, through, |(day, _)| *day);
         let (new_flows, late_flows): (Vec<FlowRow>, Vec<FlowRow>) =
             flows.into_iter().partition(|r| r.day >= first_unwritten);
 
@@ -397,24 +262,18 @@ impl Batch {
         Ok(())
     }
 
-    /// The regions of the sedi the batch's requests are sent to, with one
-    /// statement: looked up one by one, they were a round trip for every
-    /// third creation under load.
+    /// The regions of the sedi the batch names that the fold may ask for,
+    /// with one statement (a sede missing from `ref_sedi` is in region
+    /// [`UNKNOWN_REGION`]).
     async fn load_regions(
         &mut self,
         conn: &mut PgConnection,
         facts: &[RequestFact],
     ) -> Result<(), ProjectionError> {
-        let mut wanted: Vec<&str> = facts
-            .iter()
-            .filter_map(|f| match &f.event {
-                RequestEvent::RequestSent(sent) => Some(sent.destination.as_str()),
-                _ => None,
-            })
+        let wanted: Vec<&str> = fold::sedi_named(&self.cohorts, facts)
+            .into_iter()
             .filter(|sede| !self.regions.contains_key(*sede))
             .collect();
-        wanted.sort_unstable();
-        wanted.dedup();
         if wanted.is_empty() {
             return Ok(());
         }
@@ -433,331 +292,16 @@ impl Batch {
         Ok(())
     }
 
-    async fn lookup_region(
-        &mut self,
-        conn: &mut PgConnection,
-        sede: &str,
-    ) -> Result<String, ProjectionError> {
-        if let Some(region) = self.regions.get(sede) {
-            return Ok(region.clone());
-        }
-        let region: Option<String> =
-            sqlx::query_scalar("SELECT region_code FROM ref_sedi WHERE code = $1")
-                .bind(sede)
-                .fetch_optional(&mut *conn)
-                .await?;
-        let region = region.unwrap_or_else(|| UNKNOWN_REGION.to_string());
-        self.regions.insert(sede.to_string(), region.clone());
-        Ok(region)
-    }
-
-    /// The region of `sede`, from what the request's row already knows when it can.
-    async fn region_of(
-        &mut self,
-        conn: &mut PgConnection,
-        sede: &domain::ids::SedeCode,
-        c: &Cohort,
-    ) -> Result<String, ProjectionError> {
-        if sede.as_str() == c.current_sede {
-            Ok(c.current_region.clone())
-        } else if sede.as_str() == c.origin_sede {
-            Ok(c.origin_region.clone())
-        } else {
-            self.lookup_region(conn, sede.as_str()).await
-        }
-    }
-
-    async fn apply(
-        &mut self,
-        conn: &mut PgConnection,
-        f: &RequestFact,
-    ) -> Result<(), ProjectionError> {
-        if let RequestEvent::RequestSent(sent) = &f.event {
-            return self.request_sent(conn, f, sent).await;
-        }
-        // Events that change no counter are skipped without a write.
-        if matches!(
-            f.event,
-            RequestEvent::AttachmentAdded { .. }
-                | RequestEvent::AttachmentRemoved { .. }
-                | RequestEvent::TakenInCharge { .. }
-        ) {
-            return Ok(());
-        }
-        // A copy: the counters below go under the request as it was before
-        // this event; its row changes after.
-        let Some(c) = self.cohorts.get(&f.request_id).cloned() else {
-            // A stream without its RequestSent cannot be counted anywhere.
-            return Ok(());
-        };
-        if c.version >= f.version {
-            return Ok(());
-        }
-        match &f.event {
-            RequestEvent::ReplyReceived { sede, at, .. } => {
-                let flow = Flow {
-                    replies_out: 1,
-                    ..Flow::default()
-                };
-                let region = self.region_of(conn, sede, &c).await?;
-                self.bump_flow(rome_day(*at), sede.as_str(), &region, flow);
-                if c.first_reply_at.is_none() {
-                    let micros = (*at - c.sent_at).num_microseconds().unwrap_or(i64::MAX);
-                    let seconds = micros as f64 / 1e6;
-                    let within = *at - c.sent_at <= standard_response_time();
-                    self.update(f, |row| {
-                        row.first_reply_at = Some(at.trunc_subsecs(6));
-                        row.reply_seconds = Some(seconds);
-                    });
-                    let delta = Delta {
-                        replied: 1,
-                        replied_within_15d: i32::from(within),
-                        reply_ms: micros / 1000,
-                        bucket: Some(histogram::bucket(seconds)),
-                        ..Delta::default()
-                    };
-                    self.bump_cohort(&c, delta);
-                    return Ok(());
-                }
-            }
-            RequestEvent::MessageSent { at, .. } => {
-                let flow = Flow {
-                    messages_in: 1,
-                    ..Flow::default()
-                };
-                self.bump_flow(rome_day(*at), &c.current_sede, &c.current_region, flow);
-            }
-            RequestEvent::SollecitoSent { at, .. } => {
-                self.update(f, |row| row.solleciti += 1);
-                let flow = Flow {
-                    solleciti_in: 1,
-                    ..Flow::default()
-                };
-                self.bump_flow(rome_day(*at), &c.current_sede, &c.current_region, flow);
-                let delta = Delta {
-                    solleciti: 1,
-                    ..Delta::default()
-                };
-                self.bump_cohort(&c, delta);
-                return Ok(());
-            }
-            RequestEvent::ForwardedToSede { from, to, at, .. } => {
-                let from_region = self.region_of(conn, from, &c).await?;
-                let to_region = self.region_of(conn, to, &c).await?;
-                self.update(f, |row| {
-                    row.current_sede = to.as_str().to_string();
-                    row.current_region = to_region.clone();
-                    row.forwards += 1;
-                });
-                let other_region = i32::from(from_region != to_region);
-                let day = rome_day(*at);
-                let out = Flow {
-                    forwarded_out: 1,
-                    forwarded_out_other_region: other_region,
-                    ..Flow::default()
-                };
-                self.bump_flow(day, from.as_str(), &from_region, out);
-                let into = Flow {
-                    forwarded_in: 1,
-                    forwarded_in_other_region: other_region,
-                    ..Flow::default()
-                };
-                self.bump_flow(day, to.as_str(), &to_region, into);
-                // The request's own rows: one more forward of it.
-                let forwarded = Delta {
-                    forwarded: 1,
-                    ..Delta::default()
-                };
-                self.bump_cohort(&c, forwarded);
-                // Movement between sedi (and regions), on the request's sending day.
-                let out = Delta {
-                    forwarded_out: 1,
-                    ..Delta::default()
-                };
-                let into = Delta {
-                    forwarded_in: 1,
-                    ..Delta::default()
-                };
-                self.bump_daily("sede", from.as_str(), "", &c, out);
-                self.bump_daily("sede", to.as_str(), "", &c, into);
-                self.bump_daily("region", &from_region, "", &c, out);
-                self.bump_daily("region", &to_region, "", &c, into);
-                return Ok(());
-            }
-            RequestEvent::AppointmentEnabled { .. } if !c.appointment_enabled => {
-                self.update(f, |row| row.appointment_enabled = true);
-                let delta = Delta {
-                    appointments: 1,
-                    ..Delta::default()
-                };
-                self.bump_cohort(&c, delta);
-                return Ok(());
-            }
-            RequestEvent::ConversationClosed { at, .. } if c.closed_at.is_none() => {
-                self.update(f, |row| row.closed_at = Some(at.trunc_subsecs(6)));
-                let delta = Delta {
-                    closed: 1,
-                    ..Delta::default()
-                };
-                self.bump_cohort(&c, delta);
-                return Ok(());
-            }
-            _ => {}
-        }
-        self.update(f, |_| {});
-        Ok(())
-    }
-
-    /// Changes the request's row and moves it to the event's version.
-    fn update(&mut self, f: &RequestFact, change: impl FnOnce(&mut Cohort)) {
-        if let Some(row) = self.cohorts.get_mut(&f.request_id) {
-            if row.version < f.version {
-                change(row);
-                row.version = f.version;
-                self.cohorts.changed(f.request_id);
-            }
-        }
-    }
-
-    async fn request_sent(
-        &mut self,
-        conn: &mut PgConnection,
-        f: &RequestFact,
-        sent: &RequestSent,
-    ) -> Result<(), ProjectionError> {
-        if self.cohorts.contains(&f.request_id) {
-            return Ok(());
-        }
-        let region = self.lookup_region(conn, sent.destination.as_str()).await?;
-        let day = rome_day(sent.at);
-        let c = Cohort {
-            request_id: f.request_id,
-            // As stored, so that a reply in this batch measures what a reply
-            // in a later one would.
-            sent_at: sent.at.trunc_subsecs(6),
-            sent_day: day,
-            topic: sent.topic.as_str().to_string(),
-            subtopic: sent
-                .subtopic
-                .as_ref()
-                .map(|s| s.as_str().to_string())
-                .unwrap_or_default(),
-            patronato: sent.patronato.as_str().to_string(),
-            office: sent.office.as_str().to_string(),
-            created_by: sent.by.as_str().to_string(),
-            origin_sede: sent.destination.as_str().to_string(),
-            origin_region: region.clone(),
-            current_sede: sent.destination.as_str().to_string(),
-            current_region: region.clone(),
-            first_reply_at: None,
-            reply_seconds: None,
-            solleciti: 0,
-            forwards: 0,
-            appointment_enabled: false,
-            closed_at: None,
-            version: f.version,
-        };
-        let flow = Flow {
-            requests_in: 1,
-            ..Flow::default()
-        };
-        self.bump_flow(day, &c.origin_sede, &region, flow);
-        let delta = Delta {
-            sent: 1,
-            ..Delta::default()
-        };
-        self.bump_cohort(&c, delta);
-        self.cohorts.insert_new(f.request_id, c);
-        Ok(())
-    }
-
-    /// The request's five rows: its creator, office, patronato, destination sede
-    /// and that sede's region, on its sending day, topic and sub-topic.
-    fn bump_cohort(&mut self, c: &Cohort, delta: Delta) {
-        self.bump_daily("user", &c.created_by, &c.patronato, c, delta);
-        self.bump_daily("office", &c.office, &c.patronato, c, delta);
-        self.bump_daily("patronato", &c.patronato, &c.patronato, c, delta);
-        self.bump_daily("sede", &c.origin_sede, "", c, delta);
-        self.bump_daily("region", &c.origin_region, "", c, delta);
-    }
-
-    fn bump_daily(
-        &mut self,
-        dimension: &'static str,
-        key: &str,
-        patronato: &str,
-        c: &Cohort,
-        d: Delta,
-    ) {
-        let id = DailyKey {
-            dimension,
-            key: key.to_string(),
-            patronato: patronato.to_string(),
-            day: c.sent_day,
-            topic: c.topic.clone(),
-            subtopic: c.subtopic.clone(),
-        };
-        self.daily
-            .entry(id)
-            .or_insert_with_key(|id| DailyRow {
-                dimension: id.dimension,
-                key: id.key.clone(),
-                patronato: id.patronato.clone(),
-                day: id.day,
-                topic: id.topic.clone(),
-                subtopic: id.subtopic.clone(),
-                sent: 0,
-                replied: 0,
-                replied_within_15d: 0,
-                reply_ms_sum: 0,
-                reply_hist: BTreeMap::new(),
-                solleciti: 0,
-                forwarded: 0,
-                forwarded_in: 0,
-                forwarded_out: 0,
-                appointments: 0,
-                closed: 0,
-            })
-            .add(d);
-    }
-
-    fn bump_flow(&mut self, day: NaiveDate, sede: &str, region: &str, f: Flow) {
-        let row = self
-            .flows
-            .entry((day, sede.to_string()))
-            .or_insert_with(|| FlowRow {
-                day,
-                sede: sede.to_string(),
-                region: region.to_string(),
-                requests_in: 0,
-                messages_in: 0,
-                solleciti_in: 0,
-                replies_out: 0,
-                forwarded_in: 0,
-                forwarded_out: 0,
-                forwarded_in_other_region: 0,
-                forwarded_out_other_region: 0,
-            });
-        row.requests_in += i64::from(f.requests_in);
-        row.messages_in += i64::from(f.messages_in);
-        row.solleciti_in += i64::from(f.solleciti_in);
-        row.replies_out += i64::from(f.replies_out);
-        row.forwarded_in += i64::from(f.forwarded_in);
-        row.forwarded_out += i64::from(f.forwarded_out);
-        row.forwarded_in_other_region += i64::from(f.forwarded_in_other_region);
-        row.forwarded_out_other_region += i64::from(f.forwarded_out_other_region);
-    }
-
     /// The summed increments of `stat_daily` and `stat_flows`: one upsert per
     /// table.
     async fn write_totals(&mut self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
-        let mut daily: Vec<&DailyRow> = self.daily.values().collect();
+        let mut daily: Vec<&DailyRow> = self.totals.daily.values().collect();
         sort_daily(&mut daily);
         upsert_daily(conn, &daily).await?;
-        let flows: Vec<&FlowRow> = self.flows.values().collect();
+        let flows: Vec<&FlowRow> = self.totals.flows.values().collect();
         upsert_flows(conn, &flows).await?;
-        self.daily.clear();
-        self.flows.clear();
+        self.totals.daily.clear();
+        self.totals.flows.clear();
         Ok(())
     }
 }

@@ -284,3 +284,36 @@ pub async fn varied_history(pool: &PgPool, n: i64) -> Vec<domain::ids::RequestId
     }
     ids
 }
+
+/// An appointment booked on the request at `start`.
+pub fn booked(
+    booking: domain::booking::BookingId,
+    start: Timestamp,
+    at: Timestamp,
+) -> RequestEvent {
+    use domain::booking::{BookingCode, CounterCode, SlotRef, PATRONATI_COUNTER};
+    RequestEvent::AppointmentBooked {
+        booking_id: booking,
+        code: BookingCode::parse("K7M2Q9XA").unwrap(),
+        slot: SlotRef {
+            sede: sede("ROMA01"),
+            counter: CounterCode::parse(PATRONATI_COUNTER).unwrap(),
+            start,
+            end: start + Duration::minutes(30),
+        },
+        ground: domain::request::AppointmentGround::EnabledBySede,
+        by: user("op1"),
+        at,
+    }
+}
+
+/// The appointment `booking` cancelled by the patronato.
+pub fn cancelled(booking: domain::booking::BookingId, at: Timestamp) -> RequestEvent {
+    RequestEvent::AppointmentCancelled {
+        booking_id: booking,
+        by: user("op1"),
+        side: domain::actor::Side::Patronato,
+        reason: None,
+        at,
+    }
+}

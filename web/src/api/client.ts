@@ -14,6 +14,11 @@ export function onSessionExpired(l: Listener): () => void {
   return () => expiredListeners.delete(l);
 }
 
+/** For calls outside openapi-fetch (an upload through XHR for its progress): the same 401 handling. */
+export function notifySessionExpired(): void {
+  expiredListeners.forEach((l) => l());
+}
+
 const auth: Middleware = {
   onRequest({ request }) {
     const s = loadSession();
@@ -21,9 +26,7 @@ const auth: Middleware = {
     return request;
   },
   onResponse({ request, response }) {
-    if (response.status === 401 && request.headers.has('Authorization')) {
-      expiredListeners.forEach((l) => l());
-    }
+    if (response.status === 401 && request.headers.has('Authorization')) notifySessionExpired();
     return response;
   },
 };

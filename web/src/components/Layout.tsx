@@ -8,10 +8,11 @@ import { navFor } from './nav';
 export function Layout({ children, nav = true }: { children: ReactNode; nav?: boolean }) {
   const { me, signOut } = useAuth();
   const location = useLocation();
-  // The mobile menu is open on the page where it was opened: navigating closes it.
+  // The mobile menu is open on the visit where it was opened: navigating closes it. The visit's
+  // key, not the path: coming back to the same path later must not find it open again.
   const [openOn, setOpenOn] = useState<string | null>(null);
-  const menuOpen = openOn === location.pathname;
-  const setMenuOpen = (open: boolean) => setOpenOn(open ? location.pathname : null);
+  const menuOpen = openOn === location.key;
+  const setMenuOpen = (open: boolean) => setOpenOn(open ? location.key : null);
   const toggler = useRef<HTMLButtonElement>(null);
   // Esc closes the phone menu and gives the focus back to its button.
   function menuKey(e: KeyboardEvent) {

@@ -6,12 +6,12 @@
 //! fiscale in the body; cancelling without a token needs the booking code
 //! too. Web meeting is only for authenticated citizens.
 
+use super::anonymous::{admit_hold, ClientIp};
 use super::http::{
     citizen_caller, context, counted, counter_code, idempotency, sede_code, service, HttpResult,
     MaybeActor, SlotView,
 };
 use crate::auth::AuthUser;
-use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::routes::queries::{caught_up, reader};
 use crate::state::AppState;
@@ -72,10 +72,12 @@ pub struct HoldAccepted {
         (status = 403, body = crate::error::Problem, description = "not_allowed_for_role"),
         (status = 404, body = crate::error::Problem, description = "sede_not_found, counter_not_found"),
         (status = 409, body = crate::error::Problem, description = "slot_unavailable (held or booked by someone else), conflict"),
-        (status = 422, body = crate::error::Problem, description = "codice_fiscale_required, codice_fiscale_mismatch, cf_*, slot_not_offered, day_closed, slot_in_past, slot_beyond_horizon, counter_inactive, booking_limit_counter_type, booking_limit_total")))]
+        (status = 422, body = crate::error::Problem, description = "codice_fiscale_required, codice_fiscale_mismatch, cf_*, citizen_not_found (without a token: a code the registry does not know), slot_not_offered, day_closed, slot_in_past, slot_beyond_horizon, counter_inactive, booking_limit_counter_type, booking_limit_total"),
+        (status = 429, body = crate::error::Problem, description = "too_many_anonymous_holds, counter_day_busy (without a token; Retry-After)")))]
 pub async fn hold_slot(
     State(app): State<AppState>,
     MaybeActor(actor): MaybeActor,
+    ClientIp(client): ClientIp,
     ApiPath((sede, counter)): ApiPath<(String, String)>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<HoldBody>,
@@ -83,6 +85,7 @@ pub async fn hold_slot(
     let run = async {
         let (sede, counter) = (sede_code(&sede)?, counter_code(&counter)?);
         let caller = citizen_caller(actor, body.codice_fiscale.as_deref())?;
+        admit_hold(&app, client, &caller, &sede, &counter, body.start).await?;
         let key = idempotency(&headers, "hold_slot", &format!("{sede}/{counter}"), &body)?;
         let ctx = context(&app, caller, key);
         let o = service(&app)
@@ -447,11 +450,7 @@ pub async fn get_booking_ics(
     );
     res.headers_mut().insert(
         header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&format!(
-            "attachment; filename=\"prenotazione-{}.ics\"",
-            row.code
-        ))
-        .map_err(ApiError::internal)?,
+        crate::headers::attachment(&format!("prenotazione-{}.ics", row.code)),
     );
     Ok(res)
 }

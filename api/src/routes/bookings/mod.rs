@@ -8,6 +8,7 @@
 //! - `queue.rs`: the queue of a counter today.
 //! - `http.rs`: the optional caller, errors, idempotency, views.
 
+pub mod anonymous;
 mod calendar;
 mod citizen;
 mod http;

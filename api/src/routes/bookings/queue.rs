@@ -5,6 +5,7 @@ use super::http::{context, counted, counter_code, sede_code, service, HttpResult
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{ApiPath, OptionalJson};
+use crate::guard::SedeCaller;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -110,7 +111,7 @@ pub struct IssueBody {
     responses((status = 201, body = TicketAccepted), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
 pub async fn issue_ticket(
     State(app): State<AppState>,
-    AuthUser(actor): AuthUser,
+    SedeCaller(actor): SedeCaller,
     ApiPath((sede, counter)): ApiPath<(String, String)>,
     OptionalJson(body): OptionalJson<IssueBody>,
 ) -> HttpResult<Response> {
@@ -148,7 +149,7 @@ pub struct CallBody {
     responses((status = 200, body = TicketAccepted), (status = 422, body = crate::error::Problem, description = "queue_empty")))]
 pub async fn call_next_ticket(
     State(app): State<AppState>,
-    AuthUser(actor): AuthUser,
+    SedeCaller(actor): SedeCaller,
     ApiPath((sede, counter)): ApiPath<(String, String)>,
     OptionalJson(body): OptionalJson<CallBody>,
 ) -> HttpResult<Response> {

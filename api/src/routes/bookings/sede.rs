@@ -4,6 +4,7 @@ use super::http::{context, counted, counter_code, idempotency, sede_code, servic
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::guard::SedeCaller;
 use crate::routes::queries::reader;
 use crate::state::AppState;
 use axum::extract::State;
@@ -57,7 +58,7 @@ pub struct ClosureBody {
         (status = 422, body = crate::error::Problem, description = "date_in_past, closure_already_declared, closure_reason_required, text_too_long")))]
 pub async fn declare_closure(
     State(app): State<AppState>,
-    AuthUser(actor): AuthUser,
+    SedeCaller(actor): SedeCaller,
     ApiPath(sede): ApiPath<String>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<ClosureBody>,
@@ -114,7 +115,7 @@ pub struct NoticeBody {
         (status = 422, body = crate::error::Problem, description = "date_in_past, period_invalid, notice_text_required, text_too_long")))]
 pub async fn publish_notice(
     State(app): State<AppState>,
-    AuthUser(actor): AuthUser,
+    SedeCaller(actor): SedeCaller,
     ApiPath(sede): ApiPath<String>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<NoticeBody>,
