@@ -9,11 +9,20 @@ import { Informativa } from './pages/Informativa';
 import { Home } from './pages/Home';
 import { Dichiarazione } from './pages/Dichiarazione';
 import { NotFound } from './pages/NotFound';
+import { homeFor } from './components/nav';
 
 // Screens past the home page load on demand: the first screen carries only what it shows.
 const Storico = lazy(() => import('./pages/Storico').then((m) => ({ default: m.Storico })));
 const Dettaglio = lazy(() => import('./pages/Dettaglio').then((m) => ({ default: m.Dettaglio })));
 const Statistiche = lazy(() => import('./pages/Statistiche').then((m) => ({ default: m.Statistiche })));
+const Inbox = lazy(() => import('./pages/sede/Inbox').then((m) => ({ default: m.Inbox })));
+const DettaglioSede = lazy(() => import('./pages/sede/DettaglioSede').then((m) => ({ default: m.DettaglioSede })));
+const Agenda = lazy(() => import('./pages/sede/Agenda').then((m) => ({ default: m.Agenda })));
+const Chiusure = lazy(() => import('./pages/sede/Chiusure').then((m) => ({ default: m.Chiusure })));
+const Coda = lazy(() => import('./pages/sede/Coda').then((m) => ({ default: m.Coda })));
+const Registro = lazy(() => import('./pages/audit/Registro').then((m) => ({ default: m.Registro })));
+const Flusso = lazy(() => import('./pages/audit/Flusso').then((m) => ({ default: m.Flusso })));
+const StatoAl = lazy(() => import('./pages/audit/StatoAl').then((m) => ({ default: m.StatoAl })));
 const NuovaRichiesta = lazy(() => import('./pages/nuova-richiesta/NuovaRichiesta').then((m) => ({ default: m.NuovaRichiesta })));
 
 function Loading() {
@@ -39,6 +48,14 @@ function RequireAuth({ children }: { children: ReactNode }) {
   );
 }
 
+/** The home of the signed-in user's role: a sede officer lands on "Richieste in arrivo", an auditor on the log. */
+function RoleHome() {
+  const { me } = useAuth();
+  const home = homeFor(me?.role);
+  if (home) return <Navigate to={home} replace />;
+  return <Home />;
+}
+
 export function App() {
   return (
     <BrowserRouter>
@@ -48,7 +65,15 @@ export function App() {
           <Route path="/dichiarazione-accessibilita" element={<Dichiarazione />} />
           <Route path="/scelta-profilo" element={<RequireAuth><SceltaProfilo /></RequireAuth>} />
           <Route path="/informativa" element={<RequireAuth><Informativa /></RequireAuth>} />
-          <Route path="/" element={<RequireAuth><Home /></RequireAuth>} />
+          <Route path="/" element={<RequireAuth><RoleHome /></RequireAuth>} />
+          <Route path="/sede/richieste" element={<RequireAuth><Inbox /></RequireAuth>} />
+          <Route path="/sede/richieste/:id" element={<RequireAuth><DettaglioSede /></RequireAuth>} />
+          <Route path="/sede/agenda" element={<RequireAuth><Agenda /></RequireAuth>} />
+          <Route path="/sede/chiusure" element={<RequireAuth><Chiusure /></RequireAuth>} />
+          <Route path="/sede/coda" element={<RequireAuth><Coda /></RequireAuth>} />
+          <Route path="/audit" element={<RequireAuth><Registro /></RequireAuth>} />
+          <Route path="/audit/flussi/:streamId" element={<RequireAuth><Flusso /></RequireAuth>} />
+          <Route path="/audit/stato" element={<RequireAuth><StatoAl /></RequireAuth>} />
           <Route path="/nuova-richiesta/*" element={<RequireAuth><NuovaRichiesta /></RequireAuth>} />
           <Route path="/storico" element={<RequireAuth><Storico /></RequireAuth>} />
           <Route path="/storico/:id" element={<RequireAuth><Dettaglio /></RequireAuth>} />

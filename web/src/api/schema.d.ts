@@ -3929,7 +3929,10 @@ export interface operations {
     cancelRequestAppointment: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Replays the first answer for the same key and the same input */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4026,7 +4029,10 @@ export interface operations {
     enableAppointment: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Replays the first answer for the same key and the same input */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4101,7 +4107,10 @@ export interface operations {
     addAttachment: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Replays the first answer for the same key and the same input */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4266,7 +4275,10 @@ export interface operations {
     removeAttachment: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Replays the first answer for the same key and the same input */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
                 attachment_id: string;
@@ -4342,7 +4354,10 @@ export interface operations {
     closeConversation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Replays the first answer for the same key and the same input */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4439,7 +4454,10 @@ export interface operations {
     forwardRequest: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Replays the first answer for the same key and the same input */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4536,7 +4554,10 @@ export interface operations {
     sendMessage: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Replays the first answer for the same key and the same input */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4633,7 +4654,10 @@ export interface operations {
     replyToRequest: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Replays the first answer for the same key and the same input */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4730,7 +4754,10 @@ export interface operations {
     sendSollecito: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Replays the first answer for the same key and the same input */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4872,7 +4899,10 @@ export interface operations {
     takeInCharge: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Replays the first answer for the same key and the same input */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -5285,7 +5315,10 @@ export interface operations {
     declareClosure: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Replays the first answer for the same key and the same input */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 sede: string;
             };
@@ -6287,7 +6320,10 @@ export interface operations {
     publishNotice: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Replays the first answer for the same key and the same input */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 sede: string;
             };

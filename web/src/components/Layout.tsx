@@ -2,13 +2,7 @@ import { useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { Link, NavLink, useLocation } from 'react-router';
 import { useAuth } from '../auth/AuthContext';
 import { Icon } from './Icon';
-
-const NAV = [
-  { to: '/', label: 'Home page', end: true },
-  { to: '/nuova-richiesta', label: 'Nuova richiesta', end: false },
-  { to: '/storico', label: 'Storico richieste', end: false },
-  { to: '/statistiche', label: 'Statistiche', end: false },
-];
+import { navFor } from './nav';
 
 /** AgID layout: skip links, slim header (ente, user, Esci), centre header, navbar, footer. */
 export function Layout({ children, nav = true }: { children: ReactNode; nav?: boolean }) {
@@ -118,7 +112,7 @@ export function Layout({ children, nav = true }: { children: ReactNode; nav?: bo
                         </div>
                         <div className="menu-wrapper">
                           <ul className="navbar-nav">
-                            {NAV.map((n) => (
+                            {navFor(me.role).map((n) => (
                               <li className="nav-item" key={n.to}>
                                 <NavLink className="nav-link" to={n.to} end={n.end}>
                                   <span>{n.label}</span>

@@ -1,0 +1,203 @@
+import { useState, type FormEvent } from 'react';
+import { Link, useLocation, useSearchParams } from 'react-router';
+import { api, unwrap } from '../../api/client';
+import type { components } from '../../api/schema';
+import { toApiError, type ApiError } from '../../api/problem';
+import { useMe } from '../../auth/AuthContext';
+import { ErrorAlert } from '../../components/ErrorAlert';
+import { Field } from '../../components/Field';
+import { Icon } from '../../components/Icon';
+import { Mono } from '../../components/Mono';
+import { PageHeading } from '../../components/PageHeading';
+import { STATUSES, StatusBadge } from '../../components/StatusBadge';
+import { formatDate } from '../../format';
+import { useAsync } from '../../useAsync';
+import { BUCKETS, COUNT_LIMIT, FILTERS, bucketOf, countText, inboxQuery, type Bucket } from './inbox';
+
+type Page = components['schemas']['PageView_InboxListItem'];
+type Row = Page['items'][number];
+
+/** Richieste in arrivo: the sede's buckets with their counts, the history's filters, "Carica altri". */
+export function Inbox() {
+  const me = useMe();
+  const sede = me.sede?.code ?? '';
+  const location = useLocation();
+  const flash = (location.state as { flash?: string } | null)?.flash ?? null;
+  const [params, setParams] = useSearchParams();
+  const bucket = bucketOf(params);
+  const [draft, setDraft] = useState<Record<string, string>>(() =>
+    Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? ''])));
+  const [more, setMore] = useState<Row[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [moreError, setMoreError] = useState<ApiError | null>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
+
+  const page = useAsync<Page>(async () => {
+    const r = await unwrap(api.GET('/api/v1/sedi/{sede}/inbox', { params: { path: { sede }, query: inboxQuery(params, bucket) } }));
+    setMore([]);
+    setCursor(r.next_cursor ?? null);
+    return r;
+  }, `${sede}?${params.toString()}`);
+
+  // The counts of every bucket under the same filters (one call each: sede-needs.md item 1).
+  const filterKey = FILTERS.map((k) => params.get(k) ?? '').join('|');
+  const counts = useAsync<Record<Bucket, string>>(async () => {
+    const all = await Promise.all(BUCKETS.map(async (b) => {
+      const q = { ...inboxQuery(params, b.value), limit: COUNT_LIMIT };
+      const r = await unwrap(api.GET('/api/v1/sedi/{sede}/inbox', { params: { path: { sede }, query: q } }));
+      return [b.value, countText(r.items.length, Boolean(r.next_cursor))] as const;
+    }));
+    return Object.fromEntries(all) as Record<Bucket, string>;
+  }, `${sede}?${filterKey}`);
+
+  function go(next: URLSearchParams) {
+    setParams(next);
+  }
+
+  function search(e: FormEvent) {
+    e.preventDefault();
+    const p = new URLSearchParams({ bucket });
+    for (const k of FILTERS) if (draft[k]?.trim()) p.set(k, draft[k]!.trim());
+    go(p);
+  }
+
+  function reset() {
+    setDraft(Object.fromEntries(FILTERS.map((k) => [k, ''])));
+    go(new URLSearchParams({ bucket }));
+  }
+
+  function bucketLink(b: Bucket) {
+    const p = new URLSearchParams(params);
+    p.set('bucket', b);
+    return `?${p.toString()}`;
+  }
+
+  async function loadMore() {
+    if (!cursor) return;
+    setLoadingMore(true);
+    try {
+      const r = await unwrap(api.GET('/api/v1/sedi/{sede}/inbox', { params: { path: { sede }, query: inboxQuery(params, bucket, cursor) } }));
+      setMore((m) => [...m, ...r.items]);
+      setCursor(r.next_cursor ?? null);
+      setMoreError(null);
+    } catch (e) {
+      setMoreError(toApiError(e));
+    } finally {
+      setLoadingMore(false);
+    }
+  }
+
+  const rows = [...(page.data?.items ?? []), ...more];
+  const bucketLabel = BUCKETS.find((b) => b.value === bucket)?.label ?? '';
+
+  return (
+    <>
+      <PageHeading title="Richieste in arrivo">Richieste in arrivo</PageHeading>
+      <p>Sede {me.sede?.name ?? sede}: le richieste dei patronati indirizzate alla sede.</p>
+      <div aria-live="polite">{flash && <div className="alert alert-info">{flash}</div>}</div>
+
+      <nav aria-label="Gruppi di richieste" className="mb-3">
+        <ul className="nav nav-tabs inbox-buckets flex-wrap">
+          {BUCKETS.map((b) => (
+            <li className="nav-item" key={b.value}>
+              <Link to={bucketLink(b.value)} className={`nav-link ${b.value === bucket ? 'active' : ''}`}
+                aria-current={b.value === bucket ? 'page' : undefined}>
+                {b.label} <span className="badge bg-secondary ms-1">{counts.data?.[b.value] ?? '…'}</span>
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <ErrorAlert error={counts.error} />
+
+      <form className="row g-3 align-items-end" onSubmit={search} role="search" aria-label="Ricerca tra le richieste">
+        <Field className="col-12 col-md-6 col-lg-4" label="Numero protocollo" value={draft.protocol} autoComplete="off"
+          spellCheck={false} onChange={(e) => setDraft({ ...draft, protocol: e.target.value })} />
+        <Field className="col-12 col-md-6 col-lg-4" label="Codice fiscale" value={draft.codice_fiscale} autoComplete="off"
+          spellCheck={false} onChange={(e) => setDraft({ ...draft, codice_fiscale: e.target.value.toUpperCase() })} />
+        <Field className="col-12 col-md-6 col-lg-4" label="Oggetto" value={draft.subject}
+          onChange={(e) => setDraft({ ...draft, subject: e.target.value })} />
+        <Field className="col-12 col-md-6 col-lg-4" label="Inviata dal" type="date" value={draft.sent_from}
+          onChange={(e) => setDraft({ ...draft, sent_from: e.target.value })} />
+        <Field className="col-12 col-md-6 col-lg-4" label="Inviata al" type="date" value={draft.sent_to}
+          onChange={(e) => setDraft({ ...draft, sent_to: e.target.value })} />
+        <div className="col-12 col-md-6 col-lg-4 select-wrapper">
+          <label htmlFor="inbox-status">Stato richiesta</label>
+          <select id="inbox-status" value={draft.status} onChange={(e) => setDraft({ ...draft, status: e.target.value })}>
+            <option value="">Tutti gli stati</option>
+            {STATUSES.map((s) => <option key={s.value} value={s.value}>{s.label}</option>)}
+          </select>
+        </div>
+        <div className="col-12 d-flex gap-2 flex-wrap">
+          <button type="submit" className="btn btn-primary">Cerca</button>
+          <button type="button" className="btn btn-outline-primary" onClick={reset}>Azzera i filtri</button>
+        </div>
+      </form>
+
+      <div aria-live="polite" className="mt-3">
+        {page.loading && <p className="text-muted">Caricamento…</p>}
+        {!page.loading && page.data && (
+          <p>
+            {rows.length === 0
+              ? `Nessuna richiesta nel gruppo «${bucketLabel}».`
+              : `${bucketLabel}: richieste mostrate ${rows.length}${cursor ? ' (altre disponibili)' : ''}.`}
+          </p>
+        )}
+      </div>
+      <ErrorAlert error={page.error} />
+
+      {rows.length > 0 && (
+        // Scrolls sideways on a phone: focusable so that the keyboard can scroll it too.
+        <div className="table-responsive" tabIndex={0} role="region" aria-label="Elenco delle richieste">
+          <table className="table table-requests">
+            <caption className="visually-hidden">Richieste in arrivo, dalla più recente</caption>
+            <thead>
+              <tr>
+                <th scope="col">Data richiesta</th>
+                <th scope="col">Protocollo</th>
+                <th scope="col">Oggetto</th>
+                <th scope="col">Codice fiscale</th>
+                <th scope="col">Stato</th>
+                <th scope="col"><span className="visually-hidden">Dettaglio</span></th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <tr key={r.request_id}>
+                  <td>{formatDate(r.sent_at)}</td>
+                  <td><Mono>{r.protocol}</Mono></td>
+                  <td>
+                    {r.subject}
+                    {r.forwards > 0 && <div className="excerpt">Inoltrata da {r.origin_sede_name}</div>}
+                  </td>
+                  <td>{r.codice_fiscale ? <Mono>{r.codice_fiscale}</Mono> : <span className="text-muted">Per conto proprio</span>}</td>
+                  <td>
+                    <StatusBadge status={r.status} label={r.status_label} />
+                    {r.overdue && (
+                      <div className="overdue-mark small mt-1">
+                        <Icon name="it-clock" size="xs" color="danger" className="me-1" />
+                        Oltre 15 giorni
+                      </div>
+                    )}
+                  </td>
+                  <td>
+                    <Link to={`/sede/richieste/${r.request_id}`} className="btn btn-sm btn-outline-primary"
+                      aria-label={`Dettaglio della richiesta ${r.protocol}`}>
+                      <Icon name="it-arrow-right" />
+                    </Link>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <ErrorAlert error={moreError} />
+      {cursor && (
+        <button type="button" className="btn btn-outline-primary" onClick={loadMore} disabled={loadingMore}>
+          {loadingMore ? 'Caricamento…' : 'Carica altri'}
+        </button>
+      )}
+    </>
+  );
+}
