@@ -157,7 +157,7 @@ async fn wrong_issuer_audience_time_key_or_claims_are_refused(pool: PgPool) {
         (
             "not yet valid",
             with("nbf", json!(now + 3600)),
-            "token_invalid",
+            "token_not_yet_valid",
         ),
         (
             "unknown role",
