@@ -417,6 +417,44 @@ impl TestApp {
         .await
     }
 
+    /// The first free slot of the sede's "Servizi per i patronati" counter.
+    pub async fn first_free_patronati_slot(&self, sede: &str) -> String {
+        let base = format!("/api/v1/sedi/{sede}/counters/servizi_patronati");
+        for month in ["", "?month=2027-01"] {
+            let cal = self
+                .send(
+                    reqwest::Method::GET,
+                    None,
+                    &format!("{base}/calendar{month}"),
+                    None,
+                    &[],
+                )
+                .await
+                .ok();
+            let Some(day) = cal["days"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|d| d["availability"] == "available")
+            else {
+                continue;
+            };
+            let date = day["date"].as_str().unwrap();
+            let slots = self
+                .send(
+                    reqwest::Method::GET,
+                    None,
+                    &format!("{base}/slots?date={date}"),
+                    None,
+                    &[],
+                )
+                .await
+                .ok();
+            return slots["slots"][0]["start"].as_str().unwrap().to_string();
+        }
+        panic!("no free slot at {sede}");
+    }
+
     /// `getRequest`, once the read models reached `position`.
     pub async fn request_detail(&self, token: &str, id: &str, position: i64) -> Value {
         self.get(

@@ -19,44 +19,6 @@ async fn set_clock(app: &TestApp, at: &str) {
         .ok();
 }
 
-/// The first free slot of the sede's "Servizi per i patronati" counter.
-async fn first_free_slot(app: &TestApp, sede: &str) -> String {
-    let base = format!("/api/v1/sedi/{sede}/counters/servizi_patronati");
-    for month in ["", "?month=2027-01"] {
-        let cal = app
-            .send(
-                reqwest::Method::GET,
-                None,
-                &format!("{base}/calendar{month}"),
-                None,
-                &[],
-            )
-            .await
-            .ok();
-        let Some(day) = cal["days"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|d| d["availability"] == "available")
-        else {
-            continue;
-        };
-        let date = day["date"].as_str().unwrap();
-        let slots = app
-            .send(
-                reqwest::Method::GET,
-                None,
-                &format!("{base}/slots?date={date}"),
-                None,
-                &[],
-            )
-            .await
-            .ok();
-        return slots["slots"][0]["start"].as_str().unwrap().to_string();
-    }
-    panic!("no free slot at {sede}");
-}
-
 fn book_action(detail: &Value) -> Value {
     detail["next_actions"]
         .as_array()
@@ -79,7 +41,7 @@ async fn an_appointment_once_the_two_further_interactions_are_used_up(pool: PgPo
         .await;
     let sede = d["request"]["current_sede"].as_str().unwrap().to_string();
     let officer = app.officer("inps.sede", &sede);
-    let slot = first_free_slot(&app, &sede).await;
+    let slot = app.first_free_patronati_slot(&sede).await;
     let path = |rest: &str| format!("/api/v1/requests/{id}/{rest}");
 
     // Reply, follow-up 1, reply, follow-up 2: refused at every step before the last.

@@ -443,36 +443,7 @@ async fn the_detail_says_which_attachment_can_go_and_shows_the_booked_appointmen
         .ok();
     app.wait_projections(enable["position"].as_i64().unwrap())
         .await;
-    let calendar = app
-        .send(
-            reqwest::Method::GET,
-            None,
-            &format!("/api/v1/sedi/{sede}/counters/servizi_patronati/calendar"),
-            None,
-            &[],
-        )
-        .await
-        .ok();
-    let mut start = None;
-    for day in calendar["days"].as_array().unwrap() {
-        if day["availability"] != "available" {
-            continue;
-        }
-        let date = day["date"].as_str().unwrap();
-        let slots = app
-            .send(
-                reqwest::Method::GET,
-                None,
-                &format!("/api/v1/sedi/{sede}/counters/servizi_patronati/slots?date={date}"),
-                None,
-                &[],
-            )
-            .await
-            .ok();
-        start = slots["slots"][0]["start"].as_str().map(str::to_string);
-        break;
-    }
-    let start = start.expect("a free slot");
+    let start = app.first_free_patronati_slot(&sede).await;
     let booked = app.book_request_appointment(&op, &id, &start).await;
     assert_eq!(booked.status, 201, "{booked:?}");
     let detail = app
