@@ -49,6 +49,22 @@ pub fn status_label(status: &str) -> String {
         .unwrap_or_else(|| status.to_string())
 }
 
+/// What a list shows of a request besides its row: the status in words and
+/// the sedi by name.
+struct Named {
+    status_label: String,
+    current_sede_name: String,
+    origin_sede_name: String,
+}
+
+fn named(names: &HashMap<String, String>, request: &RequestRow) -> Named {
+    Named {
+        status_label: status_label(&request.status),
+        current_sede_name: sede_name(names, &request.current_sede),
+        origin_sede_name: sede_name(names, &request.origin_sede),
+    }
+}
+
 pub async fn named_requests(
     app: &AppState,
     page: Page<RequestRow>,
@@ -59,11 +75,14 @@ pub async fn named_requests(
         items: page
             .items
             .into_iter()
-            .map(|request| RequestListItem {
-                status_label: status_label(&request.status),
-                current_sede_name: sede_name(&names, &request.current_sede),
-                origin_sede_name: sede_name(&names, &request.origin_sede),
-                request,
+            .map(|request| {
+                let n = named(&names, &request);
+                RequestListItem {
+                    status_label: n.status_label,
+                    current_sede_name: n.current_sede_name,
+                    origin_sede_name: n.origin_sede_name,
+                    request,
+                }
             })
             .collect(),
         next_cursor: page.next_cursor,
@@ -80,11 +99,14 @@ pub async fn named_inbox(
         items: page
             .items
             .into_iter()
-            .map(|row| InboxListItem {
-                status_label: status_label(&row.request.status),
-                current_sede_name: sede_name(&names, &row.request.current_sede),
-                origin_sede_name: sede_name(&names, &row.request.origin_sede),
-                row,
+            .map(|row| {
+                let n = named(&names, &row.request);
+                InboxListItem {
+                    status_label: n.status_label,
+                    current_sede_name: n.current_sede_name,
+                    origin_sede_name: n.origin_sede_name,
+                    row,
+                }
             })
             .collect(),
         next_cursor: page.next_cursor,
