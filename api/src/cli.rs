@@ -1,6 +1,7 @@
 //! The `combipat` command. Every flag is also an environment variable.
 
 use crate::auth::{Claims, JwtKeys, ISSUER};
+use crate::secret::Redacted;
 use crate::state::{AppState, Limits};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use domain::actor::Role;
@@ -24,7 +25,7 @@ pub struct Cli {
 pub struct Db {
     /// PostgreSQL connection URL.
     #[arg(long, env = "DATABASE_URL")]
-    pub database_url: String,
+    pub database_url: Redacted,
     /// Connections in the pool.
     #[arg(long, env = "COMBIPAT_DB_POOL", default_value_t = 32)]
     pub pool_size: u32,
@@ -34,7 +35,7 @@ pub struct Db {
 pub struct Secret {
     /// HS256 signing key of the bearer tokens.
     #[arg(long, env = "COMBIPAT_JWT_SECRET", hide_env_values = true)]
-    pub jwt_secret: String,
+    pub jwt_secret: Redacted,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -76,7 +77,7 @@ pub enum Command {
         /// A streaming replica of the database for queries (read-your-writes
         /// still holds: a query waits for the replica, then falls back to the primary).
         #[arg(long, env = "COMBIPAT_READ_DATABASE_URL")]
-        read_database_url: Option<String>,
+        read_database_url: Option<Redacted>,
         /// The built web app (web/dist) to serve at `/`; none: API only.
         #[arg(long, env = "COMBIPAT_WEB_DIR")]
         web_dir: Option<PathBuf>,
@@ -97,7 +98,7 @@ pub enum Command {
         metrics_addr: Option<String>,
         /// Require `Authorization: Bearer <token>` on /metrics.
         #[arg(long, env = "COMBIPAT_METRICS_TOKEN", hide_env_values = true)]
-        metrics_token: Option<String>,
+        metrics_token: Option<Redacted>,
     },
     /// Apply the database migrations.
     Migrate {
@@ -193,7 +194,9 @@ fn parse_role(s: &str) -> Result<Role, String> {
 }
 
 pub async fn connect(db: &Db) -> anyhow_like::Result<PgPool> {
-    Ok(pool_options(db.pool_size).connect(&db.database_url).await?)
+    Ok(pool_options(db.pool_size)
+        .connect(db.database_url.expose())
+        .await?)
 }
 
 /// The service's pool ([`commands::store::pool_options`]) with its wait bound.
@@ -246,13 +249,13 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
                 committers: committers.max(1),
                 metrics_token: metrics_token
                     .filter(|t| !t.is_empty())
-                    .map(crate::MetricsToken),
+                    .map(|t| crate::MetricsToken(t.expose().to_string())),
                 metrics_separate: metrics_addr.as_deref().is_some_and(|a| !a.is_empty()),
                 ..Limits::default()
             };
             let mut state = AppState::new(
                 pool.clone(),
-                JwtKeys::from_secret(secret.jwt_secret.as_bytes()),
+                JwtKeys::from_secret(secret.jwt_secret.expose().as_bytes()),
                 manual,
                 limits,
             );
@@ -404,7 +407,7 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
                 .map_err(|e| format!("token non valido: {e}"))?;
             println!(
                 "{}",
-                JwtKeys::from_secret(secret.jwt_secret.as_bytes()).issue(&claims)
+                JwtKeys::from_secret(secret.jwt_secret.expose().as_bytes()).issue(&claims)
             );
             Ok(())
         }

@@ -26,6 +26,7 @@ pub mod openapi;
 pub mod openapi_honest;
 pub mod paging;
 pub mod routes;
+pub mod secret;
 pub mod state;
 pub mod text;
 pub mod web;

@@ -58,6 +58,9 @@ pub struct RebuildReport {
     /// The checkpoint the new tables were installed with.
     pub checkpoint: LogPosition,
     pub elapsed: Duration,
+    /// Tries of the swap: more than one when a reader held a live table past
+    /// the lock timeout.
+    pub swap_attempts: u32,
 }
 
 /// Rebuilds `projection` (see the module documentation).
@@ -150,7 +153,7 @@ pub async fn rebuild_with_options<P: Projection + ?Sized>(
     }
     // Closing the session releases the advisory lock.
     let closed = conn.close().await;
-    let (events, swap_events, checkpoint) = result?;
+    let (events, swap_events, checkpoint, swap_attempts) = result?;
     closed?;
     tracing::info!(projection = name, events, swap_events, "projection rebuilt");
     Ok(RebuildReport {
@@ -159,6 +162,7 @@ pub async fn rebuild_with_options<P: Projection + ?Sized>(
         swap_events,
         checkpoint,
         elapsed: started.elapsed(),
+        swap_attempts,
     })
 }
 
@@ -169,7 +173,7 @@ async fn run<P: Projection + ?Sized>(
     schema: &str,
     batch_size: i64,
     cached_rows: usize,
-) -> Result<(u64, u64, LogPosition), ProjectionError> {
+) -> Result<(u64, u64, LogPosition, u32), ProjectionError> {
     let tables = projection.tables();
     create_shadow_tables(conn, schema, tables).await?;
     let deferred = deferred_indexes(conn, schema, tables).await?;
@@ -262,7 +266,7 @@ async fn run<P: Projection + ?Sized>(
         }
     };
     sqlx::query("RESET search_path").execute(&mut *conn).await?;
-    Ok((events + swap_events, swap_events, at))
+    Ok((events + swap_events, swap_events, at, attempt))
 }
 
 /// Tries of the swap when a lock is not granted within [`SWAP_LOCK_TIMEOUT`].

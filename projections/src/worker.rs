@@ -49,6 +49,7 @@ struct Step {
 }
 
 /// [`run_once`] on a session of the caller's, taking the events from `source`.
+#[tracing::instrument(level = "debug", skip_all, fields(projection = projection.name()), err)]
 async fn apply_next_batch<P: Projection + ?Sized>(
     conn: &mut PgConnection,
     projection: &P,
@@ -210,6 +211,7 @@ impl Worker {
 
     /// Runs until `shutdown` holds `true` (or its sender is dropped). Errors
     /// are logged and retried; they never end the worker.
+    #[tracing::instrument(level = "info", skip_all, fields(projection = self.projection.name()))]
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let name = self.projection.name();
         let leader_gauge = self.metrics.leader.with_label_values(&[name]);

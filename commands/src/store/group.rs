@@ -693,6 +693,7 @@ struct Row {
 
 /// Protocol numbers, events and positions of the whole batch, with one
 /// statement per table; `None` when a row was not inserted (a lost race).
+#[tracing::instrument(level = "debug", skip_all, fields(jobs = batch.len()), err)]
 async fn write_batch(
     conn: &mut PgConnection,
     batch: &[Job],

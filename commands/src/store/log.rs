@@ -83,6 +83,7 @@ impl LogPosition {
 /// The ORDER BY names `events.tx_id`: a bare `tx_id` would mean the output
 /// column `tx_id::text::bigint` of [`EVENT_COLUMNS`], which no index
 /// provides, and every batch would sort the whole rest of the log.
+#[tracing::instrument(level = "debug", skip(db), err)]
 pub async fn read_after(
     db: impl PgExecutor<'_>,
     after: LogPosition,

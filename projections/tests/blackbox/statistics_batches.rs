@@ -1,10 +1,8 @@
 //! The statistics fold a batch in memory: one event per batch and the whole
 //! log in one batch must give the same rows.
 
-mod common;
-
+use crate::common::*;
 use chrono::Duration;
-use common::*;
 use domain::request::RequestEvent;
 use projections::statistics::StatisticsProjection;
 use sqlx::PgPool;

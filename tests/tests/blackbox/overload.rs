@@ -24,7 +24,7 @@ async fn requests_beyond_the_bound_get_503_overloaded_and_change_nothing(pool: P
     );
     slow.write_all(head.as_bytes()).await.unwrap();
     slow.flush().await.unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    answers_with(&app, &op, 503).await;
 
     let before = app.event_count().await;
     let shed = app
@@ -40,7 +40,7 @@ async fn requests_beyond_the_bound_get_503_overloaded_and_change_nothing(pool: P
 
     // Once the slot is free, the same call goes through.
     drop(slow);
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    answers_with(&app, &op, 200).await;
     let ok = app
         .post(
             &op,
@@ -51,4 +51,16 @@ async fn requests_beyond_the_bound_get_503_overloaded_and_change_nothing(pool: P
         .await;
     assert_eq!(ok.status, 201, "{ok:?}");
     app.stop().await;
+}
+
+/// Waits until a cheap read answers `status`: the slow request's hold on the
+/// bound (or its release) is observed, not assumed after a pause.
+async fn answers_with(app: &TestApp, token: &str, status: u16) {
+    for _ in 0..1000 {
+        if app.get(token, "/api/v1/topics").await.status == status {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("GET /api/v1/topics never answered {status}");
 }

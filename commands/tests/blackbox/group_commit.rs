@@ -1,13 +1,11 @@
 //! The group committer against a real PostgreSQL: concurrent writes share
 //! transactions, each keeps its own outcome, answers come after durability.
 
-mod common;
-
+use crate::common::meta;
 use chrono::Utc;
 use commands::store::{
     self, Appended, CommitNotifier, Expected, GroupCommitter, NewEvent, StoreError, Write, Written,
 };
-use common::meta;
 use domain::ids::SedeCode;
 use serde_json::json;
 use sqlx::PgPool;

@@ -1,11 +1,9 @@
 //! Tamper evidence: a change to any stored field of one event is reported
 //! at that event, and at no earlier one.
 
-mod common;
-
+use crate::common::meta;
 use chrono::Utc;
 use commands::store::{self, verify, Expected, NewEvent};
-use common::meta;
 use serde_json::json;
 use sqlx::PgPool;
 

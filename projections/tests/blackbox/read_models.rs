@@ -1,10 +1,8 @@
 //! The read models: summary and timeline against the aggregate, history
 //! filters and keyset pagination, inbox buckets, recent replies.
 
-mod common;
-
+use crate::common::*;
 use chrono::{Duration, NaiveDate};
-use common::*;
 use domain::actor::Side;
 use domain::ids::{OfficeId, PatronatoId, ProtocolNumber, RequestId};
 use domain::request::{Request, RequestEvent, Status};

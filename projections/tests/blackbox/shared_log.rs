@@ -1,12 +1,10 @@
 //! The workers of a process read each batch of the log once
 //! (`projections::shared_log`).
 
-mod common;
-
+use crate::common::*;
 use async_trait::async_trait;
 use commands::store::log::read_after;
 use commands::store::{commits_rung, CommitNotifier, LogPosition, RecordedEvent};
-use common::*;
 use projections::shared_log::{Batch, LookSince, DEFAULT_KEPT_EVENTS};
 use projections::{Metrics, Projection, ProjectionError, SharedLog, Worker, WorkerConfig};
 use sqlx::{PgConnection, PgPool};

@@ -1,11 +1,9 @@
 //! Rebuild: replay into shadow tables while the live ones keep answering,
 //! then swap; the result equals what the live worker built.
 
-mod common;
-
+use crate::common::*;
 use async_trait::async_trait;
 use commands::store::RecordedEvent;
-use common::*;
 use projections::home_panel::HomePanelProjection;
 use projections::rebuild::{rebuild_with, rebuild_with_options, RebuildOptions};
 use projections::requests::RequestsProjection;
@@ -269,14 +267,40 @@ async fn a_long_reader_delays_the_swap_without_failing_it(pool: PgPool) {
         .fetch_one(&mut *reader)
         .await
         .unwrap();
+    // The reader lets go only after the swap has waited for its lock and
+    // given up once: observed in pg_stat_activity, not guessed with a pause.
+    let observer = pool.clone();
     let release = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(4000)).await;
+        wait_for_lock_waiters(&observer, true).await;
+        wait_for_lock_waiters(&observer, false).await;
         reader.commit().await.unwrap();
     });
     let report = rebuild(&pool, &p).await.unwrap();
     release.await.unwrap();
-    assert!(report.elapsed >= Duration::from_secs(4), "{report:?}");
+    assert!(report.swap_attempts >= 2, "{report:?}");
     assert_eq!(snapshot(&pool, &p).await, before);
+}
+
+/// Waits until some session of this database is (or no longer is) waiting
+/// for a lock.
+async fn wait_for_lock_waiters(pool: &PgPool, waiting: bool) {
+    for _ in 0..3000 {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        if (n > 0) == waiting {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!(
+        "no session ever {} for a lock",
+        if waiting { "waited" } else { "stopped waiting" }
+    );
 }
 
 /// The requests replay as it is, but for requests sent by another writer

@@ -1,13 +1,11 @@
 //! The event store against a real PostgreSQL: optimistic concurrency,
 //! immutability, hash chain, protocol numbers, idempotency records.
 
-mod common;
-
+use crate::common::meta;
 use chrono::Utc;
 use commands::store::{
     self, event_hash, idempotency, protocol, ChainLink, Expected, NewEvent, StoreError,
 };
-use common::meta;
 use domain::ids::SedeCode;
 use serde_json::json;
 use sqlx::PgPool;

@@ -1,11 +1,9 @@
 //! The projection framework: atomic batches, workers with leader election,
 //! metrics, read-your-writes.
 
-mod common;
-
+use crate::common::*;
 use async_trait::async_trait;
 use commands::store::{LogPosition, NewEvent, RecordedEvent};
-use common::*;
 use projections::requests::RequestsProjection;
 use projections::{
     checkpoint, run_once, run_until_idle, wait_for_position, Metrics, Outcome, Projection,
@@ -299,7 +297,15 @@ async fn one_worker_is_active_and_a_standby_takes_over(pool: PgPool) {
     // Metrics of the leader.
     let applied = metrics.applied.with_label_values(&["requests"]).get();
     assert_eq!(applied, 20);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The lag gauges are set after the batch commits: wait for them, not a pause.
+    for _ in 0..1000 {
+        if metrics.lag_events.with_label_values(&["requests"]).get() == 0
+            && metrics.lag_seconds.with_label_values(&["requests"]).get() == 0.0
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     assert_eq!(metrics.lag_events.with_label_values(&["requests"]).get(), 0);
     assert_eq!(
         metrics.lag_seconds.with_label_values(&["requests"]).get(),

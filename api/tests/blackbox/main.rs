@@ -1,0 +1,5 @@
+//! The API crate's tests against its router and its real binary. One binary, so
+//! the crate is linked once.
+
+mod openapi;
+mod upload_memory;

@@ -1,0 +1,23 @@
+//! The service's black-box tests: the real router over HTTP on a fresh database
+//! per test. One binary, so the workspace is linked once for all of them.
+
+mod appointment_grounds;
+mod audit;
+mod bad_input;
+mod booking_bad_input;
+mod bookings;
+mod codice_fiscale;
+mod concurrency;
+mod hostile_input;
+mod idempotency;
+mod lifecycle;
+mod local_cluster;
+mod oidc;
+mod overload;
+mod rebuild;
+mod request_check;
+mod routing;
+mod scope;
+mod statistics;
+mod summary;
+mod web;
