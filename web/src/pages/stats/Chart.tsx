@@ -34,7 +34,7 @@ export function BarChart({ title, categories, series, tableId, format = formatHo
   const plotW = width - labelW - 110;
   const height = categories.length * groupH + 30;
   return (
-    <figure className="mb-4">
+    <figure className="mb-4 chart-figure">
       <svg viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-labelledby={titleId} aria-describedby={tableId}>
         <title id={titleId}>{title}</title>
         {categories.map((c, ci) => {

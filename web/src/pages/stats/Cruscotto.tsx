@@ -17,10 +17,10 @@ type Indicators = components['schemas']['Indicators'];
 type RegionTotals = components['schemas']['RegionTotals'];
 type Grouping = 'region' | 'sede' | 'patronato';
 
-const GROUPINGS: { value: Grouping; label: string; column: string }[] = [
-  { value: 'region', label: 'Regione (e Direzioni di coordinamento metropolitano)', column: 'Regione / DCM' },
-  { value: 'sede', label: 'Sede INPS', column: 'Sede' },
-  { value: 'patronato', label: 'Patronato', column: 'Patronato' },
+const GROUPINGS: { value: Grouping; label: string; column: string; noun: string }[] = [
+  { value: 'region', label: 'Regione (e Direzioni di coordinamento metropolitano)', column: 'Regione / DCM', noun: 'regione' },
+  { value: 'sede', label: 'Sede INPS', column: 'Sede', noun: 'sede' },
+  { value: 'patronato', label: 'Patronato', column: 'Patronato', noun: 'patronato' },
 ];
 
 /** The chart shows at most this many rows, in the table's order. */
@@ -117,9 +117,10 @@ export function Cruscotto() {
   const rows = stats.data?.rows ?? [];
   const shown = sortedBy(rows, columns, sort).slice(0, CHART_ROWS);
   const names = shown.map((r) => r.label ?? r.key);
-  const groupLabel = GROUPINGS.find((g) => g.value === filters.grouping)!.column.toLowerCase();
+  const groupLabel = GROUPINGS.find((g) => g.value === filters.grouping)!.noun;
   const regionRows = regions.data?.rows ?? [];
-  const regionShown = sortedBy(regionRows, REGION_COLUMNS, regionSort);
+  // The chart leaves out the regions with nothing in the period (the table lists them all).
+  const regionShown = sortedBy(regionRows, REGION_COLUMNS, regionSort).filter((r) => r.incoming > 0 || r.outgoing > 0);
 
   return (
     <>
@@ -218,6 +219,9 @@ export function Cruscotto() {
               onSort={setRegionSort}
               footer={regions.data.total}
             />
+            {regionShown.length > 0 && (
+              <>
+            <p className="small">Il grafico mostra le regioni con richieste in entrata o in uscita nel periodo, nell’ordine della tabella.</p>
             <BarChart
               title="Richieste in entrata e in uscita per regione"
               tableId="regioni-table"
@@ -228,6 +232,8 @@ export function Cruscotto() {
               ]}
               format={(v) => count(v)}
             />
+              </>
+            )}
           </>
         )}
       </section>
