@@ -98,6 +98,13 @@ test('an analyst reads the regional figures the API returns, sorts them and down
   await page.getByLabel('Raggruppa per').selectOption('sede');
   await page.getByRole('button', { name: 'Visualizza' }).click();
   await expect(page.getByRole('table', { name: /^Indicatori per sede/ })).toBeVisible();
+  // By patronato, named: the operator's patronato is there, the operator is not.
+  await page.getByLabel('Raggruppa per').selectOption('patronato');
+  await page.getByRole('button', { name: 'Visualizza' }).click();
+  const byPatronato = page.getByRole('table', { name: /^Indicatori per patronato/ });
+  await expect(byPatronato.getByRole('rowheader', { name: 'Patronato INCA CGIL (INCA)' })).toBeVisible();
+  await expect(page.getByText(OPERATOR.id)).toHaveCount(0);
+  await expect(page.getByText(OPERATOR.name)).toHaveCount(0);
 
   // The phone size.
   await page.setViewportSize({ width: 375, height: 812 });
