@@ -23,6 +23,8 @@ const Coda = lazy(() => import('./pages/sede/Coda').then((m) => ({ default: m.Co
 const Registro = lazy(() => import('./pages/audit/Registro').then((m) => ({ default: m.Registro })));
 const Flusso = lazy(() => import('./pages/audit/Flusso').then((m) => ({ default: m.Flusso })));
 const StatoAl = lazy(() => import('./pages/audit/StatoAl').then((m) => ({ default: m.StatoAl })));
+const Cruscotto = lazy(() => import('./pages/stats/Cruscotto').then((m) => ({ default: m.Cruscotto })));
+const VisteSql = lazy(() => import('./pages/stats/VisteSql').then((m) => ({ default: m.VisteSql })));
 const NuovaRichiesta = lazy(() => import('./pages/nuova-richiesta/NuovaRichiesta').then((m) => ({ default: m.NuovaRichiesta })));
 
 function Loading() {
@@ -78,6 +80,8 @@ export function App() {
           <Route path="/storico" element={<RequireAuth><Storico /></RequireAuth>} />
           <Route path="/storico/:id" element={<RequireAuth><Dettaglio /></RequireAuth>} />
           <Route path="/statistiche" element={<RequireAuth><Statistiche /></RequireAuth>} />
+          <Route path="/cruscotto" element={<RequireAuth><Cruscotto /></RequireAuth>} />
+          <Route path="/cruscotto/viste-sql" element={<RequireAuth><VisteSql /></RequireAuth>} />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </AuthProvider>

@@ -46,7 +46,7 @@ pub struct StatisticsParams {
     pub to: Option<NaiveDate>,
     /// `user`, `office`, `patronato`, `sede` or `region`. Default: `user` for
     /// operators and referents, `patronato` for administrators, `sede` for sede
-    /// officers, `region` for analysts.
+    /// officers, `region` for analysts (who may not ask for `user`: people).
     pub dimension: Option<String>,
     /// One key of the dimension (user id, office, patronato, sede or region
     /// code). Default: the caller's own for scoped roles; every key otherwise.
@@ -135,11 +135,16 @@ fn scope(actor: &Actor, dimension: Option<&str>, value: Option<&str>) -> Result<
             }),
             _ => Err(ApiError::Forbidden),
         },
-        Actor::Analyst { .. } => Ok(Scope {
-            dimension: asked.unwrap_or(Dimension::Region),
-            key: value.map(str::to_string),
-            patronato: None,
-        }),
+        // Analysts see offices, patronati, sedi and regions, never people: a
+        // user id names its operator (decision S5).
+        Actor::Analyst { .. } => match asked.unwrap_or(Dimension::Region) {
+            Dimension::User => Err(ApiError::Forbidden),
+            dimension => Ok(Scope {
+                dimension,
+                key: value.map(str::to_string),
+                patronato: None,
+            }),
+        },
         _ => Err(ApiError::Forbidden),
     }
 }
@@ -203,9 +208,18 @@ async fn compute(
         now,
         method,
     };
-    let rows = stats::indicators(db, &q)
+    let mut rows = stats::indicators(db, &q)
         .await
         .map_err(ApiError::internal)?;
+    // Patronati and offices are named in the directory, not in the database.
+    for r in rows.iter_mut().filter(|r| r.label.is_none()) {
+        r.label = match scope.dimension {
+            Dimension::Patronato => app.directory.patronato_name(&r.key),
+            Dimension::Office => app.directory.office_name(&r.key),
+            _ => None,
+        }
+        .map(str::to_string);
+    }
     Ok(StatisticsView {
         dimension: scope.dimension.as_str().to_string(),
         value: scope.key,
@@ -365,7 +379,7 @@ fn line(out: &mut String, cells: &[String]) {
     out.push_str("\r\n");
 }
 
-pub const INDICATORS_CSV_HEADER: [&str; 23] = [
+pub const INDICATORS_CSV_HEADER: [&str; 25] = [
     "dal",
     "al",
     "argomento",
@@ -381,8 +395,10 @@ pub const INDICATORS_CSV_HEADER: [&str; 23] = [
     "inoltri",
     "inoltri_ricevuti",
     "inoltri_inviati",
-    "appuntamenti",
+    "appuntamenti_abilitati",
+    "appuntamenti_prenotati",
     "chiuse",
+    "di_almeno_15_giorni",
     "risposte_entro_15_giorni",
     "quota_entro_15_giorni",
     "mediana_ore_prima_risposta",
@@ -414,9 +430,11 @@ fn indicators_csv(v: &StatisticsView) -> String {
                 r.forwarded.to_string(),
                 r.forwarded_in.to_string(),
                 r.forwarded_out.to_string(),
-                r.appointments.to_string(),
+                r.appointments_enabled.to_string(),
+                r.appointments_booked.to_string(),
                 r.closed.to_string(),
-                r.replied_within_15_days.to_string(),
+                r.aged_15_days.to_string(),
+                r.aged_replied_within_15_days.to_string(),
                 number(r.share_replied_within_15_days),
                 number(r.median_hours_to_first_reply),
                 number(r.p90_hours_to_first_reply),
@@ -522,6 +540,17 @@ mod tests {
         };
         assert!(matches!(
             scope(&auditor, None, None),
+            Err(ApiError::Forbidden)
+        ));
+        let analyst = Actor::Analyst {
+            id: UserId::parse("ana").unwrap(),
+        };
+        assert_eq!(
+            scope(&analyst, None, None).unwrap().dimension,
+            Dimension::Region
+        );
+        assert!(matches!(
+            scope(&analyst, Some("user"), None),
             Err(ApiError::Forbidden)
         ));
     }

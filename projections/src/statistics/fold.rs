@@ -220,7 +220,23 @@ impl<C: RowSet<Cohort>> Fold<'_, C> {
             RequestEvent::AppointmentEnabled { .. } if !c.appointment_enabled => {
                 self.update(f, |row| row.appointment_enabled = true);
                 let delta = Delta {
-                    appointments: 1,
+                    appointments_enabled: 1,
+                    ..Delta::default()
+                };
+                self.bump_cohort(&c, delta);
+                return;
+            }
+            // A booking counts while it stands: its cancellation takes it back,
+            // so a request booked, cancelled and booked again counts once.
+            RequestEvent::AppointmentBooked { .. } | RequestEvent::AppointmentCancelled { .. } => {
+                self.update(f, |_| {});
+                let booked = if matches!(f.event, RequestEvent::AppointmentBooked { .. }) {
+                    1
+                } else {
+                    -1
+                };
+                let delta = Delta {
+                    appointments_booked: booked,
                     ..Delta::default()
                 };
                 self.bump_cohort(&c, delta);
@@ -342,7 +358,8 @@ impl<C: RowSet<Cohort>> Fold<'_, C> {
                 forwarded: 0,
                 forwarded_in: 0,
                 forwarded_out: 0,
-                appointments: 0,
+                appointments_enabled: 0,
+                appointments_booked: 0,
                 closed: 0,
             })
             .add(d);

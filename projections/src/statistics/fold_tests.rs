@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::fixtures::*;
+use domain::booking::BookingId;
 use uuid::Uuid;
 
 /// One request's row and the sums of every batch so far.
@@ -166,8 +167,32 @@ fn enabling_appointments_and_closing_count_once_each() {
         closed("ROMA01", day(4)),
     ]);
     let row = g.daily("patronato", "INCA");
-    assert_eq!((row.appointments, row.closed), (1, 1));
+    assert_eq!((row.appointments_enabled, row.closed), (1, 1));
+    assert_eq!(row.appointments_booked, 0, "enabled is not booked");
     assert_eq!(g.row().closed_at, Some(day(3)));
+}
+
+#[test]
+fn appointments_booked_count_the_bookings_standing() {
+    let (first, second) = (BookingId::new(), BookingId::new());
+    let g = given([
+        sent(day(0)),
+        enabled("ROMA01", day(1)),
+        booked(first, day(5), day(2)),
+    ]);
+    assert_eq!(g.daily("sede", "ROMA01").appointments_booked, 1);
+    // Cancelled, then booked again: one appointment, on the sending day's row.
+    let g = g.when([cancelled(first, day(3)), booked(second, day(6), day(4))]);
+    for (dimension, key) in [("user", "op1"), ("patronato", "INCA"), ("region", "LAZIO")] {
+        let row = g.daily(dimension, key);
+        assert_eq!(
+            (row.appointments_enabled, row.appointments_booked),
+            (1, 1),
+            "{dimension}"
+        );
+    }
+    let g = g.when([cancelled(second, day(5))]);
+    assert_eq!(g.daily("sede", "ROMA01").appointments_booked, 0);
 }
 
 #[test]

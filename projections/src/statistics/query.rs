@@ -9,6 +9,7 @@
 //!   requests, else from the summed histograms (relative error < 5 %).
 
 use super::histogram::Histogram;
+use super::rows::rome_day;
 use crate::ProjectionError;
 use chrono::NaiveDate;
 use domain::time::{standard_response_time, Timestamp};
@@ -133,12 +134,18 @@ pub struct Indicators {
     /// Sede/region only: forwards out of the key (requests of the period).
     pub forwarded_out: i64,
     /// Requests on which the sede enabled appointment booking.
-    pub appointments: i64,
+    pub appointments_enabled: i64,
+    /// Appointments booked on the period's requests and not cancelled.
+    pub appointments_booked: i64,
     /// Requests whose conversation the sede closed.
     pub closed: i64,
-    /// Requests whose first reply came within 15 × 24 h of sending.
-    pub replied_within_15_days: i64,
-    /// replied_within_15_days / replied (null when nothing was replied).
+    /// Requests sent at least 15 × 24 h before `as_of`: the ones whose
+    /// 15-day outcome is known.
+    pub aged_15_days: i64,
+    /// Of `aged_15_days`, those whose first reply came within 15 × 24 h.
+    pub aged_replied_within_15_days: i64,
+    /// aged_replied_within_15_days / aged_15_days (null when no request is
+    /// 15 days old yet): an unanswered request counts against.
     pub share_replied_within_15_days: Option<f64>,
     /// Median time from sending to the first reply, hours.
     pub median_hours_to_first_reply: Option<f64>,
@@ -163,9 +170,11 @@ impl Indicators {
             forwarded: 0,
             forwarded_in: 0,
             forwarded_out: 0,
-            appointments: 0,
+            appointments_enabled: 0,
+            appointments_booked: 0,
             closed: 0,
-            replied_within_15_days: 0,
+            aged_15_days: 0,
+            aged_replied_within_15_days: 0,
             share_replied_within_15_days: None,
             median_hours_to_first_reply: None,
             p90_hours_to_first_reply: None,
@@ -180,13 +189,16 @@ struct CounterRow {
     key: String,
     sent: i64,
     replied: i64,
-    replied_within_15d: i64,
+    /// Sent on a day wholly before the 15-day cutoff's day.
+    aged_sent: i64,
+    aged_within: i64,
     reply_ms_sum: f64,
     solleciti: i64,
     forwarded: i64,
     forwarded_in: i64,
     forwarded_out: i64,
-    appointments: i64,
+    appointments_enabled: i64,
+    appointments_booked: i64,
     closed: i64,
 }
 
@@ -228,15 +240,21 @@ pub async fn indicators(
 ) -> Result<Vec<Indicators>, ProjectionError> {
     let sql = format!(
         "SELECT key, sum(sent)::bigint AS sent, sum(replied)::bigint AS replied, \
-           sum(replied_within_15d)::bigint AS replied_within_15d, \
+           coalesce(sum(sent) FILTER (WHERE day < $8), 0)::bigint AS aged_sent, \
+           coalesce(sum(replied_within_15d) FILTER (WHERE day < $8), 0)::bigint AS aged_within, \
            sum(reply_ms_sum)::float8 AS reply_ms_sum, sum(solleciti)::bigint AS solleciti, \
            sum(forwarded)::bigint AS forwarded, sum(forwarded_in)::bigint AS forwarded_in, \
            sum(forwarded_out)::bigint AS forwarded_out, \
-           sum(appointments)::bigint AS appointments, sum(closed)::bigint AS closed \
+           sum(appointments_enabled)::bigint AS appointments_enabled, \
+           sum(appointments_booked)::bigint AS appointments_booked, \
+           sum(closed)::bigint AS closed \
          FROM stat_daily WHERE {} GROUP BY key ORDER BY key",
         daily_filter()
     );
+    let cutoff = q.now - standard_response_time();
+    let cutoff_day = rome_day(cutoff);
     let counters: Vec<CounterRow> = bind_filters!(sqlx::query_as(&sql), q)
+        .bind(cutoff_day)
         .fetch_all(pool)
         .await?;
     let mut out: BTreeMap<String, Indicators> = BTreeMap::new();
@@ -249,11 +267,12 @@ pub async fn indicators(
         i.forwarded = c.forwarded;
         i.forwarded_in = c.forwarded_in;
         i.forwarded_out = c.forwarded_out;
-        i.appointments = c.appointments;
+        i.appointments_enabled = c.appointments_enabled;
+        i.appointments_booked = c.appointments_booked;
         i.closed = c.closed;
-        i.replied_within_15_days = c.replied_within_15d;
+        i.aged_15_days = c.aged_sent;
+        i.aged_replied_within_15_days = c.aged_within;
         if c.replied > 0 {
-            i.share_replied_within_15_days = Some(c.replied_within_15d as f64 / c.replied as f64);
             i.mean_hours_to_first_reply = Some(c.reply_ms_sum / c.replied as f64 / 3_600_000.0);
         }
         out.insert(c.key, i);
@@ -270,7 +289,6 @@ pub async fn indicators(
          GROUP BY {column}",
         request_filter(column)
     );
-    let cutoff = q.now - standard_response_time();
     let overdue: Vec<(String, i64)> = bind_filters!(sqlx::query_as(&overdue_sql), q)
         .bind(cutoff)
         .fetch_all(pool)
@@ -280,6 +298,7 @@ pub async fn indicators(
             i.overdue = n;
         }
     }
+    aged_on_the_cutoff_day(pool, q, cutoff, &mut out).await?;
 
     let replied: i64 = out.values().map(|i| i.replied).sum();
     let exact = match q.method {
@@ -299,6 +318,47 @@ pub async fn indicators(
     }
     label(pool, q.dimension, &mut out).await?;
     Ok(out.into_values().collect())
+}
+
+/// The 15-day denominator moves with `now`: the days wholly before the
+/// cutoff's Europe/Rome day come from `stat_daily` (above); this adds the
+/// requests of the cutoff's own day sent at or before it, from
+/// `stat_requests` (one day of requests, index on `sent_day`), and sets the share.
+async fn aged_on_the_cutoff_day(
+    pool: &PgPool,
+    q: &StatisticsQuery,
+    cutoff: Timestamp,
+    out: &mut BTreeMap<String, Indicators>,
+) -> Result<(), ProjectionError> {
+    let column = q.dimension.request_column();
+    let sql = format!(
+        "SELECT {column} AS key, count(*)::bigint, \
+           count(*) FILTER (WHERE first_reply_at <= sent_at + $10 * interval '1 second')::bigint \
+         FROM stat_requests \
+         WHERE sent_day = $8 AND sent_at <= $9 AND $1::text IS NOT NULL AND {} \
+         GROUP BY {column}",
+        request_filter(column)
+    );
+    let standard = standard_response_time().num_seconds() as f64;
+    let rows: Vec<(String, i64, i64)> = bind_filters!(sqlx::query_as(&sql), q)
+        .bind(rome_day(cutoff))
+        .bind(cutoff)
+        .bind(standard)
+        .fetch_all(pool)
+        .await?;
+    for (key, aged, within) in rows {
+        if let Some(i) = out.get_mut(&key) {
+            i.aged_15_days += aged;
+            i.aged_replied_within_15_days += within;
+        }
+    }
+    for i in out.values_mut() {
+        if i.aged_15_days > 0 {
+            i.share_replied_within_15_days =
+                Some(i.aged_replied_within_15_days as f64 / i.aged_15_days as f64);
+        }
+    }
+    Ok(())
 }
 
 async fn exact_percentiles(

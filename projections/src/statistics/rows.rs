@@ -53,7 +53,9 @@ pub(super) struct Delta {
     pub(super) forwarded: i32,
     pub(super) forwarded_in: i32,
     pub(super) forwarded_out: i32,
-    pub(super) appointments: i32,
+    pub(super) appointments_enabled: i32,
+    /// +1 a booking, −1 its cancellation: the bookings standing.
+    pub(super) appointments_booked: i32,
     pub(super) closed: i32,
 }
 
@@ -99,7 +101,8 @@ pub(super) struct DailyRow {
     pub(super) forwarded: i64,
     pub(super) forwarded_in: i64,
     pub(super) forwarded_out: i64,
-    pub(super) appointments: i64,
+    pub(super) appointments_enabled: i64,
+    pub(super) appointments_booked: i64,
     pub(super) closed: i64,
 }
 
@@ -116,7 +119,8 @@ impl DailyRow {
         self.forwarded += i64::from(d.forwarded);
         self.forwarded_in += i64::from(d.forwarded_in);
         self.forwarded_out += i64::from(d.forwarded_out);
-        self.appointments += i64::from(d.appointments);
+        self.appointments_enabled += i64::from(d.appointments_enabled);
+        self.appointments_booked += i64::from(d.appointments_booked);
         self.closed += i64::from(d.closed);
     }
 }

@@ -349,15 +349,16 @@ async fn upsert_daily(conn: &mut PgConnection, rows: &[&DailyRow]) -> Result<(),
     sqlx::query(
         "INSERT INTO stat_daily AS s (dimension, key, patronato, day, topic, subtopic, sent, \
                    replied, replied_within_15d, reply_ms_sum, reply_hist, solleciti, forwarded, \
-                   forwarded_in, forwarded_out, appointments, closed) \
+                   forwarded_in, forwarded_out, appointments_enabled, appointments_booked, closed) \
                  SELECT dimension, key, patronato, day, topic, subtopic, sent, replied, \
                    replied_within_15d, reply_ms_sum, reply_hist, solleciti, forwarded, \
-                   forwarded_in, forwarded_out, appointments, closed \
+                   forwarded_in, forwarded_out, appointments_enabled, appointments_booked, closed \
                  FROM jsonb_to_recordset($1) AS d(dimension text, key text, patronato text, \
                    day date, topic text, subtopic text, sent integer, replied integer, \
                    replied_within_15d integer, reply_ms_sum bigint, reply_hist jsonb, \
                    solleciti integer, forwarded integer, forwarded_in integer, \
-                   forwarded_out integer, appointments integer, closed integer) \
+                   forwarded_out integer, appointments_enabled integer, appointments_booked integer, \
+                   closed integer) \
                  ON CONFLICT (dimension, key, day, topic, subtopic, patronato) DO UPDATE SET \
                    sent = s.sent + EXCLUDED.sent, \
                    replied = s.replied + EXCLUDED.replied, \
@@ -374,7 +375,8 @@ async fn upsert_daily(conn: &mut PgConnection, rows: &[&DailyRow]) -> Result<(),
                    forwarded = s.forwarded + EXCLUDED.forwarded, \
                    forwarded_in = s.forwarded_in + EXCLUDED.forwarded_in, \
                    forwarded_out = s.forwarded_out + EXCLUDED.forwarded_out, \
-                   appointments = s.appointments + EXCLUDED.appointments, \
+                   appointments_enabled = s.appointments_enabled + EXCLUDED.appointments_enabled, \
+                   appointments_booked = s.appointments_booked + EXCLUDED.appointments_booked, \
                    closed = s.closed + EXCLUDED.closed",
     )
     .bind(Json(rows))

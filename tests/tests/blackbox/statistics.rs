@@ -34,7 +34,9 @@ struct Req {
     solleciti: i64,
     /// (from sede, to sede)
     forwards: Vec<(String, String)>,
-    appointment: bool,
+    appointment_enabled: bool,
+    /// Appointments booked and not cancelled.
+    appointments_booked: i64,
     closed: bool,
 }
 
@@ -48,9 +50,12 @@ struct Expected {
     forwarded: i64,
     forwarded_in: i64,
     forwarded_out: i64,
-    appointments: i64,
+    appointments_enabled: i64,
+    appointments_booked: i64,
     closed: i64,
-    within_15: i64,
+    /// Sent at least 15 × 24 h before `as_of`, and of those replied within 15 days.
+    aged: i64,
+    aged_within_15: i64,
     durations: Vec<f64>,
 }
 
@@ -144,7 +149,8 @@ impl<'a> Client<'a> {
             first_reply_at: None,
             solleciti: 0,
             forwards: vec![],
-            appointment: false,
+            appointment_enabled: false,
+            appointments_booked: 0,
             closed: false,
         });
         self.reqs.len() - 1
@@ -221,13 +227,16 @@ impl<'a> Client<'a> {
             e.sent += 1;
             e.solleciti += r.solleciti;
             e.forwarded += r.forwards.len() as i64;
-            e.appointments += i64::from(r.appointment);
+            e.appointments_enabled += i64::from(r.appointment_enabled);
+            e.appointments_booked += r.appointments_booked;
+            let aged = r.sent_at <= as_of - Duration::hours(360);
+            e.aged += i64::from(aged);
             e.closed += i64::from(r.closed);
             match r.first_reply_at {
                 Some(at) => {
                     e.replied += 1;
                     let d = at - r.sent_at;
-                    e.within_15 += i64::from(d <= Duration::days(15));
+                    e.aged_within_15 += i64::from(aged && d <= Duration::days(15));
                     e.durations.push(d.num_microseconds().unwrap() as f64 / 1e6);
                 }
                 None => {
@@ -282,25 +291,28 @@ fn compare(rows: &Value, expected: &BTreeMap<String, Expected>, what: &str) {
             ("forwarded", e.forwarded),
             ("forwarded_in", e.forwarded_in),
             ("forwarded_out", e.forwarded_out),
-            ("appointments", e.appointments),
+            ("appointments_enabled", e.appointments_enabled),
+            ("appointments_booked", e.appointments_booked),
             ("closed", e.closed),
-            ("replied_within_15_days", e.within_15),
+            ("aged_15_days", e.aged),
+            ("aged_replied_within_15_days", e.aged_within_15),
         ] {
             assert_eq!(row[field], v, "{ctx}: {field} in {row}");
         }
         let mut d = e.durations.clone();
         d.sort_by(f64::total_cmp);
         let hours = |s: f64| s / 3600.0;
-        let (median, p90, mean, share) = if d.is_empty() {
-            (None, None, None, None)
+        let (median, p90, mean) = if d.is_empty() {
+            (None, None, None)
         } else {
             (
                 Some(hours(percentile(&d, 0.5))),
                 Some(hours(percentile(&d, 0.9))),
                 Some(hours(d.iter().sum::<f64>() / d.len() as f64)),
-                Some(e.within_15 as f64 / e.replied as f64),
             )
         };
+        // Over the requests 15 days old: an unanswered one counts against.
+        let share = (e.aged > 0).then(|| e.aged_within_15 as f64 / e.aged as f64);
         close(
             &row["median_hours_to_first_reply"],
             median,
@@ -352,7 +364,23 @@ async fn known_mix(app: &TestApp) -> Client<'_> {
     let napoli = app.officer("uff.stat", "3304");
     c.act(&napoli, r6, "appointment-enablement", json!({}))
         .await;
-    c.reqs[r6].appointment = true;
+    c.reqs[r6].appointment_enabled = true;
+    // One appointment booked on it and one cancelled: one standing.
+    let rossi_token = c.token("op.rossi").to_string();
+    for keep in [false, true] {
+        let slot = app.first_free_patronati_slot("3304").await;
+        let booked = app
+            .book_request_appointment(&rossi_token, &c.reqs[r6].id, &slot)
+            .await
+            .ok();
+        c.last_position = booked["position"].as_i64().unwrap();
+        if !keep {
+            let path = format!("/api/v1/requests/{}/appointment", c.reqs[r6].id);
+            let gone = app.delete(&rossi_token, &path).await.ok();
+            c.last_position = gone["position"].as_i64().unwrap();
+        }
+    }
+    c.reqs[r6].appointments_booked = 1;
 
     app.advance_days(10).await;
     c.sollecito("op.verdi", r5).await;
@@ -390,7 +418,11 @@ async fn indicators_equal_what_the_client_computes_itself(pool: PgPool) {
     let ana = analyst(&app);
     let min = c.last_position;
 
-    for dimension in ["user", "office", "patronato", "sede", "region"] {
+    // Analysts see no person: the `user` dimension is not theirs.
+    app.get(&ana, "/api/v1/statistics?dimension=user")
+        .await
+        .problem(403, "forbidden");
+    for dimension in ["office", "patronato", "sede", "region"] {
         let got = app
             .get(
                 &ana,
@@ -435,7 +467,7 @@ async fn indicators_equal_what_the_client_computes_itself(pool: PgPool) {
     let from = (t0 + Duration::days(10)).date_naive();
     let got = app
         .get(
-            &ana,
+            c.token("op.rossi"),
             &format!("/api/v1/statistics?dimension=user&value=op.rossi&from={from}"),
         )
         .await
@@ -692,7 +724,7 @@ async fn tables(pool: &PgPool) -> Vec<Value> {
 async fn every_answer(app: &TestApp) -> Vec<Value> {
     let ana = analyst(app);
     let mut out = Vec::new();
-    for dimension in ["user", "office", "patronato", "sede", "region"] {
+    for dimension in ["office", "patronato", "sede", "region"] {
         for method in ["exact", "histogram"] {
             let mut got = app
                 .get(
@@ -803,5 +835,102 @@ async fn applying_every_event_a_second_time_changes_nothing(pool: PgPool) {
     }
     tx.commit().await.unwrap();
     assert_eq!(tables(&app.pool).await, before);
+    app.stop().await;
+}
+
+/// The 15-day share at an instant, three ways: the service's query, the
+/// analysts' SQL function, and (after a rebuild) the query again.
+async fn aged_at(app: &TestApp, at: DateTime<Utc>) -> (i64, i64, Option<f64>) {
+    let q = projections::statistics::StatisticsQuery {
+        dimension: projections::statistics::Dimension::Office,
+        key: Some(who::OFFICE.to_string()),
+        patronato: None,
+        topic: None,
+        subtopic: None,
+        from: None,
+        to: None,
+        now: at,
+        method: projections::statistics::PercentileMethod::Auto,
+    };
+    let rows = projections::statistics::indicators(&app.pool, &q)
+        .await
+        .unwrap();
+    let row = &rows[0];
+    let sql: Option<(i64, i64, Option<f64>)> = sqlx::query_as(
+        "SELECT di_almeno_15_giorni, risposte_entro_15_giorni, quota_entro_15_giorni \
+         FROM analytics.indicatori('office', NULL, NULL, NULL, NULL, $1) WHERE chiave = $2",
+    )
+    .bind(at)
+    .bind(who::OFFICE)
+    .fetch_optional(&app.pool)
+    .await
+    .unwrap();
+    let service = (
+        row.aged_15_days,
+        row.aged_replied_within_15_days,
+        row.share_replied_within_15_days,
+    );
+    assert_eq!(sql, Some(service), "SQL and service at {at}");
+    service
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_15_day_share_counts_a_request_from_the_instant_it_is_15_days_old(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let mut c = Client::new(&app);
+    // C on day 0, never answered; A on day 1, answered on day 3.
+    let early = c.send("op.rossi", MARIO, "3201", "naspi").await;
+    app.advance_days(1).await;
+    let later = c.send("op.rossi", ANNA, "3201", "naspi").await;
+    app.advance_days(2).await;
+    c.reply(later, "3201").await;
+    c.observe_times().await;
+    let (t0, t1) = (c.reqs[early].sent_at, c.reqs[later].sent_at);
+    let fifteen = Duration::hours(360);
+    let just_before = |t: DateTime<Utc>| t + fifteen - Duration::microseconds(1);
+
+    let mut figures = Vec::new();
+    for (at, want) in [
+        // Nothing is 15 days old yet: no share, not 100 %.
+        (just_before(t0), (0, 0, None)),
+        // C from the instant it is 15 days old (on the cutoff's own day).
+        (t0 + fifteen, (1, 0, Some(0.0))),
+        // C counts against (a whole earlier day); A is not yet in.
+        (just_before(t1), (1, 0, Some(0.0))),
+        // A is in, answered on time: one of two.
+        (t1 + fifteen, (2, 1, Some(0.5))),
+        // Long after: the same.
+        (t1 + Duration::days(40), (2, 1, Some(0.5))),
+    ] {
+        let got = aged_at(&app, at).await;
+        assert_eq!(got, want, "at {at}");
+        figures.push(got);
+    }
+    // The same over HTTP now (day 3: nothing 15 days old yet).
+    let rossi = c.token("op.rossi").to_string();
+    let now = app
+        .get(&rossi, "/api/v1/statistics?dimension=office")
+        .await
+        .ok();
+    assert_eq!(now["rows"][0]["aged_15_days"], 0);
+    assert!(now["rows"][0]["share_replied_within_15_days"].is_null());
+    assert_eq!(now["rows"][0]["replied"], 1);
+
+    // A rebuild gives the same figures at every instant.
+    projections::rebuild_by_name(&app.pool, projections::statistics::NAME)
+        .await
+        .unwrap();
+    for (i, at) in [
+        just_before(t0),
+        t0 + fifteen,
+        just_before(t1),
+        t1 + fifteen,
+        t1 + Duration::days(40),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        assert_eq!(aged_at(&app, at).await, figures[i], "after rebuild at {at}");
+    }
     app.stop().await;
 }

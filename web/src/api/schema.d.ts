@@ -1409,9 +1409,25 @@ export interface components {
         Indicators: {
             /**
              * Format: int64
+             * @description Requests sent at least 15 × 24 h before `as_of`: the ones whose
+             *     15-day outcome is known.
+             */
+            aged_15_days: number;
+            /**
+             * Format: int64
+             * @description Of `aged_15_days`, those whose first reply came within 15 × 24 h.
+             */
+            aged_replied_within_15_days: number;
+            /**
+             * Format: int64
+             * @description Appointments booked on the period's requests and not cancelled.
+             */
+            appointments_booked: number;
+            /**
+             * Format: int64
              * @description Requests on which the sede enabled appointment booking.
              */
-            appointments: number;
+            appointments_enabled: number;
             /**
              * Format: int64
              * @description Requests whose conversation the sede closed.
@@ -1470,17 +1486,13 @@ export interface components {
             replied: number;
             /**
              * Format: int64
-             * @description Requests whose first reply came within 15 × 24 h of sending.
-             */
-            replied_within_15_days: number;
-            /**
-             * Format: int64
              * @description Requests sent in the period.
              */
             sent: number;
             /**
              * Format: double
-             * @description replied_within_15_days / replied (null when nothing was replied).
+             * @description aged_replied_within_15_days / aged_15_days (null when no request is
+             *     15 days old yet): an unanswered request counts against.
              */
             share_replied_within_15_days?: number | null;
             /**
@@ -6498,7 +6510,7 @@ export interface operations {
                 /**
                  * @description `user`, `office`, `patronato`, `sede` or `region`. Default: `user` for
                  *     operators and referents, `patronato` for administrators, `sede` for sede
-                 *     officers, `region` for analysts.
+                 *     officers, `region` for analysts (who may not ask for `user`: people).
                  */
                 dimension?: string;
                 /**
@@ -6586,7 +6598,7 @@ export interface operations {
                 /**
                  * @description `user`, `office`, `patronato`, `sede` or `region`. Default: `user` for
                  *     operators and referents, `patronato` for administrators, `sede` for sede
-                 *     officers, `region` for analysts.
+                 *     officers, `region` for analysts (who may not ask for `user`: people).
                  */
                 dimension?: string;
                 /**

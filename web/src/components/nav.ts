@@ -21,10 +21,17 @@ const AUDIT_NAV = [
   { to: '/audit/stato', label: 'Stato al…', end: true },
 ];
 
+/** An analyst's screens (issue 25): the dashboard is their home. */
+const ANALYST_NAV = [
+  { to: '/cruscotto', label: 'Cruscotto', end: true },
+  { to: '/cruscotto/viste-sql', label: 'Viste SQL', end: true },
+];
+
 /** The navbar of the signed-in user's role. */
 export function navFor(role: string | undefined) {
   if (role === 'sede_officer') return SEDE_NAV;
   if (role === 'auditor') return AUDIT_NAV;
+  if (role === 'analyst') return ANALYST_NAV;
   return PATRONATO_NAV;
 }
 
@@ -32,5 +39,6 @@ export function navFor(role: string | undefined) {
 export function homeFor(role: string | undefined): string | null {
   if (role === 'sede_officer') return '/sede/richieste';
   if (role === 'auditor') return '/audit';
+  if (role === 'analyst') return '/cruscotto';
   return null;
 }

@@ -12,17 +12,19 @@ import { BarChart } from './stats/Chart';
 
 type Indicators = components['schemas']['Indicators'];
 
-/** Indicators named for what they count (issue 22: "appointments" are enablements, the share is of replied ones). */
+/** Indicators named for what they count (issue 22, docs/analytics.md §1). */
 const ROWS: { key: keyof Indicators; label: string; kind: 'n' | 'h' | 'pct' }[] = [
   { key: 'sent', label: 'Richieste inviate nel periodo', kind: 'n' },
   { key: 'replied', label: 'Richieste con almeno una risposta', kind: 'n' },
   { key: 'pending', label: 'Richieste ancora senza risposta', kind: 'n' },
   { key: 'overdue', label: 'Senza risposta da più di 15 giorni', kind: 'n' },
-  { key: 'replied_within_15_days', label: 'Con la prima risposta entro 15 giorni', kind: 'n' },
-  { key: 'share_replied_within_15_days', label: 'Quota con risposta entro 15 giorni, sulle richieste con risposta', kind: 'pct' },
+  { key: 'aged_15_days', label: 'Richieste inviate da almeno 15 giorni', kind: 'n' },
+  { key: 'aged_replied_within_15_days', label: 'Di queste, con la prima risposta entro 15 giorni', kind: 'n' },
+  { key: 'share_replied_within_15_days', label: 'Quota con risposta entro 15 giorni, sulle richieste inviate da almeno 15 giorni', kind: 'pct' },
   { key: 'solleciti', label: 'Solleciti inviati', kind: 'n' },
   { key: 'forwarded', label: 'Inoltri ad altra sede', kind: 'n' },
-  { key: 'appointments', label: 'Richieste per cui la sede ha abilitato la prenotazione', kind: 'n' },
+  { key: 'appointments_enabled', label: 'Richieste per cui la sede ha abilitato la prenotazione', kind: 'n' },
+  { key: 'appointments_booked', label: 'Appuntamenti prenotati (non annullati)', kind: 'n' },
   { key: 'closed', label: 'Conversazioni chiuse dalla sede', kind: 'n' },
   { key: 'median_hours_to_first_reply', label: 'Tempo mediano alla prima risposta', kind: 'h' },
   { key: 'mean_hours_to_first_reply', label: 'Tempo medio alla prima risposta', kind: 'h' },

@@ -9,6 +9,8 @@ describe('a second kind of user', () => {
     expect(navFor('regional_referent').map((n) => n.label)).not.toContain('Coda');
     expect(navFor('auditor').map((n) => n.label)).toEqual(['Registro eventi', 'Stato al…']);
     expect([homeFor('sede_officer'), homeFor('auditor'), homeFor('operator')]).toEqual(['/sede/richieste', '/audit', null]);
+    expect(navFor('analyst').map((n) => n.label)).toEqual(['Cruscotto', 'Viste SQL']);
+    expect(homeFor('analyst')).toBe('/cruscotto');
   });
 
   it('offers to forward only to another active sede', () => {

@@ -13,31 +13,35 @@ interface Props {
   series: Series[];
   /** The id of the table holding the same numbers (screen readers read that). */
   tableId: string;
+  /** How a value is written beside its bar (hours by default). */
+  format?: (v: number) => string;
+  /** The largest value of the scale (the largest value shown by default; 1 for shares). */
+  max?: number;
 }
 
 /**
  * Grouped horizontal bars in plain SVG: a few numbers do not justify a chart library. The figure is
  * described by the table of the same figures; the bars carry their values as text, too.
  */
-export function BarChart({ title, categories, series, tableId }: Props) {
+export function BarChart({ title, categories, series, tableId, format = formatHours, max: scale }: Props) {
   const titleId = useId();
-  const max = Math.max(1, ...series.flatMap((s) => s.values.map((v) => v ?? 0)));
+  const max = scale ?? Math.max(1, ...series.flatMap((s) => s.values.map((v) => v ?? 0)));
   const barH = 18;
   const gap = 6;
   const groupH = series.length * (barH + gap) + 16;
-  const labelW = 150;
+  const labelW = 190;
   const width = 640;
   const plotW = width - labelW - 110;
   const height = categories.length * groupH + 30;
   return (
-    <figure className="mb-4">
+    <figure className="mb-4 chart-figure">
       <svg viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-labelledby={titleId} aria-describedby={tableId}>
         <title id={titleId}>{title}</title>
         {categories.map((c, ci) => {
           const y0 = ci * groupH + 10;
           return (
             <g key={c}>
-              <text x={0} y={y0 + groupH / 2 - 4} className="chart-label">{c}</text>
+              <text x={0} y={y0 + groupH / 2 - 4} className="chart-label">{c.length > 30 ? `${c.slice(0, 29)}…` : c}</text>
               {series.map((s, si) => {
                 const v = s.values[ci];
                 const w = v == null ? 0 : Math.max(2, (v / max) * plotW);
@@ -45,7 +49,7 @@ export function BarChart({ title, categories, series, tableId }: Props) {
                 return (
                   <g key={s.label}>
                     <rect x={labelW} y={y} width={w} height={barH} className={`chart-bar ${s.className}`} />
-                    <text x={labelW + w + 6} y={y + barH - 4} className="chart-label">{v == null ? 'n.d.' : formatHours(v)}</text>
+                    <text x={labelW + w + 6} y={y + barH - 4} className="chart-label">{v == null ? 'n.d.' : format(v)}</text>
                   </g>
                 );
               })}
