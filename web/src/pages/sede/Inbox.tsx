@@ -2,10 +2,10 @@ import { useState, type FormEvent } from 'react';
 import { Link, useLocation, useSearchParams } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import type { components } from '../../api/schema';
-import { toApiError, type ApiError } from '../../api/problem';
 import { useMe } from '../../auth/AuthContext';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { Field } from '../../components/Field';
+import { LoadMore, useKeysetList } from '../../components/request/KeysetList';
 import { Icon } from '../../components/Icon';
 import { Mono } from '../../components/Mono';
 import { PageHeading } from '../../components/PageHeading';
@@ -33,17 +33,13 @@ export function Inbox() {
   const bucket = bucketOf(params);
   const [draft, setDraft] = useState<Record<string, string>>(() =>
     Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? ''])));
-  const [more, setMore] = useState<Row[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [moreError, setMoreError] = useState<ApiError | null>(null);
-  const [loadingMore, setLoadingMore] = useState(false);
-
-  const page = useAsync<Page>(async () => {
-    const r = await unwrap(api.GET('/api/v1/sedi/{sede}/inbox', { params: { path: { sede }, query: { ...inboxQuery(params, bucket), ...readAfter } } }));
-    setMore([]);
-    setCursor(r.next_cursor ?? null);
-    return r;
-  }, `${sede}?${params.toString()}/${minPosition ?? ''}`);
+  const list = useKeysetList<Row>(
+    (cursor) => unwrap(api.GET('/api/v1/sedi/{sede}/inbox', {
+      params: { path: { sede }, query: { ...inboxQuery(params, bucket, cursor), ...(cursor ? {} : readAfter) } },
+    })),
+    `${sede}?${params.toString()}/${minPosition ?? ''}`,
+  );
+  const { page, rows, cursor } = list;
 
   // The sede's count of every bucket, from one cheap query (whatever the list's filters: E1).
   const counts = useAsync<Counts>(() => unwrap(api.GET('/api/v1/sedi/{sede}/inbox/counts', {
@@ -72,22 +68,6 @@ export function Inbox() {
     return `?${p.toString()}`;
   }
 
-  async function loadMore() {
-    if (!cursor) return;
-    setLoadingMore(true);
-    try {
-      const r = await unwrap(api.GET('/api/v1/sedi/{sede}/inbox', { params: { path: { sede }, query: inboxQuery(params, bucket, cursor) } }));
-      setMore((m) => [...m, ...r.items]);
-      setCursor(r.next_cursor ?? null);
-      setMoreError(null);
-    } catch (e) {
-      setMoreError(toApiError(e));
-    } finally {
-      setLoadingMore(false);
-    }
-  }
-
-  const rows = [...(page.data?.items ?? []), ...more];
   const bucketLabel = BUCKETS.find((b) => b.value === bucket)?.label ?? '';
 
   return (
@@ -192,12 +172,7 @@ export function Inbox() {
           </table>
         </div>
       )}
-      <ErrorAlert error={moreError} />
-      {cursor && (
-        <button type="button" className="btn btn-outline-primary" onClick={loadMore} disabled={loadingMore}>
-          {loadingMore ? 'Caricamento…' : 'Carica altri'}
-        </button>
-      )}
+      <LoadMore list={list} />
     </>
   );
 }
