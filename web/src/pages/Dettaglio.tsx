@@ -11,22 +11,13 @@ import { ErrorAlert } from '../components/ErrorAlert';
 import { LinkButton } from '../components/LinkButton';
 import { Mono } from '../components/Mono';
 import { PageHeading } from '../components/PageHeading';
-import { StatusBadge } from '../components/StatusBadge';
 import { formatDate, formatDateTime } from '../format';
-import { AttachmentList, CitizenFacts, Fact } from '../components/request/RequestFacts';
+import { AttachmentList, CitizenFacts, Fact, RequestHeader, TopicFacts } from '../components/request/RequestFacts';
 import { useRequestDetail } from '../components/request/useRequestDetail';
 import { Appuntamento } from './detail/Appuntamento';
 import { Cronologia } from './detail/Cronologia';
 import { NuovaComunicazione } from './detail/NuovaComunicazione';
 
-
-const PRACTICE: Record<string, string> = {
-  protocollo: 'Protocollo',
-  domus: 'Domus',
-  pensione: 'Pensione',
-  domanda_rdc: 'Domanda RdC',
-  domanda_rem: 'Domanda REM',
-};
 
 /** "Dettaglio richiesta selezionata" (manual fig. 19–20). */
 export function Dettaglio() {
@@ -117,27 +108,14 @@ export function Dettaglio() {
           <li className="breadcrumb-item active" aria-current="page">Dettaglio richiesta</li>
         </ol>
       </nav>
-      <PageHeading title={`Richiesta ${r.protocol}`}>Dettaglio richiesta</PageHeading>
-      <p className="lead mb-1">{r.subject}</p>
-      <p>
-        Protocollo <Mono>{r.protocol}</Mono> · aperta il {formatDateTime(r.sent_at)} · <StatusBadge status={r.status} label={detail.status_label} />
-      </p>
-
-      <div aria-live="polite">{notice && <div className="alert alert-success">{notice}</div>}</div>
-      <ErrorAlert error={actionError} focus />
-      {data.error && <ErrorAlert error={data.error} />}
+      <RequestHeader detail={detail} heading="Dettaglio richiesta" sentLabel="aperta il" notice={notice}
+        actionError={actionError} readError={data.error} />
 
       <div className="row">
         <section className="col-12 col-lg-6 mb-4" aria-labelledby="dati-richiesta">
           <h2 id="dati-richiesta" className="h4">Dati della richiesta</h2>
           <dl className="row">
-            <Fact label="Motivo del contatto">{r.topic_label}</Fact>
-            {r.subtopic_label && <Fact label="Sotto-tematica">{r.subtopic_label}</Fact>}
-            {r.practice_ref_kind && (
-              <Fact label="Riferimento della pratica">
-                {PRACTICE[r.practice_ref_kind] ?? r.practice_ref_kind} <Mono>{r.practice_ref_value}</Mono>
-              </Fact>
-            )}
+            <TopicFacts request={r} />
             <Fact label="Sede di destinazione">{detail.current_sede_name}{r.forwards > 0 && ` (inoltrata da ${detail.origin_sede_name})`}</Fact>
             <Fact label="Ultimo sollecito">{r.last_sollecito_at ? formatDateTime(r.last_sollecito_at) : 'Nessun sollecito'}</Fact>
             <Fact label="Appuntamento">

@@ -1,11 +1,68 @@
 import type { ReactNode } from 'react';
+import type { ApiError } from '../../api/problem';
 import type { components } from '../../api/schema';
-import { formatBytes, formatDate, formatIsoDay } from '../../format';
+import { formatBytes, formatDate, formatDateTime, formatIsoDay } from '../../format';
+import { ErrorAlert } from '../ErrorAlert';
 import { LinkButton } from '../LinkButton';
 import { Mono } from '../Mono';
+import { PageHeading } from '../PageHeading';
+import { StatusBadge } from '../StatusBadge';
 
 type Detail = components['schemas']['RequestDetail'];
 type Attachment = components['schemas']['AttachmentView'];
+
+const PRACTICE: Record<string, string> = {
+  protocollo: 'Protocollo',
+  domus: 'Domus',
+  pensione: 'Pensione',
+  domanda_rdc: 'Domanda RdC',
+  domanda_rem: 'Domanda REM',
+};
+
+interface HeaderProps {
+  detail: Detail;
+  /** The page's h1 ("Dettaglio richiesta", "Dettaglio e risposta"). */
+  heading: string;
+  /** How the side calls the sending: "aperta il", "inviata il". */
+  sentLabel: string;
+  /** The last command's confirmation, its refusal, and a failed re-read (the page keeps the last data). */
+  notice: string | null;
+  actionError: ApiError | null;
+  readError: ApiError | null;
+}
+
+/** The top of a request's page: heading, subject, protocol, status, and what the last command did. */
+export function RequestHeader({ detail, heading, sentLabel, notice, actionError, readError }: HeaderProps) {
+  const r = detail.request;
+  return (
+    <>
+      <PageHeading title={`Richiesta ${r.protocol}`}>{heading}</PageHeading>
+      <p className="lead mb-1">{r.subject}</p>
+      <p>
+        Protocollo <Mono>{r.protocol}</Mono> · {sentLabel} {formatDateTime(r.sent_at)} · <StatusBadge status={r.status} label={detail.status_label} />
+      </p>
+
+      <div aria-live="polite">{notice && <div className="alert alert-success">{notice}</div>}</div>
+      <ErrorAlert error={actionError} focus />
+      {readError && <ErrorAlert error={readError} />}
+    </>
+  );
+}
+
+/** What the request is about: topic, sub-topic and the practice it refers to (facts of a `dl.row`). */
+export function TopicFacts({ request: r }: { request: Detail['request'] }) {
+  return (
+    <>
+      <Fact label="Motivo del contatto">{r.topic_label}</Fact>
+      {r.subtopic_label && <Fact label="Sotto-tematica">{r.subtopic_label}</Fact>}
+      {r.practice_ref_kind && (
+        <Fact label="Riferimento della pratica">
+          {PRACTICE[r.practice_ref_kind] ?? r.practice_ref_kind} <Mono>{r.practice_ref_value}</Mono>
+        </Fact>
+      )}
+    </>
+  );
+}
 
 /** One fact of a request's facts list (a `dl.row`). */
 export function Fact({ label, children }: { label: string; children: ReactNode }) {

@@ -12,9 +12,8 @@ import { ErrorAlert } from '../../components/ErrorAlert';
 import { LinkButton } from '../../components/LinkButton';
 import { Mono } from '../../components/Mono';
 import { PageHeading } from '../../components/PageHeading';
-import { StatusBadge } from '../../components/StatusBadge';
 import { formatDateTime } from '../../format';
-import { AttachmentList, CitizenFacts, Fact } from '../../components/request/RequestFacts';
+import { AttachmentList, CitizenFacts, Fact, RequestHeader, TopicFacts } from '../../components/request/RequestFacts';
 import { useRequestDetail } from '../../components/request/useRequestDetail';
 import { Cronologia } from '../detail/Cronologia';
 import { Inoltra } from './Inoltra';
@@ -129,23 +128,14 @@ export function DettaglioSede() {
   return (
     <>
       <Breadcrumb />
-      <PageHeading title={`Richiesta ${r.protocol}`}>Dettaglio e risposta</PageHeading>
-      <p className="lead mb-1">{r.subject}</p>
-      <p>
-        Protocollo <Mono>{r.protocol}</Mono> · inviata il {formatDateTime(r.sent_at)} · <StatusBadge status={r.status} label={detail.status_label} />
-      </p>
-
-      <div aria-live="polite">{notice && <div className="alert alert-success">{notice}</div>}</div>
-      <ErrorAlert error={actionError} focus />
-      {data.error && <ErrorAlert error={data.error} />}
+      <RequestHeader detail={detail} heading="Dettaglio e risposta" sentLabel="inviata il" notice={notice}
+        actionError={actionError} readError={data.error} />
 
       <div className="row">
         <section className="col-12 col-lg-6 mb-4" aria-labelledby="dati-richiesta">
           <h2 id="dati-richiesta" className="h4">Dati della richiesta</h2>
           <dl className="row">
-            <Fact label="Motivo del contatto">{r.topic_label}</Fact>
-            {r.subtopic_label && <Fact label="Sotto-tematica">{r.subtopic_label}</Fact>}
-            {r.practice_ref_kind && <Fact label="Riferimento della pratica">{r.practice_ref_kind} <Mono>{r.practice_ref_value}</Mono></Fact>}
+            <TopicFacts request={r} />
             <Fact label="Patronato">{detail.patronato_name} – {detail.office_name}</Fact>
             <Fact label="Sede di destinazione">{detail.current_sede_name}{r.forwards > 0 && ` (inoltrata da ${detail.origin_sede_name})`}</Fact>
             <Fact label="In carico a">{detail.in_charge_by_name ?? 'Nessuno'}</Fact>
