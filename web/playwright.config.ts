@@ -31,6 +31,6 @@ export default defineConfig({
   projects: [
     { name: 'desktop', use: { viewport: { width: 1280, height: 900 } } },
     // The narrow screen runs the screens' checks (axe, layout), not the longer scenarios again.
-    { name: 'mobile', use: { viewport: { width: 375, height: 812 } }, testMatch: /screens\.spec\.ts/ },
+    { name: 'mobile', use: { viewport: { width: 375, height: 667 } }, testMatch: /screens\.spec\.ts/ },
   ],
 });

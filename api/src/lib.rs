@@ -57,11 +57,13 @@ pub fn app(state: AppState) -> Router {
             routes::requests::create_route().merge(routes::queries::list_route()),
         )
         .merge(routes::queries::router())
+        .merge(routes::sede_inbox::router())
         .merge(routes::reference::router())
         .merge(routes::codice_fiscale::router())
         .merge(routes::requests::router(max))
         .merge(routes::uploads::router(max))
         .merge(routes::admin::router())
+        .merge(routes::clock::router())
         .merge(routes::statistics::router())
         .merge(routes::audit::router())
         .merge(routes::summary::router())

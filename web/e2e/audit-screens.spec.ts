@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createRequest, expect, expectAccessible, sedeReply, test, tokenFor, OPERATOR } from './fixtures';
 import { signInAs } from './sede-fixtures';
 
@@ -42,6 +43,29 @@ test('an auditor verifies the log and opens a request as it was before the reply
   await expect(page.getByText(/^Eventi mostrati: [1-9]/)).toBeVisible();
   await page.getByText(/^Metadati dell’evento n\. \d+$/).first().click();
   await expect(page.getByText('Hash precedente').first()).toBeVisible();
+  await expectAccessible(page);
+
+  // The log's NDJSON export: one JSON event per line, the request's events among them.
+  await page.getByLabel('Tipo di evento').fill('');
+  await page.getByLabel('Attore').fill('');
+  await page.getByRole('button', { name: 'Cerca' }).click();
+  const downloading = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Scarica NDJSON' }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toMatch(/\.ndjson$/);
+  const lines = readFileSync((await download.path())!, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const exported = lines.map((l) => JSON.parse(l) as { stream_id: string });
+  expect(exported.some((e) => e.stream_id === `request-${created.request_id}`), lines.slice(0, 3).join('\n')).toBeTruthy();
+
+  // "Stato al…" without anything: a form and a hint, no error; with the request only: today's state.
+  await page.goto('/audit/stato');
+  await expect(page.getByRole('heading', { level: 1, name: 'Stato al…' })).toBeVisible();
+  await expect(page.getByText('senza istante né versione si vede il suo stato di oggi', { exact: false })).toBeVisible();
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await page.goto(`/audit/stato?id=${created.request_id}`);
+  const today = page.getByRole('region', { name: 'Stato di oggi' });
+  await expect(today.getByRole('paragraph').first()).toContainText('Oggi: Risposta ricevuta');
+  await expect(page.getByRole('alert')).toHaveCount(0);
   await expectAccessible(page);
 
   await page.goto('/audit/stato');

@@ -1,12 +1,38 @@
 // A PDF small enough for the test (uploads are recognised by content).
 const PDF = '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n';
 
-import { createRequest, expect, signIn, test, tokenFor, OPERATOR } from './fixtures';
+import { advanceDays, createRequest, expect, signIn, test, tokenFor, OPERATOR } from './fixtures';
+import type { APIRequestContext } from '@playwright/test';
 import { bookFirstFreeSlot, currentSede, signInAs, SEDE_OFFICERS } from './sede-fixtures';
 
 // The sede officers' day (issue 25): inbox → detail → take in charge, reply, forward, close, with
 // the operator's browser following each change; the agenda; the queue console.
 test.describe.configure({ mode: 'serial' });
+
+/** The demo officers' names (reference/demo.json). */
+const OFFICER_NAMES: Record<string, string> = {
+  'uff.bianchi': 'Stefano Bianchi', 'uff.eur': 'Davide Greco', 'uff.milano': 'Chiara Colombo',
+  'uff.cric': 'Roberto Marini', 'uff.polo': 'Federica Sala',
+};
+
+/** The service clock's day (Europe/Rome), as any signed-in user reads it. */
+async function serviceToday(request: APIRequestContext): Promise<string> {
+  const token = await tokenFor(request, OPERATOR.id);
+  const res = await request.get('/api/v1/clock', { headers: { Authorization: `Bearer ${token}` } });
+  expect(res.ok(), await res.text()).toBeTruthy();
+  return ((await res.json()) as { today: string }).today;
+}
+
+/** "YYYY-MM-DD" of an instant in Europe/Rome. */
+function romeDay(d: Date): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Rome', year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+}
+
+/** "YYYY-MM-DD" as the screens write it: "DD/MM/YYYY". */
+function itDay(day: string): string {
+  const [y, m, d] = day.split('-');
+  return `${d}/${m}/${y}`;
+}
 
 test('a sede officer takes in charge, replies, forwards; the other sede closes; the operator sees it all', async ({ page, request, browser }) => {
   const opToken = await tokenFor(request, OPERATOR.id);
@@ -33,6 +59,15 @@ test('a sede officer takes in charge, replies, forwards; the other sede closes; 
   const buckets = page.getByRole('navigation', { name: 'Gruppi di richieste' });
   await expect(buckets.getByRole('link', { name: /^Nuove/ })).toHaveAttribute('aria-current', 'page');
   await expect(buckets.getByRole('link', { name: /^Nuove [1-9]/ })).toBeVisible();
+  // Each bucket's badge is the API's count of it.
+  const officerToken = await tokenFor(request, officer);
+  const countsRes = await request.get(`/api/v1/sedi/${sede}/inbox/counts`, { headers: { Authorization: `Bearer ${officerToken}` } });
+  expect(countsRes.ok(), await countsRes.text()).toBeTruthy();
+  const counts = (await countsRes.json()) as Record<string, number>;
+  for (const [bucket, label] of [['new', 'Nuove'], ['in_charge', 'In carico'], ['awaiting_reply', 'In attesa di risposta'],
+    ['overdue', 'Scadute oltre 15 giorni'], ['all', 'Tutte']] as const) {
+    await expect(buckets.getByRole('link', { name: `${label} ${counts[bucket]}`, exact: true })).toBeVisible();
+  }
   await page.getByLabel('Numero protocollo').fill(created.protocol);
   await page.getByRole('button', { name: 'Cerca' }).click();
   await expect(page.getByText('Nuove: richieste mostrate 1.')).toBeVisible();
@@ -43,6 +78,10 @@ test('a sede officer takes in charge, replies, forwards; the other sede closes; 
   await page.getByRole('button', { name: 'Prendi in carico' }).click();
   await expect(page.getByText('Richiesta presa in carico.')).toBeVisible();
   await expect(page.getByRole('button', { name: 'Prendi in carico' })).toBeDisabled();
+  // Names, not codes: who took it in charge, the sender's patronato and office.
+  const facts = page.getByRole('region', { name: 'Dati della richiesta' });
+  await expect(facts.getByRole('definition').filter({ hasText: OFFICER_NAMES[officer]! })).toBeVisible();
+  await expect(facts.getByText('Patronato INCA CGIL – INCA Roma Esquilino')).toBeVisible();
   await opSees(/Presa in carico dalla sede/);
 
   // Rispondi, with an attachment.
@@ -86,6 +125,10 @@ test('a sede officer takes in charge, replies, forwards; the other sede closes; 
 });
 
 test('a citizen’s booking appears in the sede’s agenda', async ({ page, request }) => {
+  // The service's day is not the browser's: the agenda starts from the service's.
+  await advanceDays(request, 1);
+  const today = await serviceToday(request);
+  expect(today).not.toBe(romeDay(new Date()));
   const counters = await request.get('/api/v1/sedi/3201/counters');
   const counter = ((await counters.json()) as { items: { counter: string; active: boolean }[] }).items.find((c) => c.active)!.counter;
   const booking = await bookFirstFreeSlot(request, '3201', counter, 'BNCNNA52S63H501H');
@@ -93,6 +136,8 @@ test('a citizen’s booking appears in the sede’s agenda', async ({ page, requ
   await signInAs(page, request, SEDE_OFFICERS['3201']!);
   await page.getByRole('navigation', { name: 'Navigazione principale' }).getByRole('link', { name: 'Agenda' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Agenda' })).toBeVisible();
+  await expect(page.getByLabel('Dal giorno')).toHaveValue(today);
+  await expect(page.getByText(new RegExp(`^(Appuntamenti|Nessun appuntamento) dal ${itDay(today)}`))).toBeVisible();
   await page.getByLabel('Dal giorno').fill(booking.slot.date);
   await page.getByRole('button', { name: 'Mostra' }).click();
   const row = page.getByRole('row').filter({ hasText: booking.code });
@@ -119,6 +164,8 @@ test('the queue console issues, calls and serves a ticket, and the figures follo
   const waiting = async () => Number(await page.locator('dt', { hasText: 'Persone in coda' }).locator('xpath=following-sibling::dd[1]').textContent());
   const served = async () => Number(await page.locator('dt', { hasText: /^Serviti$/ }).locator('xpath=following-sibling::dd[1]').textContent());
   await expect(page.getByRole('heading', { name: 'Stato della coda' })).toBeVisible();
+  // Today's queue is the service's today.
+  await expect(page.getByText(`La coda di oggi (${itDay(await serviceToday(request))})`, { exact: false })).toBeVisible();
   const before = await waiting();
   const servedBefore = await served();
 

@@ -378,7 +378,8 @@ pub async fn export_audit_events(
 pub struct StateParams {
     /// The state after the events recorded at or before this instant (RFC 3339).
     pub as_of: Option<DateTime<Utc>>,
-    /// The state after the first `version` events.
+    /// The state after the first `version` events. Neither this nor `as_of`:
+    /// the state of today.
     pub version: Option<u64>,
 }
 
@@ -404,7 +405,7 @@ pub struct RequestStateView {
     security(("bearer" = [])),
     params(("id" = Uuid, Path), StateParams),
     responses((status = 200, body = RequestStateView),
-        (status = 400, body = crate::error::Problem, description = "exactly one of as_of and version"),
+        (status = 400, body = crate::error::Problem, description = "both as_of and version (neither: today's state)"),
         (status = 403, body = crate::error::Problem),
         (status = 404, body = crate::error::Problem, description = "no such request, or not yet at that instant/version")))]
 pub async fn get_request_state_as_of(
@@ -415,10 +416,10 @@ pub async fn get_request_state_as_of(
 ) -> Result<Json<RequestStateView>, ApiError> {
     let who = auditor(&actor)?;
     let id = RequestId(id);
-    if params.as_of.is_some() == params.version.is_some() {
+    if params.as_of.is_some() && params.version.is_some() {
         return Err(ApiError::bad_request(
             "invalid_query",
-            "Indicare esattamente uno tra as_of e version",
+            "Indicare uno solo tra as_of e version (nessuno dei due: lo stato di oggi)",
         ));
     }
     record(
@@ -427,19 +428,22 @@ pub async fn get_request_state_as_of(
         json!({"operation": "getRequestStateAsOf", "request_id": id, "parameters": params}),
     )
     .await?;
+    // Neither an instant nor a version: today's state (decision E5).
     let until = match (params.version, params.as_of) {
-        (Some(v), _) => v,
-        (None, Some(at)) => audit::version_at(&app.pool, &id.stream_id(), at)
-            .await
-            .map_err(ApiError::internal)?,
-        (None, None) => unreachable!("checked above"),
+        (Some(v), _) => Some(v),
+        (None, Some(at)) => Some(
+            audit::version_at(&app.pool, &id.stream_id(), at)
+                .await
+                .map_err(ApiError::internal)?,
+        ),
+        (None, None) => None,
     };
-    if until == 0 {
+    if until == Some(0) {
         return Err(ApiError::NotFound);
     }
-    let (state, _) = commands::requests::load(&app.pool, id, Some(until)).await?;
+    let (state, _) = commands::requests::load(&app.pool, id, until).await?;
     // A version beyond the stream's end names a state that never existed.
-    if !state.exists() || (params.version.is_some() && state.version < until) {
+    if !state.exists() || (params.version.is_some() && until.is_some_and(|v| state.version < v)) {
         return Err(ApiError::NotFound);
     }
     let last = audit::stream_events(

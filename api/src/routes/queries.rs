@@ -5,6 +5,7 @@
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery};
+use crate::routes::sede_inbox::own_sede;
 use crate::routes::views::{
     appointment_view, attachment_views, named_inbox, named_replies, named_requests, sede_name,
     AppointmentView, AttachmentView, InboxListItem, ReplyItem, RequestListItem,
@@ -16,9 +17,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::actor::{Actor, PatronatoRole};
+use domain::actor::PatronatoRole;
 use domain::codice_fiscale::CodiceFiscale;
-use domain::ids::{ProtocolNumber, RequestId, SedeCode};
+use domain::ids::{ProtocolNumber, RequestId};
 use domain::request::{ActionAvailability, Status};
 use projections::home_panel::{self, RecentRepliesQuery};
 use projections::page::{Cursor, Page, TimeRange};
@@ -308,6 +309,11 @@ pub struct RequestDetail {
     pub request: RequestRow,
     pub current_sede_name: String,
     pub origin_sede_name: String,
+    /// The sending patronato and its office by name (the code when unknown).
+    pub patronato_name: String,
+    pub office_name: String,
+    /// Who took the request in charge, by name (the user id when unknown).
+    pub in_charge_by_name: Option<String>,
     pub status_label: String,
     pub attachments: Vec<AttachmentView>,
     /// The appointment booked on the request and not cancelled, if any.
@@ -382,6 +388,15 @@ pub async fn get_request(
     Ok(Json(RequestDetail {
         current_sede_name: sede_name(&names, &request.current_sede),
         origin_sede_name: sede_name(&names, &request.origin_sede),
+        patronato_name: named(
+            app.directory.patronato_name(&request.patronato),
+            &request.patronato,
+        ),
+        office_name: named(app.directory.office_name(&request.office), &request.office),
+        in_charge_by_name: request
+            .in_charge_by
+            .as_deref()
+            .map(|id| named(app.directory.user(id).map(|u| u.display_name.as_str()), id)),
         status_label: state
             .status
             .map(|s| s.label().to_string())
@@ -396,6 +411,11 @@ pub async fn get_request(
         attachments,
         appointment,
     }))
+}
+
+/// A name from the directory, or the code itself when it has none.
+fn named(name: Option<&str>, code: &str) -> String {
+    name.unwrap_or(code).to_string()
 }
 
 #[utoipa::path(get, path = "/api/v1/requests/{id}/timeline", operation_id = "getRequestTimeline", tag = "queries",
@@ -549,14 +569,7 @@ pub async fn list_sede_inbox(
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<PageView<InboxListItem>>, ApiError> {
-    let sede = SedeCode::parse(&sede).map_err(|_| ApiError::NotFound)?;
-    match &actor {
-        Actor::Sede(o) if o.sede == sede => {}
-        _ => {
-            tracing::warn!(actor = %actor.id(), %sede, "inbox outside scope refused as not found");
-            return Err(ApiError::NotFound);
-        }
-    }
+    let sede = own_sede(&actor, &sede)?;
     if params.scope.is_some() {
         return Err(ApiError::bad_request(
             "invalid_query",

@@ -161,9 +161,24 @@ async fn state_as_of_version_n_is_what_the_client_saw_after_its_nth_action(pool:
     )
     .await
     .problem(404, "not_found");
-    app.get(&aud, &format!("/api/v1/audit/requests/{id}/state"))
+    // Neither an instant nor a version: today's state, what the operator sees last (E5).
+    let today = app
+        .get(&aud, &format!("/api/v1/audit/requests/{id}/state"))
         .await
-        .problem(400, "invalid_query");
+        .ok();
+    let (last, _) = seen.last().unwrap();
+    assert_eq!(today["version"], seen.len() as u64);
+    assert_eq!(today["status"], last["status"]);
+    assert_eq!(today["state"]["current_sede"], last["current_sede"]);
+    app.get(
+        &aud,
+        &format!(
+            "/api/v1/audit/requests/{id}/state?version=1&as_of={}",
+            seen[0].1.to_rfc3339().replace('+', "%2B")
+        ),
+    )
+    .await
+    .problem(400, "invalid_query");
     app.stop().await;
 }
 

@@ -148,6 +148,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/clock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getServiceClock"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/codice-fiscale/{code}": {
         parameters: {
             query?: never;
@@ -775,6 +791,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sedi/{sede}/inbox/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many requests are in each bucket of the inbox now (the service's
+         *     clock decides "overdue"), whatever the list's filters (decision E1).
+         */
+        get: operations["getSedeInboxCounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sedi/{sede}/notices": {
         parameters: {
             query?: never;
@@ -1394,6 +1430,22 @@ export interface components {
             /** Format: int32 */
             number: number;
         };
+        /**
+         * @description How many requests of a sede are in each bucket at `now`: the same
+         *     conditions as [`list_inbox`]'s buckets, without the list's filters.
+         */
+        InboxCounts: {
+            /** Format: int64 */
+            all: number;
+            /** Format: int64 */
+            awaiting_reply: number;
+            /** Format: int64 */
+            in_charge: number;
+            /** Format: int64 */
+            new: number;
+            /** Format: int64 */
+            overdue: number;
+        };
         /** @description A request of a sede's inbox, with its sedi named. */
         InboxListItem: components["schemas"]["InboxRow"] & {
             current_sede_name: string;
@@ -1799,13 +1851,18 @@ export interface components {
             appointment?: null | components["schemas"]["AppointmentView"];
             attachments: components["schemas"]["AttachmentView"][];
             current_sede_name: string;
+            /** @description Who took the request in charge, by name (the user id when unknown). */
+            in_charge_by_name?: string | null;
             /**
              * Format: int32
              * @description Follow-up messages still allowed after the first reply (of 2).
              */
             interactions_left: number;
             next_actions: components["schemas"]["NextAction"][];
+            office_name: string;
             origin_sede_name: string;
+            /** @description The sending patronato and its office by name (the code when unknown). */
+            patronato_name: string;
             request: components["schemas"]["RequestRow"];
             status_label: string;
         };
@@ -1956,6 +2013,18 @@ export interface components {
              * @description Length of a counter appointment slot (8 to 20 minutes).
              */
             slot_minutes: number;
+        };
+        ServiceClock: {
+            /**
+             * Format: date-time
+             * @description The service clock's instant.
+             */
+            now: string;
+            /**
+             * Format: date
+             * @description Its calendar day in Europe/Rome.
+             */
+            today: string;
         };
         /** @description A session token and when it ends. */
         SessionToken: {
@@ -2377,7 +2446,10 @@ export interface operations {
             query?: {
                 /** @description The state after the events recorded at or before this instant (RFC 3339). */
                 as_of?: string;
-                /** @description The state after the first `version` events. */
+                /**
+                 * @description The state after the first `version` events. Neither this nor `as_of`:
+                 *     the state of today.
+                 */
                 version?: number;
             };
             header?: never;
@@ -2396,7 +2468,7 @@ export interface operations {
                     "application/json": components["schemas"]["RequestStateView"];
                 };
             };
-            /** @description exactly one of as_of and version */
+            /** @description both as_of and version (neither: today's state) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2796,6 +2868,61 @@ export interface operations {
                 };
             };
             /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded, read_model_lagging, not_ready (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getServiceClock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceClock"];
+                };
+            };
+            /** @description invalid_query, invalid_limit, invalid_cursor, invalid_min_position, text_invalid_character, invalid_json, invalid_idempotency_key, … */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden, not_allowed_for_role */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5260,7 +5387,10 @@ export interface operations {
     };
     getSedeCalendar: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Wait until the read models include this global position. */
+                min_position?: number;
+            };
             header?: never;
             path: {
                 sede: string;
@@ -5277,7 +5407,7 @@ export interface operations {
                     "application/json": components["schemas"]["SedeCalendarView"];
                 };
             };
-            /** @description invalid_query, invalid_limit, invalid_cursor, invalid_min_position, text_invalid_character, invalid_json, invalid_idempotency_key, … */
+            /** @description invalid_min_position */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5493,7 +5623,10 @@ export interface operations {
     };
     listCounters: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Wait until the read models include this global position. */
+                min_position?: number;
+            };
             header?: never;
             path: {
                 sede: string;
@@ -5510,7 +5643,7 @@ export interface operations {
                     "application/json": components["schemas"]["CountersView"];
                 };
             };
-            /** @description invalid_query, invalid_limit, invalid_cursor, invalid_min_position, text_invalid_character, invalid_json, invalid_idempotency_key, … */
+            /** @description invalid_min_position */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6319,6 +6452,75 @@ export interface operations {
                 };
             };
             /** @description overloaded, read_model_lagging, not_ready (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSedeInboxCounts: {
+        parameters: {
+            query?: {
+                /** @description Wait until the read models include this global position. */
+                min_position?: number;
+            };
+            header?: never;
+            path: {
+                sede: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxCounts"];
+                };
+            };
+            /** @description invalid_min_position */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description token_missing, token_invalid, token_expired, token_not_yet_valid, token_lifetime_too_long, token_claims_invalid (a token that is sent must be valid) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden, not_allowed_for_role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description read_model_lagging */
             503: {
                 headers: {
                     [name: string]: unknown;

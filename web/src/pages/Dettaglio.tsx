@@ -4,7 +4,6 @@ import { api, unwrap } from '../api/client';
 import { idem } from '../api/commands';
 import { IdempotencyKeys } from '../api/ids';
 import { toApiError, type ApiError } from '../api/problem';
-import type { components } from '../api/schema';
 import { useMe } from '../auth/AuthContext';
 import { ActionButton, findAction } from '../components/ActionButton';
 import { ConfirmDialog } from '../components/ConfirmDialog';
@@ -12,39 +11,18 @@ import { ErrorAlert } from '../components/ErrorAlert';
 import { LinkButton } from '../components/LinkButton';
 import { Mono } from '../components/Mono';
 import { PageHeading } from '../components/PageHeading';
-import { StatusBadge } from '../components/StatusBadge';
-import { formatBytes, formatDate, formatDateTime, formatIsoDay } from '../format';
-import { useAsync } from '../useAsync';
+import { formatDate, formatDateTime } from '../format';
+import { AttachmentList, CitizenFacts, Fact, RequestHeader, TopicFacts } from '../components/request/RequestFacts';
+import { useRequestDetail } from '../components/request/useRequestDetail';
 import { Appuntamento } from './detail/Appuntamento';
 import { Cronologia } from './detail/Cronologia';
 import { NuovaComunicazione } from './detail/NuovaComunicazione';
 
-type Detail = components['schemas']['RequestDetail'];
-type Entry = components['schemas']['TimelineEntry'];
-
-const PRACTICE: Record<string, string> = {
-  protocollo: 'Protocollo',
-  domus: 'Domus',
-  pensione: 'Pensione',
-  domanda_rdc: 'Domanda RdC',
-  domanda_rem: 'Domanda REM',
-};
-
-function Fact({ label, children }: { label: string; children: React.ReactNode }) {
-  return (
-    <>
-      <dt className="col-sm-5 col-lg-4">{label}</dt>
-      <dd className="col-sm-7 col-lg-8">{children}</dd>
-    </>
-  );
-}
 
 /** "Dettaglio richiesta selezionata" (manual fig. 19–20). */
 export function Dettaglio() {
   const { id = '' } = useParams();
   const me = useMe();
-  // The position of the user's last command: reads wait for it (read-your-writes).
-  const [minPosition, setMinPosition] = useState<number | undefined>(undefined);
   const [notice, setNotice] = useState<string | null>(null);
   const [actionError, setActionError] = useState<ApiError | null>(null);
   const [confirmSollecito, setConfirmSollecito] = useState(false);
@@ -53,19 +31,13 @@ export function Dettaglio() {
   const [busy, setBusy] = useState(false);
   const keys = useRef(new IdempotencyKeys());
 
-  const query = minPosition ? { min_position: minPosition } : {};
-  const data = useAsync<{ detail: Detail; timeline: Entry[] }>(async () => {
-    const [detail, timeline] = await Promise.all([
-      unwrap(api.GET('/api/v1/requests/{id}', { params: { path: { id }, query } })),
-      unwrap(api.GET('/api/v1/requests/{id}/timeline', { params: { path: { id }, query } })),
-    ]);
-    return { detail, timeline };
-  }, `${id}/${minPosition ?? ''}`);
+  // Reads wait for the position of the user's last command (read-your-writes).
+  const { data, reread } = useRequestDetail(id);
 
   function after(position: number, message: string) {
     setNotice(message);
     setActionError(null);
-    setMinPosition(position);
+    reread(position);
   }
 
   async function sollecita() {
@@ -126,9 +98,7 @@ export function Dettaglio() {
   const r = detail.request;
   const actions = detail.next_actions;
   const appointment = detail.appointment && !detail.appointment.past ? detail.appointment : null;
-  const citizen = [r.citizen_surname, r.citizen_name].filter(Boolean).join(' ');
-  const attachments = detail.attachments.filter((a) => !a.removed_at);
-  const removing = attachments.find((a) => a.attachment_id === removeId);
+  const removing = detail.attachments.find((a) => a.attachment_id === removeId);
 
   return (
     <>
@@ -138,27 +108,14 @@ export function Dettaglio() {
           <li className="breadcrumb-item active" aria-current="page">Dettaglio richiesta</li>
         </ol>
       </nav>
-      <PageHeading title={`Richiesta ${r.protocol}`}>Dettaglio richiesta</PageHeading>
-      <p className="lead mb-1">{r.subject}</p>
-      <p>
-        Protocollo <Mono>{r.protocol}</Mono> · aperta il {formatDateTime(r.sent_at)} · <StatusBadge status={r.status} label={detail.status_label} />
-      </p>
-
-      <div aria-live="polite">{notice && <div className="alert alert-success">{notice}</div>}</div>
-      <ErrorAlert error={actionError} focus />
-      {data.error && <ErrorAlert error={data.error} />}
+      <RequestHeader detail={detail} heading="Dettaglio richiesta" sentLabel="aperta il" notice={notice}
+        actionError={actionError} readError={data.error} />
 
       <div className="row">
         <section className="col-12 col-lg-6 mb-4" aria-labelledby="dati-richiesta">
           <h2 id="dati-richiesta" className="h4">Dati della richiesta</h2>
           <dl className="row">
-            <Fact label="Motivo del contatto">{r.topic_label}</Fact>
-            {r.subtopic_label && <Fact label="Sotto-tematica">{r.subtopic_label}</Fact>}
-            {r.practice_ref_kind && (
-              <Fact label="Riferimento della pratica">
-                {PRACTICE[r.practice_ref_kind] ?? r.practice_ref_kind} <Mono>{r.practice_ref_value}</Mono>
-              </Fact>
-            )}
+            <TopicFacts request={r} />
             <Fact label="Sede di destinazione">{detail.current_sede_name}{r.forwards > 0 && ` (inoltrata da ${detail.origin_sede_name})`}</Fact>
             <Fact label="Ultimo sollecito">{r.last_sollecito_at ? formatDateTime(r.last_sollecito_at) : 'Nessun sollecito'}</Fact>
             <Fact label="Appuntamento">
@@ -169,49 +126,19 @@ export function Dettaglio() {
             {r.notes && <Fact label="Note">{r.notes}</Fact>}
           </dl>
         </section>
-        <section className="col-12 col-lg-6 mb-4" aria-labelledby="dati-cittadino">
-          <h2 id="dati-cittadino" className="h4">Dati anagrafici</h2>
-          {r.requester_kind === 'own_behalf' ? (
-            <p>Richiesta per conto proprio del referente regionale.</p>
-          ) : (
-            <dl className="row">
-              <Fact label="Cittadino">{citizen || '–'}</Fact>
-              <Fact label="Codice fiscale"><Mono>{r.codice_fiscale}</Mono></Fact>
-              {r.citizen_birth_date && <Fact label="Data di nascita">{formatIsoDay(r.citizen_birth_date)}</Fact>}
-            </dl>
-          )}
-        </section>
+        <CitizenFacts request={r} />
       </div>
 
-      <section aria-labelledby="allegati" className="mb-4">
-        <h2 id="allegati" className="h4">Allegati della richiesta</h2>
-        {attachments.length === 0 ? (
-          <p>Nessun allegato.</p>
+      <AttachmentList requestId={id} title="Allegati della richiesta" attachments={detail.attachments}
+        extra={(a) => a.removable ? (
+          <button type="button" className="btn btn-sm btn-outline-danger" onClick={() => setRemoveId(a.attachment_id)} disabled={busy}>
+            Rimuovi<span className="visually-hidden"> {a.filename}</span>
+          </button>
         ) : (
-          <ul className="list-unstyled">
-            {attachments.map((a) => (
-              <li key={a.attachment_id} className="d-flex flex-wrap align-items-center gap-2 mb-2">
-                <LinkButton className="btn btn-link p-0" path={`/api/v1/requests/${id}/attachments/${a.attachment_id}`}
-                  label={`Scarica ${a.filename}`}>
-                  {a.filename}
-                </LinkButton>
-                <span className="text-muted small">
-                  {formatBytes(a.size)} · {a.side === 'sede' ? 'dalla sede' : 'dal patronato'} il {formatDate(a.added_at)}
-                </span>
-                {a.removable ? (
-                  <button type="button" className="btn btn-sm btn-outline-danger" onClick={() => setRemoveId(a.attachment_id)} disabled={busy}>
-                    Rimuovi<span className="visually-hidden"> {a.filename}</span>
-                  </button>
-                ) : (
-                  a.side === 'patronato' && (
-                    <span className="small text-muted">Non più rimovibile{a.removable_reason ? `: ${a.removable_reason}` : ''}</span>
-                  )
-                )}
-              </li>
-            ))}
-          </ul>
-        )}
-      </section>
+          a.side === 'patronato' && (
+            <span className="small text-muted">Non più rimovibile{a.removable_reason ? `: ${a.removable_reason}` : ''}</span>
+          )
+        )} />
 
       <section aria-labelledby="azioni" className="mb-4">
         <h2 id="azioni" className="h4">Azioni</h2>

@@ -2,15 +2,14 @@ import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api, unwrap } from '../api/client';
 import type { components } from '../api/schema';
-import { toApiError, type ApiError } from '../api/problem';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Field } from '../components/Field';
+import { LoadMore, useKeysetList } from '../components/request/KeysetList';
 import { Icon } from '../components/Icon';
 import { Mono } from '../components/Mono';
 import { PageHeading } from '../components/PageHeading';
 import { STATUSES, StatusBadge } from '../components/StatusBadge';
 import { formatDate } from '../format';
-import { useAsync } from '../useAsync';
 
 type Page = components['schemas']['PageView_RequestListItem'];
 type Row = Page['items'][number];
@@ -44,17 +43,11 @@ export function Storico() {
   const [value, setValue] = useState(() => (initial === 'date' ? '' : params.get(initial) ?? ''));
   const [from, setFrom] = useState(params.get('sent_from') ?? '');
   const [to, setTo] = useState(params.get('sent_to') ?? '');
-  const [more, setMore] = useState<Row[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [moreError, setMoreError] = useState<ApiError | null>(null);
-  const [loadingMore, setLoadingMore] = useState(false);
-
-  const page = useAsync<Page>(async () => {
-    const r = await unwrap(api.GET('/api/v1/requests', { params: { query: apiQuery(params) } }));
-    setMore([]);
-    setCursor(r.next_cursor ?? null);
-    return r;
-  }, params.toString());
+  const list = useKeysetList<Row>(
+    (cursor) => unwrap(api.GET('/api/v1/requests', { params: { query: apiQuery(params, cursor) } })),
+    params.toString(),
+  );
+  const { page, rows, cursor } = list;
 
   function setScope(s: 'office' | 'mine') {
     const p = new URLSearchParams(params);
@@ -81,23 +74,6 @@ export function Storico() {
     setTo('');
     setParams(new URLSearchParams({ scope }));
   }
-
-  async function loadMore() {
-    if (!cursor) return;
-    setLoadingMore(true);
-    try {
-      const r = await unwrap(api.GET('/api/v1/requests', { params: { query: apiQuery(params, cursor) } }));
-      setMore((m) => [...m, ...r.items]);
-      setCursor(r.next_cursor ?? null);
-      setMoreError(null);
-    } catch (e) {
-      setMoreError(toApiError(e));
-    } finally {
-      setLoadingMore(false);
-    }
-  }
-
-  const rows = [...(page.data?.items ?? []), ...more];
 
   return (
     <>
@@ -198,12 +174,7 @@ export function Storico() {
           </table>
         </div>
       )}
-      <ErrorAlert error={moreError} />
-      {cursor && (
-        <button type="button" className="btn btn-outline-primary" onClick={loadMore} disabled={loadingMore}>
-          {loadingMore ? 'Caricamento…' : 'Carica altri'}
-        </button>
-      )}
+      <LoadMore list={list} />
     </>
   );
 }

@@ -6,7 +6,7 @@
 use super::http::{counter_code, sede_code, HttpResult, NoticeView, SlotView};
 use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery};
-use crate::routes::queries::reader;
+use crate::routes::queries::{reader, ReadParams};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -48,18 +48,35 @@ pub struct CountersView {
     pub items: Vec<CounterView>,
 }
 
+/// Read-your-writes for the sede's calendar (closures, notices, counters):
+/// it is read from its event stream on the primary, which holds every
+/// committed event, so a position is checked like any query's (`reader`:
+/// 400 `invalid_min_position` if the log never had it) and then already
+/// satisfied: no read model to wait for (decision E3).
+async fn calendar_written(
+    app: &AppState,
+    headers: &HeaderMap,
+    min_position: Option<i64>,
+) -> HttpResult<()> {
+    reader(app, headers, min_position, &[]).await?;
+    Ok(())
+}
+
 fn hhmm(t: NaiveTime) -> String {
     t.format("%H:%M").to_string()
 }
 
 #[utoipa::path(get, path = "/api/v1/sedi/{sede}/counters", operation_id = "listCounters", tag = "bookings",
-    params(("sede" = String, Path)),
-    responses((status = 200, body = CountersView), (status = 404, body = crate::error::Problem, description = "sede_not_found")))]
+    params(("sede" = String, Path), ReadParams),
+    responses((status = 200, body = CountersView), (status = 400, body = crate::error::Problem, description = "invalid_min_position"), (status = 404, body = crate::error::Problem, description = "sede_not_found")))]
 pub async fn list_counters(
     State(app): State<AppState>,
     ApiPath(sede): ApiPath<String>,
+    headers: HeaderMap,
+    ApiQuery(params): ApiQuery<ReadParams>,
 ) -> HttpResult<Json<CountersView>> {
     let sede = sede_code(&sede)?;
+    calendar_written(&app, &headers, params.min_position).await?;
     let schedules = sede_schedules(&app.pool, &sede).await?;
     if schedules.is_empty() {
         return Err(domain::booking::BookingViolation::SedeUnknown.into());
@@ -299,13 +316,17 @@ pub struct SedeCalendarView {
 }
 
 #[utoipa::path(get, path = "/api/v1/sedi/{sede}/closures", operation_id = "getSedeCalendar", tag = "bookings",
-    params(("sede" = String, Path)),
-    responses((status = 200, body = SedeCalendarView)))]
+    params(("sede" = String, Path), ReadParams),
+    responses((status = 200, body = SedeCalendarView),
+        (status = 400, body = crate::error::Problem, description = "invalid_min_position")))]
 pub async fn get_sede_calendar(
     State(app): State<AppState>,
     ApiPath(sede): ApiPath<String>,
+    headers: HeaderMap,
+    ApiQuery(params): ApiQuery<ReadParams>,
 ) -> HttpResult<Json<SedeCalendarView>> {
     let sede = sede_code(&sede)?;
+    calendar_written(&app, &headers, params.min_position).await?;
     let (calendar, _) = load_sede_calendar(&app.pool, &sede).await?;
     let today = rome_today(app.clock.now());
     Ok(Json(SedeCalendarView {

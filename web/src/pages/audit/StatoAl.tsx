@@ -21,17 +21,13 @@ export function StatoAl() {
   const [draftAt, setDraftAt] = useState('');
   const [draftVersion, setDraftVersion] = useState(version);
 
-  const states = useAsync<{ then: State; now: State } | null>(async () => {
-    if (!id || (!asOf && !version)) return null;
-    const query = asOf ? { as_of: asOf } : { version: Number(version) };
-    // Today's state is the one at the request's current version (the state read needs one of the two).
-    const [then, detail] = await Promise.all([
-      unwrap(api.GET('/api/v1/audit/requests/{id}/state', { params: { path: { id }, query } })),
-      unwrap(api.GET('/api/v1/requests/{id}', { params: { path: { id } } })),
-    ]);
-    const now = await unwrap(api.GET('/api/v1/audit/requests/{id}/state', {
-      params: { path: { id }, query: { version: detail.request.version } },
-    }));
+  // Today's state is the state read without an instant or a version (E5); the earlier one only when asked.
+  const states = useAsync<{ then: State | null; now: State } | null>(async () => {
+    if (!id) return null;
+    const stateAt = (query: { as_of?: string; version?: number }) =>
+      unwrap(api.GET('/api/v1/audit/requests/{id}/state', { params: { path: { id }, query } }));
+    const earlier = asOf ? { as_of: asOf } : version ? { version: Number(version) } : null;
+    const [then, now] = await Promise.all([earlier ? stateAt(earlier) : Promise.resolve(null), stateAt({})]);
     return { then, now };
   }, params.toString());
 
@@ -45,8 +41,9 @@ export function StatoAl() {
   }
 
   const data = states.data;
-  const rows = data ? compareStates(data.then.state as Record<string, unknown>, data.now.state as Record<string, unknown>) : [];
-  const thenLabel = data ? (asOf ? `Al ${formatDateTime(asOf)}` : `Alla versione ${version}`) : '';
+  const then = data?.then ?? null;
+  const rows = data ? compareStates((then ?? data.now).state as Record<string, unknown>, data.now.state as Record<string, unknown>) : [];
+  const thenLabel = then ? (asOf ? `Al ${formatDateTime(asOf)}` : `Alla versione ${version}`) : '';
 
   return (
     <>
@@ -56,39 +53,43 @@ export function StatoAl() {
         <Field className="col-12 col-md-6" label="Identificativo della richiesta" required value={draftId} autoComplete="off"
           spellCheck={false} onChange={(e) => setDraftId(e.target.value)} />
         <Field className="col-12 col-md-3" label="Istante" type="datetime-local" step={1} value={draftAt}
-          hint="Oppure la versione." onChange={(e) => setDraftAt(e.target.value)} />
+          hint="Oppure la versione; senza nessuno dei due, lo stato di oggi." onChange={(e) => setDraftAt(e.target.value)} />
         <Field className="col-12 col-md-3" label="Versione" type="number" min={1} value={draftVersion}
           onChange={(e) => setDraftVersion(e.target.value)} />
         <div className="col-12">
-          <button type="submit" className="btn btn-primary" disabled={!draftId.trim() || (!draftAt && !draftVersion.trim())}>Mostra</button>
+          <button type="submit" className="btn btn-primary" disabled={!draftId.trim()}>Mostra</button>
         </div>
       </form>
 
       <div aria-live="polite" className="mt-3">{states.loading && <p className="text-muted">Caricamento…</p>}</div>
       <ErrorAlert error={states.error} />
+      {!id && <p className="mt-3">Indica l’identificativo di una richiesta: senza istante né versione si vede il suo stato di oggi.</p>}
       {data && (
         <section aria-labelledby="confronto" className="mt-3">
-          <h2 id="confronto" className="h4">Confronto</h2>
+          <h2 id="confronto" className="h4">{then ? 'Confronto' : 'Stato di oggi'}</h2>
           <p>
-            {thenLabel}: <strong>{data.then.status_label ?? data.then.status ?? '–'}</strong>, versione {data.then.version}
-            {' '}(ultimo evento del {formatDateTime(data.then.last_event_at)}). Oggi: <strong>{data.now.status_label ?? data.now.status ?? '–'}</strong>,
-            versione {data.now.version}. <Link to={`/audit/flussi/request-${encodeURIComponent(id)}`}>Storia del flusso</Link>
+            {then && <>{thenLabel}: <strong>{then.status_label ?? then.status ?? '–'}</strong>, versione {then.version}
+              {' '}(ultimo evento del {formatDateTime(then.last_event_at)}). </>}
+            Oggi: <strong>{data.now.status_label ?? data.now.status ?? '–'}</strong>, versione {data.now.version}
+            {' '}(ultimo evento del {formatDateTime(data.now.last_event_at)}).{' '}
+            {!then && 'Indica un istante o una versione per confrontarlo con uno stato precedente. '}
+            <Link to={`/audit/flussi/request-${encodeURIComponent(id)}`}>Storia del flusso</Link>
           </p>
-          <div className="table-responsive" tabIndex={0} role="region" aria-label="Confronto dei campi">
+          <div className="table-responsive" tabIndex={0} role="region" aria-label={then ? 'Confronto dei campi' : 'Campi della richiesta'}>
             <table className="table table-sm">
-              <caption className="visually-hidden">Campi della richiesta: {thenLabel.toLowerCase()} e oggi</caption>
+              <caption className="visually-hidden">Campi della richiesta: {then ? `${thenLabel.toLowerCase()} e oggi` : 'oggi'}</caption>
               <thead>
                 <tr>
                   <th scope="col">Campo</th>
-                  <th scope="col">{thenLabel}</th>
+                  {then && <th scope="col">{thenLabel}</th>}
                   <th scope="col">Oggi</th>
                 </tr>
               </thead>
               <tbody>
                 {rows.map((r) => (
-                  <tr key={r.field} className={r.changed ? 'table-warning' : undefined}>
-                    <th scope="row">{r.field}{r.changed && <span className="visually-hidden"> (cambiato)</span>}</th>
-                    <td className="text-break">{r.then}</td>
+                  <tr key={r.field} className={then && r.changed ? 'table-warning' : undefined}>
+                    <th scope="row">{r.field}{then && r.changed && <span className="visually-hidden"> (cambiato)</span>}</th>
+                    {then && <td className="text-break">{r.then}</td>}
                     <td className="text-break">{r.now}</td>
                   </tr>
                 ))}

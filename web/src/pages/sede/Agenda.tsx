@@ -11,7 +11,8 @@ import { ErrorAlert } from '../../components/ErrorAlert';
 import { Field } from '../../components/Field';
 import { Mono } from '../../components/Mono';
 import { PageHeading } from '../../components/PageHeading';
-import { formatDateTime, formatIsoDay, formatLongDate, formatTime, romeToday } from '../../format';
+import { formatDateTime, formatIsoDay, formatLongDate, formatTime } from '../../format';
+import { useServiceToday } from '../../useServiceToday';
 import { useAsync } from '../../useAsync';
 import { MODES, groupAgenda, type BookingRow } from './agenda';
 
@@ -24,8 +25,11 @@ const DAYS = 7;
 export function Agenda() {
   const me = useMe();
   const sede = me.sede?.code ?? '';
-  const [draft, setDraft] = useState(romeToday());
-  const [from, setFrom] = useState(draft);
+  // The agenda starts from the service's today (decision E4); the user may pick another day.
+  const service = useServiceToday();
+  const [chosen, setChosen] = useState<string | null>(null);
+  const [draft, setDraft] = useState<string | null>(null);
+  const from = chosen ?? service.today;
   const [cancelled, setCancelled] = useState(false);
   const [cancelling, setCancelling] = useState<BookingRow | null>(null);
   const [cancelReason, setCancelReason] = useState('');
@@ -36,10 +40,10 @@ export function Agenda() {
   const [minPosition, setMinPosition] = useState<number | undefined>(undefined);
 
   const counters = useAsync<Counters>(() => unwrap(api.GET('/api/v1/sedi/{sede}/counters', { params: { path: { sede } } })), sede);
-  const agenda = useAsync<AgendaView>(
-    () => unwrap(api.GET('/api/v1/sedi/{sede}/bookings', {
+  const agenda = useAsync<AgendaView | undefined>(
+    async () => from ? unwrap(api.GET('/api/v1/sedi/{sede}/bookings', {
       params: { path: { sede }, query: { date: from, days: DAYS, cancelled, ...(minPosition ? { min_position: minPosition } : {}) } },
-    })),
+    })) : undefined,
     `${sede}/${from}/${cancelled}/${minPosition ?? ''}`,
   );
 
@@ -64,7 +68,7 @@ export function Agenda() {
 
   function show(e: FormEvent) {
     e.preventDefault();
-    if (draft) setFrom(draft);
+    if (draft) setChosen(draft);
   }
 
   const days = groupAgenda(agenda.data?.items ?? []);
@@ -89,7 +93,7 @@ export function Agenda() {
       <ErrorAlert error={counters.error} />
 
       <form className="row g-3 align-items-end mb-3" onSubmit={show} aria-label="Periodo dell’agenda">
-        <Field className="col-12 col-md-4" label="Dal giorno" type="date" value={draft} onChange={(e) => setDraft(e.target.value)}
+        <Field className="col-12 col-md-4" label="Dal giorno" type="date" value={draft ?? from ?? ''} onChange={(e) => setDraft(e.target.value)}
           hint={`L’agenda mostra ${DAYS} giorni.`} />
         <div className="col-12 col-md-4 form-check mt-3">
           <input id="agenda-cancelled" className="form-check-input" type="checkbox" checked={cancelled}
@@ -113,6 +117,7 @@ export function Agenda() {
           </p>
         )}
       </div>
+      <ErrorAlert error={service.error} />
       <ErrorAlert error={agenda.error} />
 
       {days.map((d) => (

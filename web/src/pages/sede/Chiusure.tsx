@@ -9,7 +9,8 @@ import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { Field } from '../../components/Field';
 import { PageHeading } from '../../components/PageHeading';
-import { formatIsoDay, romeToday } from '../../format';
+import { formatIsoDay } from '../../format';
+import { useServiceToday } from '../../useServiceToday';
 import { useAsync } from '../../useAsync';
 
 type Calendar = components['schemas']['SedeCalendarView'];
@@ -21,8 +22,16 @@ type Withdraw = { kind: 'closure' | 'notice'; id: string; what: string };
 export function Chiusure() {
   const me = useMe();
   const sede = me.sede?.code ?? '';
-  const [closure, setClosure] = useState({ date: romeToday(), counter: '', reason: '' });
-  const [notice, setNotice] = useState({ from: romeToday(), to: romeToday(), counter: '', text: '' });
+  // The dates start from the service's today (decision E4) until the user picks one (null: not yet).
+  const { today } = useServiceToday();
+  const [closureForm, setClosure] = useState<{ date: string | null; counter: string; reason: string }>({ date: null, counter: '', reason: '' });
+  const [noticeForm, setNotice] = useState<{ from: string | null; to: string | null; counter: string; text: string }>(
+    { from: null, to: null, counter: '', text: '' });
+  const closure = { ...closureForm, date: closureForm.date ?? today ?? '' };
+  const notice = { ...noticeForm, from: noticeForm.from ?? today ?? '', to: noticeForm.to ?? today ?? '' };
+  // After a command the calendar is read at its position (read-your-writes).
+  const [minPosition, setMinPosition] = useState<number | undefined>(undefined);
+  const readAfter = minPosition ? { min_position: minPosition } : {};
   const [done, setDone] = useState<string | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [withdraw, setWithdraw] = useState<Withdraw | null>(null);
@@ -30,19 +39,21 @@ export function Chiusure() {
   const keys = useRef(new IdempotencyKeys());
 
   const counters = useAsync<Counters>(() => unwrap(api.GET('/api/v1/sedi/{sede}/counters', { params: { path: { sede } } })), sede);
-  const calendar = useAsync<Calendar>(() => unwrap(api.GET('/api/v1/sedi/{sede}/closures', { params: { path: { sede } } })), sede);
+  const calendar = useAsync<Calendar>(() => unwrap(api.GET('/api/v1/sedi/{sede}/closures', {
+    params: { path: { sede }, query: readAfter },
+  })), `${sede}/${minPosition ?? ''}`);
   const counterName = (c: string | null | undefined) =>
     c ? counters.data?.items.find((x) => x.counter === c)?.name ?? c : 'Tutta la sede';
 
-  async function run(input: unknown, call: (key: string) => Promise<unknown>, message: string, after?: () => void) {
+  async function run(input: unknown, call: (key: string) => Promise<{ position: number }>, message: string, after?: () => void) {
     setBusy(true);
     try {
-      await call(keys.current.keyFor(input));
+      const a = await call(keys.current.keyFor(input));
       keys.current.done();
       setDone(message);
       setError(null);
       after?.();
-      calendar.reload();
+      setMinPosition(a.position);
     } catch (e) {
       setError(toApiError(e));
     } finally {

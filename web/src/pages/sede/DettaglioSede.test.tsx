@@ -18,7 +18,10 @@ function detail(status: string, actions: { action: string; allowed: boolean; mes
       request_id: ID, protocol: 'INPS.3201.2026.0000001', subject: 'Requisiti – NASpI', sent_at: '2026-12-07T09:00:00Z', status,
       topic_label: 'Requisiti', current_sede: '3201', origin_sede: '3201', forwards: 0, version: 1, patronato: 'INCA', office: 'RM1',
       requester_kind: 'citizen', codice_fiscale: 'RSSMRA60E12H501E', solleciti: 0, appointment_enabled: false,
+      in_charge_by: status === 'inoltrata' ? null : 'uff.bianchi',
     },
+    patronato_name: 'Patronato INCA CGIL', office_name: 'INCA Roma Esquilino',
+    in_charge_by_name: status === 'inoltrata' ? null : 'Stefano Bianchi',
     status_label: status === 'inoltrata' ? 'Inoltrata' : 'Presa in carico',
     current_sede_name: 'Roma Flaminio', origin_sede_name: 'Roma Flaminio', interactions_left: 2, attachments: [], appointment: null,
     next_actions: actions,
@@ -103,5 +106,9 @@ describe('Dettaglio e risposta', () => {
       expect(reread.at(-1)!.searchParams.get('min_position')).toBe('42');
     });
     expect(await screen.findByText('Richiesta già presa in carico')).toBeTruthy();
+    // Names, not codes: the sender's patronato and office, and who took it in charge.
+    expect(screen.getByText('Patronato INCA CGIL – INCA Roma Esquilino')).toBeTruthy();
+    expect(screen.getByText('Stefano Bianchi')).toBeTruthy();
+    expect(screen.queryByText('uff.bianchi')).toBeNull();
   });
 });

@@ -2,53 +2,49 @@ import { useState, type FormEvent } from 'react';
 import { Link, useLocation, useSearchParams } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import type { components } from '../../api/schema';
-import { toApiError, type ApiError } from '../../api/problem';
 import { useMe } from '../../auth/AuthContext';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { Field } from '../../components/Field';
+import { LoadMore, useKeysetList } from '../../components/request/KeysetList';
 import { Icon } from '../../components/Icon';
 import { Mono } from '../../components/Mono';
 import { PageHeading } from '../../components/PageHeading';
 import { STATUSES, StatusBadge } from '../../components/StatusBadge';
 import { formatDate } from '../../format';
 import { useAsync } from '../../useAsync';
-import { BUCKETS, COUNT_LIMIT, FILTERS, bucketOf, countText, inboxQuery, type Bucket } from './inbox';
+import { BUCKETS, FILTERS, bucketOf, inboxQuery } from './inbox';
 
 type Page = components['schemas']['PageView_InboxListItem'];
 type Row = Page['items'][number];
+type Counts = components['schemas']['InboxCounts'];
 
 /** Richieste in arrivo: the sede's buckets with their counts, the history's filters, "Carica altri". */
 export function Inbox() {
   const me = useMe();
   const sede = me.sede?.code ?? '';
   const location = useLocation();
-  const flash = (location.state as { flash?: string } | null)?.flash ?? null;
+  // After a forward the detail sends its flash and the command's position: the lists and counts
+  // wait for it, so the forwarded request is gone at once.
+  const state = location.state as { flash?: string; minPosition?: number } | null;
+  const flash = state?.flash ?? null;
+  const minPosition = state?.minPosition;
+  const readAfter = minPosition ? { min_position: minPosition } : {};
   const [params, setParams] = useSearchParams();
   const bucket = bucketOf(params);
   const [draft, setDraft] = useState<Record<string, string>>(() =>
     Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? ''])));
-  const [more, setMore] = useState<Row[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [moreError, setMoreError] = useState<ApiError | null>(null);
-  const [loadingMore, setLoadingMore] = useState(false);
+  const list = useKeysetList<Row>(
+    (cursor) => unwrap(api.GET('/api/v1/sedi/{sede}/inbox', {
+      params: { path: { sede }, query: { ...inboxQuery(params, bucket, cursor), ...(cursor ? {} : readAfter) } },
+    })),
+    `${sede}?${params.toString()}/${minPosition ?? ''}`,
+  );
+  const { page, rows, cursor } = list;
 
-  const page = useAsync<Page>(async () => {
-    const r = await unwrap(api.GET('/api/v1/sedi/{sede}/inbox', { params: { path: { sede }, query: inboxQuery(params, bucket) } }));
-    setMore([]);
-    setCursor(r.next_cursor ?? null);
-    return r;
-  }, `${sede}?${params.toString()}`);
-
-  // The counts of every bucket under the same filters (one call each: sede-needs.md item 1).
-  const filterKey = FILTERS.map((k) => params.get(k) ?? '').join('|');
-  const counts = useAsync<Record<Bucket, string>>(async () => {
-    const all = await Promise.all(BUCKETS.map(async (b) => {
-      const q = { ...inboxQuery(params, b.value), limit: COUNT_LIMIT };
-      const r = await unwrap(api.GET('/api/v1/sedi/{sede}/inbox', { params: { path: { sede }, query: q } }));
-      return [b.value, countText(r.items.length, Boolean(r.next_cursor))] as const;
-    }));
-    return Object.fromEntries(all) as Record<Bucket, string>;
-  }, `${sede}?${filterKey}`);
+  // The sede's count of every bucket, from one cheap query (whatever the list's filters: E1).
+  const counts = useAsync<Counts>(() => unwrap(api.GET('/api/v1/sedi/{sede}/inbox/counts', {
+    params: { path: { sede }, query: readAfter },
+  })), `${sede}/${minPosition ?? ''}`);
 
   function go(next: URLSearchParams) {
     setParams(next);
@@ -66,28 +62,12 @@ export function Inbox() {
     go(new URLSearchParams({ bucket }));
   }
 
-  function bucketLink(b: Bucket) {
+  function bucketLink(b: string) {
     const p = new URLSearchParams(params);
     p.set('bucket', b);
     return `?${p.toString()}`;
   }
 
-  async function loadMore() {
-    if (!cursor) return;
-    setLoadingMore(true);
-    try {
-      const r = await unwrap(api.GET('/api/v1/sedi/{sede}/inbox', { params: { path: { sede }, query: inboxQuery(params, bucket, cursor) } }));
-      setMore((m) => [...m, ...r.items]);
-      setCursor(r.next_cursor ?? null);
-      setMoreError(null);
-    } catch (e) {
-      setMoreError(toApiError(e));
-    } finally {
-      setLoadingMore(false);
-    }
-  }
-
-  const rows = [...(page.data?.items ?? []), ...more];
   const bucketLabel = BUCKETS.find((b) => b.value === bucket)?.label ?? '';
 
   return (
@@ -102,7 +82,7 @@ export function Inbox() {
             <li className="nav-item" key={b.value}>
               <Link to={bucketLink(b.value)} className={`nav-link ${b.value === bucket ? 'active' : ''}`}
                 aria-current={b.value === bucket ? 'page' : undefined}>
-                {b.label} <span className="badge bg-secondary ms-1">{counts.data?.[b.value] ?? '…'}</span>
+                {b.label} <span className="badge bg-secondary ms-1">{counts.data ? String(counts.data[b.value]) : '…'}</span>
               </Link>
             </li>
           ))}
@@ -192,12 +172,7 @@ export function Inbox() {
           </table>
         </div>
       )}
-      <ErrorAlert error={moreError} />
-      {cursor && (
-        <button type="button" className="btn btn-outline-primary" onClick={loadMore} disabled={loadingMore}>
-          {loadingMore ? 'Caricamento…' : 'Carica altri'}
-        </button>
-      )}
+      <LoadMore list={list} />
     </>
   );
 }

@@ -11,9 +11,6 @@ export type Bucket = (typeof BUCKETS)[number]['value'];
 
 export const FILTERS = ['sent_from', 'sent_to', 'subject', 'protocol', 'codice_fiscale', 'status'] as const;
 
-/** The size of a bucket's count call: the API has no counts yet (sede-needs.md), so a page is counted. */
-export const COUNT_LIMIT = 100;
-
 export function bucketOf(p: URLSearchParams): Bucket {
   const b = p.get('bucket');
   return BUCKETS.find((x) => x.value === b)?.value ?? 'new';
@@ -28,9 +25,4 @@ export function inboxQuery(p: URLSearchParams, bucket: Bucket, cursor?: string):
   }
   if (cursor) q.cursor = cursor;
   return q;
-}
-
-/** "7", or "100+" when a bucket holds more than the counted page. */
-export function countText(items: number, more: boolean): string {
-  return more ? `${items}+` : String(items);
 }
