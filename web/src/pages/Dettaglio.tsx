@@ -20,7 +20,7 @@ import { Cronologia } from './detail/Cronologia';
 import { NuovaComunicazione } from './detail/NuovaComunicazione';
 
 type Detail = components['schemas']['RequestDetail'];
-type Entry = components['schemas']['TimelineEntry'];
+type Entry = components['schemas']['TimelineItem'];
 
 const PRACTICE: Record<string, string> = {
   protocollo: 'Protocollo',

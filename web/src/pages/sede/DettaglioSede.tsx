@@ -20,7 +20,7 @@ import { Inoltra } from './Inoltra';
 import { Risposta } from './Risposta';
 
 type Detail = components['schemas']['RequestDetail'];
-type Entry = components['schemas']['TimelineEntry'];
+type Entry = components['schemas']['TimelineItem'];
 type Sede = components['schemas']['SedeView'];
 
 export const GONE_MESSAGE = 'La richiesta non è tra quelle della tua sede: potrebbe essere stata inoltrata ad altra sede.';
