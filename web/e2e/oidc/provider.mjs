@@ -15,15 +15,13 @@ const appOrigin = process.env.OIDC_APP_ORIGIN;
 if (!port || !appOrigin) throw new Error('OIDC_PORT and OIDC_APP_ORIGIN are required');
 const issuer = `http://127.0.0.1:${port}`;
 
-/** The provider's users: login → claims. */
-export const USERS = {
-  'giulia.conti': {
-    name: 'Giulia Conti',
-    inps_profilo: 'OPERATORE',
-    codice_patronato: 'INCA',
-    codice_ufficio: 'INCA-RM01',
-  },
+/** The provider's users: login → claims (both operators of INCA Roma Esquilino). */
+const USERS = {
+  'giulia.conti': { name: 'Giulia Conti', inps_profilo: 'OPERATORE', codice_patronato: 'INCA', codice_ufficio: 'INCA-RM01' },
+  'paolo.brevi': { name: 'Paolo Brevi', inps_profilo: 'OPERATORE', codice_patronato: 'INCA', codice_ufficio: 'INCA-RM01' },
 };
+/** Access tokens' lifetime in seconds: Paolo Brevi's are short, to see a session expire. */
+const lifetime = (accountId) => (accountId === 'paolo.brevi' ? 5 : 600);
 
 const API = 'urn:combipat:api';
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -58,7 +56,6 @@ const provider = new Provider(issuer, {
         return {
           scope: 'openid profile',
           audience: 'combipat',
-          accessTokenTTL: Number(process.env.OIDC_ACCESS_TOKEN_TTL ?? 600),
           accessTokenFormat: 'jwt',
           jwt: { sign: { alg: 'RS256' } },
         };
@@ -69,6 +66,7 @@ const provider = new Provider(issuer, {
     const user = USERS[token.accountId];
     return user ? { ...user } : undefined;
   },
+  ttl: { AccessToken: (_ctx, token) => lifetime(token.accountId) },
   pkce: { required: () => true },
 });
 
