@@ -129,7 +129,7 @@ e2e() {
     ensure_chromium
     build
 
-    local url port oidc_port
+    local url port oidc_port i
     # Globals: the EXIT trap runs after this function's locals are gone.
     E2E_DB="combipat_e2e_$$" E2E_ADMIN_URL="$DATABASE_URL" E2E_PID="" E2E_LOG="" E2E_OIDC_PID=""
     local db="$E2E_DB"
@@ -137,7 +137,7 @@ e2e() {
     url="$(sed -E 's#^([a-z]+://[^/]*)(/[^?]*)?#\1/'"$db"'#' <<<"$DATABASE_URL")"
     port="$(free_port)"
     oidc_port="$(free_port)"
-    E2E_LOG=""$(mktemp -t combipat-e2e-server.XXXXXX.log)"
+    E2E_LOG="$(mktemp -t combipat-e2e-server.XXXXXX.log)"
     local log="$E2E_LOG"
     cleanup() {
         local rc=$?

@@ -32,7 +32,7 @@ test('signs in through the identity provider, lands on Home as its operator, sig
   expect(new URL(page.url()).pathname).toBe('/informativa');
   await page.getByRole('button', { name: 'Continua' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Home page' })).toBeVisible();
-  await expect(page.getByText('Giulia Conti')).toBeVisible();
+  await expect(page.getByText('Benvenuto, Giulia Conti.')).toBeVisible();
 
   // The session holds the provider's access token (RS256, for the service), and only there.
   const stored = await page.evaluate(() => ({
