@@ -7,7 +7,8 @@
 #   scripts/web.sh build            # install + vite build into web/dist
 #   scripts/web.sh check            # OpenAPI types up to date, tsc --noEmit, eslint
 #   scripts/web.sh unit             # vitest component tests
-#   scripts/web.sh e2e              # build + Playwright against the real binary and a fresh database
+#   scripts/web.sh e2e              # build + Playwright against the real binary, a fresh database
+#                                   # and a real OpenID provider (web/e2e/oidc/provider.mjs)
 #   scripts/web.sh test             # check + unit + e2e (what `make test` runs for the web app)
 #
 # e2e environment: DATABASE_URL (the server where a database combipat_e2e_<pid> is created and
