@@ -7,7 +7,8 @@
 #   scripts/web.sh build            # install + vite build into web/dist
 #   scripts/web.sh check            # OpenAPI types up to date, tsc --noEmit, eslint
 #   scripts/web.sh unit             # vitest component tests
-#   scripts/web.sh e2e              # build + Playwright against the real binary and a fresh database
+#   scripts/web.sh e2e              # build + Playwright against the real binary, a fresh database
+#                                   # and a real OpenID provider (web/e2e/oidc/provider.mjs)
 #   scripts/web.sh test             # check + unit + e2e (what `make test` runs for the web app)
 #
 # e2e environment: DATABASE_URL (the server where a database combipat_e2e_<pid> is created and
@@ -129,18 +130,20 @@ e2e() {
     ensure_chromium
     build
 
-    local url port
+    local url port oidc_port i
     # Globals: the EXIT trap runs after this function's locals are gone.
-    E2E_DB="combipat_e2e_$$" E2E_ADMIN_URL="$DATABASE_URL" E2E_PID="" E2E_LOG=""
+    E2E_DB="combipat_e2e_$$" E2E_ADMIN_URL="$DATABASE_URL" E2E_PID="" E2E_LOG="" E2E_OIDC_PID=""
     local db="$E2E_DB"
     # The test database's URL: the server's URL with its database name replaced.
     url="$(sed -E 's#^([a-z]+://[^/]*)(/[^?]*)?#\1/'"$db"'#' <<<"$DATABASE_URL")"
     port="$(free_port)"
+    oidc_port="$(free_port)"
     E2E_LOG="$(mktemp -t combipat-e2e-server.XXXXXX.log)"
     local log="$E2E_LOG"
     cleanup() {
         local rc=$?
         if [[ -n "$E2E_PID" ]]; then kill "$E2E_PID" 2>/dev/null || true; wait "$E2E_PID" 2>/dev/null || true; fi
+        if [[ -n "$E2E_OIDC_PID" ]]; then kill "$E2E_OIDC_PID" 2>/dev/null || true; wait "$E2E_OIDC_PID" 2>/dev/null || true; fi
         psql -q -X "$E2E_ADMIN_URL" -c "DROP DATABASE IF EXISTS $E2E_DB WITH (FORCE)" >/dev/null 2>&1 || true
         if ((rc != 0)); then log "server log: $E2E_LOG"; tail -n 20 "$E2E_LOG" >&2 || true; else rm -f "$E2E_LOG"; fi
         exit "$rc"
@@ -155,7 +158,21 @@ e2e() {
         "$bin" migrate >>"$log" 2>&1
         "$bin" seed --demo >>"$log" 2>&1
     ) || die "migrate/seed failed"
+    # A real OpenID Connect provider (web/e2e/oidc/provider.mjs, panva's oidc-provider) for the
+    # browser's sign-in with the identity provider; the server trusts it as in production.
+    local issuer="http://127.0.0.1:$oidc_port"
+    OIDC_PORT="$oidc_port" OIDC_APP_ORIGIN="http://127.0.0.1:$port" \
+        node "$WEB/e2e/oidc/provider.mjs" >>"$log" 2>&1 &
+    E2E_OIDC_PID=$!
+    for ((i = 0; i < 100; i++)); do
+        curl -fsS "$issuer/.well-known/openid-configuration" >/dev/null 2>&1 && break
+        kill -0 "$E2E_OIDC_PID" 2>/dev/null || die "the OpenID provider exited during start-up"
+        sleep 0.1
+    done
     DATABASE_URL="$url" \
+        COMBIPAT_OIDC_ISSUER="$issuer" COMBIPAT_OIDC_CLIENT_ID=combipat-web COMBIPAT_OIDC_AUDIENCE=combipat \
+        COMBIPAT_OIDC_CLAIMS=role=inps_profilo,patronato=codice_patronato,office=codice_ufficio \
+        COMBIPAT_OIDC_ROLES=OPERATORE=operator \
         COMBIPAT_JWT_SECRET="${COMBIPAT_JWT_SECRET:-combipat-test-secret-do-not-use-in-production}" \
         COMBIPAT_ADDR="127.0.0.1:$port" COMBIPAT_DEV_LOGIN=1 COMBIPAT_WEB_DIR="$WEB/dist" \
         COMBIPAT_CLOCK=manual COMBIPAT_ALLOW_MANUAL_CLOCK=1 COMBIPAT_DB_POOL=8 \
@@ -171,7 +188,7 @@ e2e() {
     curl -fsS "$base/readyz" >/dev/null 2>&1 || die "the server was not ready within 30 s"
     log "server at $base (database $db)"
     cd "$WEB"
-    E2E_BASE_URL="$base" CHROMIUM_PATH="$(chromium_path)" \
+    E2E_BASE_URL="$base" E2E_OIDC_ISSUER="$issuer" CHROMIUM_PATH="$(chromium_path)" \
         npx --no-install playwright test --workers "${E2E_WORKERS:-1}" "$@"
 }
 

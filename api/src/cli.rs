@@ -287,11 +287,12 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
                 .with_directory(directory, dev_login)
                 .with_web_dir(web_dir.filter(|d| !d.as_os_str().is_empty()));
             state.session_ttl = chrono::Duration::minutes(session_minutes.clamp(1, 24 * 60));
+            let browser_sign_in = oidc.browser()?;
             let oidc = oidc.config()?;
             if let Some(c) = &oidc {
                 tracing::info!(issuer = %c.issuer, "OpenID Connect tokens accepted");
             }
-            state = state.with_oidc(oidc);
+            state = state.with_oidc(oidc).with_browser_sign_in(browser_sign_in);
             let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
             let workers = if no_workers {
                 vec![]

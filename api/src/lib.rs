@@ -70,6 +70,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::bookings::router())
         .merge(routes::health::router())
         .merge(routes::session::router())
+        .merge(routes::config::router())
         .merge(routes::check::router())
         .merge(openapi::router())
         .fallback(web::fallback)

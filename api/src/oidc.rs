@@ -42,6 +42,29 @@ pub struct OidcArgs {
     /// not listed must be one of ours.
     #[arg(long, env = "COMBIPAT_OIDC_ROLES", default_value = "")]
     pub oidc_roles: String,
+    /// The client id the web app signs in with (authorization code + PKCE,
+    /// a public client); default: the audience.
+    #[arg(long, env = "COMBIPAT_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+    /// The scopes the web app asks for.
+    #[arg(long, env = "COMBIPAT_OIDC_SCOPES", default_value = "openid profile")]
+    pub oidc_scopes: String,
+}
+
+/// What the web app needs to send a user to the provider and back
+/// (`GET /api/v1/config`); the provider's origin is also the one origin
+/// besides ours that the app's pages may connect to (crate::web).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct BrowserSignIn {
+    /// The provider's issuer; its discovery document is
+    /// `<issuer>/.well-known/openid-configuration`.
+    pub issuer: String,
+    pub client_id: String,
+    /// Space-separated, `openid` first.
+    pub scopes: String,
+    /// `scheme://host[:port]` of the issuer.
+    #[serde(skip)]
+    pub origin: String,
 }
 
 /// Which claim of the provider carries each of ours.
@@ -111,6 +134,34 @@ impl OidcArgs {
             claims,
             roles,
             refresh_pause: REFRESH_PAUSE,
+        }))
+    }
+}
+
+impl OidcArgs {
+    /// The web app's sign-in, or `None` when no issuer is set.
+    pub fn browser(&self) -> Result<Option<BrowserSignIn>, String> {
+        let Some(issuer) = self.oidc_issuer.clone().filter(|i| !i.is_empty()) else {
+            return Ok(None);
+        };
+        let url = reqwest::Url::parse(&issuer)
+            .map_err(|e| format!("COMBIPAT_OIDC_ISSUER is not a URL: {e}"))?;
+        if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
+            return Err("COMBIPAT_OIDC_ISSUER must be an http(s) URL".into());
+        }
+        let scopes = self.oidc_scopes.split_whitespace().collect::<Vec<_>>();
+        if scopes.first() != Some(&"openid") {
+            return Err("COMBIPAT_OIDC_SCOPES must start with openid".into());
+        }
+        Ok(Some(BrowserSignIn {
+            origin: url.origin().ascii_serialization(),
+            issuer,
+            client_id: self
+                .oidc_client_id
+                .clone()
+                .filter(|c| !c.is_empty())
+                .unwrap_or_else(|| self.oidc_audience.clone()),
+            scopes: scopes.join(" "),
         }))
     }
 }

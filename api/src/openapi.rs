@@ -78,6 +78,7 @@ use utoipa::{Modify, OpenApi};
         crate::routes::session::create_download_link,
         crate::routes::session::list_demo_users,
         crate::routes::session::create_demo_session,
+        crate::routes::config::get_config,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&BearerAuth),

@@ -101,6 +101,8 @@ pub struct AppState {
     pub session_ttl: chrono::Duration,
     /// The identity provider's tokens, when configured (crate::oidc).
     pub oidc: Option<Arc<crate::oidc::OidcVerifier>>,
+    /// The web app's sign-in with the provider (`GET /api/v1/config`).
+    pub browser_sign_in: Option<crate::oidc::BrowserSignIn>,
     /// The built web app served at `/` (crate::web), if any.
     pub web_dir: Option<std::path::PathBuf>,
     /// The primary's projection checkpoints, read by one task for every
@@ -168,6 +170,7 @@ impl AppState {
             session_ttl: chrono::Duration::hours(DEFAULT_SESSION_HOURS),
             web_dir: None,
             oidc: None,
+            browser_sign_in: None,
         }
     }
 }
@@ -190,6 +193,11 @@ impl AppState {
 
     pub fn with_oidc(mut self, config: Option<crate::oidc::OidcConfig>) -> Self {
         self.oidc = config.map(|c| Arc::new(crate::oidc::OidcVerifier::new(c)));
+        self
+    }
+
+    pub fn with_browser_sign_in(mut self, sign_in: Option<crate::oidc::BrowserSignIn>) -> Self {
+        self.browser_sign_in = sign_in;
         self
     }
 

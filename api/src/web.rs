@@ -22,6 +22,20 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
     style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
     frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
 
+/// The policy of the app's pages: [`CONTENT_SECURITY_POLICY`], and when the
+/// web app signs in with the identity provider, its origin in `connect-src`
+/// (discovery, token exchange) and nothing else.
+pub fn content_security_policy(provider_origin: Option<&str>) -> String {
+    match provider_origin {
+        Some(origin) => CONTENT_SECURITY_POLICY.replacen(
+            "connect-src 'self'",
+            &format!("connect-src 'self' {origin}"),
+            1,
+        ),
+        None => CONTENT_SECURITY_POLICY.to_string(),
+    }
+}
+
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const REVALIDATE: &str = "no-cache";
 
@@ -61,7 +75,7 @@ pub async fn fallback(State(app): State<AppState>, req: Request) -> Response {
         } else {
             REVALIDATE
         };
-        return secured(res.map(Body::new), cache);
+        return secured(&app, res.map(Body::new), cache);
     }
     let Ok(res) = ServeFile::new(dir.join("index.html"))
         .precompressed_gzip()
@@ -71,24 +85,28 @@ pub async fn fallback(State(app): State<AppState>, req: Request) -> Response {
         tracing::error!(dir = %dir.display(), "web app configured but index.html missing");
         return ApiError::NotFound.into_response();
     }
-    secured(res.map(Body::new), REVALIDATE)
+    secured(&app, res.map(Body::new), REVALIDATE)
 }
 
-fn secured(mut res: Response, cache: &'static str) -> Response {
+fn secured(app: &AppState, mut res: Response, cache: &'static str) -> Response {
     let headers = res.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     // The build ships a gzip beside each text file (scripts/web.sh build).
     headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-    add_security_headers(headers);
+    let provider = app.browser_sign_in.as_ref().map(|s| s.origin.as_str());
+    add_security_headers(headers, &content_security_policy(provider));
     res
 }
 
 /// The headers every page and asset of the app carries.
-pub fn add_security_headers(headers: &mut HeaderMap) {
+pub fn add_security_headers(headers: &mut HeaderMap, csp: &str) {
     let set = |headers: &mut HeaderMap, name: &'static str, value: &'static str| {
         headers.insert(name, HeaderValue::from_static(value));
     };
-    set(headers, "content-security-policy", CONTENT_SECURITY_POLICY);
+    // An origin is ASCII by construction; the strict policy if it ever is not.
+    let csp =
+        HeaderValue::from_str(csp).unwrap_or(HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    headers.insert("content-security-policy", csp);
     set(headers, "x-content-type-options", "nosniff");
     set(headers, "x-frame-options", "DENY");
     set(headers, "referrer-policy", "no-referrer");

@@ -2,7 +2,9 @@
 
 use crate::ProjectionError;
 use commands::store::RecordedEvent;
+use domain::actor::Role;
 use domain::request::RequestEvent;
+use serde::Deserialize;
 use uuid::Uuid;
 
 /// The `stream_type` of request streams (`request-<uuid>`).
@@ -16,6 +18,9 @@ pub(crate) struct RequestFact {
     pub position: i64,
     pub tx_id: i64,
     pub event: RequestEvent,
+    /// The role of who acted, from the event's metadata (`None` if it has
+    /// none this code knows).
+    pub actor_role: Option<Role>,
 }
 
 /// Decodes `event` if it is a request event this code knows; `None` otherwise.
@@ -45,6 +50,10 @@ pub(crate) fn request_fact(event: &RecordedEvent) -> Result<Option<RequestFact>,
         position: event.position,
         tx_id: event.tx_id,
         event: decoded,
+        actor_role: event
+            .metadata
+            .get("actor_role")
+            .and_then(|role| Role::deserialize(role).ok()),
     }))
 }
 

@@ -198,6 +198,22 @@ pub(crate) fn facts(
             position: first_position + i as i64,
             tx_id: 1,
             event: event.clone(),
+            actor_role: Some(fixture_role(event)),
         })
         .collect()
+}
+
+/// Who acts in the fixtures: a sede officer for the sede's events, else an
+/// operator.
+fn fixture_role(event: &RequestEvent) -> domain::actor::Role {
+    use domain::actor::Role;
+    match event {
+        RequestEvent::TakenInCharge { .. }
+        | RequestEvent::ReplyReceived { .. }
+        | RequestEvent::ForwardedToSede { .. }
+        | RequestEvent::AppointmentEnabled { .. }
+        | RequestEvent::ConversationClosed { .. } => Role::SedeOfficer,
+        RequestEvent::AppointmentCancelled { side, .. } if *side == Side::Sede => Role::SedeOfficer,
+        _ => Role::Operator,
+    }
 }

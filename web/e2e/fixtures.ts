@@ -83,6 +83,17 @@ export async function signIn(page: Page, name = OPERATOR.name) {
 export async function expectAccessible(page: Page) {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow, 'the page scrolls sideways').toBeLessThanOrEqual(0);
+  // A select draws one arrow: the browser's (Bootstrap Italia's select-wrapper keeps
+  // `appearance: auto`), never also Bootstrap's `.form-select` background arrow.
+  const doubleArrows = await page.evaluate(() =>
+    [...document.querySelectorAll('select')]
+      .filter((s) => {
+        const css = getComputedStyle(s);
+        return css.appearance !== 'none' && css.backgroundImage !== 'none';
+      })
+      .map((s) => `#${s.id}`),
+  );
+  expect(doubleArrows, 'selects showing two arrows').toEqual([]);
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
   const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(

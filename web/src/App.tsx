@@ -4,6 +4,7 @@ import { AuthProvider, useAuth } from './auth/AuthContext';
 import { ErrorAlert } from './components/ErrorAlert';
 import { Layout } from './components/Layout';
 import { Accesso } from './pages/Accesso';
+import { AccessoCallback } from './pages/AccessoCallback';
 import { SceltaProfilo } from './pages/SceltaProfilo';
 import { Informativa } from './pages/Informativa';
 import { Home } from './pages/Home';
@@ -64,6 +65,7 @@ export function App() {
       <AuthProvider>
         <Routes>
           <Route path="/accesso" element={<Accesso />} />
+          <Route path="/accesso/callback" element={<AccessoCallback />} />
           <Route path="/dichiarazione-accessibilita" element={<Dichiarazione />} />
           <Route path="/scelta-profilo" element={<RequireAuth><SceltaProfilo /></RequireAuth>} />
           <Route path="/informativa" element={<RequireAuth><Informativa /></RequireAuth>} />

@@ -6,6 +6,7 @@ use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery};
 use crate::routes::sede_inbox::own_sede;
+use crate::routes::timeline_view::{timeline_items, TimelineItem};
 use crate::routes::views::{
     appointment_view, attachment_views, named_inbox, named_replies, named_requests, sede_name,
     AppointmentView, AttachmentView, InboxListItem, ReplyItem, RequestListItem,
@@ -25,7 +26,6 @@ use projections::home_panel::{self, RecentRepliesQuery};
 use projections::page::{Cursor, Page, TimeRange};
 use projections::requests::{
     self as read, HistoryQuery, HistoryScope, InboxBucket, InboxQuery, RequestFilters, RequestRow,
-    TimelineEntry,
 };
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -421,7 +421,7 @@ fn named(name: Option<&str>, code: &str) -> String {
 #[utoipa::path(get, path = "/api/v1/requests/{id}/timeline", operation_id = "getRequestTimeline", tag = "queries",
     security(("bearer" = [])),
     params(("id" = Uuid, Path), ReadParams),
-    responses((status = 200, body = Vec<TimelineEntry>),
+    responses((status = 200, body = Vec<TimelineItem>),
         (status = 404, body = crate::error::Problem)))]
 pub async fn get_request_timeline(
     State(app): State<AppState>,
@@ -429,14 +429,20 @@ pub async fn get_request_timeline(
     ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<ReadParams>,
-) -> Result<Json<Vec<TimelineEntry>>, ApiError> {
-    app.requests.state(RequestId(id), &actor, None).await?;
+) -> Result<Json<Vec<TimelineItem>>, ApiError> {
+    let state = app.requests.state(RequestId(id), &actor, None).await?;
     let db = reader(&app, &headers, params.min_position, &[read::NAME]).await?;
-    Ok(Json(
-        read::get_timeline(db, id)
-            .await
-            .map_err(ApiError::internal)?,
-    ))
+    let entries = read::get_timeline(db, id)
+        .await
+        .map_err(ApiError::internal)?;
+    let sedi = app.sede_names.all().await.map_err(ApiError::internal)?;
+    let patronato = state.sent.as_ref().map(|s| s.patronato.as_str());
+    Ok(Json(timeline_items(
+        entries,
+        patronato,
+        &app.directory,
+        &sedi,
+    )))
 }
 
 #[utoipa::path(get, path = "/api/v1/requests/{id}/attachments/{attachment_id}", operation_id = "downloadAttachment", tag = "attachments",

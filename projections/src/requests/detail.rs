@@ -42,6 +42,9 @@ pub struct TimelineEntry {
     /// `reply`, `message`, `sollecito`, `forwarded`, `appointment_enabled`, `closed`.
     pub kind: String,
     pub actor_id: String,
+    /// The role of who acted (`operator`, `sede_officer`, …); `None` for
+    /// rows written before the column existed (migration 0016).
+    pub actor_role: Option<String>,
     /// `patronato` or `sede`.
     pub side: String,
     /// The sede the request was at (for `forwarded`: the one that forwarded it).
@@ -61,7 +64,7 @@ pub struct TimelineEntry {
 /// The request's timeline, oldest first; empty if the request is unknown.
 pub async fn get_timeline(pool: &PgPool, id: Uuid) -> Result<Vec<TimelineEntry>, ProjectionError> {
     let rows = sqlx::query_as(
-        "SELECT request_id, version, at, kind, actor_id, side, sede, text, attachments, \
+        "SELECT request_id, version, at, kind, actor_id, actor_role, side, sede, text, attachments, \
                 details, position \
          FROM request_timeline WHERE request_id = $1 ORDER BY version",
     )

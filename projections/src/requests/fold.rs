@@ -12,7 +12,7 @@ use super::rows::{AttachmentRow, Entry, Removal, StoredAttachment, Summary, Time
 use crate::events::{serde_name, subject, RequestFact};
 use crate::row_cache::RowSet;
 use chrono::SubsecRound;
-use domain::actor::{PatronatoRole, Side};
+use domain::actor::{PatronatoRole, Role, Side};
 use domain::booking::BookingId;
 use domain::ids::UserId;
 use domain::request::{AttachmentRef, RequestEvent, RequestSent, Requester, Status, StatusLine};
@@ -45,6 +45,39 @@ impl BatchRows {
 /// PostgreSQL keeps microseconds; the binary protocol truncates, so do we.
 pub(super) fn micros(at: Timestamp) -> Timestamp {
     at.trunc_subsecs(6)
+}
+
+/// At most this many characters of the last reply in the lists.
+pub(super) const EXCERPT_CHARS: usize = 140;
+
+/// The start of `text` the history and the inbox show: whitespace folded to
+/// single spaces, at most [`EXCERPT_CHARS`] characters, cut after the last
+/// whole word that fits (a word longer than that is cut) with `…` when
+/// anything was left out.
+pub(super) fn excerpt(text: &str) -> String {
+    let mut words = text.split_whitespace().peekable();
+    let mut out = String::new();
+    let mut chars = 0;
+    while let Some(word) = words.next() {
+        let sep = usize::from(!out.is_empty());
+        let len = word.chars().count();
+        // Room for the word and, if more follows, the ellipsis.
+        let more = words.peek().is_some();
+        if chars + sep + len + usize::from(more) <= EXCERPT_CHARS {
+            if sep == 1 {
+                out.push(' ');
+            }
+            out.push_str(word);
+            chars += sep + len;
+            continue;
+        }
+        if out.is_empty() {
+            out.extend(word.chars().take(EXCERPT_CHARS - 1));
+        }
+        out.push('…');
+        break;
+    }
+    out
 }
 
 /// Applies one event. Returns true when it created its request's summary
@@ -127,6 +160,7 @@ impl<S: RowSet<Summary>> Fold<'_, S> {
                     s.first_reply_at = s.first_reply_at.or(Some(micros(*at)));
                     s.last_reply_at = Some(micros(*at));
                     s.replies += 1;
+                    s.last_reply_excerpt = Some(excerpt(text));
                     s.awaiting_reply_since = None;
                     s.attachments_count += attachments.len() as i32;
                 }
@@ -271,6 +305,7 @@ impl<S: RowSet<Summary>> Fold<'_, S> {
             at: micros(e.at),
             kind: e.kind,
             actor_id: e.actor.to_string(),
+            actor_role: f.actor_role.map(Role::as_str),
             side: serde_name(&e.side),
             sede,
             text: e.text.map(str::to_string),
@@ -429,6 +464,7 @@ impl Summary {
             last_activity_at: at,
             first_reply_at: None,
             last_reply_at: None,
+            last_reply_excerpt: None,
             replies: 0,
             awaiting_reply_since: Some(at),
             in_charge_by: None,

@@ -105,6 +105,49 @@ fn a_reply_ends_the_wait_and_counts_once_as_the_first() {
 }
 
 #[test]
+fn the_lists_keep_the_start_of_the_last_reply() {
+    let g = given([sent(day(0))]);
+    assert_eq!(g.summary().last_reply_excerpt, None);
+    let long = |text: &str| RequestEvent::ReplyReceived {
+        by: user("officer1"),
+        sede: sede("ROMA01"),
+        text: text.into(),
+        attachments: Vec::new(),
+        at: day(3),
+    };
+    let g = g.when(reply("ROMA01", day(2)));
+    assert_eq!(
+        g.summary().last_reply_excerpt.as_deref(),
+        Some("Serve l'ISEE.")
+    );
+    // The last reply replaces the first; lines and runs of spaces fold.
+    let text = "Gentile operatore,\n\nla   pratica è stata lavorata. ".to_string()
+        + &"Si allega il prospetto di liquidazione aggiornato. ".repeat(4);
+    let g = g.when(long(&text));
+    let shown = g.summary().last_reply_excerpt.clone().unwrap();
+    assert!(shown.starts_with("Gentile operatore, la pratica è stata lavorata. Si allega"));
+    assert!(shown.chars().count() <= EXCERPT_CHARS, "{shown}");
+    assert!(
+        shown.ends_with("liquidazione…"),
+        "cut after a whole word: {shown}"
+    );
+}
+
+#[test]
+fn an_excerpt_cuts_on_a_word_and_says_so() {
+    assert_eq!(excerpt("  breve\trisposta \n"), "breve risposta");
+    let exact = "a".repeat(EXCERPT_CHARS);
+    assert_eq!(excerpt(&exact), exact);
+    let word = "é".repeat(EXCERPT_CHARS + 10);
+    let cut = excerpt(&word);
+    assert_eq!(cut.chars().count(), EXCERPT_CHARS);
+    assert!(cut.ends_with('…'));
+    let two = format!("{} fine", "x".repeat(EXCERPT_CHARS - 2));
+    assert_eq!(excerpt(&two), format!("{}…", "x".repeat(EXCERPT_CHARS - 2)));
+    assert_eq!(excerpt(""), "");
+}
+
+#[test]
 fn a_forward_moves_the_request_and_the_timeline_names_the_sender() {
     let g =
         given([sent(day(0)), taken("ROMA01", day(1))]).when(forwarded("ROMA01", "MILA01", day(2)));

@@ -21,7 +21,8 @@ pub(crate) const SUMMARY_COLUMNS: &str = "request_id, protocol, patronato, offic
     created_by_role, requester_kind, codice_fiscale, citizen_surname, citizen_name, \
     citizen_birth_date, referent_region, topic, topic_label, subtopic, subtopic_label, subject, \
     text, notes, practice_ref_kind, practice_ref_value, status, current_sede, origin_sede, \
-    sent_at, last_activity_at, first_reply_at, last_reply_at, replies, awaiting_reply_since, \
+    sent_at, last_activity_at, first_reply_at, last_reply_at, last_reply_excerpt, replies, \
+    awaiting_reply_since, \
     in_charge_by, interactions_used, solleciti, last_sollecito_at, appointment_enabled, \
     closed_at, forwards, attachments_count, version, last_position";
 
@@ -59,6 +60,9 @@ pub struct RequestRow {
     pub last_activity_at: DateTime<Utc>,
     pub first_reply_at: Option<DateTime<Utc>>,
     pub last_reply_at: Option<DateTime<Utc>>,
+    /// The start of the last reply (at most 140 characters, cut on a word,
+    /// `…` when shortened); `None` before the first reply.
+    pub last_reply_excerpt: Option<String>,
     pub replies: i32,
     pub awaiting_reply_since: Option<DateTime<Utc>>,
     pub in_charge_by: Option<String>,

@@ -42,6 +42,8 @@ pub(super) struct Summary {
     pub(super) last_activity_at: Timestamp,
     pub(super) first_reply_at: Option<Timestamp>,
     pub(super) last_reply_at: Option<Timestamp>,
+    /// The start of the last reply's text (`fold::excerpt`).
+    pub(super) last_reply_excerpt: Option<String>,
     pub(super) replies: i32,
     pub(super) awaiting_reply_since: Option<Timestamp>,
     pub(super) in_charge_by: Option<String>,
@@ -88,6 +90,7 @@ const SUMMARY_UPDATED_COLUMNS: &[&str] = &[
     "last_activity_at",
     "first_reply_at",
     "last_reply_at",
+    "last_reply_excerpt",
     "replies",
     "awaiting_reply_since",
     "in_charge_by",
@@ -128,6 +131,8 @@ pub(super) struct TimelineRow {
     pub(super) at: Timestamp,
     pub(super) kind: &'static str,
     pub(super) actor_id: String,
+    /// `Role::as_str` of who acted, from the event's metadata.
+    pub(super) actor_role: Option<&'static str>,
     pub(super) side: String,
     /// The sede the request was at when it happened (for a forward: the sender).
     pub(super) sede: Option<String>,
@@ -262,6 +267,7 @@ mod tests {
             last_activity_at: Timestamp::UNIX_EPOCH,
             first_reply_at: None,
             last_reply_at: None,
+            last_reply_excerpt: None,
             replies: 0,
             awaiting_reply_since: None,
             in_charge_by: None,

@@ -21,3 +21,5 @@ mod scope;
 mod statistics;
 mod summary;
 mod web;
+mod sede_screens;
+mod web_signin_names;

@@ -180,6 +180,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Public: how the web app signs users in (no token). */
+        get: operations["getClientConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dev/session": {
         parameters: {
             query?: never;
@@ -1098,6 +1115,21 @@ export interface components {
             /** Format: int32 */
             version: number;
         };
+        /**
+         * @description What the web app needs to send a user to the provider and back
+         *     (`GET /api/v1/config`); the provider's origin is also the one origin
+         *     besides ours that the app's pages may connect to (crate::web).
+         */
+        BrowserSignIn: {
+            client_id: string;
+            /**
+             * @description The provider's issuer; its discovery document is
+             *     `<issuer>/.well-known/openid-configuration`.
+             */
+            issuer: string;
+            /** @description Space-separated, `openid` first. */
+            scopes: string;
+        };
         CalendarAccepted: {
             /**
              * Format: uuid
@@ -1176,6 +1208,12 @@ export interface components {
             name: string;
             residence?: null | components["schemas"]["ResidenceView"];
             surname: string;
+        };
+        /** @description The service's sign-in options. */
+        ClientConfig: {
+            /** @description Whether the demo users' sign-in (`/api/v1/dev/…`) is on. */
+            dev_login: boolean;
+            oidc?: null | components["schemas"]["BrowserSignIn"];
         };
         /** @description Set the clock to an instant, or advance it. */
         ClockChange: {
@@ -1907,6 +1945,11 @@ export interface components {
             last_position: number;
             /** Format: date-time */
             last_reply_at?: string | null;
+            /**
+             * @description The start of the last reply (at most 140 characters, cut on a word,
+             *     `…` when shortened); `None` before the first reply.
+             */
+            last_reply_excerpt?: string | null;
             /** Format: date-time */
             last_sollecito_at?: string | null;
             notes?: string | null;
@@ -2086,6 +2129,11 @@ export interface components {
         /** @description One thing that happened to a request, as a person reads it. */
         TimelineEntry: {
             actor_id: string;
+            /**
+             * @description The role of who acted (`operator`, `sede_officer`, …); `None` for
+             *     rows written before the column existed (migration 0016).
+             */
+            actor_role?: string | null;
             /** Format: date-time */
             at: string;
             attachments: components["schemas"]["AttachmentInfo"][];
@@ -2115,6 +2163,15 @@ export interface components {
              * @description Stream version of the event.
              */
             version: number;
+        };
+        /** @description A timeline entry with its names. */
+        TimelineItem: components["schemas"]["TimelineEntry"] & {
+            /** @description Who acted, in Italian: the role and the patronato or sede. */
+            actor_label: string;
+            /** @description For `forwarded`: the sede it went to, as "name (code)". */
+            forwarded_to_label?: string | null;
+            /** @description The entry's sede as "name (code)", when it has one. */
+            sede_label?: string | null;
         };
         TopicView: {
             /** @description `operator`, `regional_referent` or `both`. */
@@ -2992,6 +3049,61 @@ export interface operations {
             };
             /** @description not_found, sede_not_found, counter_not_found, … */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded, read_model_lagging, not_ready (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getClientConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientConfig"];
+                };
+            };
+            /** @description invalid_query, invalid_limit, invalid_cursor, invalid_min_position, text_invalid_character, invalid_json, invalid_idempotency_key, … */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description token_missing, token_invalid, token_expired, token_not_yet_valid, token_lifetime_too_long, token_claims_invalid (a token that is sent must be valid) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden, not_allowed_for_role */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5132,7 +5244,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TimelineEntry"][];
+                    "application/json": components["schemas"]["TimelineItem"][];
                 };
             };
             /** @description invalid_query, invalid_limit, invalid_cursor, invalid_min_position, text_invalid_character, invalid_json, invalid_idempotency_key, … */

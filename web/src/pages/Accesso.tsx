@@ -1,17 +1,28 @@
 import { useEffect, useState } from 'react';
 import { Navigate, useLocation, useNavigate } from 'react-router';
 import { api, unwrap } from '../api/client';
-import { toApiError, type ApiError } from '../api/problem';
+import { ApiError, toApiError } from '../api/problem';
 import { useAuth } from '../auth/AuthContext';
 import { clearFlash, peekFlash } from '../auth/session';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Layout } from '../components/Layout';
 import { PageHeading } from '../components/PageHeading';
 import { useAsync } from '../useAsync';
+import { startProviderSignIn } from '../auth/oidc';
+
+const PROVIDER_UNREACHABLE = new ApiError(0, 'provider_unreachable', 'L’identity provider non risponde. Riprova tra qualche minuto.');
 
 const PATRONATO_ROLES = new Set(['operator', 'patronato_admin', 'regional_referent']);
 
-/** "Accesso": in development, the demo users of reference/demo.json (COMBIPAT_DEV_LOGIN=1). */
+/** Where a user goes once signed in: the choice of profile for a referent, else the Informativa. */
+export function afterSignInPath(profiles: number): string {
+  return profiles > 1 ? '/scelta-profilo' : '/informativa';
+}
+
+/**
+ * "Accesso": the identity provider's sign-in when the service has one (GET /api/v1/config), and
+ * in development the demo users of reference/demo.json (COMBIPAT_DEV_LOGIN=1).
+ */
 export function Accesso() {
   const { me, signIn } = useAuth();
   const navigate = useNavigate();
@@ -22,7 +33,13 @@ export function Accesso() {
   useEffect(() => clearFlash(), []);
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
-  const users = useAsync(() => unwrap(api.GET('/api/v1/dev/users')), 'users');
+  const config = useAsync(() => unwrap(api.GET('/api/v1/config')), 'config');
+  const devLogin = config.data?.dev_login === true;
+  const provider = config.data?.oidc;
+  const users = useAsync(
+    () => (devLogin ? unwrap(api.GET('/api/v1/dev/users')) : Promise.resolve(undefined)),
+    `users-${devLogin}`,
+  );
 
   if (me && !busy) return <Navigate to={from ?? '/'} replace />;
 
@@ -32,10 +49,21 @@ export function Accesso() {
     try {
       const token = await unwrap(api.POST('/api/v1/dev/session', { body: { user_id: userId } }));
       const m = await signIn(userId, token);
-      if (m.profiles.length > 1) navigate('/scelta-profilo', { state: { from } });
-      else navigate('/informativa', { state: { from } });
+      navigate(afterSignInPath(m.profiles.length), { state: { from } });
     } catch (e) {
       setError(toApiError(e));
+      setBusy(null);
+    }
+  }
+
+  async function toProvider() {
+    if (!provider) return;
+    setBusy('provider');
+    setError(null);
+    try {
+      await startProviderSignIn(provider, from);
+    } catch {
+      setError(PROVIDER_UNREACHABLE);
       setBusy(null);
     }
   }
@@ -56,15 +84,24 @@ export function Accesso() {
         credenziali dell’identity provider dell’Istituto.
       </p>
       <ErrorAlert error={error} focus />
-      {users.loading && <p role="status">Caricamento degli utenti di prova…</p>}
-      {users.error &&
-        (users.error.status === 404 ? (
-          <div className="alert alert-info" role="status">
-            L’accesso con gli utenti di prova non è attivo su questo server.
-          </div>
-        ) : (
-          <ErrorAlert error={users.error} />
-        ))}
+      {config.loading && <p role="status">Caricamento delle modalità di accesso…</p>}
+      <ErrorAlert error={config.error} />
+      {provider && (
+        <section aria-labelledby="provider-sign-in" className="mb-4">
+          <h2 id="provider-sign-in" className="h4">Accesso con identità digitale</h2>
+          <p>Sarai indirizzato all’identity provider dell’Istituto e poi riportato qui.</p>
+          <button type="button" className="btn btn-primary" disabled={busy !== null} onClick={toProvider}>
+            {busy === 'provider' ? 'Reindirizzamento in corso…' : 'Entra con SPID o CIE'}
+          </button>
+        </section>
+      )}
+      {config.data && !provider && !devLogin && (
+        <div className="alert alert-info" role="status">
+          L’accesso con gli utenti di prova non è attivo su questo server.
+        </div>
+      )}
+      {devLogin && users.loading && <p role="status">Caricamento degli utenti di prova…</p>}
+      <ErrorAlert error={users.error} />
       {users.data && (
         <section aria-labelledby="demo-users">
           <h2 id="demo-users" className="h4">Utenti di prova</h2>

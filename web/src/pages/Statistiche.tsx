@@ -101,7 +101,7 @@ export function Statistiche() {
       <form className="row g-3 align-items-end mb-4" onSubmit={submit} aria-label="Argomento e periodo">
         <div className="col-12 col-md-6 select-wrapper">
           <label htmlFor="topic">Argomento</label>
-          <select id="topic" className="form-select" value={draft.topic} onChange={(e) => setDraft({ ...draft, topic: e.target.value })}>
+          <select id="topic" value={draft.topic} onChange={(e) => setDraft({ ...draft, topic: e.target.value })}>
             <option value="">Tutti gli argomenti</option>
             {topicList.map((t) => <option key={t.code} value={t.code}>{t.label}</option>)}
           </select>

@@ -8,6 +8,7 @@ import { LoadMore, useKeysetList } from '../components/request/KeysetList';
 import { Icon } from '../components/Icon';
 import { Mono } from '../components/Mono';
 import { PageHeading } from '../components/PageHeading';
+import { LastReply } from '../components/LastReply';
 import { STATUSES, StatusBadge } from '../components/StatusBadge';
 import { formatDate } from '../format';
 
@@ -97,7 +98,7 @@ export function Storico() {
       <form className="row g-3 align-items-end" onSubmit={search} role="search" aria-label="Ricerca nello storico">
         <div className="col-12 col-md-4 select-wrapper">
           <label htmlFor="criterion">Criterio di ricerca</label>
-          <select id="criterion" className="form-select" value={criterion}
+          <select id="criterion" value={criterion}
             onChange={(e) => { setCriterion(e.target.value as Criterion); setValue(''); }}>
             {CRITERIA.map((c) => <option key={c.value} value={c.value}>{c.label}</option>)}
           </select>
@@ -111,7 +112,7 @@ export function Storico() {
         {criterion === 'status' && (
           <div className="col-12 col-md-8 select-wrapper">
             <label htmlFor="status-value">Stato richiesta</label>
-            <select id="status-value" className="form-select" value={value} onChange={(e) => setValue(e.target.value)}>
+            <select id="status-value" value={value} onChange={(e) => setValue(e.target.value)}>
               <option value="">Tutti gli stati</option>
               {STATUSES.map((s) => <option key={s.value} value={s.value}>{s.label}</option>)}
             </select>
@@ -157,7 +158,7 @@ export function Storico() {
                   <td><Mono>{r.protocol}</Mono></td>
                   <td>
                     {r.subject}
-                    {r.replies > 0 && <div className="excerpt">Risposte della sede: {r.replies}</div>}
+                    <LastReply excerpt={r.last_reply_excerpt} replies={r.replies} />
                   </td>
                   <td>{r.codice_fiscale ? <Mono>{r.codice_fiscale}</Mono> : <span className="text-muted">Per conto proprio</span>}</td>
                   <td>{r.current_sede_name}</td>

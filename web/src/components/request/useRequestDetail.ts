@@ -4,7 +4,7 @@ import type { components } from '../../api/schema';
 import { useAsync } from '../../useAsync';
 
 export type Detail = components['schemas']['RequestDetail'];
-export type Entry = components['schemas']['TimelineEntry'];
+export type Entry = components['schemas']['TimelineItem'];
 
 /**
  * A request's detail and timeline, read together; after a command, `reread(position)` reads them

@@ -9,6 +9,7 @@ import { LoadMore, useKeysetList } from '../../components/request/KeysetList';
 import { Icon } from '../../components/Icon';
 import { Mono } from '../../components/Mono';
 import { PageHeading } from '../../components/PageHeading';
+import { LastReply } from '../../components/LastReply';
 import { STATUSES, StatusBadge } from '../../components/StatusBadge';
 import { formatDate } from '../../format';
 import { useAsync } from '../../useAsync';
@@ -149,6 +150,7 @@ export function Inbox() {
                   <td>
                     {r.subject}
                     {r.forwards > 0 && <div className="excerpt">Inoltrata da {r.origin_sede_name}</div>}
+                    <LastReply excerpt={r.last_reply_excerpt} replies={r.replies} />
                   </td>
                   <td>{r.codice_fiscale ? <Mono>{r.codice_fiscale}</Mono> : <span className="text-muted">Per conto proprio</span>}</td>
                   <td>
