@@ -2,6 +2,7 @@
 //! Every query may wait for `min_position` (read-your-writes) and is scoped to
 //! the caller; out-of-scope requests are 404.
 
+use crate::access::{self, Purpose};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery};
@@ -362,8 +363,10 @@ pub async fn get_request(
     ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<ReadParams>,
+    purpose: Purpose,
 ) -> Result<Json<RequestDetail>, ApiError> {
     let state = app.requests.state(RequestId(id), &actor, None).await?;
+    access::record_request_read(&app, &actor, &state, "getRequest", &purpose).await?;
     let db = reader(&app, &headers, params.min_position, &[read::NAME]).await?;
     let request = read::get_summary(db, id)
         .await
@@ -409,8 +412,10 @@ pub async fn get_request_timeline(
     ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<ReadParams>,
+    purpose: Purpose,
 ) -> Result<Json<Vec<TimelineEntry>>, ApiError> {
-    app.requests.state(RequestId(id), &actor, None).await?;
+    let state = app.requests.state(RequestId(id), &actor, None).await?;
+    access::record_request_read(&app, &actor, &state, "getRequestTimeline", &purpose).await?;
     let db = reader(&app, &headers, params.min_position, &[read::NAME]).await?;
     Ok(Json(
         read::get_timeline(db, id)
@@ -428,6 +433,7 @@ pub async fn download_attachment(
     State(app): State<AppState>,
     AuthUser(actor): AuthUser,
     ApiPath((id, attachment_id)): ApiPath<(Uuid, Uuid)>,
+    purpose: Purpose,
 ) -> Result<Response, ApiError> {
     let state = app.requests.state(RequestId(id), &actor, None).await?;
     let held = state
@@ -435,6 +441,7 @@ pub async fn download_attachment(
         .iter()
         .find(|a| a.attachment.id.0 == attachment_id && !a.removed)
         .ok_or(ApiError::NotFound)?;
+    access::record_request_read(&app, &actor, &state, "downloadAttachment", &purpose).await?;
     let (media_type, content) =
         commands::attachments::read_blob(&app.pool, &held.attachment.sha256)
             .await?
