@@ -168,4 +168,5 @@ async fn analysts_see_no_codice_fiscale_nor_name(pool: PgPool) {
             "{path}"
         );
     }
+    app.stop().await;
 }

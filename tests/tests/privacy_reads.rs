@@ -138,6 +138,7 @@ async fn every_read_of_a_citizen_is_recorded_and_an_auditor_finds_it(pool: PgPoo
         ))
         .await;
     assert_eq!(clear, 0);
+    app.stop().await;
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -175,6 +176,7 @@ async fn only_auditors_query_the_read_log_and_bad_input_is_refused(pool: PgPool)
         app.scalar("SELECT count(*) FROM personal_data_reads").await,
         0
     );
+    app.stop().await;
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -219,4 +221,78 @@ async fn a_thousand_concurrent_detail_reads_leave_a_thousand_records(pool: PgPoo
     eprintln!(
         "1000 concurrent reads in {elapsed:?}, their records written by {statements} inserts"
     );
+    app.stop().await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn recorded_and_unrecorded_detail_reads_side_by_side(pool: PgPool) {
+    let app = TestApp::spawn_with(
+        pool,
+        api::state::Limits {
+            max_in_flight: 2_000,
+            ..TestApp::limits()
+        },
+        true,
+    )
+    .await;
+    let op = app.operator("op.rossi", who::PATRONATO, who::OFFICE);
+    let referent = app.token(
+        Role::RegionalReferent,
+        "ref.lazio",
+        &[
+            ("patronato", "INCA"),
+            ("office", "INCA-LAZ"),
+            ("region", "LAZ"),
+        ],
+    );
+    let citizen = app.create_request(&op, MARIO, "Requisiti NASpI").await;
+    let own = app
+        .post(
+            &referent,
+            "/api/v1/requests",
+            serde_json::json!({"topic": "chiarimento_normativo", "text": "Circolare ADI"}),
+        )
+        .await
+        .ok();
+    let position = own["position"].as_i64().unwrap();
+    let (cid, oid) = (
+        citizen["request_id"].as_str().unwrap().to_string(),
+        own["request_id"].as_str().unwrap().to_string(),
+    );
+    app.request_detail(&op, &cid, position).await;
+    app.request_detail(&referent, &oid, position).await;
+    let base = app.scalar("SELECT count(*) FROM personal_data_reads").await;
+    let burst = |token: String, id: String| {
+        let app = &app;
+        async move {
+            let started = std::time::Instant::now();
+            let reads = (0..250).map(|_| {
+                let (token, id) = (&token, &id);
+                async move {
+                    app.get(token, &format!("/api/v1/requests/{id}"))
+                        .await
+                        .status
+                }
+            });
+            let statuses = futures::future::join_all(reads).await;
+            assert!(statuses.iter().all(|s| *s == 200));
+            started.elapsed()
+        }
+    };
+    let (mut recorded, mut unrecorded) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
+    for _ in 0..4 {
+        recorded += burst(op.clone(), cid.clone()).await;
+        unrecorded += burst(referent.clone(), oid.clone()).await;
+    }
+    let records = app.scalar("SELECT count(*) FROM personal_data_reads").await;
+    assert_eq!(
+        records - base,
+        1_000,
+        "only the citizen's request is recorded"
+    );
+    eprintln!(
+        "1000 detail reads: recorded {recorded:?}, unrecorded {unrecorded:?}, ratio {:.2}",
+        recorded.as_secs_f64() / unrecorded.as_secs_f64()
+    );
+    app.stop().await;
 }
