@@ -366,8 +366,25 @@ pub async fn get_request(
     purpose: Purpose,
 ) -> Result<Json<RequestDetail>, ApiError> {
     let state = app.requests.state(RequestId(id), &actor, None).await?;
-    access::record_request_read(&app, &actor, &state, "getRequest", &purpose).await?;
-    let db = reader(&app, &headers, params.min_position, &[read::NAME]).await?;
+    // The record's commit and the reads overlap; the answer waits for both.
+    let record = access::record_request_read(&app, &actor, &state, "getRequest", &purpose);
+    let (recorded, detail) = tokio::join!(
+        record,
+        detail_of(&app, &actor, &state, id, &headers, params.min_position)
+    );
+    recorded?;
+    Ok(Json(detail?))
+}
+
+async fn detail_of(
+    app: &AppState,
+    actor: &Actor,
+    state: &domain::request::Request,
+    id: Uuid,
+    headers: &HeaderMap,
+    min_position: Option<i64>,
+) -> Result<RequestDetail, ApiError> {
+    let db = reader(app, headers, min_position, &[read::NAME]).await?;
     let request = read::get_summary(db, id)
         .await
         .map_err(ApiError::internal)?
@@ -379,10 +396,10 @@ pub async fn get_request(
         .filter(|a| !a.is_removed())
         .collect();
     let now = app.clock.now();
-    let attachments = attachment_views(&state, &actor, attachments);
-    let appointment = appointment_view(&app, &state, now).await?;
+    let attachments = attachment_views(state, actor, attachments);
+    let appointment = appointment_view(app, state, now).await?;
     let names = app.sede_names.all().await.map_err(ApiError::internal)?;
-    Ok(Json(RequestDetail {
+    Ok(RequestDetail {
         current_sede_name: sede_name(&names, &request.current_sede),
         origin_sede_name: sede_name(&names, &request.origin_sede),
         status_label: state
@@ -391,14 +408,14 @@ pub async fn get_request(
             .unwrap_or_default(),
         interactions_left: state.interactions_left(),
         next_actions: state
-            .available_actions(&actor, now)
+            .available_actions(actor, now)
             .into_iter()
             .map(NextAction::from)
             .collect(),
         request,
         attachments,
         appointment,
-    }))
+    })
 }
 
 #[utoipa::path(get, path = "/api/v1/requests/{id}/timeline", operation_id = "getRequestTimeline", tag = "queries",
