@@ -24,3 +24,8 @@ BEGIN
 END $$;
 CREATE TRIGGER subject_keys_erase_only BEFORE UPDATE OR DELETE ON subject_keys
     FOR EACH ROW EXECUTE FUNCTION subject_keys_only_erase();
+
+-- Retention (issue 26): an attachment's content deleted for real once every
+-- request holding it is past its retention; the row (hash, type, size) stays so
+-- that the log's references remain explained.
+ALTER TABLE attachment_blobs ADD COLUMN purged_at timestamptz;

@@ -16,6 +16,7 @@ pub mod keys;
 pub mod personal;
 pub mod pseudonym;
 pub mod reads;
+pub mod retention;
 
 pub use pseudonym::Pseudonyms;
 pub use reads::{ReadLog, ReadLogError, ReadQuery, ReadRecord, RecordedRead, SubjectKind};
