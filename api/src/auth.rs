@@ -105,6 +105,9 @@ pub struct JwtKeys {
     /// Derived from the secret for the audit cursors' MAC (api/src/cursor.rs),
     /// so that every process of a deployment accepts the others' cursors.
     cursor_key: [u8; 32],
+    /// Pseudonyms of data subjects when no key of their own is configured
+    /// (development and tests; docs/privacy.md).
+    pseudonyms: commands::privacy::Pseudonyms,
 }
 
 impl JwtKeys {
@@ -119,7 +122,12 @@ impl JwtKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             cursor_key,
+            pseudonyms: commands::privacy::Pseudonyms::derived_from(secret, "jwt"),
         }
+    }
+
+    pub fn derived_pseudonyms(&self) -> commands::privacy::Pseudonyms {
+        self.pseudonyms.clone()
     }
 
     pub fn cursor_key(&self) -> &[u8; 32] {

@@ -150,6 +150,19 @@ pub enum Command {
         db: Db,
         name: String,
     },
+    /// Retention (docs/privacy.md): lists what is past its period (dry run,
+    /// the default) or erases it with --apply; prints a JSON report.
+    Retention {
+        #[command(flatten)]
+        db: Db,
+        /// Erase for real (without it: only list).
+        #[arg(long)]
+        apply: bool,
+        /// Days after a request's closure that its attachments' contents are kept.
+        #[arg(long, env = "COMBIPAT_RETENTION_ATTACHMENT_DAYS",
+              default_value_t = commands::privacy::retention::DEFAULT_ATTACHMENT_DAYS)]
+        attachment_days: i64,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Codice fiscale tools.
@@ -423,6 +436,22 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
             for w in workers {
                 let _ = w.await;
             }
+            Ok(())
+        }
+        Command::Retention {
+            db,
+            apply,
+            attachment_days,
+        } => {
+            let pool = connect(&db).await?;
+            migrate(&pool).await?;
+            let policy = commands::privacy::retention::RetentionPolicy {
+                attachments_after_closure: chrono::Duration::days(attachment_days.max(0)),
+            };
+            let report =
+                commands::privacy::retention::run(&pool, &policy, chrono::Utc::now(), !apply)
+                    .await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }
         Command::Rebuild { db, name } => {

@@ -10,6 +10,7 @@
 //! - [`metrics`]: Prometheus metrics by matched route.
 //! - [`cli`]: the `combipat` command (serve, migrate, seed, token, rebuild, ...).
 
+pub mod access;
 pub mod auth;
 pub mod cli;
 pub mod cursor;
@@ -66,6 +67,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::clock::router())
         .merge(routes::statistics::router())
         .merge(routes::audit::router())
+        .merge(routes::access_log::router())
         .merge(routes::summary::router())
         .merge(routes::bookings::router())
         .merge(routes::health::router())

@@ -113,6 +113,10 @@ pub struct AppState {
     pub anonymous: Arc<crate::routes::bookings::anonymous::AnonymousLimits>,
     /// Permits of [`Limits::max_concurrent_uploads`].
     pub uploads: Arc<tokio::sync::Semaphore>,
+    /// Who read what (crate::access).
+    pub reads: commands::privacy::ReadLog,
+    /// Keyed pseudonyms of data subjects.
+    pub pseudonyms: commands::privacy::Pseudonyms,
 }
 
 impl AppState {
@@ -150,6 +154,8 @@ impl AppState {
             limits.max_concurrent_uploads.max(1),
         ));
         Self {
+            reads: commands::privacy::ReadLog::spawn(pool.clone()),
+            pseudonyms: jwt.derived_pseudonyms(),
             anonymous,
             uploads,
             read_pool: pool.clone(),

@@ -137,7 +137,8 @@ pub async fn store_upload(
     let mut tx = pool.begin().await?;
     sqlx::query(
         "INSERT INTO attachment_blobs (sha256, media_type, size, content) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (sha256) DO NOTHING",
+         ON CONFLICT (sha256) DO UPDATE SET content = EXCLUDED.content, purged_at = NULL \
+         WHERE attachment_blobs.purged_at IS NOT NULL",
     )
     .bind(&digest[..])
     .bind(media_type)
@@ -204,12 +205,13 @@ pub async fn read_blob(
     let Ok(digest) = hex::decode(sha256_hex) else {
         return Ok(None);
     };
-    Ok(
-        sqlx::query_as("SELECT media_type, content FROM attachment_blobs WHERE sha256 = $1")
-            .bind(digest)
-            .fetch_optional(db)
-            .await?,
+    Ok(sqlx::query_as(
+        "SELECT media_type, content FROM attachment_blobs \
+             WHERE sha256 = $1 AND purged_at IS NULL",
     )
+    .bind(digest)
+    .fetch_optional(db)
+    .await?)
 }
 
 #[cfg(test)]

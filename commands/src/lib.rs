@@ -17,6 +17,7 @@ pub mod attachments;
 pub mod bookings;
 pub mod clock;
 pub mod ports;
+pub mod privacy;
 pub mod reference;
 pub mod requests;
 pub mod sessions;

@@ -5,6 +5,7 @@
 //! stream `audit-<auditor>`; a read that cannot be recorded is not served.
 //! See docs/audit.md.
 
+use crate::access::{self, Purpose, Subject};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery};
@@ -63,6 +64,21 @@ async fn record(app: &AppState, auditor: &str, what: serde_json::Value) -> Resul
         .map_err(ApiError::internal)?;
     app.notifier.ring();
     Ok(())
+}
+
+/// Whose personal data a stream holds: a request's citizen, else (bookings,
+/// audit streams) recorded as a bulk read.
+async fn stream_subjects(app: &AppState, stream_id: &str) -> Result<Vec<Subject>, ApiError> {
+    let request = stream_id
+        .strip_prefix("request-")
+        .and_then(|id| Uuid::parse_str(id).ok());
+    match request {
+        Some(id) => {
+            let (state, _) = commands::requests::load(&app.pool, RequestId(id), None).await?;
+            Ok(access::request_subjects(app, &state))
+        }
+        None => Ok(vec![Subject::Bulk]),
+    }
 }
 
 fn limit(raw: &Option<String>) -> Result<i64, ApiError> {
@@ -126,6 +142,7 @@ pub async fn list_stream_events(
     AuthUser(actor): AuthUser,
     ApiPath(stream_id): ApiPath<String>,
     ApiQuery(params): ApiQuery<StreamEventsParams>,
+    purpose: Purpose,
 ) -> Result<Json<StreamEventsPage>, ApiError> {
     let who = auditor(&actor)?;
     let limit = limit(&params.limit)?;
@@ -134,6 +151,16 @@ pub async fn list_stream_events(
         &app,
         who,
         json!({"operation": "listStreamEvents", "stream_id": stream_id, "parameters": params}),
+    )
+    .await?;
+    let subjects = stream_subjects(&app, &stream_id).await?;
+    access::log_reads(
+        &app,
+        &actor,
+        &subjects,
+        "listStreamEvents",
+        Some(stream_id.clone()),
+        &purpose,
     )
     .await?;
     let items = audit::stream_events(&app.pool, &stream_id, after, limit + 1)
@@ -264,6 +291,7 @@ pub async fn list_audit_events(
     State(app): State<AppState>,
     AuthUser(actor): AuthUser,
     ApiQuery(params): ApiQuery<LogParams>,
+    purpose: Purpose,
 ) -> Result<Json<AuditEventsPage>, ApiError> {
     let who = auditor(&actor)?;
     let filter = params.filter()?;
@@ -277,6 +305,15 @@ pub async fn list_audit_events(
         &app,
         who,
         json!({"operation": "listAuditEvents", "parameters": params}),
+    )
+    .await?;
+    access::log_reads(
+        &app,
+        &actor,
+        &[Subject::Bulk],
+        "listAuditEvents",
+        None,
+        &purpose,
     )
     .await?;
     let (snapshot, after) = match cursor {
@@ -313,6 +350,7 @@ pub async fn export_audit_events(
     State(app): State<AppState>,
     AuthUser(actor): AuthUser,
     ApiQuery(params): ApiQuery<LogParams>,
+    purpose: Purpose,
 ) -> Result<Response, ApiError> {
     let who = auditor(&actor)?;
     if params.cursor.is_some() || params.limit.is_some() {
@@ -326,6 +364,15 @@ pub async fn export_audit_events(
         &app,
         who,
         json!({"operation": "exportAuditEvents", "parameters": params}),
+    )
+    .await?;
+    access::log_reads(
+        &app,
+        &actor,
+        &[Subject::Bulk],
+        "exportAuditEvents",
+        None,
+        &purpose,
     )
     .await?;
     let snapshot = audit::current_snapshot(&app.pool)
@@ -413,6 +460,7 @@ pub async fn get_request_state_as_of(
     AuthUser(actor): AuthUser,
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(params): ApiQuery<StateParams>,
+    purpose: Purpose,
 ) -> Result<Json<RequestStateView>, ApiError> {
     let who = auditor(&actor)?;
     let id = RequestId(id);
@@ -442,6 +490,15 @@ pub async fn get_request_state_as_of(
         return Err(ApiError::NotFound);
     }
     let (state, _) = commands::requests::load(&app.pool, id, until).await?;
+    access::log_reads(
+        &app,
+        &actor,
+        &access::request_subjects(&app, &state),
+        "getRequestStateAsOf",
+        Some(id.stream_id()),
+        &purpose,
+    )
+    .await?;
     // A version beyond the stream's end names a state that never existed.
     if !state.exists() || (params.version.is_some() && until.is_some_and(|v| state.version < v)) {
         return Err(ApiError::NotFound);

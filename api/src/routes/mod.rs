@@ -1,5 +1,6 @@
 //! HTTP routes, one module per resource; each exposes `router()`.
 
+pub mod access_log;
 pub mod admin;
 pub mod audit;
 pub mod bookings;

@@ -2,6 +2,7 @@
 //! Every query may wait for `min_position` (read-your-writes) and is scoped to
 //! the caller; out-of-scope requests are 404.
 
+use crate::access::{self, Purpose};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery};
@@ -368,9 +369,28 @@ pub async fn get_request(
     ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<ReadParams>,
+    purpose: Purpose,
 ) -> Result<Json<RequestDetail>, ApiError> {
     let state = app.requests.state(RequestId(id), &actor, None).await?;
-    let db = reader(&app, &headers, params.min_position, &[read::NAME]).await?;
+    // The record's commit and the reads overlap; the answer waits for both.
+    let record = access::record_request_read(&app, &actor, &state, "getRequest", &purpose);
+    let (recorded, detail) = tokio::join!(
+        record,
+        detail_of(&app, &actor, &state, id, &headers, params.min_position)
+    );
+    recorded?;
+    Ok(Json(detail?))
+}
+
+async fn detail_of(
+    app: &AppState,
+    actor: &Actor,
+    state: &domain::request::Request,
+    id: Uuid,
+    headers: &HeaderMap,
+    min_position: Option<i64>,
+) -> Result<RequestDetail, ApiError> {
+    let db = reader(app, headers, min_position, &[read::NAME]).await?;
     let request = read::get_summary(db, id)
         .await
         .map_err(ApiError::internal)?
@@ -382,10 +402,10 @@ pub async fn get_request(
         .filter(|a| !a.is_removed())
         .collect();
     let now = app.clock.now();
-    let attachments = attachment_views(&state, &actor, attachments);
-    let appointment = appointment_view(&app, &state, now).await?;
+    let attachments = attachment_views(state, actor, attachments);
+    let appointment = appointment_view(app, state, now).await?;
     let names = app.sede_names.all().await.map_err(ApiError::internal)?;
-    Ok(Json(RequestDetail {
+    Ok(RequestDetail {
         current_sede_name: sede_name(&names, &request.current_sede),
         origin_sede_name: sede_name(&names, &request.origin_sede),
         patronato_name: named(
@@ -403,14 +423,14 @@ pub async fn get_request(
             .unwrap_or_default(),
         interactions_left: state.interactions_left(),
         next_actions: state
-            .available_actions(&actor, now)
+            .available_actions(actor, now)
             .into_iter()
             .map(NextAction::from)
             .collect(),
         request,
         attachments,
         appointment,
-    }))
+    })
 }
 
 /// A name from the directory, or the code itself when it has none.
@@ -429,8 +449,10 @@ pub async fn get_request_timeline(
     ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<ReadParams>,
+    purpose: Purpose,
 ) -> Result<Json<Vec<TimelineItem>>, ApiError> {
     let state = app.requests.state(RequestId(id), &actor, None).await?;
+    access::record_request_read(&app, &actor, &state, "getRequestTimeline", &purpose).await?;
     let db = reader(&app, &headers, params.min_position, &[read::NAME]).await?;
     let entries = read::get_timeline(db, id)
         .await
@@ -454,6 +476,7 @@ pub async fn download_attachment(
     State(app): State<AppState>,
     AuthUser(actor): AuthUser,
     ApiPath((id, attachment_id)): ApiPath<(Uuid, Uuid)>,
+    purpose: Purpose,
 ) -> Result<Response, ApiError> {
     let state = app.requests.state(RequestId(id), &actor, None).await?;
     let held = state
@@ -461,6 +484,7 @@ pub async fn download_attachment(
         .iter()
         .find(|a| a.attachment.id.0 == attachment_id && !a.removed)
         .ok_or(ApiError::NotFound)?;
+    access::record_request_read(&app, &actor, &state, "downloadAttachment", &purpose).await?;
     let (media_type, content) =
         commands::attachments::read_blob(&app.pool, &held.attachment.sha256)
             .await?

@@ -1,6 +1,7 @@
 //! Reference look-ups for the front end: citizen identification (with
 //! homonyms and omocodia), topic catalogue, sede search and routing suggestion.
 
+use crate::access::{self, Purpose, Subject};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
@@ -102,6 +103,7 @@ pub async fn search_citizens(
     State(app): State<AppState>,
     AuthUser(actor): AuthUser,
     ApiQuery(q): ApiQuery<CitizenSearch>,
+    purpose: Purpose,
 ) -> Result<Json<CitizenMatches>, ApiError> {
     actor.patronato_user().ok_or(ApiError::Forbidden)?;
     let citizens = app.requests.citizens();
@@ -128,6 +130,11 @@ pub async fn search_citizens(
         1 => "unique",
         _ => "choose",
     };
+    let subjects: Vec<Subject> = found
+        .iter()
+        .map(|c| Subject::Citizen(app.pseudonyms.citizen(&c.codice_fiscale)))
+        .collect();
+    access::record(&app, &actor, &subjects, "searchCitizens", None, &purpose).await?;
     let codes: Vec<_> = found.iter().map(|c| &c.codice_fiscale).collect();
     let residences = commands::reference::residences(&app.pool, &codes).await?;
     Ok(Json(CitizenMatches {

@@ -4,6 +4,7 @@
 //! event stream, the record itself (no read-model lag); every value is
 //! HTML-escaped.
 
+use crate::access::{self, Purpose};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::ApiPath;
@@ -34,9 +35,11 @@ pub async fn get_printable_summary(
     State(app): State<AppState>,
     AuthUser(actor): AuthUser,
     ApiPath(id): ApiPath<Uuid>,
+    purpose: Purpose,
 ) -> Result<Response, ApiError> {
     let id = RequestId(id);
     let state = app.requests.state(id, &actor, None).await?;
+    access::record_request_read(&app, &actor, &state, "getPrintableSummary", &purpose).await?;
     let stream = commands::store::load_stream(
         &app.pool,
         &id.stream_id(),

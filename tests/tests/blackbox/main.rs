@@ -23,3 +23,6 @@ mod summary;
 mod web;
 mod sede_screens;
 mod web_signin_names;
+mod privacy_keys;
+mod privacy_reads;
+mod privacy_retention;

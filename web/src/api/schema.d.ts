@@ -52,6 +52,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit/personal-data-reads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listPersonalDataReads"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit/requests/{id}/state": {
         parameters: {
             query?: never;
@@ -1707,6 +1723,34 @@ export interface components {
             /** @description Pass as `cursor` for the next page; absent on the last page. */
             next_cursor?: string | null;
         };
+        /** @description One recorded read of personal data. */
+        PersonalDataRead: {
+            actor_id: string;
+            actor_role: string;
+            /** Format: int64 */
+            id: number;
+            /** @description The operationId that served the read. */
+            operation: string;
+            /** @description Why, as the reader stated it (`X-Access-Purpose`). */
+            purpose?: string | null;
+            /** Format: date-time */
+            read_at: string;
+            /** @description `patronato:P/office:O`, `sede:S`, or the role of an unscoped reader. */
+            scope: string;
+            /** @description The subject's pseudonym; absent for a bulk read. */
+            subject?: string | null;
+            /** @description `citizen`, `booking` or `bulk`. */
+            subject_kind: string;
+            /** @description `request-<uuid>`, `booking-<uuid>`, `agenda-<sede>`, a stream id. */
+            target?: string | null;
+        };
+        PersonalDataReadsPage: {
+            items: components["schemas"]["PersonalDataRead"][];
+            /** @description Pass as `cursor` (same filters) for the next page; absent on the last. */
+            next_cursor?: string | null;
+            /** @description The pseudonym searched, when a codice fiscale or subject was given. */
+            subject?: string | null;
+        };
         /** @description A practice reference: kind and value. */
         PracticeRefBody: {
             /**
@@ -2461,6 +2505,81 @@ export interface operations {
                 };
             };
             /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description token_missing, token_invalid, token_expired, token_not_yet_valid, token_lifetime_too_long, token_claims_invalid (a token that is sent must be valid) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded, read_model_lagging, not_ready (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPersonalDataReads: {
+        parameters: {
+            query?: {
+                /** @description The citizen's codice fiscale (looked up by its pseudonym; never stored). */
+                codice_fiscale?: string;
+                /** @description A subject's pseudonym, as the log shows it (`c…` citizen, `b…` booking). */
+                subject?: string;
+                /** @description The reader's id (token subject). */
+                actor?: string;
+                /** @description Read at or after this instant (RFC 3339). */
+                from_time?: string;
+                /** @description Read before this instant. */
+                to_time?: string;
+                /**
+                 * @description With a subject: also the bulk reads of the period (audit listings and
+                 *     exports over the whole log). Default false.
+                 */
+                include_bulk?: boolean;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description 1–1000, default 100. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonalDataReadsPage"];
+                };
+            };
+            /** @description cf_*, invalid_date_range, invalid_cursor, invalid_limit */
             400: {
                 headers: {
                     [name: string]: unknown;

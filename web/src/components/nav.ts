@@ -19,6 +19,7 @@ const SEDE_NAV = [
 const AUDIT_NAV = [
   { to: '/audit', label: 'Registro eventi', end: true },
   { to: '/audit/stato', label: 'Stato al…', end: true },
+  { to: '/audit/accessi', label: 'Accessi ai dati personali', end: true },
 ];
 
 /** An analyst's screens (issue 25): the dashboard is their home. */

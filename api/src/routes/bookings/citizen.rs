@@ -399,6 +399,7 @@ pub async fn get_booking_ics(
     ApiPath(booking_id): ApiPath<Uuid>,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<IcsParams>,
+    purpose: crate::access::Purpose,
 ) -> HttpResult<Response> {
     let pool = reader(
         &app,
@@ -412,6 +413,18 @@ pub async fn get_booking_ics(
         .ok_or(BookingViolation::BookingNotFound)?;
     if !may_see(&app, &actor, &params, &row).await {
         return Err(BookingViolation::BookingNotFound.into());
+    }
+    // The citizen's own reads are not accesses by others.
+    if let Some(reader @ (Actor::Sede(_) | Actor::Patronato(_))) = &actor {
+        crate::access::record(
+            &app,
+            reader,
+            &[crate::access::booking_subject(&app, &row)],
+            "getBookingIcs",
+            Some(format!("booking-{booking_id}")),
+            &purpose,
+        )
+        .await?;
     }
     let counter = row.counter_name.clone().unwrap_or(row.counter_type.clone());
     let sede = row.sede_name.clone().unwrap_or(row.sede_code.clone());

@@ -185,6 +185,7 @@ pub async fn list_sede_bookings(
     ApiPath(sede): ApiPath<String>,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<AgendaParams>,
+    purpose: crate::access::Purpose,
 ) -> HttpResult<Json<AgendaView>> {
     let sede = sede_code(&sede)?;
     match &actor {
@@ -208,6 +209,20 @@ pub async fn list_sede_bookings(
         rome_instant(from, NaiveTime::MIN),
         rome_instant(to, NaiveTime::MIN),
         params.cancelled,
+    )
+    .await?;
+    let mut subjects: Vec<_> = items
+        .iter()
+        .map(|row| crate::access::booking_subject(&app, row))
+        .collect();
+    subjects.dedup();
+    crate::access::record(
+        &app,
+        &actor,
+        &subjects,
+        "listSedeBookings",
+        Some(format!("agenda-{sede}")),
+        &purpose,
     )
     .await?;
     Ok(Json(AgendaView {

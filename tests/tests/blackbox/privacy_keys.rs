@@ -1,0 +1,172 @@
+//! Crypto-shredding's key store (issue 26): a data key per subject, wrapped
+//! by the master key; erasure destroys it and records who erased whom, when,
+//! on what ground, in one transaction; the log still verifies. Also: the
+//! analysts' views and export hold no codice fiscale or name.
+
+use chrono::Utc;
+use combipat_tests::{who, TestApp};
+use commands::privacy::crypto::LocalMasterKey;
+use commands::privacy::keys::{KeyError, SubjectKeys};
+use commands::privacy::personal::{open_payload, seal_payload, ERASED};
+use domain::actor::Role;
+use serde_json::json;
+use sqlx::PgPool;
+use std::sync::Arc;
+
+fn keys(pool: &PgPool) -> SubjectKeys {
+    SubjectKeys::new(
+        pool.clone(),
+        Arc::new(LocalMasterKey::new("test.key", &[42; 32])),
+    )
+}
+
+async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn erasing_a_subject_destroys_its_key_once_and_records_it(pool: PgPool) {
+    let now = Utc::now();
+    let store = keys(&pool);
+    let dek = store
+        .key_for_sealing("cmario", "citizen", now)
+        .await
+        .unwrap()
+        .unwrap();
+    // Another process (no cache) unwraps the same key.
+    assert_eq!(
+        keys(&pool).key_for_opening("cmario").await.unwrap(),
+        Some(dek)
+    );
+    let other = store
+        .key_for_sealing("canna", "citizen", now)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(dek, other);
+    let stored: Vec<u8> =
+        sqlx::query_scalar("SELECT wrapped_key FROM subject_keys WHERE subject = 'cmario'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(!stored.windows(32).any(|w| w == dek), "stored only wrapped");
+
+    let mut payload = json!({"type": "RequestSent", "protocol": "P1",
+        "requester": {"kind": "citizen", "codice_fiscale": "RSSMRA60E12H501E", "surname": "ROSSI",
+                      "name": "MARIO", "birth_date": "1960-05-12", "cap": "00184"},
+        "text": "testo", "notes": null});
+    seal_payload("RequestSent", &mut payload, "cmario", &dek).unwrap();
+
+    let erased = store
+        .erase(
+            "cmario",
+            "GDPR art. 17(1)(a)",
+            "dpo.demo",
+            "system_admin",
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(erased.subject, "cmario");
+    assert_eq!(keys(&pool).key_for_opening("cmario").await.unwrap(), None);
+    assert_eq!(
+        store
+            .key_for_sealing("cmario", "citizen", now)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(keys(&pool)
+        .key_for_opening("canna")
+        .await
+        .unwrap()
+        .is_some());
+    let events = count(
+        &pool,
+        "SELECT count(*) FROM events WHERE stream_id = 'erasure-cmario' \
+         AND event_type = 'SubjectErased' AND payload->>'legal_ground' = 'GDPR art. 17(1)(a)' \
+         AND metadata->>'actor_id' = 'dpo.demo'",
+    )
+    .await;
+    assert_eq!(events, 1);
+
+    // The sealed payload now opens as erased; the rest stays.
+    let key = keys(&pool).key_for_opening("cmario").await.unwrap();
+    open_payload("RequestSent", &mut payload, key.as_ref()).unwrap();
+    assert_eq!(payload["requester"]["surname"], ERASED);
+    assert_eq!(payload["protocol"], "P1");
+
+    // Twice, or an unknown subject: a clear error, nothing changed.
+    let before = count(&pool, "SELECT count(*) FROM events").await;
+    assert!(matches!(
+        store
+            .erase("cmario", "again", "dpo.demo", "system_admin", now)
+            .await,
+        Err(KeyError::AlreadyErased)
+    ));
+    assert!(matches!(
+        store
+            .erase("cnobody", "x", "dpo.demo", "system_admin", now)
+            .await,
+        Err(KeyError::UnknownSubject)
+    ));
+    assert_eq!(count(&pool, "SELECT count(*) FROM events").await, before);
+    // The database itself refuses to give an erased subject a key again.
+    assert!(sqlx::query(
+        "UPDATE subject_keys SET wrapped_key = '\\x00', erased_at = NULL WHERE subject = 'cmario'"
+    )
+    .execute(&pool)
+    .await
+    .is_err());
+    assert!(
+        sqlx::query("DELETE FROM subject_keys WHERE subject = 'canna'")
+            .execute(&pool)
+            .await
+            .is_err()
+    );
+    let v = commands::store::verify::verify_log(&pool).await.unwrap();
+    assert!(v.ok, "{v:?}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn analysts_see_no_codice_fiscale_nor_name(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let op = app.operator("op.rossi", who::PATRONATO, who::OFFICE);
+    let created = app
+        .create_request(&op, "RSSMRA60E12H501E", "Requisiti NASpI")
+        .await;
+    app.request_detail(
+        &op,
+        created["request_id"].as_str().unwrap(),
+        created["position"].as_i64().unwrap(),
+    )
+    .await;
+    let surname: String = sqlx::query_scalar(
+        "SELECT surname FROM ref_citizens WHERE codice_fiscale = 'RSSMRA60E12H501E'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let analyst = app.token(Role::Analyst, "an.demo", &[]);
+    for path in [
+        "/api/v1/statistics",
+        "/api/v1/statistics/regions",
+        "/api/v1/statistics/export",
+    ] {
+        let res = app
+            .http
+            .get(format!("{}{path}", app.base))
+            .bearer_auth(&analyst)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        let body = res.text().await.unwrap();
+        assert!(!body.contains("RSSMRA60E12H501E"), "{path}");
+        assert!(
+            !body.to_uppercase().contains(&surname.to_uppercase()),
+            "{path}"
+        );
+    }
+    app.stop().await;
+}
