@@ -125,7 +125,7 @@ pub async fn log_reads(
             }
         })
         .collect();
-    app.reads.record(records).await.map_err(ApiError::internal)
+    Ok(app.reads.record(records).await?)
 }
 
 /// The citizen a request is about, if any.

@@ -153,6 +153,16 @@ impl From<AttachmentError> for ApiError {
     }
 }
 
+/// A read of personal data is answered only once it is recorded (P2): when
+/// the record cannot be written the read is refused as the service being
+/// unavailable, with a retry, never answered unrecorded.
+impl From<commands::privacy::ReadLogError> for ApiError {
+    fn from(e: commands::privacy::ReadLogError) -> Self {
+        tracing::error!(error = %e, "a read of personal data could not be recorded; refused");
+        ApiError::Unavailable
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         match e {
