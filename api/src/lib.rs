@@ -21,6 +21,7 @@ pub mod guard;
 pub mod headers;
 pub mod links;
 pub mod metrics;
+pub mod notifications;
 pub mod oidc;
 pub mod openapi;
 pub mod openapi_honest;
@@ -65,6 +66,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::audit::router())
         .merge(routes::summary::router())
         .merge(routes::bookings::router())
+        .merge(routes::notifications::router())
         .merge(routes::health::router())
         .merge(routes::session::router())
         .merge(routes::check::router())
