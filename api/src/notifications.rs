@@ -45,6 +45,10 @@ pub struct NotifyArgs {
     /// The first retry's wait in milliseconds (doubling, at most 10 minutes).
     #[arg(long, env = "COMBIPAT_NOTIFY_RETRY_BASE_MS", default_value_t = 2000)]
     pub notify_retry_base_ms: u64,
+    /// Seconds a notification may stay `sending` before another sender takes
+    /// it again (a sender killed mid-send; docs/notifications.md).
+    #[arg(long, env = "COMBIPAT_NOTIFY_LEASE_SECS", default_value_t = 60)]
+    pub notify_lease_secs: u64,
     /// The web app's public address, for links in the e-mails.
     #[arg(long, env = "COMBIPAT_PUBLIC_URL")]
     pub public_url: Option<String>,
@@ -78,6 +82,7 @@ impl NotifyArgs {
         SenderConfig {
             max_attempts: self.notify_max_attempts.max(1),
             base_backoff: Duration::from_millis(self.notify_retry_base_ms.max(10)),
+            lease: Duration::from_secs(self.notify_lease_secs.max(1)),
             public_url: self.public_url.clone().filter(|u| !u.is_empty()),
             from: self.smtp_from.clone(),
             ..SenderConfig::default()
@@ -109,6 +114,9 @@ pub fn spawn(
         return Ok(tasks);
     };
     tracing::info!(host = %smtp.host, port = smtp.port, tls = ?smtp.tls, "notifications sent over SMTP");
+    if config.lease <= smtp.timeout * 2 {
+        tracing::warn!("COMBIPAT_NOTIFY_LEASE_SECS should exceed twice COMBIPAT_SMTP_TIMEOUT_SECS: a slow send may be taken over and sent twice");
+    }
     let sender = Sender {
         pool,
         clock: state.clock.clone(),

@@ -11,7 +11,7 @@
 //!   ([`render`], templates in `templates/`), delivers ([`channels`]: SMTP,
 //!   log-only SMS), retries with backoff, dead-letters;
 //! - [`outbox`]: the table's SQL for the sender and the API;
-//! - [`metrics`]: Prometheus.
+//! - [`metrics`]: Prometheus gauges and counters.
 
 pub mod channels;
 pub mod digest;

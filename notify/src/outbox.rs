@@ -242,13 +242,13 @@ pub async fn dead_letters(
 /// Puts a dead letter (of `sede`, or any with `None`) back in the queue
 /// with a fresh count of attempts; `false` if there is no such dead letter.
 pub async fn retry_dead(pool: &PgPool, id: &str, sede: Option<&str>) -> sqlx::Result<bool> {
-    let done = sqlx::query(&format!(
+    let done = sqlx::query(
         "UPDATE notification_outbox o SET status = 'pending', attempts = 0, last_error = NULL, \
            next_attempt_at = now() \
          FROM notification_outbox x LEFT JOIN bookings b ON b.booking_id = x.booking_id \
          WHERE x.id = o.id AND o.id = $1 AND o.status = 'dead' \
-           AND ($2::text IS NULL OR COALESCE(x.sede_code, b.sede_code) = $2)"
-    ))
+           AND ($2::text IS NULL OR COALESCE(x.sede_code, b.sede_code) = $2)",
+    )
     .bind(id)
     .bind(sede)
     .execute(pool)
