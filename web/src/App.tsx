@@ -23,6 +23,7 @@ const Coda = lazy(() => import('./pages/sede/Coda').then((m) => ({ default: m.Co
 const Registro = lazy(() => import('./pages/audit/Registro').then((m) => ({ default: m.Registro })));
 const Flusso = lazy(() => import('./pages/audit/Flusso').then((m) => ({ default: m.Flusso })));
 const StatoAl = lazy(() => import('./pages/audit/StatoAl').then((m) => ({ default: m.StatoAl })));
+const Notifiche = lazy(() => import('./pages/notifiche/Notifiche').then((m) => ({ default: m.Notifiche })));
 const NuovaRichiesta = lazy(() => import('./pages/nuova-richiesta/NuovaRichiesta').then((m) => ({ default: m.NuovaRichiesta })));
 
 function Loading() {
@@ -78,6 +79,7 @@ export function App() {
           <Route path="/storico" element={<RequireAuth><Storico /></RequireAuth>} />
           <Route path="/storico/:id" element={<RequireAuth><Dettaglio /></RequireAuth>} />
           <Route path="/statistiche" element={<RequireAuth><Statistiche /></RequireAuth>} />
+          <Route path="/notifiche" element={<RequireAuth><Notifiche /></RequireAuth>} />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </AuthProvider>
