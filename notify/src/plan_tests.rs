@@ -49,3 +49,59 @@ fn kinds_round_trip() {
     }
     assert_eq!(Kind::parse("altro"), None);
 }
+
+fn booked(at: &str, start: &str) -> SlotEvent {
+    let code = domain::booking::BookingCode::from_bits(42);
+    serde_json::from_value(json!({
+        "type": "SlotBooked",
+        "slot": {"sede": "3231", "counter": "servizi_veloci", "start": start, "end": start},
+        "booking_id": "0194d2a0-0000-7000-8000-000000000001",
+        "code": code.as_str(),
+        "hold_id": null,
+        "booker": {"kind": "citizen", "codice_fiscale": "RSSMRA60E12H501E", "authenticated": false,
+                   "details": {"mode": "in_presenza", "reason": null, "mobile": null, "email": "a@b.it"}},
+        "at": at,
+    }))
+    .unwrap()
+}
+
+#[test]
+fn a_citizens_booking_plans_its_confirmation_now_and_its_reminder_the_day_before() {
+    let planned = plan_slot(&booked("2026-12-01T08:00:00Z", "2026-12-02T07:30:00Z"));
+    let kinds: Vec<_> = planned.iter().map(|p| (p.kind, p.due_at)).collect();
+    assert_eq!(
+        kinds,
+        [
+            (Kind::BookingConfirmed, rome(2026, 12, 1, 9, 0)),
+            (Kind::BookingReminder, rome(2026, 12, 1, 18, 0)),
+        ]
+    );
+    assert!(planned.iter().all(|p| p.recipient == Recipient::Citizen));
+    // Nothing in the plan is an address.
+    assert!(planned.iter().all(|p| !p.details.to_string().contains('@')));
+}
+
+#[test]
+fn a_booking_made_after_the_reminders_time_gets_no_reminder() {
+    let planned = plan_slot(&booked("2026-12-01T17:30:00Z", "2026-12-02T07:30:00Z"));
+    assert_eq!(planned.len(), 1);
+    assert_eq!(planned[0].kind, Kind::BookingConfirmed);
+}
+
+#[test]
+fn a_patronatos_cancellation_is_told_by_the_request_not_the_slot() {
+    let cancelled = |by: serde_json::Value| -> SlotEvent {
+        serde_json::from_value(json!({
+            "type": "SlotBookingCancelled",
+            "booking_id": "0194d2a0-0000-7000-8000-000000000001",
+            "by": by, "reason": "Sede chiusa", "at": "2026-12-01T08:00:00Z",
+        }))
+        .unwrap()
+    };
+    assert!(plan_slot(&cancelled(json!({"side": "patronato", "by": "op.rossi"}))).is_empty());
+    let by_sede = plan_slot(&cancelled(json!({"side": "sede", "by": "uff.bianchi"})));
+    assert_eq!(by_sede.len(), 1);
+    assert_eq!(by_sede[0].kind, Kind::BookingCancelled);
+    assert_eq!(by_sede[0].details["reason"], "Sede chiusa");
+    assert_eq!(by_sede[0].details["side"], "sede");
+}
