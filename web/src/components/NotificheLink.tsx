@@ -38,14 +38,18 @@ export function NotificheLink() {
       window.removeEventListener(NOTIFICHE_CHANGED, refresh);
     };
   }, []);
-  const label = unread ? `Notifiche, ${unread} non lett${unread === 1 ? 'a' : 'e'}` : 'Notifiche';
+  // The name is the visible text ("Notifiche 2") with what the number means for screen readers.
   return (
-    <Link to="/notifiche" className="btn btn-sm btn-outline-light slim-notifiche" aria-label={label}>
+    <Link to="/notifiche" className="btn btn-sm btn-outline-light slim-notifiche">
       Notifiche
       {unread ? (
-        <Badge color="light" pill className="ms-1 text-primary" aria-hidden="true">
-          {unread}
-        </Badge>
+        <>
+          {' '}
+          <Badge color="light" pill className="text-primary">
+            {unread}
+            <span className="visually-hidden"> {unread === 1 ? 'non letta' : 'non lette'}</span>
+          </Badge>
+        </>
       ) : null}
     </Link>
   );

@@ -122,6 +122,7 @@ export function Notifiche() {
             {(prefs.data?.kinds ?? []).map((k) => (
               <div className="form-check" key={k.kind}>
                 <input
+                  className="form-check-input"
                   id={`pref-${k.kind}`}
                   type="checkbox"
                   checked={!shownMuted.has(k.kind)}
@@ -133,7 +134,7 @@ export function Notifiche() {
                     setSaved(null);
                   }}
                 />
-                <label htmlFor={`pref-${k.kind}`}>{k.label}</label>
+                <label className="form-check-label" htmlFor={`pref-${k.kind}`}>{k.label}</label>
               </div>
             ))}
           </fieldset>
