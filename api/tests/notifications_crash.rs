@@ -257,8 +257,20 @@ async fn after_a_kill_9_mid_burst_every_confirmation_arrives_once(pool: PgPool) 
             .iter()
             .filter_map(|m| m["notification"].as_str())
             .collect();
-        if ids.len() >= BOOKINGS || start.elapsed() > Duration::from_secs(60) {
-            break all;
+        // And the outbox agrees: rows the dead sender left `sending` are sent
+        // again once their lease has passed.
+        let sent: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM notification_outbox WHERE kind = 'booking_confirmed' AND status = 'sent'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if (ids.len() >= BOOKINGS && sent == BOOKINGS as i64)
+            || start.elapsed() > Duration::from_secs(60)
+        {
+            // What arrived meanwhile, after the last mark.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            break messages(&http, web).await;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };

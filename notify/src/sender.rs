@@ -27,6 +27,8 @@ pub trait AddressBook: Send + Sync {
 /// Timings and limits of the sender.
 #[derive(Debug, Clone)]
 pub struct SenderConfig {
+    /// Rows claimed, and sent concurrently, at once: also the most second
+    /// copies a sender killed mid-batch can cause (docs/notifications.md).
     pub batch_size: i64,
     /// Tries before a notification is dead-lettered.
     pub max_attempts: i32,
@@ -46,7 +48,7 @@ pub struct SenderConfig {
 impl Default for SenderConfig {
     fn default() -> Self {
         SenderConfig {
-            batch_size: 64,
+            batch_size: 16,
             max_attempts: 8,
             base_backoff: Duration::from_secs(2),
             max_backoff: Duration::from_secs(600),
