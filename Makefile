@@ -57,6 +57,8 @@ run: db build web ## Migrate, load demo data, serve the API and the web app
 	@$(DEV_ENV)
 	$(BIN) migrate
 	$(BIN) seed --demo
+	bash scripts/mailcatcher.sh start
+	export COMBIPAT_SMTP_HOST="$${COMBIPAT_SMTP_HOST:-127.0.0.1}" COMBIPAT_SMTP_PORT="$${COMBIPAT_SMTP_PORT:-$${COMBIPAT_MAIL_SMTP_PORT:-1025}}" COMBIPAT_SMTP_TLS="$${COMBIPAT_SMTP_TLS:-none}" COMBIPAT_PUBLIC_URL="$${COMBIPAT_PUBLIC_URL:-http://$${COMBIPAT_ADDR:-127.0.0.1:8080}}"
 	db_shown="$$(sed -E 's#(://[^:/@]*):[^@/]*@#\1:***@#' <<<"$$DATABASE_URL")"
 	addr="$${COMBIPAT_ADDR:-127.0.0.1:8080}"
 	echo
@@ -95,8 +97,9 @@ test: db ## Build and run every test: Rust (unit, property, database, HTTP) and 
 	echo "+ web: browser tests (Playwright + Debian's chromium) against $(TARGET_DIR)/debug/combipat"
 	COMBIPAT_BIN="$(TARGET_DIR)/debug/combipat" $(WEB) e2e
 
-stop: ## Stop the private PostgreSQL cluster
+stop: ## Stop the private PostgreSQL cluster and the mail catcher
 	@$(PG_LOCAL) stop
+	bash scripts/mailcatcher.sh stop
 
 lint: ## rustfmt check + clippy with warnings as errors
 	@$(NEED_CARGO)

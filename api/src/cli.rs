@@ -93,6 +93,8 @@ pub enum Command {
         session_minutes: i64,
         #[command(flatten)]
         oidc: crate::oidc::OidcArgs,
+        #[command(flatten)]
+        notify: crate::notifications::NotifyArgs,
         /// Serve /metrics only on this address (e.g. a private interface).
         #[arg(long, env = "COMBIPAT_METRICS_ADDR")]
         metrics_addr: Option<String>,
@@ -245,6 +247,7 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
             reference_dir,
             session_minutes,
             oidc,
+            notify,
             metrics_addr,
             metrics_token,
         } => {
@@ -307,10 +310,20 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
             }
             state = state.with_oidc(oidc).with_browser_sign_in(browser_sign_in);
             let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+            let smtp = notify.smtp()?;
             let workers = if no_workers {
                 vec![]
             } else {
-                projections::spawn_all(pool.clone(), &state.metrics.registry, stop_rx.clone())
+                let mut workers =
+                    projections::spawn_all(pool.clone(), &state.metrics.registry, stop_rx.clone());
+                workers.extend(crate::notifications::spawn(
+                    pool.clone(),
+                    &state,
+                    smtp,
+                    notify.sender_config(),
+                    stop_rx.clone(),
+                )?);
+                workers
             };
             if let Some(metrics_addr) = metrics_addr.filter(|a| !a.is_empty()) {
                 let listener = tokio::net::TcpListener::bind(&metrics_addr).await?;

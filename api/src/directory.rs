@@ -41,6 +41,9 @@ pub struct DemoUser {
     pub region: Option<String>,
     pub sede: Option<String>,
     pub codice_fiscale: Option<String>,
+    /// Where the user's notifications are e-mailed (docs/notifications.md).
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 /// Names of patronati and offices by code, and the demo users in file order.
@@ -111,6 +114,22 @@ impl Directory {
 
     pub fn user(&self, id: &str) -> Option<&DemoUser> {
         self.users.iter().find(|u| u.id == id)
+    }
+}
+
+/// Users' addresses for the notifications: the directory is where they
+/// live (in production the identity provider's directory would fill it).
+impl notify::AddressBook for Directory {
+    fn email_of(&self, user_id: &str) -> Option<String> {
+        self.user(user_id).and_then(|u| u.email.clone())
+    }
+
+    fn officers_of(&self, sede: &str) -> Vec<String> {
+        self.users
+            .iter()
+            .filter(|u| u.role == Role::SedeOfficer && u.sede.as_deref() == Some(sede))
+            .map(|u| u.id.clone())
+            .collect()
     }
 }
 

@@ -22,6 +22,7 @@ pub mod guard;
 pub mod headers;
 pub mod links;
 pub mod metrics;
+pub mod notifications;
 pub mod oidc;
 pub mod openapi;
 pub mod openapi_honest;
@@ -70,6 +71,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::access_log::router())
         .merge(routes::summary::router())
         .merge(routes::bookings::router())
+        .merge(routes::notifications::router())
         .merge(routes::health::router())
         .merge(routes::session::router())
         .merge(routes::config::router())

@@ -80,6 +80,13 @@ use utoipa::{Modify, OpenApi};
         crate::routes::session::list_demo_users,
         crate::routes::session::create_demo_session,
         crate::routes::config::get_config,
+        crate::routes::notifications::list_notifications,
+        crate::routes::notifications::get_unread_count,
+        crate::routes::notifications::mark_notifications_read,
+        crate::routes::notifications::get_notification_preferences,
+        crate::routes::notifications::set_notification_preferences,
+        crate::routes::notifications::list_dead_letters,
+        crate::routes::notifications::retry_dead_letter,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&BearerAuth),
@@ -93,6 +100,7 @@ use utoipa::{Modify, OpenApi};
         (name = "statistics", description = "Statistiche e monitoraggio (SPEC §2.7)"),
         (name = "audit", description = "Audit: log degli eventi, stato a una data, verifica della catena di hash"),
         (name = "bookings", description = "Sportelli di Sede: calendario, prenotazioni, avvisi, coda (SPEC §4)"),
+        (name = "notifications", description = "Notifiche: elenco, non lette, preferenze e-mail, messaggi non recapitati"),
         (name = "session", description = "Chi sono, scelta del profilo, accesso dimostrativo, collegamenti firmati per i download"),
     )
 )]

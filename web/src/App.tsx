@@ -27,6 +27,7 @@ const Accessi = lazy(() => import('./pages/audit/Accessi').then((m) => ({ defaul
 const StatoAl = lazy(() => import('./pages/audit/StatoAl').then((m) => ({ default: m.StatoAl })));
 const Cruscotto = lazy(() => import('./pages/stats/Cruscotto').then((m) => ({ default: m.Cruscotto })));
 const VisteSql = lazy(() => import('./pages/stats/VisteSql').then((m) => ({ default: m.VisteSql })));
+const Notifiche = lazy(() => import('./pages/notifiche/Notifiche').then((m) => ({ default: m.Notifiche })));
 const NuovaRichiesta = lazy(() => import('./pages/nuova-richiesta/NuovaRichiesta').then((m) => ({ default: m.NuovaRichiesta })));
 
 function Loading() {
@@ -86,6 +87,7 @@ export function App() {
           <Route path="/statistiche" element={<RequireAuth><Statistiche /></RequireAuth>} />
           <Route path="/cruscotto" element={<RequireAuth><Cruscotto /></RequireAuth>} />
           <Route path="/cruscotto/viste-sql" element={<RequireAuth><VisteSql /></RequireAuth>} />
+          <Route path="/notifiche" element={<RequireAuth><Notifiche /></RequireAuth>} />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </AuthProvider>

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod codice_fiscale;
 pub mod config;
 pub mod health;
+pub mod notifications;
 pub mod queries;
 pub mod reference;
 pub mod requests;

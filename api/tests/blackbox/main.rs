@@ -3,3 +3,4 @@
 
 mod openapi;
 mod upload_memory;
+mod notifications_crash;

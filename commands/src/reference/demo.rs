@@ -57,6 +57,9 @@ pub struct DemoUser {
     pub sede: Option<SedeCode>,
     #[serde(default)]
     pub codice_fiscale: Option<CodiceFiscale>,
+    /// Where the user's notifications are e-mailed (docs/notifications.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 /// What the demo file is checked against.

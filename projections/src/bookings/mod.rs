@@ -12,6 +12,7 @@
 //! - `query.rs`: taken slots, a citizen's bookings, a sede's agenda, one booking.
 
 mod fold;
+mod ics;
 mod query;
 mod store;
 

@@ -26,3 +26,4 @@ mod web_signin_names;
 mod privacy_keys;
 mod privacy_reads;
 mod privacy_retention;
+mod notifications;

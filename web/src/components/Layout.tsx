@@ -3,6 +3,7 @@ import { Link, NavLink, useLocation } from 'react-router';
 import { useAuth } from '../auth/AuthContext';
 import { Icon } from './Icon';
 import { navFor } from './nav';
+import { NOTIFIED_ROLES, NotificheLink } from './NotificheLink';
 
 /** AgID layout: skip links, slim header (ente, user, Esci), centre header, navbar, footer. */
 export function Layout({ children, nav = true }: { children: ReactNode; nav?: boolean }) {
@@ -41,6 +42,7 @@ export function Layout({ children, nav = true }: { children: ReactNode; nav?: bo
                   <div className="it-header-slim-right-zone">
                     {me && (
                       <div className="d-flex align-items-center gap-2 slim-user">
+                        {NOTIFIED_ROLES.includes(me.role) && <NotificheLink />}
                         <Icon name="it-user" color="white" size="sm" />
                         <span className="slim-user-name">
                           {me.display_name ?? me.id}

@@ -22,9 +22,7 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use commands::bookings::{BookingOutcome, Caller, ConfirmInput};
 use domain::actor::Actor;
-use domain::booking::{
-    ics, BookingCode, BookingId, BookingMode, BookingViolation, HoldId, SlotRef,
-};
+use domain::booking::{BookingCode, BookingId, BookingMode, BookingViolation, HoldId, SlotRef};
 use domain::ids::RequestId;
 use projections::bookings::BookingRow;
 use serde::{Deserialize, Serialize};
@@ -426,36 +424,7 @@ pub async fn get_booking_ics(
         )
         .await?;
     }
-    let counter = row.counter_name.clone().unwrap_or(row.counter_type.clone());
-    let sede = row.sede_name.clone().unwrap_or(row.sede_code.clone());
-    let summary = format!("INPS {sede} – {counter}");
-    let location = match (&row.mode.as_deref(), &row.sede_address) {
-        (Some("ricontatto_telefonico"), _) => "Ricontatto telefonico".to_string(),
-        (Some("web_meeting"), _) => "Web meeting".to_string(),
-        (_, Some(address)) => format!("{sede}, {address}"),
-        _ => sede.clone(),
-    };
-    let mut description = format!("Codice di prenotazione: {}", row.code);
-    if let Some(mode) = row.mode.as_deref() {
-        description.push_str(&format!("\nModalità: {}", mode.replace('_', " ")));
-    }
-    if let Some(p) = &row.protocol {
-        description.push_str(&format!("\nRichiesta: {p}"));
-    }
-    if let Some(r) = &row.reason {
-        description.push_str(&format!("\nMotivo: {r}"));
-    }
-    let uid = format!("{}@combipat.inps.it", row.booking_id);
-    let body = ics::render(&ics::IcsEvent {
-        uid: &uid,
-        start: row.slot_start,
-        end: row.slot_end,
-        stamp: row.cancelled_at.unwrap_or(row.confirmed_at),
-        summary: &summary,
-        location: Some(&location),
-        description: &description,
-        cancelled: row.status == "cancelled",
-    });
+    let body = row.ics();
     let mut res = (StatusCode::OK, body).into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -463,7 +432,7 @@ pub async fn get_booking_ics(
     );
     res.headers_mut().insert(
         header::CONTENT_DISPOSITION,
-        crate::headers::attachment(&format!("prenotazione-{}.ics", row.code)),
+        crate::headers::attachment(&row.ics_file_name()),
     );
     Ok(res)
 }
