@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::actor::PatronatoRole;
+use domain::actor::{Actor, PatronatoRole};
 use domain::codice_fiscale::CodiceFiscale;
 use domain::ids::{ProtocolNumber, RequestId};
 use domain::request::{ActionAvailability, Status};

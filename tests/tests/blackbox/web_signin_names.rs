@@ -23,7 +23,11 @@ fn provider_args(issuer: &str) -> OidcArgs {
 async fn spawn(pool: PgPool, issuer: Option<&str>) -> TestApp {
     let dir = std::env::temp_dir().join(format!("combipat-web-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("index.html"), "<!doctype html><html lang=\"it\"></html>").unwrap();
+    std::fs::write(
+        dir.join("index.html"),
+        "<!doctype html><html lang=\"it\"></html>",
+    )
+    .unwrap();
     let sign_in = issuer.map(|i| provider_args(i).browser().unwrap().unwrap());
     TestApp::spawn_configured(pool, Default::default(), true, move |state| {
         let directory = api::directory::Directory::load(&reference_dir()).unwrap();
@@ -67,7 +71,11 @@ async fn with_a_provider_the_app_learns_it_without_a_token_and_may_connect_to_it
     pool: PgPool,
 ) {
     let app = spawn(pool, Some("https://idp.inps.example/realms/patronati")).await;
-    let body: Value = public_get(&app, "/api/v1/config").await.json().await.unwrap();
+    let body: Value = public_get(&app, "/api/v1/config")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(
         body["oidc"],
         json!({
@@ -111,7 +119,10 @@ async fn lists_show_the_last_reply_and_the_timeline_names_sedi_and_who_acted(poo
     let id = created["request_id"].as_str().unwrap();
     let position = created["position"].as_i64().unwrap();
     let detail = app.request_detail(&op, id, position).await;
-    let sede = detail["request"]["current_sede"].as_str().unwrap().to_string();
+    let sede = detail["request"]["current_sede"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let sede_name: String = sqlx::query_scalar("SELECT name FROM ref_sedi WHERE code = $1")
         .bind(&sede)
         .fetch_one(&app.pool)
@@ -136,11 +147,21 @@ async fn lists_show_the_last_reply_and_the_timeline_names_sedi_and_who_acted(poo
         .await
         .ok();
     let excerpt = history["items"][0]["last_reply_excerpt"].as_str().unwrap();
-    assert!(excerpt.starts_with("Gentile operatore, la domanda di NASpI"), "{excerpt}");
-    assert!(excerpt.ends_with('…') && excerpt.chars().count() <= 140, "{excerpt}");
+    assert!(
+        excerpt.starts_with("Gentile operatore, la domanda di NASpI"),
+        "{excerpt}"
+    );
+    assert!(
+        excerpt.ends_with('…') && excerpt.chars().count() <= 140,
+        "{excerpt}"
+    );
     let whole_words = excerpt.trim_end_matches('…');
     assert!(reply.starts_with(whole_words), "{excerpt}");
-    assert_eq!(reply.as_bytes()[whole_words.len()], b' ', "cut on a word: {excerpt}");
+    assert_eq!(
+        reply.as_bytes()[whole_words.len()],
+        b' ',
+        "cut on a word: {excerpt}"
+    );
     let inbox = app
         .get(
             &officer,
