@@ -6,6 +6,7 @@ pub mod bookings;
 pub mod check;
 pub mod codice_fiscale;
 pub mod health;
+pub mod places;
 pub mod queries;
 pub mod reference;
 pub mod requests;
