@@ -10,7 +10,7 @@ import { Field } from '../../components/Field';
 import { PageHeading } from '../../components/PageHeading';
 import { formatIsoDay, formatLongDate } from '../../format';
 import { useAsync } from '../../useAsync';
-import { savePendingHold } from './device';
+import { holdDeadline, savePendingHold } from './device';
 import { monthName, shiftMonth, weeks } from './month';
 import { Shell, useCitizen } from './Shell';
 
@@ -68,7 +68,7 @@ export function Calendario() {
         date: h.slot.date,
         time: h.slot.time,
         codiceFiscale: body.codice_fiscale ?? null,
-        deadline: Date.now() + 5 * 60 * 1000,
+        deadline: holdDeadline(),
       });
       navigate('/prenota/riepilogo');
     } catch (e) {

@@ -38,21 +38,27 @@ const MAX_REASON = 150;
 function Countdown({ deadline, onExpired }: { deadline: number; onExpired: () => void }) {
   const [now, setNow] = useState(() => Date.now());
   const [spoken, setSpoken] = useState('');
-  const expired = useRef(false);
+  const expiredRef = useRef(onExpired);
   useEffect(() => {
-    const t = window.setInterval(() => setNow(Date.now()), 1000);
+    expiredRef.current = onExpired;
+  });
+  useEffect(() => {
+    let done = false;
+    const t = window.setInterval(() => {
+      const n = Date.now();
+      setNow(n);
+      const secs = Math.max(0, Math.ceil((deadline - n) / 1000));
+      const say = announcement(secs);
+      if (say) setSpoken(say);
+      if (secs <= 0 && !done) {
+        done = true;
+        expiredRef.current();
+      }
+    }, 1000);
     return () => window.clearInterval(t);
-  }, []);
+  }, [deadline]);
   const left = deadline - now;
   const seconds = Math.max(0, Math.ceil(left / 1000));
-  useEffect(() => {
-    const say = announcement(seconds);
-    if (say) setSpoken(say);
-    if (seconds <= 0 && !expired.current) {
-      expired.current = true;
-      onExpired();
-    }
-  }, [seconds, onExpired]);
   return (
     <div className="alert alert-warning countdown">
       <p className="mb-1 fw-semibold">ATTENZIONE! Conferma la prenotazione entro 5 minuti</p>

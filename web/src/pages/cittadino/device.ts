@@ -64,6 +64,11 @@ export interface PendingHold {
   deadline: number;
 }
 
+/** When a hold accepted now runs out, on this device's clock. */
+export function holdDeadline(): number {
+  return Date.now() + 5 * 60 * 1000;
+}
+
 export function pendingHold(): PendingHold | null {
   return read<PendingHold>(sessionStorage, HOLD_KEY);
 }
