@@ -31,10 +31,18 @@ async fn ricerca_sede_goes_from_region_to_sede_without_a_token(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let regions = public(&app, "/api/v1/places/regions").await.ok();
     let regions = regions.as_array().unwrap();
-    assert_eq!(regions.len(), 20, "the 20 regions, not the DCM: {regions:?}");
-    assert!(regions.iter().any(|r| r["code"] == "LAZ" && r["name"] == "Lazio"));
+    assert_eq!(
+        regions.len(),
+        20,
+        "the 20 regions, not the DCM: {regions:?}"
+    );
+    assert!(regions
+        .iter()
+        .any(|r| r["code"] == "LAZ" && r["name"] == "Lazio"));
 
-    let provinces = public(&app, "/api/v1/places/regions/LAZ/provinces").await.ok();
+    let provinces = public(&app, "/api/v1/places/regions/LAZ/provinces")
+        .await
+        .ok();
     let siglas: Vec<&str> = provinces
         .as_array()
         .unwrap()
@@ -46,12 +54,17 @@ async fn ricerca_sede_goes_from_region_to_sede_without_a_token(pool: PgPool) {
     // Every one of the 107 provinces belongs to exactly one of the 20 regions.
     let mut all = 0;
     for r in regions {
-        let path = format!("/api/v1/places/regions/{}/provinces", r["code"].as_str().unwrap());
+        let path = format!(
+            "/api/v1/places/regions/{}/provinces",
+            r["code"].as_str().unwrap()
+        );
         all += public(&app, &path).await.ok().as_array().unwrap().len();
     }
     assert_eq!(all, 107);
 
-    let towns = public(&app, "/api/v1/places/provinces/RM/municipalities").await.ok();
+    let towns = public(&app, "/api/v1/places/provinces/RM/municipalities")
+        .await
+        .ok();
     assert!(towns
         .as_array()
         .unwrap()
@@ -62,17 +75,32 @@ async fn ricerca_sede_goes_from_region_to_sede_without_a_token(pool: PgPool) {
         .await
         .ok();
     let sedi = sedi.as_array().unwrap();
-    let monteverde = sedi.iter().find(|s| s["code"] == ROMA).expect("3231 listed");
+    let monteverde = sedi
+        .iter()
+        .find(|s| s["code"] == ROMA)
+        .expect("3231 listed");
     assert_eq!(monteverde["in_municipality"], true);
     assert_eq!(monteverde["web_meeting"], false);
     let address = monteverde["address"].as_str().unwrap();
-    assert!(address.ends_with(", Roma") && address.chars().any(|c| c.is_ascii_digit()), "{address}");
-    assert!(sedi.iter().all(|s| s["code"] != "3280"), "no Polo: citizens do not book there");
+    assert!(
+        address.ends_with(", Roma") && address.chars().any(|c| c.is_ascii_digit()),
+        "{address}"
+    );
+    assert!(
+        sedi.iter().all(|s| s["code"] != "3280"),
+        "no Polo: citizens do not book there"
+    );
     let napoli = public(&app, "/api/v1/places/provinces/NA/sedi").await.ok();
-    assert!(napoli.as_array().unwrap().iter().all(|s| s["web_meeting"] == true));
+    assert!(napoli
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["web_meeting"] == true));
 
     // The counters carry their services.
-    let counters = public(&app, &format!("/api/v1/sedi/{ROMA}/counters")).await.ok();
+    let counters = public(&app, &format!("/api/v1/sedi/{ROMA}/counters"))
+        .await
+        .ok();
     assert_eq!(counters["web_meeting"], false);
     assert!(counters["address"].is_string());
     let veloci = counters["items"]
@@ -92,23 +120,70 @@ async fn ricerca_sede_goes_from_region_to_sede_without_a_token(pool: PgPool) {
 async fn ricerca_sede_refuses_bad_input_in_italian(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     for (path, status, code) in [
-        ("/api/v1/places/regions/L4Z/provinces", 400, "invalid_region"),
-        ("/api/v1/places/regions/LAZIO/provinces", 400, "invalid_region"),
-        ("/api/v1/places/regions/XYZ/provinces", 404, "region_not_found"),
-        ("/api/v1/places/regions/DCM/provinces", 404, "region_not_found"),
-        ("/api/v1/places/provinces/R1/municipalities", 400, "invalid_province"),
-        ("/api/v1/places/provinces/ROM/municipalities", 400, "invalid_province"),
-        ("/api/v1/places/provinces/ZZ/municipalities", 404, "province_not_found"),
-        ("/api/v1/places/provinces/ZZ/sedi", 404, "province_not_found"),
-        ("/api/v1/places/provinces/RM/sedi?municipality=58091", 400, "invalid_municipality"),
-        ("/api/v1/places/provinces/RM/sedi?municipality=abcdef", 400, "invalid_municipality"),
-        ("/api/v1/places/provinces/RM/sedi?comune=058091", 400, "invalid_query"),
+        (
+            "/api/v1/places/regions/L4Z/provinces",
+            400,
+            "invalid_region",
+        ),
+        (
+            "/api/v1/places/regions/LAZIO/provinces",
+            400,
+            "invalid_region",
+        ),
+        (
+            "/api/v1/places/regions/XYZ/provinces",
+            404,
+            "region_not_found",
+        ),
+        (
+            "/api/v1/places/regions/DCM/provinces",
+            404,
+            "region_not_found",
+        ),
+        (
+            "/api/v1/places/provinces/R1/municipalities",
+            400,
+            "invalid_province",
+        ),
+        (
+            "/api/v1/places/provinces/ROM/municipalities",
+            400,
+            "invalid_province",
+        ),
+        (
+            "/api/v1/places/provinces/ZZ/municipalities",
+            404,
+            "province_not_found",
+        ),
+        (
+            "/api/v1/places/provinces/ZZ/sedi",
+            404,
+            "province_not_found",
+        ),
+        (
+            "/api/v1/places/provinces/RM/sedi?municipality=58091",
+            400,
+            "invalid_municipality",
+        ),
+        (
+            "/api/v1/places/provinces/RM/sedi?municipality=abcdef",
+            400,
+            "invalid_municipality",
+        ),
+        (
+            "/api/v1/places/provinces/RM/sedi?comune=058091",
+            400,
+            "invalid_query",
+        ),
     ] {
         let r = public(&app, path).await;
         assert_ne!(r.status, 500, "{path}: {r:?}");
         r.problem(status, code);
         let detail = r.body["detail"].as_str().unwrap_or_default();
-        assert!(!detail.is_empty() && !detail.contains("Failed"), "{path}: {r:?}");
+        assert!(
+            !detail.is_empty() && !detail.contains("Failed"),
+            "{path}: {r:?}"
+        );
     }
 }
 
@@ -129,9 +204,13 @@ async fn public_reads_and_code_lookups_are_bounded_per_client(pool: PgPool) {
 
     let unknown = "/api/v1/bookings/0190a6f0-0000-7000-8000-000000000000?code=K7M2Q9XA";
     for _ in 0..2 {
-        public(&app, unknown).await.problem(404, "booking_not_found");
+        public(&app, unknown)
+            .await
+            .problem(404, "booking_not_found");
     }
-    public(&app, unknown).await.problem(429, "too_many_booking_lookups");
+    public(&app, unknown)
+        .await
+        .problem(429, "too_many_booking_lookups");
 }
 
 async fn hold(app: &TestApp, counter: &str, start: &str, cf: &str) -> Value {
@@ -153,11 +232,17 @@ async fn a_booking_is_read_and_cancelled_with_its_code_alone(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     set_clock(&app, "2026-12-01T08:00:00Z").await;
     let held = hold(&app, "servizi_veloci", SLOT, NICOLO).await;
-    let confirm = format!("/api/v1/holds/{}/confirmation", held["hold_id"].as_str().unwrap());
+    let confirm = format!(
+        "/api/v1/holds/{}/confirmation",
+        held["hold_id"].as_str().unwrap()
+    );
     let send = |body: Value| {
         let confirm = confirm.clone();
         let app = &app;
-        async move { app.send(Method::POST, None, &confirm, Some(&body), &[]).await }
+        async move {
+            app.send(Method::POST, None, &confirm, Some(&body), &[])
+                .await
+        }
     };
 
     // A service of another counter, and web meeting at a sede outside the pilot.
@@ -186,14 +271,26 @@ async fn a_booking_is_read_and_cancelled_with_its_code_alone(pool: PgPool) {
     let position = booked["position"].as_i64().unwrap();
 
     // Without a token: the code is the proof; a wrong or missing one is "not found".
-    let read = public(&app, &format!("/api/v1/bookings/{id}?code={code}&min_position={position}"))
-        .await
-        .ok();
+    let read = public(
+        &app,
+        &format!("/api/v1/bookings/{id}?code={code}&min_position={position}"),
+    )
+    .await
+    .ok();
     assert_eq!(read["codice_fiscale_masked"], "DNGNCL******273B");
     assert_eq!(read["service_name"], "Invio MAV");
-    assert_eq!(read["sede_name"], "Agenzia complessa di Roma Monteverde Gianicolense");
-    assert!(read.get("mobile").is_none(), "no contacts in the public read: {read}");
-    assert_eq!(read["ics"], format!("/api/v1/bookings/{id}/ics?code={code}"));
+    assert_eq!(
+        read["sede_name"],
+        "Agenzia complessa di Roma Monteverde Gianicolense"
+    );
+    assert!(
+        read.get("mobile").is_none(),
+        "no contacts in the public read: {read}"
+    );
+    assert_eq!(
+        read["ics"],
+        format!("/api/v1/bookings/{id}/ics?code={code}")
+    );
     let wrong = if code.starts_with('A') { "B" } else { "A" };
     let wrong = format!("{wrong}{}", &code[1..]);
     public(&app, &format!("/api/v1/bookings/{id}?code={wrong}"))
@@ -213,16 +310,31 @@ async fn a_booking_is_read_and_cancelled_with_its_code_alone(pool: PgPool) {
     app.get(&stranger, &format!("/api/v1/bookings/{id}"))
         .await
         .problem(404, "booking_not_found");
-    let mine = app.get(&citizen, &format!("/api/v1/bookings/{id}")).await.ok();
+    let mine = app
+        .get(&citizen, &format!("/api/v1/bookings/{id}"))
+        .await
+        .ok();
     assert_eq!(mine["ics"], format!("/api/v1/bookings/{id}/ics"));
 
     // Cancelled with the code alone (no codice fiscale), not with a wrong one.
     let cancel = format!("/api/v1/bookings/{id}/cancellation");
-    app.send(Method::POST, None, &cancel, Some(&json!({"code": wrong})), &[])
-        .await
-        .problem(404, "booking_not_found");
+    app.send(
+        Method::POST,
+        None,
+        &cancel,
+        Some(&json!({"code": wrong})),
+        &[],
+    )
+    .await
+    .problem(404, "booking_not_found");
     let done = app
-        .send(Method::POST, None, &cancel, Some(&json!({"code": code})), &[])
+        .send(
+            Method::POST,
+            None,
+            &cancel,
+            Some(&json!({"code": code})),
+            &[],
+        )
         .await
         .ok();
     let after = public(

@@ -270,7 +270,8 @@ pub async fn cancel_booking(
                 // code alone is the proof (the app's "Le mie prenotazioni"
                 // on this device keeps id and code only). Bounded per client.
                 admit_booking_lookup(&app, client)?;
-                let row = booking_by_code(&app, &headers, booking_id, body.code.as_deref()).await?;
+                let row =
+                    booking_by_code(&app, &headers, booking_id, body.code.as_deref(), None).await?;
                 let code =
                     BookingCode::parse(&row.code).map_err(|_| BookingViolation::BookingNotFound)?;
                 let cf = row

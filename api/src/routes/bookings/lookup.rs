@@ -42,12 +42,13 @@ pub async fn booking_by_code(
     headers: &HeaderMap,
     booking_id: Uuid,
     code: Option<&str>,
+    min_position: Option<i64>,
 ) -> HttpResult<BookingRow> {
     let code = code
         .and_then(|c| BookingCode::parse(c).ok())
         .ok_or(BookingViolation::BookingNotFound)?;
     let names = [projections::bookings::NAME];
-    let pool = reader(app, headers, None, &names).await?;
+    let pool = reader(app, headers, min_position, &names).await?;
     let row = match projections::bookings::get_booking(pool, booking_id).await? {
         Some(row) => Some(row),
         None => {
@@ -126,7 +127,14 @@ pub async fn get_booking_by_code(
     let row = match &actor {
         None => {
             admit_booking_lookup(&app, client)?;
-            booking_by_code(&app, &headers, booking_id, params.code.as_deref()).await?
+            booking_by_code(
+                &app,
+                &headers,
+                booking_id,
+                params.code.as_deref(),
+                params.min_position,
+            )
+            .await?
         }
         Some(Actor::Citizen { id }) => {
             let pool = reader(
