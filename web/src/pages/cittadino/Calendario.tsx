@@ -30,6 +30,8 @@ export function Calendario() {
   const [cf, setCf] = useState('');
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
+  // Times the API just refused as taken: hidden at once, even before the read model shows them taken.
+  const [lost, setLost] = useState<string[]>([]);
   const keys = useRef(new IdempotencyKeys());
 
   const calendar = useAsync<Calendar>(
@@ -76,6 +78,7 @@ export function Calendario() {
       setError(err);
       // Someone else took it: the day's times again, without the one just lost.
       if (err.code === 'slot_unavailable') {
+        setLost((l) => [...l, start]);
         slots.reload();
         calendar.reload();
       }
@@ -169,7 +172,7 @@ export function Calendario() {
           <ErrorAlert error={error ?? slots.error} focus />
           {slots.data && slots.data.slots.length === 0 && <p>Nessun orario disponibile in questo giorno.</p>}
           <ul className="list-unstyled orari">
-            {slots.data?.slots.map((s) => (
+            {slots.data?.slots.filter((s) => !lost.includes(s.start)).map((s) => (
               <li key={s.start}>
                 <button type="button" className="btn btn-outline-primary btn-lg touch" disabled={busy} onClick={() => void hold(s.start)}>
                   {s.time}
