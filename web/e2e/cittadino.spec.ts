@@ -191,7 +191,7 @@ test('a signed-in citizen books a web meeting at a pilot sede and sees it in Le 
   await accessibleBothSizes(page);
   await page.getByRole('button', { name: 'Conferma' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Dettaglio prenotazione' })).toBeVisible();
-  await expect(page.getByText('Web Meeting')).toBeVisible();
+  await expect(page.getByText('Web Meeting', { exact: true })).toBeVisible();
   await expect(page.getByText('SPSRSO******839M')).toBeVisible();
   await page.getByRole('link', { name: 'Le mie prenotazioni' }).click();
   await expect(page.getByText('Prenotato con autenticazione')).toBeVisible();
