@@ -348,3 +348,52 @@ async fn a_booking_is_read_and_cancelled_with_its_code_alone(pool: PgPool) {
     .ok();
     assert_eq!(after["status"], "cancelled");
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn web_meeting_is_booked_signed_in_at_a_pilot_sede(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    set_clock(&app, "2026-12-01T08:00:00Z").await;
+    let napoli = public(&app, "/api/v1/places/provinces/NA/sedi?municipality=063049")
+        .await
+        .ok();
+    let sede = napoli[0]["code"].as_str().unwrap().to_string();
+    let day = public(
+        &app,
+        &format!("/api/v1/sedi/{sede}/counters/servizi_veloci/slots?date=2026-12-02"),
+    )
+    .await
+    .ok();
+    let start = day["slots"][0]["start"].as_str().unwrap().to_string();
+    let rosa = app.token(Role::Citizen, "SPSRSO48P55F839M", &[]);
+    let held = app
+        .post(
+            &rosa,
+            &format!("/api/v1/sedi/{sede}/counters/servizi_veloci/holds"),
+            json!({ "start": start }),
+        )
+        .await
+        .ok();
+    let confirm = format!(
+        "/api/v1/holds/{}/confirmation",
+        held["hold_id"].as_str().unwrap()
+    );
+    let booked = app
+        .post(
+            &rosa,
+            &confirm,
+            json!({"mode": "web_meeting", "email": "rosa@example.it", "service": "rata_pensione"}),
+        )
+        .await
+        .ok();
+    let id = booked["booking_id"].as_str().unwrap();
+    let mine = app
+        .get(
+            &rosa,
+            &format!("/api/v1/bookings/{id}?min_position={}", booked["position"]),
+        )
+        .await
+        .ok();
+    assert_eq!(mine["mode"], "web_meeting");
+    assert_eq!(mine["service_name"], "Rata pensione");
+    assert_eq!(mine["authenticated"], true);
+}
