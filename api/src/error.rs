@@ -34,6 +34,9 @@ pub enum ApiError {
     Rule(#[from] RuleViolation),
     #[error("La risorsa richiesta non esiste")]
     NotFound,
+    /// A named thing that does not exist, with its own code (`province_not_found`).
+    #[error("{detail}")]
+    Missing { code: &'static str, detail: String },
     #[error("{detail}")]
     BadRequest { code: &'static str, detail: String },
     #[error("{detail}")]
@@ -88,6 +91,7 @@ impl ApiError {
             ApiError::Rule(RuleViolation::NotFound) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Rule(v) => (StatusCode::UNPROCESSABLE_ENTITY, v.code()),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Missing { code, .. } => (StatusCode::NOT_FOUND, code),
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             ApiError::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),

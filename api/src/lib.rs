@@ -61,6 +61,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::queries::router())
         .merge(routes::sede_inbox::router())
         .merge(routes::reference::router())
+        .merge(routes::places::router())
         .merge(routes::codice_fiscale::router())
         .merge(routes::requests::router(max))
         .merge(routes::uploads::router(max))

@@ -36,6 +36,11 @@ pub struct Limits {
     /// that one counter-day may receive per hour (H5).
     pub anonymous_holds_per_client: u32,
     pub anonymous_holds_per_counter_day: u32,
+    /// Calls of the citizens' public look-ups ("Ricerca sede") one client
+    /// may make per hour, and reads or cancellations of one booking by id
+    /// and code without a token (each guess of a code costs one).
+    pub public_reads_per_client: u32,
+    pub booking_lookups_per_client: u32,
     /// Uploads whose content is read at once (each up to
     /// `max_attachment_bytes` in memory); more wait up to `read_wait`, then 503.
     pub max_concurrent_uploads: usize,
@@ -66,6 +71,8 @@ impl Default for Limits {
             committers: commands::store::group::DEFAULT_COMMITTERS,
             anonymous_holds_per_client: 30,
             anonymous_holds_per_counter_day: 60,
+            public_reads_per_client: 1200,
+            booking_lookups_per_client: 120,
             max_concurrent_uploads: 8,
             metrics_token: None,
             metrics_separate: false,

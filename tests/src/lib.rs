@@ -86,6 +86,8 @@ impl TestApp {
         Limits {
             anonymous_holds_per_client: 100_000,
             anonymous_holds_per_counter_day: 100_000,
+            public_reads_per_client: 100_000,
+            booking_lookups_per_client: 100_000,
             ..Limits::default()
         }
     }

@@ -28,6 +28,13 @@ const StatoAl = lazy(() => import('./pages/audit/StatoAl').then((m) => ({ defaul
 const Cruscotto = lazy(() => import('./pages/stats/Cruscotto').then((m) => ({ default: m.Cruscotto })));
 const VisteSql = lazy(() => import('./pages/stats/VisteSql').then((m) => ({ default: m.VisteSql })));
 const Notifiche = lazy(() => import('./pages/notifiche/Notifiche').then((m) => ({ default: m.Notifiche })));
+const Descrizione = lazy(() => import('./pages/cittadino/Descrizione').then((m) => ({ default: m.Descrizione })));
+const RicercaSede = lazy(() => import('./pages/cittadino/RicercaSede').then((m) => ({ default: m.RicercaSede })));
+const Sportelli = lazy(() => import('./pages/cittadino/Sportelli').then((m) => ({ default: m.Sportelli })));
+const Calendario = lazy(() => import('./pages/cittadino/Calendario').then((m) => ({ default: m.Calendario })));
+const Riepilogo = lazy(() => import('./pages/cittadino/Riepilogo').then((m) => ({ default: m.Riepilogo })));
+const DettaglioPrenotazione = lazy(() => import('./pages/cittadino/DettaglioPrenotazione').then((m) => ({ default: m.DettaglioPrenotazione })));
+const LeMiePrenotazioni = lazy(() => import('./pages/cittadino/LeMiePrenotazioni').then((m) => ({ default: m.LeMiePrenotazioni })));
 const NuovaRichiesta = lazy(() => import('./pages/nuova-richiesta/NuovaRichiesta').then((m) => ({ default: m.NuovaRichiesta })));
 
 function Loading() {
@@ -51,6 +58,13 @@ function RequireAuth({ children }: { children: ReactNode }) {
       <Suspense fallback={<Loading />}>{children}</Suspense>
     </Layout>
   );
+}
+
+/** A page open to everyone (the citizens' app): waits for the session check, never redirects. */
+function Public({ children }: { children: ReactNode }) {
+  const { me } = useAuth();
+  if (me === undefined) return <Loading />;
+  return <Suspense fallback={<Loading />}>{children}</Suspense>;
 }
 
 /** The home of the signed-in user's role: a sede officer lands on "Richieste in arrivo", an auditor on the log. */
@@ -88,6 +102,14 @@ export function App() {
           <Route path="/cruscotto" element={<RequireAuth><Cruscotto /></RequireAuth>} />
           <Route path="/cruscotto/viste-sql" element={<RequireAuth><VisteSql /></RequireAuth>} />
           <Route path="/notifiche" element={<RequireAuth><Notifiche /></RequireAuth>} />
+          {/* The citizens' booking app (issue 25): without signing in, or signed in as a citizen. */}
+          <Route path="/prenota" element={<Public><Descrizione /></Public>} />
+          <Route path="/prenota/sede" element={<Public><RicercaSede /></Public>} />
+          <Route path="/prenota/sede/:sede" element={<Public><Sportelli /></Public>} />
+          <Route path="/prenota/sede/:sede/:counter" element={<Public><Calendario /></Public>} />
+          <Route path="/prenota/riepilogo" element={<Public><Riepilogo /></Public>} />
+          <Route path="/prenota/prenotazioni" element={<Public><LeMiePrenotazioni /></Public>} />
+          <Route path="/prenota/prenotazioni/:id" element={<Public><DettaglioPrenotazione /></Public>} />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </AuthProvider>

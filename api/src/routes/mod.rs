@@ -10,6 +10,7 @@ pub mod codice_fiscale;
 pub mod config;
 pub mod health;
 pub mod notifications;
+pub mod places;
 pub mod queries;
 pub mod reference;
 pub mod requests;

@@ -17,6 +17,8 @@ pub struct ConfirmInput {
     pub reason: Option<String>,
     pub mobile: Option<String>,
     pub email: Option<String>,
+    /// The code of the service chosen ("Scegli il servizio richiesto").
+    pub service: Option<String>,
 }
 
 impl BookingService {
@@ -48,6 +50,14 @@ impl BookingService {
                 .ok_or(BookingViolation::HoldNotFound)?
                 .slot
                 .clone();
+            let province = crate::reference::get_sede(&self.pool, slot.sede.as_str())
+                .await?
+                .and_then(|s| s.province);
+            let service = crate::reference::sportelli::counter_offer(
+                slot.counter.as_str(),
+                province.as_deref(),
+            )
+            .choose(details.mode, input.service.as_deref())?;
             let confirmed = citizen.confirm(hold_id, booking_id, code.clone(), now)?;
             let (slot_events, slot_expected) =
                 load::<SlotEvent>(&self.pool, &slot.stream_id(), SLOT_STREAM_TYPE).await?;
@@ -56,6 +66,7 @@ impl BookingService {
                 &cf,
                 authenticated,
                 details.clone(),
+                service,
                 booking_id,
                 code.clone(),
                 now,

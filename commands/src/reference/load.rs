@@ -334,7 +334,18 @@ async fn insert_sedi(
     .bind(strings(&d.sedi, |s| s.region.as_str()))
     .bind(optional(&d.sedi, |s| s.province.as_deref()))
     .bind(optional(&d.sedi, |s| s.city.as_deref()))
-    .bind(optional(&d.sedi, |s| s.address.as_deref()))
+    // A sede `sedi.json` leaves without an address gets a generated one
+    // (deterministic, from its code), so the citizens' app shows a street.
+    .bind(
+        d.sedi
+            .iter()
+            .map(|s| {
+                s.address.clone().unwrap_or_else(|| {
+                    super::sportelli::sede_address(s.code.as_str(), s.city.as_deref())
+                })
+            })
+            .collect::<Vec<_>>(),
+    )
     .bind(d.sedi.iter().map(|s| s.active).collect::<Vec<_>>())
     .bind(
         d.sedi

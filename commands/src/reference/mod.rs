@@ -8,6 +8,9 @@
 //!   its look-ups; [`compact`]: the shipped `reference/municipalities.tsv`,
 //!   read by default.
 //! - [`counters`]: the counters of every sede and their opening hours.
+//! - [`sportelli`]: the services of each counter type, the web meeting
+//!   pilot, generated sede addresses (`sportelli.json`, compiled in).
+//! - [`territory`]: Regione → Provincia → Comune → Sede for the citizens.
 //! - [`generate`]: the deterministic synthetic citizens of `citizens.json`.
 //! - [`derive`]: `places.json` and `cap_routes.json`, derived from the
 //!   municipality list and `sedi.json`.
@@ -37,6 +40,8 @@ mod position;
 mod practices;
 mod sede_names;
 mod sedi;
+pub mod sportelli;
+pub mod territory;
 mod topics;
 
 pub use cache::{CachedSedeDirectory, CachedTopicCatalogue, ReferenceGeneration};

@@ -86,6 +86,7 @@ fn input() -> ConfirmInput {
         reason: Some("Estratto conto".into()),
         mobile: Some("3331234567".into()),
         email: None,
+        service: None,
     }
 }
 

@@ -13,7 +13,8 @@
 //!
 //! Calendar: [`schedule`] (slots of a day, month view), [`holidays`]
 //! (national holidays with Easter Monday, patron saints' days).
-//! Input: [`contact`] (mode, reason, mobile, e-mail). Output: [`ics`].
+//! Input: [`contact`] (mode, reason, mobile, e-mail), [`offer`] (the
+//! counter's services, the web meeting pilot). Output: [`ics`].
 //! Refusals: [`violation`].
 //!
 //! Appointments on requests are events of the request aggregate
@@ -25,6 +26,7 @@ pub mod contact;
 pub mod holidays;
 pub mod ics;
 pub mod ids;
+pub mod offer;
 pub mod queue;
 pub mod schedule;
 pub mod sede_calendar;
@@ -40,6 +42,7 @@ pub use citizen::{
 pub use contact::{BookingDetails, BookingMode, Email, Mobile, MAX_BOOKING_REASON_CHARS};
 pub use holidays::{easter_monday, easter_sunday, national_holiday, PatronDay};
 pub use ids::{BookingCode, BookingId, ClosureId, CounterCode, HoldId, NoticeId};
+pub use offer::{CounterOffer, RequestedService};
 pub use queue::{queue_stream_id, Queue, QueueEvent, QueueStatus, Ticket};
 pub use schedule::{
     rome_instant, CalendarDay, ClosedReason, CounterSchedule, DayAvailability, DayPlan,

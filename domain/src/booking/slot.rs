@@ -11,6 +11,7 @@
 
 use super::contact::BookingDetails;
 use super::ids::{BookingCode, BookingId, CounterCode, HoldId};
+use super::offer::RequestedService;
 use super::violation::BookingViolation;
 use crate::codice_fiscale::CodiceFiscale;
 use crate::ids::{OfficeId, PatronatoId, ProtocolNumber, RequestId, SedeCode, UserId};
@@ -121,6 +122,11 @@ pub enum SlotEvent {
         /// The hold it confirms; `None` for a direct booking (a request's appointment).
         hold_id: Option<HoldId>,
         booker: Booker,
+        /// "Scegli il servizio richiesto" (seed 002). Added after the first
+        /// release: events stored without it read as `None` (no upcast step
+        /// needed for an optional field; docs/decisions.md C3).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        service: Option<RequestedService>,
         at: Timestamp,
     },
     /// The holder moved to another slot of the same counter type (or let go).
@@ -237,6 +243,7 @@ impl Slot {
                 hold_id,
                 booker,
                 at,
+                ..
             } => {
                 self.slot = Some(slot.clone());
                 self.hold = None;
@@ -316,6 +323,7 @@ impl Slot {
         codice_fiscale: &CodiceFiscale,
         authenticated: bool,
         details: BookingDetails,
+        service: Option<RequestedService>,
         booking_id: BookingId,
         code: BookingCode,
         now: Timestamp,
@@ -356,6 +364,7 @@ impl Slot {
                 authenticated: authenticated || hold.authenticated,
                 details,
             },
+            service,
             at: now,
         })
     }
@@ -381,6 +390,7 @@ impl Slot {
             code,
             hold_id: None,
             booker,
+            service: None,
             at: now,
         })
     }

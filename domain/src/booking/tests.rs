@@ -172,6 +172,7 @@ fn every_event_type_is_listed_and_round_trips() {
                 authenticated: false,
                 details: details(),
             },
+            service: None,
             at: t,
         },
         SlotEvent::SlotHoldReleased {

@@ -49,6 +49,10 @@ pub enum BookingViolation {
     LimitTotal { max: usize },
     #[error("La modalità web meeting è riservata agli utenti autenticati")]
     WebMeetingRequiresAuthentication,
+    #[error("La modalità web meeting non è offerta da questa sede: scegliere accesso in sede o ricontatto telefonico")]
+    WebMeetingNotOffered,
+    #[error("Il servizio scelto non è offerto da questo sportello: sceglierne uno dall'elenco")]
+    ServiceUnknown,
     #[error("Indicare almeno un recapito: numero di cellulare o indirizzo e-mail")]
     ContactRequired,
     #[error("Il numero di cellulare non è valido (atteso un cellulare italiano, es. 3331234567)")]
@@ -120,6 +124,8 @@ impl BookingViolation {
             LimitPerCounterType { .. } => "booking_limit_counter_type",
             LimitTotal { .. } => "booking_limit_total",
             WebMeetingRequiresAuthentication => "web_meeting_requires_authentication",
+            WebMeetingNotOffered => "web_meeting_not_offered",
+            ServiceUnknown => "service_unknown",
             ContactRequired => "contact_required",
             MobileInvalid => "mobile_invalid",
             EmailInvalid => "email_invalid",

@@ -8,7 +8,7 @@
 //! stream version, a booking is inserted once and cancelled once.
 
 use chrono::SubsecRound;
-use domain::booking::{Booker, Canceller, SlotEvent, SlotRef};
+use domain::booking::{Booker, Canceller, RequestedService, SlotEvent, SlotRef};
 use domain::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
@@ -52,6 +52,9 @@ pub(super) struct NewBooking {
     pub(super) reason: Option<String>,
     pub(super) mobile: Option<String>,
     pub(super) email: Option<String>,
+    /// "Scegli il servizio richiesto": its code and name as booked.
+    pub(super) service_code: Option<String>,
+    pub(super) service_name: Option<String>,
     pub(super) status: &'static str,
     pub(super) confirmed_at: Timestamp,
     pub(super) cancelled_at: Option<Timestamp>,
@@ -110,6 +113,7 @@ impl Bookings {
                 booking_id,
                 code,
                 booker,
+                service,
                 at,
                 ..
             } => {
@@ -121,6 +125,7 @@ impl Bookings {
                     code.as_str(),
                     slot,
                     booker,
+                    service.as_ref(),
                     *at,
                     position,
                 ));
@@ -220,6 +225,7 @@ impl NewBooking {
         code: &str,
         slot: &SlotRef,
         booker: &Booker,
+        service: Option<&RequestedService>,
         at: Timestamp,
         position: i64,
     ) -> NewBooking {
@@ -242,6 +248,8 @@ impl NewBooking {
             reason: None,
             mobile: None,
             email: None,
+            service_code: service.map(|s| s.code.clone()),
+            service_name: service.map(|s| s.name.clone()),
             status: "confirmed",
             confirmed_at: micros(at),
             cancelled_at: None,

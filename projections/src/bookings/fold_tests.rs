@@ -5,6 +5,7 @@ use crate::fixtures::{day, sede, user};
 use chrono::Duration;
 use domain::booking::{
     BookingCode, BookingDetails, BookingId, BookingMode, CounterCode, HoldId, Mobile,
+    RequestedService,
 };
 use domain::codice_fiscale::CodiceFiscale;
 use domain::ids::{OfficeId, PatronatoId, ProtocolNumber, RequestId};
@@ -47,6 +48,10 @@ fn booked_by_citizen(booking: BookingId, hold: HoldId) -> SlotEvent {
                 email: None,
             },
         },
+        service: Some(RequestedService {
+            code: "isee".into(),
+            name: "ISEE".into(),
+        }),
         at: day(1),
     }
 }
@@ -65,6 +70,7 @@ fn booked_for_request(booking: BookingId) -> SlotEvent {
             patronato: PatronatoId::parse("INCA").unwrap(),
             office: OfficeId::parse("ROMA1").unwrap(),
         },
+        service: None,
         at: day(2),
     }
 }

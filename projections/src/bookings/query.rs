@@ -61,6 +61,9 @@ pub struct BookingRow {
     pub reason: Option<String>,
     pub mobile: Option<String>,
     pub email: Option<String>,
+    /// The service chosen ("Scegli il servizio richiesto"), when one was.
+    pub service_code: Option<String>,
+    pub service_name: Option<String>,
     /// `confirmed` or `cancelled`.
     pub status: String,
     pub confirmed_at: DateTime<Utc>,
@@ -72,7 +75,7 @@ pub struct BookingRow {
 const COLUMNS: &str = "b.booking_id, b.code, b.sede_code, s.name AS sede_name, \
     s.address AS sede_address, b.counter_type, c.name AS counter_name, b.slot_start, \
     b.slot_end, b.booker_kind, b.codice_fiscale, b.authenticated, b.request_id, b.protocol, \
-    b.booked_by, b.patronato, b.office, b.mode, b.reason, b.mobile, b.email, b.status, \
+    b.booked_by, b.patronato, b.office, b.mode, b.reason, b.mobile, b.email, b.service_code, b.service_name, b.status, \
     b.confirmed_at, b.cancelled_at, b.cancelled_side, b.cancel_reason";
 
 const FROM: &str = "FROM bookings b \

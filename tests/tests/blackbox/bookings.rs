@@ -253,7 +253,8 @@ async fn limits_per_codice_fiscale_hold_across_counters_and_sedi(pool: PgPool) {
             app.post(
                 &mario,
                 &confirm,
-                json!({"mode": "web_meeting", "email": "mario.rossi@example.it"}),
+                // Roma and Milano are outside the web meeting pilot (citizen_app.rs).
+                json!({"mode": "in_presenza", "email": "mario.rossi@example.it"}),
             )
             .await
         }
@@ -285,7 +286,7 @@ async fn limits_per_codice_fiscale_hold_across_counters_and_sedi(pool: PgPool) {
         .await
         .ok();
     assert_eq!(mine["items"].as_array().unwrap().len(), 3, "{mine}");
-    assert_eq!(mine["items"][0]["mode"], "web_meeting");
+    assert_eq!(mine["items"][0]["mode"], "in_presenza");
     assert_eq!(
         mine["items"][0]["sede_name"].as_str().unwrap(),
         "Agenzia complessa di Roma Monteverde Gianicolense"

@@ -27,3 +27,4 @@ mod statistics;
 mod summary;
 mod web;
 mod web_signin_names;
+mod citizen_app;

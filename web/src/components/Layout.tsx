@@ -6,7 +6,19 @@ import { navFor } from './nav';
 import { NOTIFIED_ROLES, NotificheLink } from './NotificheLink';
 
 /** AgID layout: skip links, slim header (ente, user, Esci), centre header, navbar, footer. */
-export function Layout({ children, nav = true }: { children: ReactNode; nav?: boolean }) {
+export function Layout({
+  children,
+  nav = true,
+  title = 'CRM Patronati – Scrivi alla sede',
+  home,
+}: {
+  children: ReactNode;
+  nav?: boolean;
+  /** The service's name in the header (the citizens' app is "Sportelli di Sede"). */
+  title?: string;
+  /** Where the brand links to; default: the signed-in home or Accesso. */
+  home?: string;
+}) {
   const { me, signOut } = useAuth();
   const location = useLocation();
   // The mobile menu is open on the visit where it was opened: navigating closes it. The visit's
@@ -66,10 +78,10 @@ export function Layout({ children, nav = true }: { children: ReactNode; nav?: bo
                 <div className="col-12">
                   <div className="it-header-center-content-wrapper">
                     <div className="it-brand-wrapper">
-                      <Link to={me ? '/' : '/accesso'}>
+                      <Link to={home ?? (me ? '/' : '/accesso')}>
                         <Icon name="it-pa" size="xl" color="white" />
                         <div className="it-brand-text">
-                          <div className="it-brand-title">CRM Patronati – Scrivi alla sede</div>
+                          <div className="it-brand-title">{title}</div>
                           <div className="it-brand-tagline d-none d-md-block">
                             Istituto Nazionale della Previdenza Sociale
                           </div>

@@ -28,8 +28,15 @@ const ANALYST_NAV = [
   { to: '/cruscotto/viste-sql', label: 'Viste SQL', end: true },
 ];
 
+/** A signed-in citizen's screens (issue 25): the booking app. */
+const CITIZEN_NAV = [
+  { to: '/prenota/sede', label: 'Prenota', end: false },
+  { to: '/prenota/prenotazioni', label: 'Le mie prenotazioni', end: false },
+];
+
 /** The navbar of the signed-in user's role. */
 export function navFor(role: string | undefined) {
+  if (role === 'citizen') return CITIZEN_NAV;
   if (role === 'sede_officer') return SEDE_NAV;
   if (role === 'auditor') return AUDIT_NAV;
   if (role === 'analyst') return ANALYST_NAV;
@@ -41,5 +48,6 @@ export function homeFor(role: string | undefined): string | null {
   if (role === 'sede_officer') return '/sede/richieste';
   if (role === 'auditor') return '/audit';
   if (role === 'analyst') return '/cruscotto';
+  if (role === 'citizen') return '/prenota';
   return null;
 }

@@ -25,6 +25,10 @@ type CounterDay = (SedeCode, CounterCode, NaiveDate);
 pub struct AnonymousLimits {
     per_client: DefaultKeyedRateLimiter<IpAddr>,
     per_counter_day: DefaultKeyedRateLimiter<CounterDay>,
+    /// The citizens' public look-ups ("Ricerca sede"), per client.
+    public_reads: DefaultKeyedRateLimiter<IpAddr>,
+    /// Reads and cancellations of a booking by id and code without a token.
+    booking_lookups: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 /// `n` calls at once, then `n` more spread over the hour.
@@ -40,6 +44,8 @@ impl AnonymousLimits {
         Self {
             per_client: RateLimiter::keyed(hourly(limits.anonymous_holds_per_client)),
             per_counter_day: RateLimiter::keyed(hourly(limits.anonymous_holds_per_counter_day)),
+            public_reads: RateLimiter::keyed(hourly(limits.public_reads_per_client)),
+            booking_lookups: RateLimiter::keyed(hourly(limits.booking_lookups_per_client)),
         }
     }
 }
@@ -134,4 +140,41 @@ pub async fn admit_hold(
                 n,
             )
         })
+}
+
+fn check_client(
+    limiter: &DefaultKeyedRateLimiter<IpAddr>,
+    client: IpAddr,
+    code: &'static str,
+    detail: &str,
+) -> Result<(), ApiError> {
+    if limiter.len() > MAX_KEYS {
+        limiter.retain_recent();
+    }
+    limiter
+        .check_key(&client)
+        .map_err(|n| too_many(code, detail, n))
+}
+
+/// A call of the citizens' public look-ups (regions, provinces,
+/// municipalities, sedi of a province), within the client's hourly quota.
+pub fn admit_public_read(app: &AppState, client: IpAddr) -> Result<(), ApiError> {
+    check_client(
+        &app.anonymous.public_reads,
+        client,
+        "too_many_public_reads",
+        "Troppe ricerche da questo indirizzo: riprovare più tardi",
+    )
+}
+
+/// A read or cancellation of one booking by id and code without a token:
+/// each call is a guess of the code, so the quota bounds guessing.
+pub fn admit_booking_lookup(app: &AppState, client: IpAddr) -> Result<(), ApiError> {
+    check_client(
+        &app.anonymous.booking_lookups,
+        client,
+        "too_many_booking_lookups",
+        "Troppe richieste di prenotazioni con codice da questo indirizzo: riprovare più tardi \
+         o accedere con le proprie credenziali",
+    )
 }

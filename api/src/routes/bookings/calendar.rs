@@ -13,6 +13,7 @@ use axum::http::HeaderMap;
 use axum::Json;
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
 use commands::bookings::{counter_schedule, load_sede_calendar, sede_schedules};
+use commands::reference::sportelli::{services_of, web_meeting_offered};
 use domain::booking::{rome_instant, rome_today, CounterSchedule, DayAvailability};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -40,11 +41,24 @@ pub struct CounterView {
     pub today: Option<String>,
     /// Why it is closed today, when it is.
     pub closed_today: Option<String>,
+    /// "Scegli il servizio richiesto": the services of this type of counter.
+    pub services: Vec<ServiceView>,
+}
+
+/// A service of a counter (reference/sportelli.json).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceView {
+    pub code: String,
+    pub name: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CountersView {
     pub sede: String,
+    pub sede_name: String,
+    pub address: Option<String>,
+    /// The sede pilots the web meeting (seed 002), for signed-in citizens.
+    pub web_meeting: bool,
     pub items: Vec<CounterView>,
 }
 
@@ -111,11 +125,22 @@ pub async fn list_counters(
                     .is_none()
                     .then(|| format!("Oggi aperto {today_hours}")),
                 closed_today: closed.map(|c| c.describe()),
+                services: services_of(s.counter.as_str())
+                    .into_iter()
+                    .map(|v| ServiceView {
+                        code: v.code,
+                        name: v.name,
+                    })
+                    .collect(),
             }
         })
         .collect();
+    let about = commands::reference::get_sede(&app.pool, sede.as_str()).await?;
     Ok(Json(CountersView {
         sede: sede.to_string(),
+        sede_name: about.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
+        address: about.as_ref().and_then(|s| s.address.clone()),
+        web_meeting: web_meeting_offered(about.as_ref().and_then(|s| s.province.as_deref())),
         items,
     }))
 }

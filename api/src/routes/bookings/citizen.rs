@@ -6,11 +6,12 @@
 //! fiscale in the body; cancelling without a token needs the booking code
 //! too. Web meeting is only for authenticated citizens.
 
-use super::anonymous::{admit_hold, ClientIp};
+use super::anonymous::{admit_booking_lookup, admit_hold, ClientIp};
 use super::http::{
     citizen_caller, context, counted, counter_code, idempotency, sede_code, service, HttpResult,
     MaybeActor, SlotView,
 };
+use super::lookup::{booking_by_code, same_code};
 use crate::auth::AuthUser;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::routes::queries::{caught_up, reader};
@@ -122,6 +123,8 @@ pub struct ConfirmBody {
     pub email: Option<String>,
     /// Required without a token (the one the hold was made with).
     pub codice_fiscale: Option<String>,
+    /// Code of the service chosen among the counter's (`listCounters`).
+    pub service: Option<String>,
 }
 
 /// A confirmed booking.
@@ -174,7 +177,7 @@ pub fn booking_accepted(o: &BookingOutcome) -> Response {
         (status = 401, body = crate::error::Problem),
         (status = 404, body = crate::error::Problem, description = "hold_not_found"),
         (status = 409, body = crate::error::Problem, description = "hold_already_confirmed, slot_unavailable, conflict"),
-        (status = 422, body = crate::error::Problem, description = "hold_expired, web_meeting_requires_authentication, contact_required, mobile_invalid, email_invalid, mobile_required_for_callback, email_required_for_web_meeting, booking_reason_too_long, booking_limit_counter_type, booking_limit_total, codice_fiscale_required")))]
+        (status = 422, body = crate::error::Problem, description = "hold_expired, web_meeting_requires_authentication, web_meeting_not_offered, service_unknown, contact_required, mobile_invalid, email_invalid, mobile_required_for_callback, email_required_for_web_meeting, booking_reason_too_long, booking_limit_counter_type, booking_limit_total, codice_fiscale_required")))]
 pub async fn confirm_booking(
     State(app): State<AppState>,
     MaybeActor(actor): MaybeActor,
@@ -191,6 +194,7 @@ pub async fn confirm_booking(
             reason: body.reason.clone(),
             mobile: body.mobile.clone(),
             email: body.email.clone(),
+            service: body.service.clone(),
         };
         let o = service(&app).confirm(&ctx, HoldId(hold_id), input).await?;
         Ok(booking_accepted(&o))
@@ -198,7 +202,8 @@ pub async fn confirm_booking(
     counted(&app, "confirm_booking", run.await)
 }
 
-/// Cancel a booking. Without a token: codice fiscale and booking code.
+/// Cancel a booking. Without a token: the booking code (and, optionally,
+/// the codice fiscale it was booked with).
 #[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelBody {
@@ -222,10 +227,12 @@ pub struct CancelAccepted {
         (status = 401, body = crate::error::Problem),
         (status = 403, body = crate::error::Problem, description = "not_allowed_for_role"),
         (status = 404, body = crate::error::Problem, description = "booking_not_found"),
-        (status = 422, body = crate::error::Problem, description = "booking_already_cancelled, booking_not_cancellable, codice_fiscale_required")))]
+        (status = 422, body = crate::error::Problem, description = "booking_already_cancelled, booking_not_cancellable, codice_fiscale_required"),
+        (status = 429, body = crate::error::Problem, description = "too_many_booking_lookups (without a token and codice fiscale; Retry-After)")))]
 pub async fn cancel_booking(
     State(app): State<AppState>,
     MaybeActor(actor): MaybeActor,
+    ClientIp(client): ClientIp,
     ApiPath(booking_id): ApiPath<Uuid>,
     headers: HeaderMap,
     crate::extract::OptionalJson(body): crate::extract::OptionalJson<CancelBody>,
@@ -254,6 +261,24 @@ pub async fn cancel_booking(
                 let slot = slot_of(&row)?;
                 let ctx = context(&app, Caller::Actor(Actor::Sede(officer)), key);
                 svc.cancel_at_sede(&ctx, &slot, id, body.reason.clone())
+                    .await?
+            }
+            None if body.codice_fiscale.is_none() => {
+                // Without a token and without the codice fiscale: the booking
+                // code alone is the proof (the app's "Le mie prenotazioni"
+                // on this device keeps id and code only). Bounded per client.
+                admit_booking_lookup(&app, client)?;
+                let row =
+                    booking_by_code(&app, &headers, booking_id, body.code.as_deref(), None).await?;
+                let code =
+                    BookingCode::parse(&row.code).map_err(|_| BookingViolation::BookingNotFound)?;
+                let cf = row
+                    .codice_fiscale
+                    .clone()
+                    .ok_or(BookingViolation::BookingNotFound)?;
+                let caller = citizen_caller(None, Some(&cf))?;
+                let ctx = context(&app, caller, key);
+                svc.cancel_own(&ctx, id, Some(code), body.reason.clone())
                     .await?
             }
             actor => {
@@ -345,7 +370,7 @@ pub async fn list_my_bookings(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct IcsParams {
-    /// Without a token: the citizen's codice fiscale …
+    /// Without a token: optionally the citizen's codice fiscale …
     pub codice_fiscale: Option<String>,
     /// … and the booking code.
     pub code: Option<String>,
@@ -380,9 +405,10 @@ async fn may_see(
                 .code
                 .as_deref()
                 .and_then(|c| BookingCode::parse(c).ok());
-            cf.is_some()
-                && cf.as_deref() == row.codice_fiscale.as_deref()
-                && code.as_ref().map(|c| c.as_str()) == Some(row.code.as_str())
+            (cf.is_none() || cf.as_deref() == row.codice_fiscale.as_deref())
+                && code
+                    .as_ref()
+                    .is_some_and(|c| same_code(c.as_str(), &row.code))
         }
     }
 }
@@ -390,15 +416,20 @@ async fn may_see(
 #[utoipa::path(get, path = "/api/v1/bookings/{booking_id}/ics", operation_id = "getBookingIcs", tag = "bookings",
     params(("booking_id" = Uuid, Path), IcsParams),
     responses((status = 200, content_type = "text/calendar", body = String, description = "iCalendar (RFC 5545) of the booking"),
-        (status = 404, body = crate::error::Problem, description = "booking_not_found")))]
+        (status = 404, body = crate::error::Problem, description = "booking_not_found"),
+        (status = 429, body = crate::error::Problem, description = "too_many_booking_lookups (without a token)")))]
 pub async fn get_booking_ics(
     State(app): State<AppState>,
     MaybeActor(actor): MaybeActor,
+    ClientIp(client): ClientIp,
     ApiPath(booking_id): ApiPath<Uuid>,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<IcsParams>,
     purpose: crate::access::Purpose,
 ) -> HttpResult<Response> {
+    if actor.is_none() {
+        admit_booking_lookup(&app, client)?;
+    }
     let pool = reader(
         &app,
         &headers,

@@ -3,6 +3,7 @@
 //!
 //! - `calendar.rs`: counters of a sede, month view, free slots, closures (public).
 //! - `citizen.rs`: hold, confirm, cancel, "le mie prenotazioni", iCalendar.
+//! - `lookup.rs`: one booking by id and code, without a token.
 //! - `request.rs`: appointments on requests.
 //! - `sede.rs`: closures, notices, the sede's agenda.
 //! - `queue.rs`: the queue of a counter today.
@@ -12,12 +13,14 @@ pub mod anonymous;
 mod calendar;
 mod citizen;
 mod http;
+mod lookup;
 mod queue;
 mod request;
 mod sede;
 
 pub use calendar::*;
 pub use citizen::*;
+pub use lookup::*;
 pub use queue::*;
 pub use request::*;
 pub use sede::*;
@@ -52,6 +55,7 @@ pub fn router() -> Router<AppState> {
             "/api/v1/bookings/{booking_id}/cancellation",
             post(cancel_booking),
         )
+        .route("/api/v1/bookings/{booking_id}", get(get_booking_by_code))
         .route("/api/v1/bookings/{booking_id}/ics", get(get_booking_ics))
         .route("/api/v1/me/bookings", get(list_my_bookings))
         .route(

@@ -80,7 +80,7 @@ proptest! {
                     let s = citizens[who].hold(h).unwrap().slot.clone();
                     let i = all.iter().position(|x| *x == s).unwrap();
                     let Ok(ce) = citizens[who].confirm(h, booking_id(n), code(n as u64), now) else { continue };
-                    let Ok(se) = slot_state[i].confirm(h, &cf(people[who]), false, details(), booking_id(n), code(n as u64), now) else { continue };
+                    let Ok(se) = slot_state[i].confirm(h, &cf(people[who]), false, details(), None, booking_id(n), code(n as u64), now) else { continue };
                     slot_state[i] = slot_state[i].clone().apply(&se);
                     slot_log[i].push(se);
                     citizens[who] = citizens[who].clone().apply(&ce);

@@ -45,6 +45,7 @@ fn the_holder_confirms_within_five_minutes() {
             &cf(MARIO),
             false,
             details(),
+            None,
             booking_id(1),
             code(1),
             t + Duration::seconds(299),
@@ -73,6 +74,7 @@ fn the_holder_confirms_within_five_minutes() {
             &cf(MARIO),
             false,
             details(),
+            None,
             booking_id(2),
             code(2),
             t
@@ -91,6 +93,7 @@ fn a_late_or_foreign_confirmation_is_refused() {
             &cf(MARIO),
             false,
             details(),
+            None,
             booking_id(1),
             code(1),
             t + hold_duration()
@@ -103,6 +106,7 @@ fn a_late_or_foreign_confirmation_is_refused() {
             &cf(ANNA),
             false,
             details(),
+            None,
             booking_id(1),
             code(1),
             t
@@ -115,6 +119,7 @@ fn a_late_or_foreign_confirmation_is_refused() {
             &cf(MARIO),
             false,
             details(),
+            None,
             booking_id(1),
             code(1),
             t
@@ -133,6 +138,7 @@ fn a_late_or_foreign_confirmation_is_refused() {
             &cf(MARIO),
             false,
             details(),
+            None,
             booking_id(1),
             code(1),
             later
@@ -145,6 +151,7 @@ fn a_late_or_foreign_confirmation_is_refused() {
             &cf(MARIO),
             false,
             details(),
+            None,
             booking_id(1),
             code(1),
             t
@@ -163,6 +170,7 @@ fn cancelling_frees_the_slot_until_it_starts() {
             &cf(MARIO),
             false,
             details(),
+            None,
             booking_id(1),
             code(1),
             t,
