@@ -116,6 +116,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/bookings/{booking_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getCitizenBooking"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/bookings/{booking_id}/cancellation": {
         parameters: {
             query?: never;
@@ -431,6 +447,70 @@ export interface paths {
             cookie?: never;
         };
         get: operations["getUnreadNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/places/provinces/{province}/municipalities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listPlaceMunicipalities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/places/provinces/{province}/sedi": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listCitizenSedi"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/places/regions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listPlaceRegions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/places/regions/{region}/provinces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listPlaceProvinces"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1210,6 +1290,9 @@ export interface components {
             sede_address?: string | null;
             sede_code: string;
             sede_name?: string | null;
+            /** @description The service chosen ("Scegli il servizio richiesto"), when one was. */
+            service_code?: string | null;
+            service_name?: string | null;
             /** Format: date-time */
             slot_end: string;
             /** Format: date-time */
@@ -1292,18 +1375,71 @@ export interface components {
         CancelAppointmentBody: {
             reason?: string | null;
         };
-        /** @description Cancel a booking. Without a token: codice fiscale and booking code. */
+        /**
+         * @description Cancel a booking. Without a token: the booking code (and, optionally,
+         *     the codice fiscale it was booked with).
+         */
         CancelBody: {
             /** @description The booking code (required without a token). */
             code?: string | null;
             codice_fiscale?: string | null;
             reason?: string | null;
         };
+        /**
+         * @description "Dettaglio prenotazione": what the citizen sees of one booking. The
+         *     codice fiscale is masked and the contacts are left out: whoever holds
+         *     the code may see and cancel the booking, not read the citizen's data.
+         */
+        CitizenBookingView: {
+            /** @description Booked signed in (SPID/CIE/PIN) rather than with the codice fiscale alone. */
+            authenticated: boolean;
+            /** Format: uuid */
+            booking_id: string;
+            /** Format: date-time */
+            cancelled_at?: string | null;
+            code: string;
+            /** @description `CLOFBA******501Y` */
+            codice_fiscale_masked: string;
+            counter: string;
+            counter_name?: string | null;
+            /** Format: date-time */
+            end: string;
+            /** @description The iCalendar (with the code in the query when read without a token). */
+            ics: string;
+            /** @description `in_presenza`, `ricontatto_telefonico`, `web_meeting`. */
+            mode?: string | null;
+            /** @description The sede's notices for the booking's day and counter. */
+            notices: components["schemas"]["NoticeView"][];
+            reason?: string | null;
+            sede: string;
+            sede_address?: string | null;
+            sede_name?: string | null;
+            service_code?: string | null;
+            service_name?: string | null;
+            /** Format: date-time */
+            start: string;
+            /** @description `confirmed` or `cancelled`. */
+            status: string;
+        };
         /** @description The people found: one, or the candidates of a homonymy/omocodia to choose from. */
         CitizenMatches: {
             candidates: components["schemas"]["CitizenView"][];
             /** @description `unique`, `choose` (homonyms or omocodia: pick one) or `none`. */
             outcome: string;
+        };
+        /** @description A sede where citizens may book a counter. */
+        CitizenSedeItem: {
+            address?: string | null;
+            city?: string | null;
+            code: string;
+            /** @description The province's competent sede. */
+            competent: boolean;
+            /** @description In the municipality asked for; otherwise another sede of the province. */
+            in_municipality: boolean;
+            name: string;
+            province?: string | null;
+            /** @description The sede pilots the web meeting (seed 002: Napoli, Rovigo, Veneto). */
+            web_meeting: boolean;
         };
         /**
          * @description A person of the registry, as the screens show them ("Nato il … a …
@@ -1441,6 +1577,8 @@ export interface components {
             mode: "in_presenza" | "ricontatto_telefonico" | "web_meeting";
             /** @description At most 150 characters. */
             reason?: string | null;
+            /** @description Code of the service chosen among the counter's (`listCounters`). */
+            service?: string | null;
         };
         CounterView: {
             active: boolean;
@@ -1450,14 +1588,20 @@ export interface components {
             counter: string;
             hours: components["schemas"]["HoursView"][];
             name: string;
+            /** @description "Scegli il servizio richiesto": the services of this type of counter. */
+            services: components["schemas"]["ServiceView"][];
             /** Format: int32 */
             slot_minutes: number;
             /** @description Today's opening, e.g. "Oggi aperto dalle 08:30 alle 12:30"; absent when closed today. */
             today?: string | null;
         };
         CountersView: {
+            address?: string | null;
             items: components["schemas"]["CounterView"][];
             sede: string;
+            sede_name: string;
+            /** @description The sede pilots the web meeting (seed 002), for signed-in citizens. */
+            web_meeting: boolean;
         };
         /** @description A new request. With `copy_from`, fields left out are taken from that request. */
         CreateRequestBody: {
@@ -1791,6 +1935,11 @@ export interface components {
             attachments?: string[];
             text: string;
         };
+        MunicipalityItem: {
+            /** @description ISTAT code (`058091`). */
+            istat_code: string;
+            name: string;
+        };
         MyBookingsView: {
             codice_fiscale: string;
             items: components["schemas"]["BookingRow"][];
@@ -1937,6 +2086,11 @@ export interface components {
             /** @description One of `profiles[].id` of `GET /me`. */
             profile: string;
         };
+        ProvinceItem: {
+            name: string;
+            /** @description `RM` */
+            sigla: string;
+        };
         QueueView: {
             /**
              * Format: double
@@ -1976,6 +2130,11 @@ export interface components {
             count: number;
             items: components["schemas"]["ReplyItem"][];
             next_cursor?: string | null;
+        };
+        RegionItem: {
+            /** @description INPS code of the region (`LAZ`). */
+            code: string;
+            name: string;
         };
         /** @description One region's row of the seed-003 table, over a period of EVENT days. */
         RegionTotals: {
@@ -2265,6 +2424,11 @@ export interface components {
              * @description Its calendar day in Europe/Rome.
              */
             today: string;
+        };
+        /** @description A service of a counter (reference/sportelli.json). */
+        ServiceView: {
+            code: string;
+            name: string;
         };
         /** @description A session token and when it ends. */
         SessionToken: {
@@ -3004,6 +3168,85 @@ export interface operations {
             };
         };
     };
+    getCitizenBooking: {
+        parameters: {
+            query?: {
+                /** @description The booking code (8 characters). Required without a token. */
+                code?: string;
+                min_position?: number;
+            };
+            header?: never;
+            path: {
+                booking_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CitizenBookingView"];
+                };
+            };
+            /** @description invalid_query, invalid_limit, invalid_cursor, invalid_min_position, text_invalid_character, invalid_json, invalid_idempotency_key, … */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden, not_allowed_for_role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description booking_not_found (unknown id, missing or wrong code, not the caller's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too_many_booking_lookups (without a token; Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded, read_model_lagging, not_ready (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     cancelBooking: {
         parameters: {
             query?: never;
@@ -3093,6 +3336,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description too_many_booking_lookups (without a token and codice fiscale; Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description overloaded, read_model_lagging, not_ready (Retry-After) */
             503: {
                 headers: {
@@ -3107,7 +3359,7 @@ export interface operations {
     getBookingIcs: {
         parameters: {
             query?: {
-                /** @description Without a token: the citizen's codice fiscale … */
+                /** @description Without a token: optionally the citizen's codice fiscale … */
                 codice_fiscale?: string;
                 /** @description … and the booking code. */
                 code?: string;
@@ -3159,6 +3411,15 @@ export interface operations {
             };
             /** @description booking_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too_many_booking_lookups (without a token) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3663,7 +3924,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description hold_expired, web_meeting_requires_authentication, contact_required, mobile_invalid, email_invalid, mobile_required_for_callback, email_required_for_web_meeting, booking_reason_too_long, booking_limit_counter_type, booking_limit_total, codice_fiscale_required */
+            /** @description hold_expired, web_meeting_requires_authentication, web_meeting_not_offered, service_unknown, contact_required, mobile_invalid, email_invalid, mobile_required_for_callback, email_required_for_web_meeting, booking_reason_too_long, booking_limit_counter_type, booking_limit_total, codice_fiscale_required */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4476,6 +4737,301 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded, read_model_lagging, not_ready (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPlaceMunicipalities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Province sigla, e.g. RM */
+                province: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MunicipalityItem"][];
+                };
+            };
+            /** @description invalid_province */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description token_missing, token_invalid, token_expired, token_not_yet_valid, token_lifetime_too_long, token_claims_invalid (a token that is sent must be valid) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden, not_allowed_for_role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description province_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too_many_public_reads */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded, read_model_lagging, not_ready (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listCitizenSedi: {
+        parameters: {
+            query?: {
+                /** @description ISTAT code of the municipality (six digits): its sedi come first. */
+                municipality?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Province sigla, e.g. RM */
+                province: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CitizenSedeItem"][];
+                };
+            };
+            /** @description invalid_province, invalid_municipality */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description token_missing, token_invalid, token_expired, token_not_yet_valid, token_lifetime_too_long, token_claims_invalid (a token that is sent must be valid) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden, not_allowed_for_role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description province_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too_many_public_reads */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded, read_model_lagging, not_ready (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPlaceRegions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegionItem"][];
+                };
+            };
+            /** @description invalid_query, invalid_limit, invalid_cursor, invalid_min_position, text_invalid_character, invalid_json, invalid_idempotency_key, … */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description token_missing, token_invalid, token_expired, token_not_yet_valid, token_lifetime_too_long, token_claims_invalid (a token that is sent must be valid) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden, not_allowed_for_role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too_many_public_reads */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded, read_model_lagging, not_ready (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPlaceProvinces: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description INPS code of the region, e.g. LAZ */
+                region: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProvinceItem"][];
+                };
+            };
+            /** @description invalid_region */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description token_missing, token_invalid, token_expired, token_not_yet_valid, token_lifetime_too_long, token_claims_invalid (a token that is sent must be valid) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden, not_allowed_for_role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description region_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too_many_public_reads */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
