@@ -64,7 +64,9 @@ run: db build web ## Migrate, load demo data, serve the API and the web app
 	echo
 	echo "combipat: open http://$$addr/ in a browser  (database $$db_shown)"
 	echo "  Sign in on the \"Accesso\" page as a demo user: e.g. Laura Rossi (operatrice INCA Roma),"
-	echo "  Marco Conti (referente regionale Lazio), Stefano Bianchi (sede INPS Roma Centro)."
+	echo "  Marco Conti (referente regionale Lazio), Stefano Bianchi (sede INPS Roma Centro),"
+	echo "  Audit interno (auditor), Ufficio statistico (Cruscotto), Anna Bianchi (cittadina)."
+	echo "  Citizens book a counter at http://$$addr/prenota, signed in or not."
 	echo "  The demo sign-in exists because this server runs with COMBIPAT_DEV_LOGIN=1 (never in production)."
 	echo
 	echo "API tokens for curl, signed with this server's JWT secret (run in this checkout):"

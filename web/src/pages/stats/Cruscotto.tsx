@@ -132,13 +132,13 @@ export function Cruscotto() {
       <form className="row g-3 align-items-end mb-4" onSubmit={submit} aria-label="Raggruppamento, argomento e periodo">
         <div className="col-12 col-md-6 select-wrapper">
           <label htmlFor="grouping">Raggruppa per</label>
-          <select id="grouping" className="form-select" value={draft.grouping} onChange={(e) => setDraft({ ...draft, grouping: e.target.value as Grouping })}>
+          <select id="grouping" value={draft.grouping} onChange={(e) => setDraft({ ...draft, grouping: e.target.value as Grouping })}>
             {GROUPINGS.map((g) => <option key={g.value} value={g.value}>{g.label}</option>)}
           </select>
         </div>
         <div className="col-12 col-md-6 select-wrapper">
           <label htmlFor="topic">Argomento</label>
-          <select id="topic" className="form-select" value={draft.topic} onChange={(e) => setDraft({ ...draft, topic: e.target.value })}>
+          <select id="topic" value={draft.topic} onChange={(e) => setDraft({ ...draft, topic: e.target.value })}>
             <option value="">Tutti gli argomenti</option>
             {topicList.map((t) => <option key={t.code} value={t.code}>{t.label}</option>)}
           </select>
