@@ -131,6 +131,9 @@ e2e() {
     build
 
     local url port oidc_port i
+    # The provider's tokens are accepted this long past their expiry, so the
+    # expiry test waits seconds rather than the production minute.
+    E2E_OIDC_LEEWAY_SECS=2
     # Globals: the EXIT trap runs after this function's locals are gone.
     E2E_DB="combipat_e2e_$$" E2E_ADMIN_URL="$DATABASE_URL" E2E_PID="" E2E_LOG="" E2E_OIDC_PID=""
     local db="$E2E_DB"
@@ -172,7 +175,7 @@ e2e() {
     DATABASE_URL="$url" \
         COMBIPAT_OIDC_ISSUER="$issuer" COMBIPAT_OIDC_CLIENT_ID=combipat-web COMBIPAT_OIDC_AUDIENCE=combipat \
         COMBIPAT_OIDC_CLAIMS=role=inps_profilo,patronato=codice_patronato,office=codice_ufficio \
-        COMBIPAT_OIDC_ROLES=OPERATORE=operator \
+        COMBIPAT_OIDC_ROLES=OPERATORE=operator COMBIPAT_OIDC_LEEWAY_SECS="$E2E_OIDC_LEEWAY_SECS" \
         COMBIPAT_JWT_SECRET="${COMBIPAT_JWT_SECRET:-combipat-test-secret-do-not-use-in-production}" \
         COMBIPAT_ADDR="127.0.0.1:$port" COMBIPAT_DEV_LOGIN=1 COMBIPAT_WEB_DIR="$WEB/dist" \
         COMBIPAT_CLOCK=manual COMBIPAT_ALLOW_MANUAL_CLOCK=1 COMBIPAT_DB_POOL=8 \
@@ -188,7 +191,7 @@ e2e() {
     curl -fsS "$base/readyz" >/dev/null 2>&1 || die "the server was not ready within 30 s"
     log "server at $base (database $db)"
     cd "$WEB"
-    E2E_BASE_URL="$base" E2E_OIDC_ISSUER="$issuer" CHROMIUM_PATH="$(chromium_path)" \
+    E2E_BASE_URL="$base" E2E_OIDC_ISSUER="$issuer" E2E_OIDC_LEEWAY_SECS="$E2E_OIDC_LEEWAY_SECS" CHROMIUM_PATH="$(chromium_path)" \
         npx --no-install playwright test --workers "${E2E_WORKERS:-1}" "$@"
 }
 

@@ -49,7 +49,14 @@ pub struct OidcArgs {
     /// The scopes the web app asks for.
     #[arg(long, env = "COMBIPAT_OIDC_SCOPES", default_value = "openid profile")]
     pub oidc_scopes: String,
+    /// Seconds a token is still accepted past its `exp` (or before its
+    /// `nbf`): the clocks of the provider and of this service may differ.
+    #[arg(long, env = "COMBIPAT_OIDC_LEEWAY_SECS", default_value_t = DEFAULT_LEEWAY_SECS)]
+    pub oidc_leeway_secs: u64,
 }
+
+/// jsonwebtoken's own default clock-skew allowance.
+pub const DEFAULT_LEEWAY_SECS: u64 = 60;
 
 /// What the web app needs to send a user to the provider and back
 /// (`GET /api/v1/config`); the provider's origin is also the one origin
@@ -100,6 +107,8 @@ pub struct OidcConfig {
     pub roles: HashMap<String, Role>,
     /// The shortest time between two fetches of the key set.
     pub refresh_pause: Duration,
+    /// See [`OidcArgs::oidc_leeway_secs`].
+    pub leeway_secs: u64,
 }
 
 impl OidcArgs {
@@ -134,6 +143,7 @@ impl OidcArgs {
             claims,
             roles,
             refresh_pause: REFRESH_PAUSE,
+            leeway_secs: self.oidc_leeway_secs,
         }))
     }
 }
@@ -238,6 +248,7 @@ impl OidcVerifier {
         let mut validation = Validation::new(alg);
         validation.set_issuer(&[&self.config.issuer]);
         validation.set_audience(&[&self.config.audience]);
+        validation.leeway = self.config.leeway_secs;
         validation.validate_nbf = true;
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         let data = decode::<Value>(token, &key, &validation).map_err(|e| match e.kind() {

@@ -64,6 +64,10 @@ async fn provider() -> Provider {
 }
 
 async fn spawn(pool: PgPool, issuer: &str) -> TestApp {
+    spawn_with_leeway(pool, issuer, api::oidc::DEFAULT_LEEWAY_SECS).await
+}
+
+async fn spawn_with_leeway(pool: PgPool, issuer: &str, leeway_secs: u64) -> TestApp {
     let config = OidcConfig {
         issuer: issuer.to_string(),
         audience: "crm-patronati".into(),
@@ -79,6 +83,7 @@ async fn spawn(pool: PgPool, issuer: &str) -> TestApp {
             ("FUNZIONARIO".to_string(), Role::SedeOfficer),
         ]),
         refresh_pause: PAUSE,
+        leeway_secs,
     };
     TestApp::spawn_configured(pool, Default::default(), false, move |state| {
         state.with_oidc(Some(config))
@@ -105,6 +110,24 @@ fn operator_claims(issuer: &str) -> Value {
 
 async fn me(app: &TestApp, token: &str) -> combipat_tests::Resp {
     app.get(token, "/api/v1/me").await
+}
+
+/// `COMBIPAT_OIDC_LEEWAY_SECS`: a token 30 s past its expiry is within the
+/// default minute of clock skew, and refused when the allowance is 5 s.
+#[sqlx::test(migrations = "../migrations")]
+async fn the_clock_skew_allowance_is_configured(pool: PgPool) {
+    let idp = provider().await;
+    let mut claims = operator_claims(&idp.base);
+    claims["exp"] = json!(chrono::Utc::now().timestamp() - 30);
+    let token = sign(Algorithm::RS256, "rsa-1", "rsa1.pem", &claims);
+
+    let lenient = spawn(pool.clone(), &idp.base).await;
+    assert_eq!(me(&lenient, &token).await.ok()["id"], "op.rossi");
+    lenient.stop().await;
+
+    let strict = spawn_with_leeway(pool, &idp.base, 5).await;
+    me(&strict, &token).await.problem(401, "token_expired");
+    strict.stop().await;
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -17,6 +17,7 @@ fn provider_args(issuer: &str) -> OidcArgs {
         oidc_roles: String::new(),
         oidc_client_id: Some("combipat-web".into()),
         oidc_scopes: "openid  profile".into(),
+        oidc_leeway_secs: api::oidc::DEFAULT_LEEWAY_SECS,
     }
 }
 
