@@ -92,8 +92,8 @@ pub(crate) async fn enter_shadow_tables(
     // may analyse them at any moment, or never): planned as the empty tables
     // they were, the replay's key look-ups (`request_id = ANY($1)`) become a
     // sequential scan of the whole table per batch, and the rebuild slows
-    // down as the tables grow (measured: 40 % of the rebuild's time in
-    // PostgreSQL's uuid_eq). Every look-up of a replay is by key.
+    // down as the tables grow (decision A13). Every look-up of a replay is
+    // by key.
     sqlx::query("SET enable_seqscan = off")
         .execute(&mut *conn)
         .await?;

@@ -1,9 +1,7 @@
 //! One reading of the log for all the projection workers of a process.
 //!
 //! Every worker reads the same events: each batch of the log was fetched and
-//! decoded once per projection, four times over (the HTTP benchmark's
-//! profile: the workers' log reads were a tenth of the server's statement
-//! time and an eighth of the API process). A worker now asks the
+//! decoded once per projection (decision A39). A worker now asks the
 //! [`SharedLog`] of its process, which keeps the batches read lately
 //! ([`Segment`]s) and hands out slices of them; it reads the database only
 //! for events no recent segment holds, one reader at a time, so that workers

@@ -140,8 +140,7 @@ pub struct WorkerConfig {
     /// Shortest time between two measures of the lag while the leader is
     /// busy: under load a drain ends every few milliseconds, and a measure
     /// after each one was as many statements as the batches themselves
-    /// (`pg_stat_statements` of the HTTP benchmark: 15 % of the server's
-    /// statement time). The gauges are scraped every few seconds.
+    /// (decision A32). The gauges are scraped every few seconds.
     pub lag_interval: Duration,
     /// Shortest time between the starts of two looks at the log. Under load
     /// a wake-up comes with every commit, and each look is a transaction of

@@ -9,6 +9,7 @@
 //! - `violation.rs`: the refusals, with stable codes and Italian messages.
 //! - `actions.rs`: what the caller may do next, from the same rules.
 //! - `stored.rs`: decoding a stored event by its log's `event_type` (decisions A40).
+//! - `tests/`: the rules' given/when/then tests, one file per subject.
 
 mod actions;
 mod command;

@@ -4,10 +4,10 @@
 //! PostgreSQL waits, then PostgreSQL stores the batch's rows while this
 //! process waits. The summaries are the widest rows of the projection; the
 //! replay hands those it evicts to this writer, which encodes and sends them
-//! on a second session, beside the replay's own (measured on the 5.1 M-event
-//! log: replay and index builds 177 s → 167 s). Indexes other than the primary key are still
-//! built after the replay: PostgreSQL keeps a trigram index up to date row
-//! by row at about 1.4 times the cost of building it once.
+//! on a second session, beside the replay's own (decision A26). Indexes
+//! other than the primary key are still built after the replay: PostgreSQL
+//! keeps a trigram index up to date row by row at more than the cost of
+//! building it once.
 //!
 //! The replay goes on before a hand-off is committed. A summary it needs
 //! again comes from [`SummaryWriter::in_flight`] until the writer says the
