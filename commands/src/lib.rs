@@ -12,6 +12,8 @@
 //! - [`requests`]: one handler per request command: load, decide, append.
 //! - [`bookings`]: counter appointments and appointments on requests: hold,
 //!   confirm, cancel (several streams in one transaction), closures, notices, queue.
+//! - [`privacy`]: pseudonyms, sealed personal fields, erasure, the record of
+//!   reads of personal data, retention.
 
 pub mod attachments;
 pub mod bookings;
