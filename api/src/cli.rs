@@ -54,6 +54,8 @@ pub enum Command {
         db: Db,
         #[command(flatten)]
         secret: Secret,
+        #[command(flatten)]
+        pseudonym_key: crate::pseudonym_key::PseudonymKeyArgs,
         #[arg(long, env = "COMBIPAT_ADDR", default_value = "127.0.0.1:8080")]
         addr: String,
         /// `manual` lets POST /api/v1/admin/clock move time; refused unless
@@ -164,6 +166,16 @@ pub enum Command {
         #[arg(long, env = "COMBIPAT_RETENTION_ATTACHMENT_DAYS",
               default_value_t = commands::privacy::retention::DEFAULT_ATTACHMENT_DAYS)]
         attachment_days: i64,
+        /// Days after an appointment that the booking's contacts are kept.
+        #[arg(long, env = "COMBIPAT_RETENTION_BOOKING_CONTACT_DAYS",
+              default_value_t = commands::privacy::retention::DEFAULT_BOOKING_CONTACT_DAYS)]
+        booking_contact_days: i64,
+        /// Names the bookings' contact keys (the server's pseudonym key).
+        #[command(flatten)]
+        pseudonym_key: crate::pseudonym_key::PseudonymKeyArgs,
+        /// Without a pseudonym key: the server's JWT secret, from which it derives one.
+        #[arg(long, env = "COMBIPAT_JWT_SECRET", hide_env_values = true)]
+        jwt_secret: Option<crate::secret::Redacted>,
     },
     /// Print the OpenAPI document.
     Openapi,
@@ -234,6 +246,7 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
         Command::Serve {
             db,
             secret,
+            pseudonym_key,
             addr,
             clock,
             allow_manual_clock,
@@ -257,6 +270,8 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
                     "--clock manual is refused unless COMBIPAT_ALLOW_MANUAL_CLOCK=1".into(),
                 );
             }
+            let pseudonyms =
+                pseudonym_key.resolve_logged(Some(secret.jwt_secret.expose().as_bytes()))?;
             let pool = connect(&db).await?;
             migrate(&pool).await?;
             let limits = Limits {
@@ -274,7 +289,8 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
                 JwtKeys::from_secret(secret.jwt_secret.expose().as_bytes()),
                 manual,
                 limits,
-            );
+            )
+            .with_pseudonyms(pseudonyms);
             if let Some(url) = read_database_url.filter(|u| !u.is_empty()) {
                 let replica = connect(&Db {
                     database_url: url,
@@ -455,15 +471,28 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
             db,
             apply,
             attachment_days,
+            booking_contact_days,
+            pseudonym_key,
+            jwt_secret,
         } => {
+            let secret = jwt_secret.as_ref().filter(|s| !s.is_empty());
+            let pseudonyms = pseudonym_key.resolve_logged(secret.map(|s| s.expose().as_bytes()))?;
             let pool = connect(&db).await?;
             migrate(&pool).await?;
             let policy = commands::privacy::retention::RetentionPolicy {
                 attachments_after_closure: chrono::Duration::days(attachment_days.max(0)),
+                booking_contacts_after_appointment: chrono::Duration::days(
+                    booking_contact_days.max(0),
+                ),
             };
-            let report =
-                commands::privacy::retention::run(&pool, &policy, chrono::Utc::now(), !apply)
-                    .await?;
+            let report = commands::privacy::retention::run(
+                &pool,
+                &policy,
+                &pseudonyms,
+                chrono::Utc::now(),
+                !apply,
+            )
+            .await?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }

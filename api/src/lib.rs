@@ -27,6 +27,7 @@ pub mod oidc;
 pub mod openapi;
 pub mod openapi_honest;
 pub mod paging;
+pub mod pseudonym_key;
 pub mod routes;
 pub mod secret;
 pub mod state;

@@ -206,3 +206,40 @@ async fn an_auditor_gets_everything_about_one_citizen_and_nothing_else(pool: PgP
     assert_eq!(again["requests"].as_array().unwrap().len(), 1);
     app.stop().await;
 }
+
+/// With a pseudonym key of its own (COMBIPAT_PSEUDONYM_KEY), the read log and
+/// the copy name the citizen under that key, not one derived from the JWT
+/// secret.
+#[sqlx::test(migrations = "../migrations")]
+async fn the_configured_pseudonym_key_names_the_subjects(pool: PgPool) {
+    use commands::privacy::Pseudonyms;
+    let own = Pseudonyms::new([9; 32]);
+    let configured = own.clone();
+    let app = TestApp::spawn_configured(pool, TestApp::limits(), true, move |state| {
+        state.with_pseudonyms(configured)
+    })
+    .await;
+    let op = app.operator("op.rossi", who::PATRONATO, who::OFFICE);
+    let created = app.create_request(&op, MARIO, "Domanda").await;
+    app.request_detail(
+        &op,
+        created["request_id"].as_str().unwrap(),
+        created["position"].as_i64().unwrap(),
+    )
+    .await;
+    let mario = domain::codice_fiscale::CodiceFiscale::parse(MARIO).unwrap();
+    let expected = own.citizen(&mario);
+    let derived = Pseudonyms::derived_from(combipat_tests::SECRET, "jwt").citizen(&mario);
+    assert_ne!(expected, derived);
+    let subjects: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT subject FROM personal_data_reads")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(subjects, vec![expected.clone()]);
+    let auditor = app.token(Role::Auditor, "aud.demo", &[]);
+    let copy = copy_of(&app, &auditor, MARIO).await.ok();
+    assert_eq!(copy["subject"], expected);
+    assert_eq!(copy["reads"].as_array().unwrap().len(), 2, "{copy}");
+    app.stop().await;
+}
