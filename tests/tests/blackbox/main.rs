@@ -16,6 +16,7 @@ mod local_cluster;
 mod notifications;
 mod oidc;
 mod overload;
+mod privacy_analysts;
 mod privacy_copy;
 mod privacy_keys;
 mod privacy_reads;
