@@ -156,27 +156,7 @@ pub enum Command {
     },
     /// Retention (docs/privacy.md): lists what is past its period (dry run,
     /// the default) or erases it with --apply; prints a JSON report.
-    Retention {
-        #[command(flatten)]
-        db: Db,
-        /// Erase for real (without it: only list).
-        #[arg(long)]
-        apply: bool,
-        /// Days after a request's closure that its attachments' contents are kept.
-        #[arg(long, env = "COMBIPAT_RETENTION_ATTACHMENT_DAYS",
-              default_value_t = commands::privacy::retention::DEFAULT_ATTACHMENT_DAYS)]
-        attachment_days: i64,
-        /// Days after an appointment that the booking's contacts are kept.
-        #[arg(long, env = "COMBIPAT_RETENTION_BOOKING_CONTACT_DAYS",
-              default_value_t = commands::privacy::retention::DEFAULT_BOOKING_CONTACT_DAYS)]
-        booking_contact_days: i64,
-        /// Names the bookings' contact keys (the server's pseudonym key).
-        #[command(flatten)]
-        pseudonym_key: crate::pseudonym_key::PseudonymKeyArgs,
-        /// Without a pseudonym key: the server's JWT secret, from which it derives one.
-        #[arg(long, env = "COMBIPAT_JWT_SECRET", hide_env_values = true)]
-        jwt_secret: Option<crate::secret::Redacted>,
-    },
+    Retention(crate::retention_cli::RetentionArgs),
     /// Print the OpenAPI document.
     Openapi,
     /// Codice fiscale tools.
@@ -467,35 +447,7 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
             }
             Ok(())
         }
-        Command::Retention {
-            db,
-            apply,
-            attachment_days,
-            booking_contact_days,
-            pseudonym_key,
-            jwt_secret,
-        } => {
-            let secret = jwt_secret.as_ref().filter(|s| !s.is_empty());
-            let pseudonyms = pseudonym_key.resolve_logged(secret.map(|s| s.expose().as_bytes()))?;
-            let pool = connect(&db).await?;
-            migrate(&pool).await?;
-            let policy = commands::privacy::retention::RetentionPolicy {
-                attachments_after_closure: chrono::Duration::days(attachment_days.max(0)),
-                booking_contacts_after_appointment: chrono::Duration::days(
-                    booking_contact_days.max(0),
-                ),
-            };
-            let report = commands::privacy::retention::run(
-                &pool,
-                &policy,
-                &pseudonyms,
-                chrono::Utc::now(),
-                !apply,
-            )
-            .await?;
-            println!("{}", serde_json::to_string_pretty(&report)?);
-            Ok(())
-        }
+        Command::Retention(args) => crate::retention_cli::run(args).await,
         Command::Rebuild { db, name } => {
             let pool = connect(&db).await?;
             migrate(&pool).await?;

@@ -28,6 +28,7 @@ pub mod openapi;
 pub mod openapi_honest;
 pub mod paging;
 pub mod pseudonym_key;
+pub mod retention_cli;
 pub mod routes;
 pub mod secret;
 pub mod state;
