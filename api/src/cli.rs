@@ -54,6 +54,8 @@ pub enum Command {
         db: Db,
         #[command(flatten)]
         secret: Secret,
+        #[command(flatten)]
+        pseudonym_key: crate::pseudonym_key::PseudonymKeyArgs,
         #[arg(long, env = "COMBIPAT_ADDR", default_value = "127.0.0.1:8080")]
         addr: String,
         /// `manual` lets POST /api/v1/admin/clock move time; refused unless
@@ -154,17 +156,7 @@ pub enum Command {
     },
     /// Retention (docs/privacy.md): lists what is past its period (dry run,
     /// the default) or erases it with --apply; prints a JSON report.
-    Retention {
-        #[command(flatten)]
-        db: Db,
-        /// Erase for real (without it: only list).
-        #[arg(long)]
-        apply: bool,
-        /// Days after a request's closure that its attachments' contents are kept.
-        #[arg(long, env = "COMBIPAT_RETENTION_ATTACHMENT_DAYS",
-              default_value_t = commands::privacy::retention::DEFAULT_ATTACHMENT_DAYS)]
-        attachment_days: i64,
-    },
+    Retention(crate::retention_cli::RetentionArgs),
     /// Print the OpenAPI document.
     Openapi,
     /// Codice fiscale tools.
@@ -234,6 +226,7 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
         Command::Serve {
             db,
             secret,
+            pseudonym_key,
             addr,
             clock,
             allow_manual_clock,
@@ -257,6 +250,8 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
                     "--clock manual is refused unless COMBIPAT_ALLOW_MANUAL_CLOCK=1".into(),
                 );
             }
+            let pseudonyms =
+                pseudonym_key.resolve_logged(Some(secret.jwt_secret.expose().as_bytes()))?;
             let pool = connect(&db).await?;
             migrate(&pool).await?;
             let limits = Limits {
@@ -274,7 +269,8 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
                 JwtKeys::from_secret(secret.jwt_secret.expose().as_bytes()),
                 manual,
                 limits,
-            );
+            )
+            .with_pseudonyms(pseudonyms);
             if let Some(url) = read_database_url.filter(|u| !u.is_empty()) {
                 let replica = connect(&Db {
                     database_url: url,
@@ -451,22 +447,7 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
             }
             Ok(())
         }
-        Command::Retention {
-            db,
-            apply,
-            attachment_days,
-        } => {
-            let pool = connect(&db).await?;
-            migrate(&pool).await?;
-            let policy = commands::privacy::retention::RetentionPolicy {
-                attachments_after_closure: chrono::Duration::days(attachment_days.max(0)),
-            };
-            let report =
-                commands::privacy::retention::run(&pool, &policy, chrono::Utc::now(), !apply)
-                    .await?;
-            println!("{}", serde_json::to_string_pretty(&report)?);
-            Ok(())
-        }
+        Command::Retention(args) => crate::retention_cli::run(args).await,
         Command::Rebuild { db, name } => {
             let pool = connect(&db).await?;
             migrate(&pool).await?;

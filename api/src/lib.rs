@@ -27,6 +27,8 @@ pub mod oidc;
 pub mod openapi;
 pub mod openapi_honest;
 pub mod paging;
+pub mod pseudonym_key;
+pub mod retention_cli;
 pub mod routes;
 pub mod secret;
 pub mod state;
@@ -70,6 +72,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::statistics::router())
         .merge(routes::audit::router())
         .merge(routes::access_log::router())
+        .merge(routes::subject_copy::router())
         .merge(routes::summary::router())
         .merge(routes::bookings::router())
         .merge(routes::notifications::router())

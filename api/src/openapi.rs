@@ -57,6 +57,7 @@ use utoipa::{Modify, OpenApi};
         crate::routes::audit::get_request_state_as_of,
         crate::routes::audit::verify_hash_chain,
         crate::routes::access_log::list_personal_data_reads,
+        crate::routes::subject_copy::get_subject_copy,
         crate::routes::summary::get_printable_summary,
         crate::routes::bookings::list_counters,
         crate::routes::bookings::get_counter_calendar,

@@ -189,6 +189,13 @@ impl AppState {
 }
 
 impl AppState {
+    /// Pseudonyms under the deployment's own key (crate::pseudonym_key)
+    /// rather than the one derived from the JWT secret.
+    pub fn with_pseudonyms(mut self, pseudonyms: commands::privacy::Pseudonyms) -> Self {
+        self.pseudonyms = pseudonyms;
+        self
+    }
+
     /// Queries read from `replica` (which must stream from the same primary).
     pub fn with_read_replica(mut self, replica: PgPool) -> Self {
         self.read_checkpoints = CheckpointWatch::spawn(replica.clone());

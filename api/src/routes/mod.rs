@@ -17,6 +17,7 @@ pub mod requests;
 pub mod sede_inbox;
 pub mod session;
 pub mod statistics;
+pub mod subject_copy;
 pub mod summary;
 pub mod timeline_view;
 pub mod uploads;

@@ -62,7 +62,7 @@ pub struct ResidenceView {
 }
 
 impl CitizenView {
-    fn new(c: CitizenRecord, residences: &[CitizenResidence]) -> Self {
+    pub(crate) fn new(c: CitizenRecord, residences: &[CitizenResidence]) -> Self {
         let found = residences
             .iter()
             .find(|r| r.codice_fiscale == c.codice_fiscale.as_str());

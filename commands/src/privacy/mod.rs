@@ -18,5 +18,5 @@ pub mod pseudonym;
 pub mod reads;
 pub mod retention;
 
-pub use pseudonym::Pseudonyms;
+pub use pseudonym::{PseudonymKeyError, Pseudonyms};
 pub use reads::{ReadLog, ReadLogError, ReadQuery, ReadRecord, RecordedRead, SubjectKind};

@@ -16,7 +16,10 @@ mod ics;
 mod query;
 mod store;
 
-pub use query::{get_booking, list_citizen_bookings, list_sede_bookings, taken_slots, BookingRow};
+pub use query::{
+    get_booking, list_bookings_of_codes, list_citizen_bookings, list_sede_bookings, taken_slots,
+    BookingRow,
+};
 
 use crate::projection::Projection;
 use crate::ProjectionError;

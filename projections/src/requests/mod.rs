@@ -21,8 +21,8 @@ mod summary_writer;
 pub mod trigrams;
 
 pub use detail::{
-    get_attachment, get_summary, get_timeline, list_attachments, AttachmentInfo, AttachmentRow,
-    TimelineEntry,
+    get_attachment, get_summary, get_timeline, list_attachments, list_citizen_requests,
+    AttachmentInfo, AttachmentRow, TimelineEntry,
 };
 pub use query::{
     inbox_counts, list_history, list_inbox, HistoryQuery, HistoryScope, InboxBucket, InboxCounts,

@@ -16,6 +16,8 @@ mod local_cluster;
 mod notifications;
 mod oidc;
 mod overload;
+mod privacy_analysts;
+mod privacy_copy;
 mod privacy_keys;
 mod privacy_reads;
 mod privacy_retention;
