@@ -9,7 +9,8 @@
 //! - [`digest`]: the daily overdue digest, time-driven;
 //! - [`sender`]: claims due rows (`FOR UPDATE SKIP LOCKED`), renders
 //!   ([`render`], templates in `templates/`), delivers ([`channels`]: SMTP,
-//!   log-only SMS), retries with backoff, dead-letters;
+//!   log-only SMS; [`smtp`] records `sent` before the final `.`), retries
+//!   with backoff, dead-letters;
 //! - [`outbox`]: the table's SQL for the sender and the API;
 //! - [`metrics`]: Prometheus gauges and counters.
 
@@ -21,6 +22,7 @@ pub mod plan;
 pub mod projection;
 pub mod render;
 pub mod sender;
+pub mod smtp;
 
 pub use channels::{SmtpConfig, TlsMode};
 pub use plan::Kind;
