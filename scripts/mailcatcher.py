@@ -11,6 +11,10 @@ a small web server to read them:
 --reject REGEX answers `451 4.3.0` (a temporary failure) to every recipient
 matching REGEX, so a test can make one notification keep failing.
 
+Like an MTA, a message whose final "." arrived is kept even if the client
+vanishes before reading the reply (the receiver side of RFC 1047); aiosmtpd
+alone drops it, cancelling its handler the moment the connection ends.
+
 Installed into .local/venv by scripts/mailcatcher.sh; never for production.
 """
 
@@ -25,6 +29,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 MESSAGES = []
 LOCK = threading.Lock()
@@ -75,6 +80,29 @@ class Handler:
         with LOCK:
             MESSAGES.append(parsed)
         return "250 Message accepted for delivery"
+
+
+class MtaSMTP(SMTP):
+    """Processes what arrived before the end of the connection, then ends it:
+    a complete message is kept, an unterminated one is still discarded (its
+    handler waits for the rest of DATA and is cancelled)."""
+
+    def eof_received(self):
+        self.loop.call_later(0.2, self._end_after_eof)
+        # Keep the (half-closed) transport until the input is processed.
+        return True
+
+    def _end_after_eof(self):
+        if self.transport is None:
+            return
+        SMTP.eof_received(self)
+        if self.transport is not None:
+            self.transport.close()
+
+
+class MtaController(Controller):
+    def factory(self):
+        return MtaSMTP(self.handler, **self.SMTP_kwargs)
 
 
 def page():
@@ -135,7 +163,7 @@ def main():
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--reject", default=None)
     args = ap.parse_args()
-    controller = Controller(
+    controller = MtaController(
         Handler(args.reject), hostname=args.host, port=args.smtp_port, data_size_limit=10_000_000
     )
     controller.start()
