@@ -26,6 +26,7 @@ import json
 import re
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
@@ -52,6 +53,7 @@ def parse(envelope):
             }
         )
     return {
+        "received_at": time.time(),
         "message_id": msg.get("Message-ID"),
         "notification": msg.get("X-Combipat-Notification"),
         "from": msg.get("From"),

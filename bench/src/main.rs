@@ -15,6 +15,7 @@
 mod append;
 mod cluster;
 mod generate;
+mod notify_lag;
 mod queries;
 mod report;
 mod server;
@@ -98,6 +99,9 @@ enum Cmd {
         database_url: String,
         #[arg(long, default_value_t = 32)]
         pool: u32,
+        /// Runs the notifier and sends to this SMTP port on 127.0.0.1.
+        #[arg(long)]
+        smtp_port: Option<u16>,
     },
 }
 
@@ -109,9 +113,11 @@ async fn main() {
         Some(Cmd::SoakLoad(args)) => soak::load(args).await,
         Some(Cmd::SoakVerify(args)) => soak::verify(args).await,
         Some(Cmd::ClusterCheck(args)) => cluster::check(args).await,
-        Some(Cmd::ServeChild { database_url, pool }) => {
-            server::serve_child(&database_url, pool).await
-        }
+        Some(Cmd::ServeChild {
+            database_url,
+            pool,
+            smtp_port,
+        }) => server::serve_child(&database_url, pool, smtp_port).await,
         None => {
             eprintln!("usage: combipat-bench <run|soak-load|soak-verify|cluster-check> --help");
             std::process::exit(2);
@@ -506,7 +512,9 @@ async fn http_section(s: &Settings, db: &FreshDb, report: &mut Report) -> Result
     }
     let lag_pool = util::pool(&db.url, 8).await?;
     pool.close().await;
-    let child = server::Child::spawn(&db.url, 32).await?;
+    // The notifier and the sender run as in `serve`, to a real SMTP server.
+    let catcher = notify_lag::Catcher::start().await?;
+    let child = server::Child::spawn_with_mail(&db.url, 32, Some(catcher.smtp_port)).await?;
     let keys = api::auth::JwtKeys::from_secret(server::SECRET);
     let world_offices: Vec<(String, String, String)> = world::PATRONATI
         .iter()
@@ -721,6 +729,8 @@ async fn http_section(s: &Settings, db: &FreshDb, report: &mut Report) -> Result
         Some("< 250 ms".into()),
         lag99.map(|v| Verdict::from_max(v, 250.0, " ms")),
     );
+    drain(&lag_pool, Duration::from_secs(120)).await;
+    notification_figures(s, &child.base, &lag_pool, &catcher, report).await?;
     let hwm = util::proc_status_kb(&child.pid.to_string(), "VmHWM").unwrap_or(0) as f64 / 1024.0;
     let rss = util::proc_status_kb(&child.pid.to_string(), "VmRSS").unwrap_or(0) as f64 / 1024.0;
     report.figure(
@@ -735,6 +745,51 @@ async fn http_section(s: &Settings, db: &FreshDb, report: &mut Report) -> Result
     );
     lag_pool.close().await;
     child.stop().await;
+    Ok(())
+}
+
+/// Notification delivery lag at the open loop's rate (`notify_lag.rs`).
+async fn notification_figures(
+    s: &Settings,
+    base: &str,
+    pool: &sqlx::PgPool,
+    catcher: &notify_lag::Catcher,
+    report: &mut Report,
+) -> Result<()> {
+    let r = notify_lag::reply_open_loop(
+        base,
+        pool,
+        catcher,
+        s.open_rate,
+        Duration::from_secs_f64(s.open_secs),
+    )
+    .await?;
+    if let Some(e) = &r.first_error {
+        println!(
+            "http: first reply failure: {}",
+            e.chars().take(300).collect::<String>()
+        );
+    }
+    report.figure(
+        "http",
+        &format!(
+            "notification delivery lag (reply → its e-mail at the SMTP server) at {}/s replies offered for {:.0} s: p50 / p99",
+            s.open_rate, s.open_secs
+        ),
+        format!(
+            "{:.0} ms / {:.0} ms (max {:.0} ms; {} offered, {} ok, {} failed; {} e-mails not arrived within 120 s, {} duplicates)",
+            r.lag.p50().unwrap_or(f64::NAN),
+            r.lag.p99().unwrap_or(f64::NAN),
+            r.lag.max().unwrap_or(f64::NAN),
+            r.offered,
+            r.ok,
+            r.failed,
+            r.missing,
+            r.duplicates
+        ),
+        None,
+        None,
+    );
     Ok(())
 }
 
