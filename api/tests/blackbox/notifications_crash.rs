@@ -73,14 +73,22 @@ fn mail_catcher(smtp: u16, web: u16) -> Proc {
     )
 }
 
-fn server(db: &str, port: u16, smtp: u16) -> Proc {
+/// The server, its log (info and above, both streams) appended to `log`.
+fn server(db: &str, port: u16, smtp: u16, log: &std::path::Path) -> Proc {
+    let file = || {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .expect("log file")
+    };
     Proc(
         Command::new(env!("CARGO_BIN_EXE_combipat"))
             .arg("serve")
             .env("DATABASE_URL", db)
             .env("COMBIPAT_JWT_SECRET", SECRET)
             .env("COMBIPAT_ADDR", format!("127.0.0.1:{port}"))
-            .env("COMBIPAT_LOG", "warn")
+            .env("COMBIPAT_LOG", "info")
             .env("COMBIPAT_REFERENCE_DIR", root().join("reference"))
             .env("COMBIPAT_SMTP_HOST", "127.0.0.1")
             .env("COMBIPAT_SMTP_PORT", smtp.to_string())
@@ -92,8 +100,8 @@ fn server(db: &str, port: u16, smtp: u16) -> Proc {
             // Short, so the dead server's rows are taken again soon; a live
             // sender's row taken over is abandoned, never sent twice.
             .env("COMBIPAT_NOTIFY_LEASE_SECS", "3")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(Stdio::from(file()))
+            .stderr(Stdio::from(file()))
             .spawn()
             .expect("the combipat binary starts"),
     )
@@ -174,7 +182,9 @@ async fn after_a_kill_9_mid_burst_every_confirmation_arrives_exactly_once(pool: 
     let (smtp, web, port) = (free_port(), free_port(), free_port());
     let _catcher = mail_catcher(smtp, web);
     let db = database_url(&pool);
-    let mut first = server(&db, port, smtp);
+    let log = std::env::temp_dir().join(format!("combipat-notifications-crash-{port}.log"));
+    let _ = std::fs::remove_file(&log);
+    let mut first = server(&db, port, smtp, &log);
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     wait_up(&http, &format!("{base}/healthz")).await;
@@ -248,7 +258,7 @@ async fn after_a_kill_9_mid_burst_every_confirmation_arrives_exactly_once(pool: 
             .await
             .unwrap();
     drop(first);
-    let _restarted = server(&db, port, smtp);
+    let _restarted = server(&db, port, smtp, &log);
     wait_up(&http, &format!("{base}/healthz")).await;
 
     // Every booking's confirmation arrives.
@@ -375,6 +385,11 @@ async fn after_a_kill_9_mid_burst_every_confirmation_arrives_exactly_once(pool: 
         assert!(metrics.contains(line), "{line} not in {metrics}");
     }
     assert!(!metrics.contains("@example.it"));
+    // Nor in the logs of either process, which did log the sending.
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("notifications sent over SMTP"), "{logged}");
+    assert!(!logged.contains("@example.it"), "an address in the log");
+    let _ = std::fs::remove_file(&log);
     eprintln!(
         "{at_kill} messages at the kill, {in_flight} rows in flight; {} after the restart, each once",
         all.len()
