@@ -85,17 +85,21 @@ class Handler:
 
 
 class MtaSMTP(SMTP):
-    """Processes what arrived before the end of the connection, then ends it:
-    a complete message is kept, an unterminated one is still discarded (its
-    handler waits for the rest of DATA and is cancelled)."""
+    """Processes all that arrived before the end of the connection, then ends
+    it: a complete message is kept, an unterminated one is still discarded
+    (its handler waits for the rest of DATA and is cancelled)."""
 
     def eof_received(self):
-        self.loop.call_later(0.2, self._end_after_eof)
+        self._end_when_drained()
         # Keep the (half-closed) transport until the input is processed.
         return True
 
-    def _end_after_eof(self):
+    def _end_when_drained(self):
         if self.transport is None:
+            return
+        # The handler has not consumed all that arrived yet: look again soon.
+        if self._reader._buffer:
+            self.loop.call_later(0.05, self._end_when_drained)
             return
         SMTP.eof_received(self)
         if self.transport is not None:

@@ -43,16 +43,22 @@ pub enum SendFailure {
     After(DeliveryError),
 }
 
+/// The record of a sending, run when the whole message is at the server but
+/// for its final `.` (docs/notifications.md).
+pub struct Commit<'a> {
+    /// The record: `true` once committed.
+    pub done: BoxFuture<'a, bool>,
+    /// Told as soon as the outcome is settled but for the database's reply:
+    /// `true` when the `COMMIT` has been sent, `false` when the row is no
+    /// longer this claim's. The final `.` follows at once, so a crash cannot
+    /// fall between a commit's reply and the `.` however late that reply is.
+    pub decided: tokio::sync::oneshot::Receiver<bool>,
+}
+
 #[async_trait]
 pub trait EmailPort: Send + Sync {
-    /// Sends `email`. `commit` records it sent and runs when the whole
-    /// message is at the server but for its final `.` (docs/notifications.md):
-    /// `true` completes the message, `false` abandons it.
-    async fn send(
-        &self,
-        email: &OutgoingEmail,
-        commit: BoxFuture<'_, bool>,
-    ) -> Result<(), SendFailure>;
+    /// Sends `email`, completing it only once `commit` has decided.
+    async fn send(&self, email: &OutgoingEmail, commit: Commit<'_>) -> Result<(), SendFailure>;
 }
 
 #[async_trait]

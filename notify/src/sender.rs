@@ -6,7 +6,9 @@
 //! lease; killed after it, the message is complete. Once, across crashes,
 //! but for the instant between the commit and the `.` (docs/notifications.md).
 
-use crate::channels::{message_id, DeliveryError, EmailPort, OutgoingEmail, SendFailure, SmsPort};
+use crate::channels::{
+    message_id, Commit, DeliveryError, EmailPort, OutgoingEmail, SendFailure, SmsPort,
+};
 use crate::metrics::NotifyMetrics;
 use crate::outbox::{self, Claimed};
 use crate::plan::Kind;
@@ -340,15 +342,17 @@ impl Sender {
         };
         let mid = message_id(&row.id, &self.config.from);
         // Runs while the message's final `.` is held back.
-        let commit = Box::pin(async move {
-            match outbox::mark_sent(&self.pool, row, &mid).await {
+        let (decide, decided) = tokio::sync::oneshot::channel();
+        let done = Box::pin(async move {
+            match outbox::mark_sent(&self.pool, row, &mid, decide).await {
                 Ok(mine) => mine,
                 Err(e) => {
-                    tracing::warn!(notification = %row.id, error = %e, "notification not recorded sent: abandoned");
+                    tracing::warn!(notification = %row.id, error = %e, "notification not recorded sent");
                     false
                 }
             }
         });
+        let commit = Commit { done, decided };
         match self.email.send(&email, commit).await {
             Ok(()) => Outcome::Sent {
                 channel: "email",

@@ -10,10 +10,9 @@
 //! the message is complete. The window left is the few microseconds between
 //! the commit's reply and the write of those five bytes.
 
-use crate::channels::{message_id, DeliveryError, EmailPort, OutgoingEmail, SendFailure};
+use crate::channels::{message_id, Commit, DeliveryError, EmailPort, OutgoingEmail, SendFailure};
 use crate::channels::{SmtpConfig, TlsMode};
 use async_trait::async_trait;
-use futures::future::BoxFuture;
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
@@ -352,7 +351,7 @@ impl SmtpEmail {
         from: Option<&Address>,
         to: &[Address],
         bytes: &[u8],
-        commit: &mut Option<BoxFuture<'_, bool>>,
+        commit: &mut Option<Commit<'_>>,
     ) -> Result<(), TxFailure> {
         let t = self.config.timeout;
         let timed_out = || TxFailure {
@@ -428,9 +427,21 @@ impl SmtpEmail {
             Ok(Ok(true)) => {}
         }
         // The whole body is at the server: record it sent, then complete it.
-        let go = match commit.take() {
-            Some(c) => c.await,
-            None => false,
+        let Some(Commit { mut done, decided }) = commit.take() else {
+            return Err(TxFailure {
+                failure: SendFailure::NotCommitted,
+                network: false,
+            });
+        };
+        let mut recorded = None;
+        // `done` first: one poll sends the COMMIT and tells `decided`.
+        let go = tokio::select! {
+            biased;
+            r = &mut done => {
+                recorded = Some(r);
+                r
+            }
+            d = decided => d.unwrap_or(false),
         };
         {
             let mut g = gate.lock().expect("gate lock");
@@ -445,7 +456,25 @@ impl SmtpEmail {
                 network: false,
             });
         }
-        match tokio::time::timeout(t, sending).await {
+        // The `.` now (`sending` first), the COMMIT's reply meanwhile.
+        let record = async {
+            match recorded {
+                Some(r) => r,
+                None => done.await,
+            }
+        };
+        let (reply, recorded) = tokio::join!(tokio::time::timeout(t, sending), record);
+        if !recorded {
+            // Complete at the server, not recorded (the database failed at
+            // the COMMIT): the row, still `sending`, goes again after the
+            // lease, a second copy with the same Message-ID.
+            tracing::warn!("an e-mail was completed but its record failed");
+            return Err(TxFailure {
+                failure: SendFailure::NotCommitted,
+                network: false,
+            });
+        }
+        match reply {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(e)) => Err(TxFailure {
                 failure: SendFailure::After(reduce(&e)),
@@ -461,11 +490,7 @@ impl SmtpEmail {
 
 #[async_trait]
 impl EmailPort for SmtpEmail {
-    async fn send(
-        &self,
-        email: &OutgoingEmail,
-        commit: BoxFuture<'_, bool>,
-    ) -> Result<(), SendFailure> {
+    async fn send(&self, email: &OutgoingEmail, commit: Commit<'_>) -> Result<(), SendFailure> {
         let message = self.message(email).map_err(SendFailure::Before)?;
         let envelope = message.envelope().clone();
         let bytes = message.formatted();
