@@ -89,6 +89,8 @@ fn server(db: &str, port: u16, smtp: u16, log: &std::path::Path) -> Proc {
             .env("COMBIPAT_JWT_SECRET", SECRET)
             .env("COMBIPAT_ADDR", format!("127.0.0.1:{port}"))
             .env("COMBIPAT_LOG", "info")
+            // The database server is shared by parallel tests: a small pool.
+            .env("COMBIPAT_DB_POOL", "8")
             .env("COMBIPAT_REFERENCE_DIR", root().join("reference"))
             .env("COMBIPAT_SMTP_HOST", "127.0.0.1")
             .env("COMBIPAT_SMTP_PORT", smtp.to_string())

@@ -449,16 +449,26 @@ async fn with_smtp_down_notifications_wait_then_all_arrive_and_one_that_keeps_fa
     assert_eq!(messages.len(), 1, "{messages:#?}");
     assert_eq!(to(&messages[0]), "fail.sempre@example.it");
     assert_eq!(messages[0]["notification"], id.as_str());
-    // The metrics saw it all, without an address.
-    let metrics = app
-        .http
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    // The metrics saw it all, without an address (the sender counts a
+    // message once the server answered, just after the catcher shows it).
+    let start = Instant::now();
+    let metrics = loop {
+        let metrics = app
+            .http
+            .get(format!("{}/metrics", app.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if metrics.contains("combipat_notifications_sent_total{channel=\"email\"} 4")
+            || start.elapsed() > Duration::from_secs(10)
+        {
+            break metrics;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     assert!(
         metrics.contains("combipat_notifications_dead_lettered_total 1"),
         "{metrics}"
