@@ -730,7 +730,7 @@ async fn http_section(s: &Settings, db: &FreshDb, report: &mut Report) -> Result
         lag99.map(|v| Verdict::from_max(v, 250.0, " ms")),
     );
     drain(&lag_pool, Duration::from_secs(120)).await;
-    notification_figures(s, &child.base, &lag_pool, &catcher, report).await?;
+    notify_lag::figures(s, &child.base, &lag_pool, &catcher, report).await?;
     let hwm = util::proc_status_kb(&child.pid.to_string(), "VmHWM").unwrap_or(0) as f64 / 1024.0;
     let rss = util::proc_status_kb(&child.pid.to_string(), "VmRSS").unwrap_or(0) as f64 / 1024.0;
     report.figure(
@@ -745,51 +745,6 @@ async fn http_section(s: &Settings, db: &FreshDb, report: &mut Report) -> Result
     );
     lag_pool.close().await;
     child.stop().await;
-    Ok(())
-}
-
-/// Notification delivery lag at the open loop's rate (`notify_lag.rs`).
-async fn notification_figures(
-    s: &Settings,
-    base: &str,
-    pool: &sqlx::PgPool,
-    catcher: &notify_lag::Catcher,
-    report: &mut Report,
-) -> Result<()> {
-    let r = notify_lag::reply_open_loop(
-        base,
-        pool,
-        catcher,
-        s.open_rate,
-        Duration::from_secs_f64(s.open_secs),
-    )
-    .await?;
-    if let Some(e) = &r.first_error {
-        println!(
-            "http: first reply failure: {}",
-            e.chars().take(300).collect::<String>()
-        );
-    }
-    report.figure(
-        "http",
-        &format!(
-            "notification delivery lag (reply → its e-mail at the SMTP server) at {}/s replies offered for {:.0} s: p50 / p99",
-            s.open_rate, s.open_secs
-        ),
-        format!(
-            "{:.0} ms / {:.0} ms (max {:.0} ms; {} offered, {} ok, {} failed; {} e-mails not arrived within 120 s, {} duplicates)",
-            r.lag.p50().unwrap_or(f64::NAN),
-            r.lag.p99().unwrap_or(f64::NAN),
-            r.lag.max().unwrap_or(f64::NAN),
-            r.offered,
-            r.ok,
-            r.failed,
-            r.missing,
-            r.duplicates
-        ),
-        None,
-        None,
-    );
     Ok(())
 }
 

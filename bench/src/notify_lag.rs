@@ -276,3 +276,48 @@ pub async fn reply_open_loop(
         first_error,
     })
 }
+
+/// The figure, at the creations' open-loop rate, beside their projection lag.
+pub async fn figures(
+    s: &crate::Settings,
+    base: &str,
+    pool: &sqlx::PgPool,
+    catcher: &Catcher,
+    report: &mut crate::report::Report,
+) -> Result<()> {
+    let r = reply_open_loop(
+        base,
+        pool,
+        catcher,
+        s.open_rate,
+        Duration::from_secs_f64(s.open_secs),
+    )
+    .await?;
+    if let Some(e) = &r.first_error {
+        println!(
+            "http: first reply failure: {}",
+            e.chars().take(300).collect::<String>()
+        );
+    }
+    report.figure(
+        "http",
+        &format!(
+            "notification delivery lag (reply → its e-mail at the SMTP server) at {}/s replies offered for {:.0} s: p50 / p99",
+            s.open_rate, s.open_secs
+        ),
+        format!(
+            "{:.0} ms / {:.0} ms (max {:.0} ms; {} offered, {} ok, {} failed; {} e-mails not arrived within 120 s, {} duplicates)",
+            r.lag.p50().unwrap_or(f64::NAN),
+            r.lag.p99().unwrap_or(f64::NAN),
+            r.lag.max().unwrap_or(f64::NAN),
+            r.offered,
+            r.ok,
+            r.failed,
+            r.missing,
+            r.duplicates
+        ),
+        None,
+        None,
+    );
+    Ok(())
+}

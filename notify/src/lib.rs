@@ -16,6 +16,7 @@
 
 pub mod channels;
 pub mod digest;
+mod gate;
 pub mod metrics;
 pub mod outbox;
 pub mod plan;
