@@ -310,11 +310,17 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
             let workers = if no_workers {
                 vec![]
             } else {
-                let mut workers =
-                    projections::spawn_all(pool.clone(), &state.metrics.registry, stop_rx.clone());
+                let metrics = projections::registered_metrics(&state.metrics.registry);
+                let mut workers = projections::spawn_all_sharing(
+                    pool.clone(),
+                    metrics.clone(),
+                    stop_rx.clone(),
+                    projections::WorkerConfig::default(),
+                );
                 workers.extend(crate::notifications::spawn(
                     pool.clone(),
                     &state,
+                    metrics,
                     smtp,
                     notify.sender_config(),
                     stop_rx.clone(),

@@ -68,8 +68,8 @@ pub use replay::{Replay, ReplayOptions, SideSession};
 pub use shared_log::SharedLog;
 pub use wait::wait_for_position;
 pub use worker::{
-    run_once, run_until_idle, run_until_idle_in_batches, spawn_all, spawn_all_with, Outcome,
-    Worker, WorkerConfig,
+    registered_metrics, run_once, run_until_idle, run_until_idle_in_batches, spawn_all,
+    spawn_all_sharing, spawn_all_with, Outcome, Worker, WorkerConfig,
 };
 
 use sqlx::PgPool;

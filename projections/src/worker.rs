@@ -453,12 +453,28 @@ pub fn spawn_all_with(
     shutdown: watch::Receiver<bool>,
     config: WorkerConfig,
 ) -> Vec<JoinHandle<()>> {
-    let connect = asynchronous_commit_sessions(&pool);
-    let metrics = Metrics::register(registry).unwrap_or_else(|e| {
+    spawn_all_sharing(pool, registered_metrics(registry), shutdown, config)
+}
+
+/// The workers' metrics, registered in `registry` (working unregistered if
+/// they already are there).
+pub fn registered_metrics(registry: &prometheus::Registry) -> Metrics {
+    Metrics::register(registry).unwrap_or_else(|e| {
         // Registered twice in one registry: the workers must run all the same.
         tracing::error!(error = %e, "projection metrics not registered");
         Metrics::unregistered()
-    });
+    })
+}
+
+/// [`spawn_all_with`] reporting to `metrics`, which the caller shares with
+/// other workers (the notifier's lag beside the projections').
+pub fn spawn_all_sharing(
+    pool: PgPool,
+    metrics: Metrics,
+    shutdown: watch::Receiver<bool>,
+    config: WorkerConfig,
+) -> Vec<JoinHandle<()>> {
+    let connect = asynchronous_commit_sessions(&pool);
     let log = Arc::new(SharedLog::new(DEFAULT_KEPT_EVENTS, metrics.clone()));
     crate::all(&pool)
         .into_iter()

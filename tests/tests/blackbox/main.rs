@@ -14,6 +14,7 @@ mod idempotency;
 mod lifecycle;
 mod local_cluster;
 mod notifications;
+mod notifications_digest;
 mod oidc;
 mod overload;
 mod privacy_analysts;
