@@ -38,9 +38,9 @@
 //! - Read tables use no sequences and no views depend on them, so a rebuild
 //!   can copy and swap them.
 
+mod batch;
 pub mod bookings;
 pub mod checkpoint;
-mod copy;
 mod error;
 mod events;
 #[cfg(test)]
@@ -50,9 +50,7 @@ pub mod metrics;
 pub mod page;
 mod projection;
 pub mod rebuild;
-mod replay;
 pub mod requests;
-mod row_cache;
 pub mod shared_log;
 pub mod statistics;
 pub mod wait;
@@ -63,8 +61,7 @@ pub use events::REQUEST_STREAM_TYPE;
 pub use metrics::Metrics;
 pub use page::{Cursor, CursorError, Page, TimeRange};
 pub use projection::{Projection, DEFAULT_BATCH_SIZE};
-pub use rebuild::{rebuild, RebuildReport};
-pub use replay::{Replay, ReplayOptions, SideSession};
+pub use rebuild::{rebuild, RebuildReport, Rebuildable, Replay, ReplayOptions, SideSession};
 pub use shared_log::SharedLog;
 pub use wait::wait_for_position;
 pub use worker::{
@@ -75,9 +72,10 @@ pub use worker::{
 use sqlx::PgPool;
 use std::sync::Arc;
 
-/// Every projection of the service, in a fixed order. The pool is for
+/// Every projection of the service, in a fixed order (the notifier, in
+/// `notify`, runs beside them and is never rebuilt). The pool is for
 /// projections that need one to be built (none does today).
-pub fn all(_pool: &PgPool) -> Vec<Arc<dyn Projection>> {
+pub fn all(_pool: &PgPool) -> Vec<Arc<dyn Rebuildable>> {
     vec![
         Arc::new(requests::RequestsProjection),
         Arc::new(home_panel::HomePanelProjection),
@@ -95,7 +93,7 @@ pub const NAMES: &[&str] = &[
 ];
 
 /// The projection called `name`, if there is one.
-pub fn by_name(pool: &PgPool, name: &str) -> Option<Arc<dyn Projection>> {
+pub fn by_name(pool: &PgPool, name: &str) -> Option<Arc<dyn Rebuildable>> {
     all(pool).into_iter().find(|p| p.name() == name)
 }
 

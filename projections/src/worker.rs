@@ -4,10 +4,10 @@
 
 use crate::metrics::Metrics;
 use crate::projection::{Projection, DEFAULT_BATCH_SIZE};
-use crate::shared_log::{LookSince, SharedLog, Source, DEFAULT_KEPT_EVENTS};
+use crate::shared_log::{Batch, LookSince, SharedLog, DEFAULT_KEPT_EVENTS};
 use crate::{checkpoint, ProjectionError};
 use chrono::Utc;
-use commands::store::{LogPosition, EVENTS_CHANNEL};
+use commands::store::{LogPosition, StoreError, EVENTS_CHANNEL};
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 use std::sync::Arc;
@@ -39,6 +39,29 @@ pub async fn run_once<P: Projection + ?Sized>(
         0 => Outcome::Idle,
         n => Outcome::Applied(n),
     })
+}
+
+/// Where a worker step takes its events from.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    /// The database, every time (a single [`run_once`]).
+    Database,
+    /// The process's shared reads, for a look that began as said.
+    Shared(&'a SharedLog, LookSince),
+}
+
+impl Source<'_> {
+    async fn read_after(
+        self,
+        conn: &mut PgConnection,
+        after: LogPosition,
+        limit: usize,
+    ) -> Result<Batch, StoreError> {
+        match self {
+            Source::Database => Batch::read(conn, after, limit).await,
+            Source::Shared(log, since) => log.read_after(conn, after, limit, since).await,
+        }
+    }
 }
 
 /// What one [`apply_next_batch`] did.
@@ -464,6 +487,7 @@ pub fn spawn_all_with(
     crate::all(&pool)
         .into_iter()
         .map(|projection| {
+            let projection: Arc<dyn Projection> = projection;
             let worker = Worker::new(connect.clone(), projection, metrics.clone(), config.clone())
                 .sharing(log.clone());
             tokio::spawn(worker.run(shutdown.clone()))

@@ -19,6 +19,7 @@ mod store;
 pub use query::{get_booking, list_citizen_bookings, list_sede_bookings, taken_slots, BookingRow};
 
 use crate::projection::Projection;
+use crate::rebuild::Rebuildable;
 use crate::ProjectionError;
 use async_trait::async_trait;
 use commands::store::RecordedEvent;
@@ -57,3 +58,6 @@ impl Projection for BookingsProjection {
         store::apply_batch(tx, events).await
     }
 }
+
+/// Replayed batch by batch, as the live worker writes.
+impl Rebuildable for BookingsProjection {}

@@ -9,8 +9,8 @@
 //! stream version, and the writer inserts timeline and attachment rows once.
 
 use super::rows::{AttachmentRow, Entry, Removal, StoredAttachment, Summary, TimelineRow};
+use crate::batch::RowSet;
 use crate::events::{serde_name, subject, RequestFact};
-use crate::row_cache::RowSet;
 use chrono::SubsecRound;
 use domain::actor::{PatronatoRole, Role, Side};
 use domain::booking::BookingId;

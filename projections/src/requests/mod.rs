@@ -17,7 +17,6 @@ mod query;
 mod rows;
 mod search;
 mod store;
-mod summary_writer;
 pub mod trigrams;
 
 pub use detail::{
@@ -29,9 +28,10 @@ pub use query::{
     InboxQuery, InboxRow, RequestFilters, RequestRow, SEARCH_WINDOW,
 };
 
+use crate::batch::Mode;
 use crate::events::request_fact;
 use crate::projection::Projection;
-use crate::replay::{Replay, ReplayOptions};
+use crate::rebuild::{Rebuildable, Replay, ReplayOptions, SideSession};
 use crate::ProjectionError;
 use async_trait::async_trait;
 use commands::store::RecordedEvent;
@@ -76,20 +76,27 @@ impl Projection for RequestsProjection {
     ) -> Result<(), ProjectionError> {
         store::apply_batch(tx, &facts(events)?).await
     }
+}
 
+impl Rebuildable for RequestsProjection {
     fn replay(&self, options: ReplayOptions) -> Option<Box<dyn Replay>> {
+        let mode = Mode::Replay {
+            cached: options.cached_rows,
+            side: Some(options.side_session.clone()),
+        };
         Some(Box::new(RequestsReplay {
-            batch: store::Batch::replay(options.cached_rows, options.side_session.clone()),
+            batch: store::Batch::new(&mode),
             side_session: options.side_session,
             search: None,
         }))
     }
 }
 
-/// A rebuild's replay: summaries kept in memory across batches.
+/// A rebuild's replay: summaries kept in memory across batches and written
+/// on a session of their own, `request_search` filled ahead.
 struct RequestsReplay {
     batch: store::Batch,
-    side_session: crate::replay::SideSession,
+    side_session: SideSession,
     /// `request_search`, filled beside the replay (`search.rs`).
     search: Option<search::FillAhead>,
 }

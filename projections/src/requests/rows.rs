@@ -108,19 +108,12 @@ const SUMMARY_UPDATED_COLUMNS: &[&str] = &[
     "status_before_appointment",
 ];
 
-/// Upserts summaries (a JSON array of rows), keeping a newer version.
-pub(super) fn upsert_summaries_sql() -> String {
-    let set: Vec<String> = SUMMARY_UPDATED_COLUMNS
-        .iter()
-        .map(|c| format!("{c} = EXCLUDED.{c}"))
-        .collect();
-    format!(
-        "INSERT INTO request_summary \
-         SELECT * FROM jsonb_populate_recordset(NULL::request_summary, $1) \
-         ON CONFLICT (request_id) DO UPDATE SET {} \
-         WHERE request_summary.version < EXCLUDED.version",
-        set.join(", ")
-    )
+impl crate::batch::CachedRow for Summary {
+    const TABLE: &'static str = "request_summary";
+    const UPDATED_COLUMNS: &'static [&'static str] = SUMMARY_UPDATED_COLUMNS;
+    fn key(&self) -> Uuid {
+        self.request_id
+    }
 }
 
 /// One `request_timeline` row.

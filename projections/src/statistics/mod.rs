@@ -33,9 +33,10 @@ pub use query::{
 };
 pub use rows::{rome_day, UNKNOWN_REGION};
 
+use crate::batch::Mode;
 use crate::events::request_fact;
 use crate::projection::Projection;
-use crate::replay::{Replay, ReplayOptions};
+use crate::rebuild::{Rebuildable, Replay, ReplayOptions};
 use crate::ProjectionError;
 use async_trait::async_trait;
 use commands::store::RecordedEvent;
@@ -75,11 +76,15 @@ impl Projection for StatisticsProjection {
     ) -> Result<(), ProjectionError> {
         store::apply_batch(tx, &facts(events)?).await
     }
+}
 
+impl Rebuildable for StatisticsProjection {
     fn replay(&self, options: ReplayOptions) -> Option<Box<dyn Replay>> {
-        Some(Box::new(StatisticsReplay(store::Batch::replay(
-            options.cached_rows,
-        ))))
+        let mode = Mode::Replay {
+            cached: options.cached_rows,
+            side: None,
+        };
+        Some(Box::new(StatisticsReplay(store::Batch::new(&mode))))
     }
 }
 
