@@ -2,28 +2,34 @@
 //! The read side: projection workers and the read models they maintain
 //! (DESIGN.md "Projections"). Tables are created by the migrations.
 //!
-//! Read models, one module per projection. Read `fold.rs` first: what each
-//! event means, pure and tested without PostgreSQL; `rows.rs` has the rows;
-//! `store.rs` fetches what the fold needs and writes what it made (the speed
-//! work lives there); `query.rs` answers the API.
+//! Read models, one module per projection, each with the same files. Read
+//! `fold.rs` first: what each event means, pure and tested without
+//! PostgreSQL; `rows.rs` has the rows (field names = column names);
+//! `store.rs` fetches what the fold needs and hands what it made to
+//! [`batch`]; `query.rs` answers the API.
 //! - [`requests`]: `request_summary` (history, inbox, detail header),
 //!   `request_timeline`, `request_attachments`, `request_search`.
 //! - [`home_panel`]: `recent_replies` (replies of the last 3 days).
 //! - [`statistics`]: `stat_requests`, `stat_daily`, `stat_flows`.
-//! - [`bookings`]: `booking_slots` (who has each slot), `bookings` (migrations/0006_bookings.sql).
+//! - [`bookings`]: `booking_slots` (who has each slot), `bookings`.
 //!
-//! Framework:
-//! - `projection.rs`: the [`Projection`] contract.
+//! Framework (modules depend one way: `worker` → `shared_log` →
+//! `projection` ← `rebuild`; the read models → `batch` → `rebuild`'s
+//! [`SideSession`]):
+//! - `projection.rs`: the [`Projection`] contract — name, tables, apply a batch.
+//! - `batch/`: the one batch writer every read model writes through —
+//!   cached tables (read once per batch, kept across a replay's batches,
+//!   upserted, `COPY`d or written on a second session) and rows written once.
 //! - [`worker`]: [`run_once`] applies a batch and moves the checkpoint in one
 //!   transaction (exactly-once effect); [`Worker`] runs one projection for
 //!   ever (advisory-lock leader election, `LISTEN` wake-ups with a polling
 //!   fallback); [`spawn_all`].
 //! - [`shared_log`]: the workers of a process read each batch of the log once.
+//! - [`rebuild`]: replay from position 0 into shadow tables, then swap; its
+//!   own surface of a projection, [`Rebuildable`] and [`Replay`]
+//!   (`rebuild/replay.rs`).
 //! - [`checkpoint`]: the `projection_checkpoints` rows.
 //! - [`metrics`]: lag and throughput gauges for Prometheus.
-//! - [`rebuild`]: replay from position 0 into shadow tables, then swap;
-//!   `replay.rs`: what a projection may do during a replay ([`Replay`]).
-//! - `row_cache.rs`, `copy.rs`: rows kept across batches, `COPY` writes.
 //! - [`wait`]: read-your-writes ([`wait_for_position`]).
 //! - [`page`]: keyset cursors, pages, time ranges.
 //!

@@ -4,10 +4,10 @@
 //! PostgreSQL waits, then PostgreSQL stores the batch's rows while this
 //! process waits. The rows a replay evicts from its cache are the widest it
 //! writes (`request_summary`'s); handed to this writer, they are encoded and
-//! sent on a second session, beside the replay's own (decision A60 names
-//! the measurement). Indexes other than the primary key are still built after
-//! the replay: PostgreSQL keeps a trigram index up to date row by row at a
-//! higher cost than building it once.
+//! sent on a second session, beside the replay's own (decision A26).
+//! Indexes other than the primary key are still built after the replay:
+//! PostgreSQL keeps a trigram index up to date row by row at a higher cost
+//! than building it once.
 //!
 //! The replay goes on before a hand-off is committed. A row it needs again
 //! comes from [`SideWriter::in_flight`] until the writer says the write is

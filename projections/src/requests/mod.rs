@@ -2,11 +2,13 @@
 //! detail header, sede inbox), the conversation (`request_timeline`) and the
 //! attachments (`request_attachments`).
 //!
-//! - `rows.rs`: one struct per table, field names = column names.
 //! - `fold.rs`: what each event means for those rows — pure, tested without
 //!   PostgreSQL. Start here.
-//! - `store.rs`: fetches the rows the fold needs, runs it, writes the result
-//!   (live: one statement per table; rebuild: cache, COPY, `summary_writer.rs`).
+//! - `rows.rs`: one struct per table, field names = column names.
+//! - `store.rs`: fetches the rows the fold needs (the batch's summaries, the
+//!   attachments it removes), runs it, hands the result to `crate::batch`
+//!   (live: one statement per table; a rebuild: cache, COPY, a second
+//!   session). [`RequestsProjection`] and its rebuild's replay are below.
 //! - `search.rs`, `trigrams.rs`: `request_search`, the text search's keys.
 //! - `query.rs`: history and inbox lists (filters, keyset pagination).
 //! - `detail.rs`: one request: summary, timeline, attachments.

@@ -9,8 +9,8 @@
 //! twice changes nothing: summaries only move to a higher stream version,
 //! timeline and attachment rows are inserted once.
 
-use super::fold::{self, BatchRows, StoredAttachments};
-use super::rows::{StoredAttachment, Summary};
+use super::fold;
+use super::rows::{BatchRows, StoredAttachment, StoredAttachments, Summary};
 use super::search::{self, SearchRow};
 use crate::batch::{AppendRows, CachedTable, Mode};
 use crate::events::{requests_begun_before, RequestFact};

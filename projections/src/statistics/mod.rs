@@ -13,7 +13,7 @@
 //! Modules: `rows.rs` (the tables' rows), `fold.rs` (what each event counts:
 //! pure, tested without PostgreSQL — start here), `store.rs` (fetches what
 //! the fold needs, writes its sums; a rebuild's caching and COPY),
-//! `query.rs` (indicators, regional table), `histogram.rs` (bucket edges,
+//! `query.rs` (indicators), `regional.rs` (the regional table), `histogram.rs` (bucket edges,
 //! quantiles).
 //!
 //! Analysts read these tables through the `analytics` schema's functions and
@@ -23,14 +23,15 @@
 mod fold;
 mod histogram;
 mod query;
+mod regional;
 mod rows;
 mod store;
 
 pub use histogram::{bucket, Histogram};
 pub use query::{
-    indicators, national_total, regional_totals, sede_names, Dimension, Indicators,
-    PercentileMethod, RegionTotals, StatisticsQuery, EXACT_LIMIT,
+    indicators, sede_names, Dimension, Indicators, PercentileMethod, StatisticsQuery, EXACT_LIMIT,
 };
+pub use regional::{national_total, regional_totals, RegionTotals};
 pub use rows::{rome_day, UNKNOWN_REGION};
 
 use crate::batch::Mode;
