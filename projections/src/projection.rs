@@ -1,7 +1,7 @@
 //! The contract of a read model fed by the global log, and nothing else: the
 //! worker (`worker.rs`) runs it live; what only a rebuild needs is
-//! [`crate::rebuild::Rebuildable`]. A projection's meaning is its `fold.rs`,
-//! its writes its `store.rs` (through `batch/`).
+//! `rebuild::Rebuildable`, which the rebuild owns. A projection's meaning is
+//! its `fold.rs`, its writes its `store.rs` (through `batch/`).
 
 use crate::ProjectionError;
 use async_trait::async_trait;
