@@ -69,32 +69,9 @@ impl Deref for Batch {
     }
 }
 
-/// Where a worker step takes its events from.
-#[derive(Clone, Copy)]
-pub(crate) enum Source<'a> {
-    /// The database, every time (a single [`crate::run_once`]).
-    Database,
-    /// The process's shared reads, for a look that began as said.
-    Shared(&'a SharedLog, LookSince),
-}
-
-impl Source<'_> {
-    pub(crate) async fn read_after(
-        self,
-        conn: &mut PgConnection,
-        after: LogPosition,
-        limit: usize,
-    ) -> Result<Batch, StoreError> {
-        match self {
-            Source::Database => Batch::read(conn, after, limit).await,
-            Source::Shared(log, since) => log.read_after(conn, after, limit, since).await,
-        }
-    }
-}
-
 impl Batch {
     /// Up to `limit` events after `after`, read from the database.
-    async fn read(
+    pub(crate) async fn read(
         conn: &mut PgConnection,
         after: LogPosition,
         limit: usize,

@@ -4,16 +4,19 @@
 
 use crate::metrics::Metrics;
 use crate::projection::{Projection, DEFAULT_BATCH_SIZE};
-use crate::shared_log::{LookSince, SharedLog, Source, DEFAULT_KEPT_EVENTS};
+use crate::shared_log::{Batch, LookSince, SharedLog, DEFAULT_KEPT_EVENTS};
 use crate::{checkpoint, ProjectionError};
 use chrono::Utc;
-use commands::store::{LogPosition, EVENTS_CHANNEL};
+use commands::store::{LogPosition, StoreError, EVENTS_CHANNEL};
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
+
+mod spawn;
+
+pub use spawn::{registered_metrics, spawn_all, spawn_all_sharing, spawn_all_with, WORKER_WORK_MEM};
 
 /// What one [`run_once`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +42,29 @@ pub async fn run_once<P: Projection + ?Sized>(
         0 => Outcome::Idle,
         n => Outcome::Applied(n),
     })
+}
+
+/// Where a worker step takes its events from.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    /// The database, every time (a single [`run_once`]).
+    Database,
+    /// The process's shared reads, for a look that began as said.
+    Shared(&'a SharedLog, LookSince),
+}
+
+impl Source<'_> {
+    async fn read_after(
+        self,
+        conn: &mut PgConnection,
+        after: LogPosition,
+        limit: usize,
+    ) -> Result<Batch, StoreError> {
+        match self {
+            Source::Database => Batch::read(conn, after, limit).await,
+            Source::Shared(log, since) => log.read_after(conn, after, limit, since).await,
+        }
+    }
 }
 
 /// What one [`apply_next_batch`] did.
@@ -403,87 +429,6 @@ async fn sleep_or_shutdown(shutdown: &mut watch::Receiver<bool>, d: Duration) {
         _ = shutdown.changed() => {}
         _ = tokio::time::sleep(d) => {}
     }
-}
-
-/// `work_mem` of the workers' sessions (see [`asynchronous_commit_sessions`]).
-pub const WORKER_WORK_MEM: &str = "64MB";
-
-/// The options of the workers' own connections to the database of `pool`
-/// (each worker opens one and keeps it), whose transactions commit
-/// asynchronously. A projection's rows and its checkpoint
-/// commit together, so a commit lost in a crash takes its checkpoint with it
-/// and those events are applied again from the log: the read models need no
-/// WAL flush of their own, and the commands' flushes are not shared with the
-/// projections' (asynchronous commit keeps atomicity and order; readers see
-/// a commit at once). The workers never wait for (nor starve) the commands'
-/// pool, and a kept session spares the round trip with which sqlx tests
-/// every connection handed back to a pool.
-///
-/// Their statements look rows up by key or read the log in index order
-/// whatever the values, and take arrays whose lengths change with every
-/// batch: planned once, never as a scan of a whole table
-/// ([`commands::store::KEYED_PLAN_SETTINGS`], as the committers').
-///
-/// The history's trigram index takes new entries in a pending list, and the
-/// insert that fills it past its limit (4 MB) moves the list into the index,
-/// gathering entries by trigram in `work_mem` and writing them out whenever
-/// that is full: with the default 4 MB, several passes over the index per
-/// move; with [`WORKER_WORK_MEM`], one (decision A45).
-fn asynchronous_commit_sessions(pool: &PgPool) -> PgConnectOptions {
-    let mut settings = vec![("synchronous_commit", "off"), ("work_mem", WORKER_WORK_MEM)];
-    settings.extend(commands::store::KEYED_PLAN_SETTINGS);
-    commands::store::session_options(pool, &settings)
-}
-
-/// Starts a [`Worker`] for every projection of [`crate::all`], with metrics
-/// registered in `registry`. The tasks end when `shutdown` turns `true` (or
-/// its sender is dropped); await them after sending it.
-pub fn spawn_all(
-    pool: PgPool,
-    registry: &prometheus::Registry,
-    shutdown: watch::Receiver<bool>,
-) -> Vec<JoinHandle<()>> {
-    spawn_all_with(pool, registry, shutdown, WorkerConfig::default())
-}
-
-/// [`spawn_all`] with explicit timings.
-pub fn spawn_all_with(
-    pool: PgPool,
-    registry: &prometheus::Registry,
-    shutdown: watch::Receiver<bool>,
-    config: WorkerConfig,
-) -> Vec<JoinHandle<()>> {
-    spawn_all_sharing(pool, registered_metrics(registry), shutdown, config)
-}
-
-/// The workers' metrics, registered in `registry` (working unregistered if
-/// they already are there).
-pub fn registered_metrics(registry: &prometheus::Registry) -> Metrics {
-    Metrics::register(registry).unwrap_or_else(|e| {
-        // Registered twice in one registry: the workers must run all the same.
-        tracing::error!(error = %e, "projection metrics not registered");
-        Metrics::unregistered()
-    })
-}
-
-/// [`spawn_all_with`] reporting to `metrics`, which the caller shares with
-/// other workers (the notifier's lag beside the projections').
-pub fn spawn_all_sharing(
-    pool: PgPool,
-    metrics: Metrics,
-    shutdown: watch::Receiver<bool>,
-    config: WorkerConfig,
-) -> Vec<JoinHandle<()>> {
-    let connect = asynchronous_commit_sessions(&pool);
-    let log = Arc::new(SharedLog::new(DEFAULT_KEPT_EVENTS, metrics.clone()));
-    crate::all(&pool)
-        .into_iter()
-        .map(|projection| {
-            let worker = Worker::new(connect.clone(), projection, metrics.clone(), config.clone())
-                .sharing(log.clone());
-            tokio::spawn(worker.run(shutdown.clone()))
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ pub use query::{
 };
 
 use crate::projection::Projection;
+use crate::rebuild::Rebuildable;
 use crate::ProjectionError;
 use async_trait::async_trait;
 use commands::store::RecordedEvent;
@@ -60,3 +61,6 @@ impl Projection for BookingsProjection {
         store::apply_batch(tx, events).await
     }
 }
+
+/// Replayed batch by batch, as the live worker writes.
+impl Rebuildable for BookingsProjection {}

@@ -14,7 +14,7 @@
 use super::trigrams;
 use crate::events::RequestFact;
 use crate::events::REQUEST_STREAM_TYPE;
-use crate::replay::SideSession;
+use crate::rebuild::SideSession;
 use crate::ProjectionError;
 use commands::store::log::{horizon, read_at, read_fields_of_type_below, PayloadFields, TypePage};
 use domain::request::{RequestEvent, RequestSent};

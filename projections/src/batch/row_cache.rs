@@ -1,7 +1,7 @@
 //! The rows of one table a projection holds in memory, keyed by request,
 //! with what changed since they were last written and when each was last
 //! used: the live worker empties it at the end of every batch, a rebuild
-//! keeps the most recently used across batches (`Projection::replay`).
+//! keeps the most recently used across batches (`CachedTable`, `batch/mod.rs`).
 
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;

@@ -1,13 +1,27 @@
-//! A rebuild's replay: what a projection may do when the log is replayed into
-//! its empty shadow tables (`rebuild.rs`), beyond applying batch after batch —
-//! keep rows in memory across batches, write on a second session, fill a
-//! table ahead of the replay. The live worker never uses it.
+//! The rebuild-only surface of a projection: what it may do when the log is
+//! replayed into its empty shadow tables (`rebuild.rs`), beyond applying
+//! batch after batch — keep rows in memory across batches, write on a second
+//! session, fill a table ahead of the replay. The live worker never uses it,
+//! and [`crate::Projection`] does not know it.
 
-use crate::ProjectionError;
+use crate::{Projection, ProjectionError};
 use async_trait::async_trait;
 use commands::store::RecordedEvent;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
+
+/// A projection that `combipat rebuild` may replace (the notifier, whose
+/// table records what was sent, is not one).
+pub trait Rebuildable: Projection {
+    /// How a rebuild replays the log into this projection's empty shadow
+    /// tables; `None` (the default): batch by batch with
+    /// [`Projection::apply_batch`]. A projection whose batches keep
+    /// re-reading and re-writing the same rows returns a [`Replay`] that
+    /// holds them in memory across batches.
+    fn replay(&self, _options: ReplayOptions) -> Option<Box<dyn Replay>> {
+        None
+    }
+}
 
 /// What a [`Replay`] may hold in memory, and where else it may write.
 #[derive(Debug, Clone)]
