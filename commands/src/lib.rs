@@ -20,5 +20,5 @@ pub mod ports;
 pub mod privacy;
 pub mod reference;
 pub mod requests;
-pub mod sessions;
-pub mod store;
+pub use ::store;
+pub use store::sessions;

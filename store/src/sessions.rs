@@ -12,7 +12,7 @@
 //! (a statement that failed or was cancelled half-way, its answer perhaps
 //! still on the wire) is closed instead. A session idle for over a second
 //! (the server may have restarted meanwhile) is tested before it is used, as
-//! the pool does ([`crate::store::pool_options`]).
+//! the pool does ([`crate::pool_options`]).
 
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{ConnectOptions, Connection, PgPool};
@@ -55,7 +55,7 @@ impl KeptSessions {
     pub fn of(pool: &PgPool, size: usize, settings: &[(&str, &str)]) -> Self {
         Self {
             inner: Arc::new(Inner {
-                options: crate::store::session_options(pool, settings),
+                options: crate::session_options(pool, settings),
                 idle: Mutex::new(Vec::with_capacity(size)),
                 permits: Semaphore::new(size.max(1)),
             }),

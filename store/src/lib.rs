@@ -12,6 +12,7 @@ mod load;
 pub mod log;
 mod notify;
 pub mod protocol;
+pub mod sessions;
 pub mod upcast;
 pub mod verify;
 
