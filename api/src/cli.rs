@@ -72,7 +72,7 @@ pub enum Command {
         max_in_flight: usize,
         /// Group-commit connections: concurrent commands' appends share their
         /// transactions (and WAL flushes).
-        #[arg(long, env = "COMBIPAT_COMMITTERS", default_value_t = commands::store::group::DEFAULT_COMMITTERS)]
+        #[arg(long, env = "COMBIPAT_COMMITTERS", default_value_t = store::group::DEFAULT_COMMITTERS)]
         committers: usize,
         /// A streaming replica of the database for queries (read-your-writes
         /// still holds: a query waits for the replica, then falls back to the primary).
@@ -214,9 +214,9 @@ pub async fn connect(db: &Db) -> anyhow_like::Result<PgPool> {
         .await?)
 }
 
-/// The service's pool ([`commands::store::pool_options`]) with its wait bound.
+/// The service's pool ([`store::pool_options`]) with its wait bound.
 pub fn pool_options(size: u32) -> PgPoolOptions {
-    commands::store::pool_options(size).acquire_timeout(Duration::from_secs(10))
+    store::pool_options(size).acquire_timeout(Duration::from_secs(10))
 }
 
 pub async fn migrate(pool: &PgPool) -> anyhow_like::Result<()> {

@@ -3,17 +3,17 @@
 use crate::auth::JwtKeys;
 use crate::directory::Directory;
 use crate::metrics::Metrics;
-use commands::clock::{Clock, ManualClock, SystemClock};
 use commands::reference::{
     CachedSedeDirectory, CachedTopicCatalogue, PgCitizenRegistry, PgPracticeRegistry,
     PgSedeDirectory, PgTopicCatalogue, ReferenceGeneration, SedeNames,
 };
 use commands::requests::RequestService;
-use commands::store::{CommitNotifier, GroupCommitter};
 use projections::wait::CheckpointWatch;
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
+use store::clock::{Clock, ManualClock, SystemClock};
+use store::{CommitNotifier, GroupCommitter};
 
 /// A working day: the session of a sign-in lasts this long unless configured.
 pub const DEFAULT_SESSION_HOURS: i64 = 8;
@@ -30,7 +30,7 @@ pub struct Limits {
     /// Requests served at once; more are answered 503 `overloaded` at once
     /// instead of queueing without bound.
     pub max_in_flight: usize,
-    /// Group-commit connections (see `commands::store::group`).
+    /// Group-commit connections (see `store::group`).
     pub committers: usize,
     /// Holds without a token one client (IP address) may place per hour, and
     /// that one counter-day may receive per hour (H5).
@@ -68,7 +68,7 @@ impl Default for Limits {
             read_wait: Duration::from_secs(5),
             replica_wait: Duration::from_millis(500),
             max_in_flight: 512,
-            committers: commands::store::group::DEFAULT_COMMITTERS,
+            committers: store::group::DEFAULT_COMMITTERS,
             anonymous_holds_per_client: 30,
             anonymous_holds_per_counter_day: 60,
             public_reads_per_client: 1200,

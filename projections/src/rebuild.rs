@@ -36,8 +36,6 @@ use crate::projection::Projection;
 use crate::replay::{enter_shadow_tables, Replay, ReplayOptions, SideSession};
 use crate::{checkpoint, ProjectionError};
 use async_trait::async_trait;
-use commands::store::log::read_after;
-use commands::store::{LogPosition, RecordedEvent};
 use shadow::{
     build_indexes, create_shadow_tables, deferred_indexes, shadow_statistics, vacuum_and_analyse,
     AUTOVACUUM_SETTINGS,
@@ -45,6 +43,8 @@ use shadow::{
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 use std::time::{Duration, Instant};
+use store::log::read_after;
+use store::{LogPosition, RecordedEvent};
 use tokio::sync::mpsc;
 
 /// What a rebuild did.

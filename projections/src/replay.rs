@@ -5,9 +5,9 @@
 
 use crate::ProjectionError;
 use async_trait::async_trait;
-use commands::store::RecordedEvent;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
+use store::RecordedEvent;
 
 /// What a [`Replay`] may hold in memory, and where else it may write.
 #[derive(Debug, Clone)]

@@ -7,11 +7,11 @@ use crate::projection::{Projection, DEFAULT_BATCH_SIZE};
 use crate::shared_log::{LookSince, SharedLog, Source, DEFAULT_KEPT_EVENTS};
 use crate::{checkpoint, ProjectionError};
 use chrono::Utc;
-use commands::store::{LogPosition, EVENTS_CHANNEL};
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use store::{LogPosition, EVENTS_CHANNEL};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -272,7 +272,7 @@ impl Worker {
         let name = self.projection.name();
         let applied = self.metrics.applied.with_label_values(&[name]);
         let mut listener = self.listener().await?;
-        let mut local_commits = commands::store::local_commits();
+        let mut local_commits = store::local_commits();
         // The lag is measured after a drain that applied events and while
         // events are pending, at most once a lag interval, and at least once
         // a poll interval; the leadership is checked once a poll interval.
@@ -384,7 +384,7 @@ impl Worker {
 /// commits wake its workers in memory); `Ok` also when the listener
 /// reconnected, since notifications may have been missed meanwhile.
 async fn other_process_commit(listener: &mut PgListener) -> Result<(), ProjectionError> {
-    let this_process = commands::store::this_process();
+    let this_process = store::this_process();
     loop {
         match listener.try_recv().await? {
             Some(notification) if notification.payload() == this_process => continue,
@@ -423,7 +423,7 @@ pub const WORKER_WORK_MEM: &str = "64MB";
 /// Their statements look rows up by key or read the log in index order
 /// whatever the values, and take arrays whose lengths change with every
 /// batch: planned once, never as a scan of a whole table
-/// ([`commands::store::KEYED_PLAN_SETTINGS`], as the committers').
+/// ([`store::KEYED_PLAN_SETTINGS`], as the committers').
 ///
 /// The history's trigram index takes new entries in a pending list, and the
 /// insert that fills it past its limit (4 MB) moves the list into the index,
@@ -432,8 +432,8 @@ pub const WORKER_WORK_MEM: &str = "64MB";
 /// move; with [`WORKER_WORK_MEM`], one (decision A45).
 fn asynchronous_commit_sessions(pool: &PgPool) -> PgConnectOptions {
     let mut settings = vec![("synchronous_commit", "off"), ("work_mem", WORKER_WORK_MEM)];
-    settings.extend(commands::store::KEYED_PLAN_SETTINGS);
-    commands::store::session_options(pool, &settings)
+    settings.extend(store::KEYED_PLAN_SETTINGS);
+    store::session_options(pool, &settings)
 }
 
 /// Starts a [`Worker`] for every projection of [`crate::all`], with metrics

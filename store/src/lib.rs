@@ -1,10 +1,17 @@
 //! The event store on PostgreSQL: append with optimistic concurrency and a hash
 //! chain, load a stream, tail the global log without skipping, idempotency keys
 //! and protocol counters. The only code that touches the `events` table.
+//!
+//! Both sides depend on it: the command handlers write through [`append`] and
+//! the [`GroupCommitter`], the projections and notifications read the
+//! [`log`]. Beside it: [`sessions`] (database sessions kept out of sqlx's
+//! pool, for the committers and workers) and [`clock`] (where "now" comes
+//! from, for every process that runs the rules).
 
 mod append;
 pub mod audit;
 mod canonical;
+pub mod clock;
 pub mod group;
 mod hash;
 pub mod idempotency;

@@ -33,7 +33,6 @@ pub use schedule::{counter_schedule, load_sede_calendar, patron_day, sede_schedu
 pub use sede_calendar::CalendarOutcome;
 
 use crate::requests::IdempotencyKey;
-use crate::store::{self, idempotency, Expected, Metadata, NewEvent, StoreError};
 use chrono::{DateTime, Utc};
 use domain::actor::Actor;
 use domain::booking::{BookingCode, BookingId, BookingViolation, SlotRef};
@@ -43,12 +42,13 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use std::sync::Arc;
+use store::{self, idempotency, Expected, Metadata, NewEvent, StoreError};
 use uuid::Uuid;
 
-pub const SLOT_STREAM_TYPE: &str = "slot";
-pub const CITIZEN_STREAM_TYPE: &str = "citizen_bookings";
-pub const SEDE_CALENDAR_STREAM_TYPE: &str = "sede_calendar";
-pub const QUEUE_STREAM_TYPE: &str = "queue";
+pub const SLOT_STREAM_TYPE: &str = domain::streams::SLOT;
+pub const CITIZEN_STREAM_TYPE: &str = domain::streams::CITIZEN_BOOKINGS;
+pub const SEDE_CALENDAR_STREAM_TYPE: &str = domain::streams::SEDE_CALENDAR;
+pub const QUEUE_STREAM_TYPE: &str = domain::streams::QUEUE;
 
 /// Attempts of a command that keeps losing optimistic-concurrency races.
 pub const MAX_ATTEMPTS: u32 = 20;

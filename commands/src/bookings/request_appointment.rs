@@ -24,7 +24,7 @@ impl BookingService {
         &self,
         actor: &Actor,
         id: RequestId,
-    ) -> Result<(Request, crate::store::Expected), BookingError> {
+    ) -> Result<(Request, store::Expected), BookingError> {
         let (request, expected) = crate::requests::load(&self.pool, id, None).await?;
         if !request.exists() {
             return Err(BookingError::NotFound);

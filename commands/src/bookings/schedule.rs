@@ -82,7 +82,7 @@ pub async fn counter_schedule(
 pub async fn load_sede_calendar(
     pool: &PgPool,
     sede: &SedeCode,
-) -> Result<(SedeCalendar, crate::store::Expected), BookingError> {
+) -> Result<(SedeCalendar, store::Expected), BookingError> {
     let (events, expected) = load::<SedeCalendarEvent>(
         pool,
         &sede_calendar_stream_id(sede),

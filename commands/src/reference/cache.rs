@@ -19,7 +19,6 @@
 //! topic × sub-topic — are few enough that this stays rare).
 
 use crate::ports::{PortResult, SedeDirectory, TopicCatalogue};
-use crate::sessions::KeptSessions;
 use async_trait::async_trait;
 use domain::ids::{Cap, RegionCode, SedeCode, TopicCode};
 use domain::request::SedeLookup;
@@ -29,6 +28,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{Arc, Mutex};
+use store::sessions::KeptSessions;
 use tokio::sync::Notify;
 
 /// Most answers one memo keeps.
@@ -43,7 +43,7 @@ pub const MEMO_CAPACITY: usize = 50_000;
 /// look-ups one read answers; an idle server reads once per look-up.
 ///
 /// Reads run one at a time, on a session of their own kept out of the pool
-/// ([`crate::sessions`]).
+/// ([`store::sessions`]).
 #[derive(Debug, Clone)]
 pub struct ReferenceGeneration {
     session: KeptSessions,

@@ -2,7 +2,6 @@
 
 use super::error::decode_err;
 use crate::ports::{CitizenRegistry, PortResult};
-use crate::sessions::KeptSessions;
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use domain::codice_fiscale::CodiceFiscale;
@@ -10,12 +9,13 @@ use domain::ids::Cap;
 use domain::request::CitizenRecord;
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
+use store::sessions::KeptSessions;
 
 /// Sessions of a registry: each is held for one look-up.
 const SESSIONS: usize = 16;
 
 /// On sessions of its own, kept out of the pool (every creation looks its
-/// citizen up: [`crate::sessions`]).
+/// citizen up: [`store::sessions`]).
 #[derive(Debug, Clone)]
 pub struct PgCitizenRegistry {
     sessions: KeptSessions,

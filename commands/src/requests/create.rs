@@ -4,7 +4,6 @@ use super::{
 };
 use crate::attachments;
 use crate::reference::ReferenceGeneration;
-use crate::store::Expected;
 use domain::actor::Actor;
 use domain::codice_fiscale::CodiceFiscale;
 use domain::ids::{Cap, PracticeRef, ProtocolNumber, RequestId, SedeCode, TopicCode, UploadId};
@@ -13,6 +12,7 @@ use domain::request::{
 };
 use domain::time::rome_year;
 use std::sync::Arc;
+use store::Expected;
 
 /// A new request as the caller sends it. With `copy_from`, every field left
 /// out is taken from that request (same request for another citizen, or a new

@@ -11,7 +11,7 @@ pub use error::CommandError;
 pub use execute::RequestAction;
 
 use crate::ports::{CitizenRegistry, PracticeRegistry, SedeDirectory, TopicCatalogue};
-use crate::store::{self, idempotency, Expected, GroupCommitter, Metadata, StoreError};
+use store::{self, idempotency, Expected, GroupCommitter, Metadata, StoreError};
 
 use chrono::{DateTime, Utc};
 use domain::actor::Actor;
@@ -22,7 +22,7 @@ use sqlx::PgPool;
 use std::sync::Arc;
 use uuid::Uuid;
 
-pub const STREAM_TYPE: &str = "request";
+pub const STREAM_TYPE: &str = domain::streams::REQUEST;
 /// Attempts of a command that keeps losing optimistic-concurrency races.
 const MAX_ATTEMPTS: u32 = 20;
 

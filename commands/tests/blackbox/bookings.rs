@@ -8,7 +8,6 @@ use commands::bookings::{
     BookingContext, BookingError, BookingService, Caller, ConfirmInput, CITIZEN_STREAM_TYPE,
     SLOT_STREAM_TYPE,
 };
-use commands::store::RecordedEvent;
 use domain::booking::{
     rome_instant, BookingId, BookingMode, BookingViolation, CitizenEvent, CounterCode, HoldId,
     SlotEvent, SlotRef, MAX_ACTIVE_BOOKINGS,
@@ -23,6 +22,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
+use store::RecordedEvent;
 use uuid::Uuid;
 
 /// Roma Monteverde Gianicolense: an agenzia complessa, 12-minute slots.
@@ -262,7 +262,7 @@ async fn log(pool: &PgPool, stream_type: &str) -> Vec<RecordedEvent> {
         s
     };
     for id in streams {
-        let loaded = commands::store::load_stream(pool, &id, stream_type, None)
+        let loaded = store::load_stream(pool, &id, stream_type, None)
             .await
             .unwrap();
         // Versions are contiguous from 1: nothing lost, nothing duplicated.

@@ -20,8 +20,8 @@ pub use query::{get_booking, list_citizen_bookings, list_sede_bookings, taken_sl
 
 use crate::projection::Projection;
 use crate::ProjectionError;
+use ::store::RecordedEvent;
 use async_trait::async_trait;
-use commands::store::RecordedEvent;
 use sqlx::PgConnection;
 
 pub const NAME: &str = "bookings";

@@ -15,8 +15,8 @@ pub use query::{list_recent_replies, RecentReplies, RecentRepliesQuery, ReplyRow
 use crate::events::request_fact;
 use crate::projection::Projection;
 use crate::ProjectionError;
+use ::store::RecordedEvent;
 use async_trait::async_trait;
-use commands::store::RecordedEvent;
 use sqlx::PgConnection;
 
 pub const NAME: &str = "home_panel";

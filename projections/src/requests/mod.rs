@@ -33,8 +33,8 @@ use crate::events::request_fact;
 use crate::projection::Projection;
 use crate::replay::{Replay, ReplayOptions};
 use crate::ProjectionError;
+use ::store::RecordedEvent;
 use async_trait::async_trait;
-use commands::store::RecordedEvent;
 use sqlx::PgConnection;
 
 /// The projection's name (checkpoint, advisory lock, `combipat rebuild requests`).

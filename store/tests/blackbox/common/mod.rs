@@ -1,6 +1,6 @@
 //! What the store's tests share.
 
-use commands::store::Metadata;
+use store::Metadata;
 use uuid::Uuid;
 
 /// The metadata of an operator's command.

@@ -3,15 +3,15 @@
 
 use crate::common::meta;
 use chrono::Utc;
-use commands::store::{
-    self, Appended, CommitNotifier, Expected, GroupCommitter, NewEvent, StoreError, Write, Written,
-};
 use domain::ids::SedeCode;
 use serde_json::json;
 use sqlx::PgPool;
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use store::{
+    self, Appended, CommitNotifier, Expected, GroupCommitter, NewEvent, StoreError, Write, Written,
+};
 
 fn event(n: u64) -> NewEvent {
     NewEvent {

@@ -3,9 +3,9 @@
 
 use crate::common::meta;
 use chrono::Utc;
-use commands::store::{self, verify, Expected, NewEvent};
 use serde_json::json;
 use sqlx::PgPool;
+use store::{self, verify, Expected, NewEvent};
 
 /// Three streams of three events each.
 async fn history(pool: &PgPool) {

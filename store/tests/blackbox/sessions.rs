@@ -1,11 +1,11 @@
-//! Sessions kept out of sqlx's pool (commands::sessions): a session whose
+//! Sessions kept out of sqlx's pool (store::sessions): a session whose
 //! statement finished is used again as it is; one dropped half-way is closed,
 //! so no later statement can read an answer meant for another; one idle for
 //! a while is tested before it is used.
 
-use commands::sessions::KeptSessions;
 use sqlx::PgPool;
 use std::time::Duration;
+use store::sessions::KeptSessions;
 
 /// One value read on a session, which then goes back as done.
 async fn scalar<T>(sessions: &KeptSessions, sql: &'static str) -> T

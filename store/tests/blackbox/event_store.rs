@@ -3,13 +3,11 @@
 
 use crate::common::meta;
 use chrono::Utc;
-use commands::store::{
-    self, event_hash, idempotency, protocol, ChainLink, Expected, NewEvent, StoreError,
-};
 use domain::ids::SedeCode;
 use serde_json::json;
 use sqlx::PgPool;
 use std::collections::HashSet;
+use store::{self, event_hash, idempotency, protocol, ChainLink, Expected, NewEvent, StoreError};
 
 fn event(n: u64) -> NewEvent {
     NewEvent {
