@@ -190,9 +190,9 @@ pub enum ReferenceCommand {
     },
     /// Print the synthetic citizens file (reference/citizens.json) for a seed.
     Generate {
-        #[arg(long, default_value_t = commands::reference::generate::SHIPPED_SEED)]
+        #[arg(long, default_value_t = reference::generate::SHIPPED_SEED)]
         seed: u64,
-        #[arg(long, default_value_t = commands::reference::generate::SHIPPED_COUNT)]
+        #[arg(long, default_value_t = reference::generate::SHIPPED_COUNT)]
         count: usize,
     },
 }
@@ -366,7 +366,7 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
         } => {
             let pool = connect(&db).await?;
             migrate(&pool).await?;
-            let report = commands::reference::load_all(&pool, &reference_dir).await?;
+            let report = reference::load_all(&pool, &reference_dir).await?;
             print_report(&report);
             if demo {
                 let n = crate::demo::seed(&pool).await?;
@@ -385,17 +385,17 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
             let pool = connect(&db).await?;
             migrate(&pool).await?;
             let source = match comuni_file {
-                Some(file) => commands::reference::ReferenceSource::new(&dir, Some(file)),
-                None => commands::reference::ReferenceSource::from_env(&dir),
+                Some(file) => reference::ReferenceSource::new(&dir, Some(file)),
+                None => reference::ReferenceSource::from_env(&dir),
             };
-            let report = commands::reference::load_from(&pool, &source).await?;
+            let report = reference::load_from(&pool, &source).await?;
             print_report(&report);
             Ok(())
         }
         Command::Reference {
             command: ReferenceCommand::Generate { seed, count },
         } => {
-            print!("{}", commands::reference::citizens_json(seed, count));
+            print!("{}", reference::citizens_json(seed, count));
             Ok(())
         }
         Command::Token {
@@ -506,7 +506,7 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
     }
 }
 
-fn print_report(report: &commands::reference::LoadReport) {
+fn print_report(report: &reference::LoadReport) {
     for d in &report.datasets {
         println!(
             "reference {:<12} {:<40} {:>7} rows  {:?}",

@@ -3,12 +3,13 @@
 use crate::auth::JwtKeys;
 use crate::directory::Directory;
 use crate::metrics::Metrics;
-use commands::reference::{
-    CachedSedeDirectory, CachedTopicCatalogue, PgCitizenRegistry, PgPracticeRegistry,
-    PgSedeDirectory, PgTopicCatalogue, ReferenceGeneration, SedeNames,
-};
+use commands::ports::CounterDirectory;
 use commands::requests::RequestService;
 use projections::wait::CheckpointWatch;
+use reference::{
+    CachedSedeDirectory, CachedTopicCatalogue, PgCitizenRegistry, PgCounterDirectory,
+    PgPracticeRegistry, PgSedeDirectory, PgTopicCatalogue, ReferenceGeneration, SedeNames,
+};
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
@@ -88,6 +89,8 @@ pub struct AppState {
     /// else the primary.
     pub read_pool: PgPool,
     pub requests: RequestService,
+    /// The sedi's counters, for the booking commands and queries.
+    pub counters: Arc<dyn CounterDirectory>,
     /// Wakes the projection workers after a command's commit (one per process).
     pub notifier: CommitNotifier,
     /// Batches concurrent commands' appends into shared transactions (one per process).
@@ -131,7 +134,7 @@ impl AppState {
         let notifier = CommitNotifier::spawn(pool.clone());
         let committer = GroupCommitter::spawn(pool.clone(), limits.committers, notifier.clone());
         // Routing and topics are answered from memory while the reference
-        // data is unchanged (commands::reference::cache).
+        // data is unchanged (reference::cache).
         let generation = ReferenceGeneration::new(pool.clone());
         let sede_names = SedeNames::new(pool.clone(), generation.clone());
         let requests = RequestService::new(
@@ -144,10 +147,12 @@ impl AppState {
             )),
             Arc::new(CachedTopicCatalogue::new(
                 PgTopicCatalogue::new(pool.clone()),
-                generation,
+                generation.clone(),
             )),
+            Arc::new(generation),
         )
         .with_committer(committer.clone());
+        let counters = Arc::new(PgCounterDirectory::new(pool.clone()));
         let manual = manual_clock.then(|| Arc::new(ManualClock::new()));
         let clock: Arc<dyn Clock> = match &manual {
             Some(m) => m.clone(),
@@ -170,6 +175,7 @@ impl AppState {
             checkpoints,
             pool,
             requests,
+            counters,
             notifier,
             committer,
             clock,

@@ -68,7 +68,7 @@ const REPLIES: &[&str] = &[
 ];
 
 impl World {
-    /// Reads the reference data already loaded in `pool` (`commands::reference::load_all`).
+    /// Reads the reference data already loaded in `pool` (`reference::load_all`).
     pub async fn load(pool: &PgPool) -> Result<World> {
         #[allow(clippy::type_complexity)]
         let rows: Vec<(

@@ -13,5 +13,4 @@ pub mod attachments;
 pub mod bookings;
 pub mod ports;
 pub mod privacy;
-pub mod reference;
 pub mod requests;

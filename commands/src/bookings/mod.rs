@@ -32,6 +32,7 @@ pub use queue::{queue_status, TicketOutcome};
 pub use schedule::{counter_schedule, load_sede_calendar, patron_day, sede_schedules};
 pub use sede_calendar::CalendarOutcome;
 
+use crate::ports::CounterDirectory;
 use crate::requests::IdempotencyKey;
 use chrono::{DateTime, Utc};
 use domain::actor::Actor;
@@ -205,21 +206,31 @@ impl Write {
 #[derive(Clone)]
 pub struct BookingService {
     pub(crate) pool: PgPool,
+    /// The sedi's counters (reference data).
+    pub(crate) counters: Arc<dyn CounterDirectory>,
     committer: store::GroupCommitter,
 }
 
 impl BookingService {
     /// A service with a group committer of its own (see [`BookingService::with_committer`]).
-    pub fn new(pool: PgPool) -> Self {
+    pub fn new(pool: PgPool, counters: Arc<dyn CounterDirectory>) -> Self {
         let notifier = store::CommitNotifier::spawn(pool.clone());
         let committer =
             store::GroupCommitter::spawn(pool.clone(), store::group::DEFAULT_COMMITTERS, notifier);
-        Self::with_committer(pool, committer)
+        Self::with_committer(pool, counters, committer)
     }
 
     /// A service sharing the process's group committer.
-    pub fn with_committer(pool: PgPool, committer: store::GroupCommitter) -> Self {
-        Self { pool, committer }
+    pub fn with_committer(
+        pool: PgPool,
+        counters: Arc<dyn CounterDirectory>,
+        committer: store::GroupCommitter,
+    ) -> Self {
+        Self {
+            pool,
+            counters,
+            committer,
+        }
     }
 
     pub fn pool(&self) -> &PgPool {

@@ -68,7 +68,8 @@ impl BookingService {
                 .as_ref()
                 .map(|s| s.protocol.clone())
                 .ok_or(BookingError::NotFound)?;
-            let schedule = counter_schedule(&self.pool, &sede, &counter).await?;
+            let schedule =
+                counter_schedule(&self.pool, self.counters.as_ref(), &sede, &counter).await?;
             let (calendar, _) = load_sede_calendar(&self.pool, &sede).await?;
             let slot = schedule.bookable_slot(start, &calendar, now)?;
             let request_events = request.decide(

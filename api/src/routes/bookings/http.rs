@@ -146,7 +146,11 @@ pub type HttpResult<T> = Result<T, BookingHttpError>;
 
 /// The commands, on the primary.
 pub fn service(app: &AppState) -> BookingService {
-    BookingService::with_committer(app.pool.clone(), app.committer.clone())
+    BookingService::with_committer(
+        app.pool.clone(),
+        app.counters.clone(),
+        app.committer.clone(),
+    )
 }
 
 /// The `Idempotency-Key` header and a fingerprint of what it came with.

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-const SPORTELLI_JSON: &str = include_str!("../../../reference/sportelli.json");
+const SPORTELLI_JSON: &str = include_str!("../sportelli.json");
 
 #[derive(Debug, Deserialize)]
 struct SportelliFile {

@@ -88,7 +88,7 @@ pub fn places_json(municipalities: &[Municipality]) -> String {
             "Places of birth and residence of the synthetic citizen generator \
              (commands/src/reference/generate.rs): per province its {LARGEST_PER_PROVINCE} most \
              populous municipalities and the one of median population, standing for the rest of \
-             the province. Derived by commands::reference::derive::places_json. {ISTAT_CREDIT}"
+             the province. Derived by reference::derive::places_json. {ISTAT_CREDIT}"
         ),
         places,
     };
@@ -218,7 +218,7 @@ pub fn cap_routes_json(municipalities: &[Municipality], data: &ReferenceData) ->
         "CAP prefix -> competent sede, the longest prefix wins. The fallback of the routing when \
          the municipality list is not loaded, and its refinement within a province (agenzie, \
          districts of cities with several sedi) when it is. Derived from sedi.json and the \
-         municipality list by commands::reference::derive::cap_routes_json; known exceptions \
+         municipality list by reference::derive::cap_routes_json; known exceptions \
          in reference/README.md. {ISTAT_CREDIT}"
     );
     format!(

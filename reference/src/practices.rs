@@ -1,8 +1,8 @@
 //! [`PracticeRegistry`] on `ref_practices` and `ref_pension_mandates`.
 
 use super::model::practice_kind_str;
-use crate::ports::{PortResult, PracticeRegistry};
 use async_trait::async_trait;
+use commands::ports::{PortResult, PracticeRegistry};
 use domain::codice_fiscale::CodiceFiscale;
 use domain::ids::{PatronatoId, PracticeRef, PracticeRefKind};
 use domain::request::PracticeCheck;

@@ -1,5 +1,5 @@
 //! The routing and topic look-ups kept in memory, as decorators of the
-//! [ports](crate::ports): [`CachedSedeDirectory`] and [`CachedTopicCatalogue`].
+//! [ports](commands::ports): [`CachedSedeDirectory`] and [`CachedTopicCatalogue`].
 //!
 //! Every request creation asks for its topic and routes the citizen's CAP;
 //! the routing statement alone (five tables, planned afresh each time) cost
@@ -18,8 +18,8 @@
 //! [`MEMO_CAPACITY`] answers and starts afresh when full (the keys — CAP ×
 //! topic × sub-topic — are few enough that this stays rare).
 
-use crate::ports::{PortResult, SedeDirectory, TopicCatalogue};
 use async_trait::async_trait;
+use commands::ports::{LookupScope, LookupsFuture, PortResult, SedeDirectory, TopicCatalogue};
 use domain::ids::{Cap, RegionCode, SedeCode, TopicCode};
 use domain::request::SedeLookup;
 use domain::topic::Topic;
@@ -140,6 +140,14 @@ impl ReferenceGeneration {
         session.done();
         running.newest = Some((read, generation));
         Ok(generation)
+    }
+}
+
+/// A command's look-ups share the reads started after it began
+/// ([`ReferenceGeneration::as_of_start`]).
+impl LookupScope for ReferenceGeneration {
+    fn scope<'a>(&self, lookups: LookupsFuture<'a>) -> LookupsFuture<'a> {
+        Box::pin(Self::as_of_start(lookups))
     }
 }
 

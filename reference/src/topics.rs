@@ -2,8 +2,8 @@
 
 use super::error::decode_err;
 use super::model::parse_audience;
-use crate::ports::{PortResult, TopicCatalogue};
 use async_trait::async_trait;
+use commands::ports::{PortResult, TopicCatalogue};
 use domain::ids::{IdError, TopicCode};
 use domain::topic::{Subtopic, Topic};
 use sqlx::postgres::PgRow;

@@ -4,9 +4,9 @@
 //! cargo run -p combipat-commands --example municipalities_tsv -- \
 //!     ../shared/data/comuni.json > reference/municipalities.tsv
 
-use commands::reference::compact::municipalities_tsv;
-use commands::reference::derive::ISTAT_CREDIT;
-use commands::reference::municipalities::parse_comuni;
+use reference::compact::municipalities_tsv;
+use reference::derive::ISTAT_CREDIT;
+use reference::municipalities::parse_comuni;
 
 fn main() {
     let path = std::env::args()

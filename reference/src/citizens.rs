@@ -1,9 +1,9 @@
 //! [`CitizenRegistry`] on `ref_citizens`.
 
 use super::error::decode_err;
-use crate::ports::{CitizenRegistry, PortResult};
 use async_trait::async_trait;
 use chrono::NaiveDate;
+use commands::ports::{CitizenRegistry, PortResult};
 use domain::codice_fiscale::CodiceFiscale;
 use domain::ids::Cap;
 use domain::request::CitizenRecord;

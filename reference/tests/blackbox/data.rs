@@ -6,18 +6,6 @@
 
 use chrono::NaiveDate;
 use commands::ports::{CitizenRegistry, PracticeRegistry, SedeDirectory, TopicCatalogue};
-use commands::reference::compact::{
-    parse_municipalities_tsv, MUNICIPALITIES_COUNT, MUNICIPALITIES_FILE,
-};
-use commands::reference::counters::{counters_of, PATRONATI_COUNTER};
-use commands::reference::derive::{cap_routes_json, desired_routes, places_json};
-use commands::reference::files::{parse_reference_files, RawFiles};
-use commands::reference::generate::{places, SHIPPED_COUNT, SHIPPED_SEED};
-use commands::reference::{
-    citizens_json, list_regions, load_all, load_from, municipality_by_cadastral_code,
-    read_reference, read_reference_dir, search_sedi, LoadOutcome, Location, Municipality,
-    PgReference, ReferenceData, ReferenceError, ReferenceSource, RegionKind, RouteRule, SedeKind,
-};
 use domain::codice_fiscale::CodiceFiscale;
 use domain::ids::{
     Cap, PatronatoId, PracticeRef, PracticeRefKind, RegionCode, SedeCode, TopicCode,
@@ -25,6 +13,16 @@ use domain::ids::{
 use domain::request::{PracticeCheck, SedeLookup};
 use domain::topic::TopicAudience;
 use futures::StreamExt;
+use reference::compact::{parse_municipalities_tsv, MUNICIPALITIES_COUNT, MUNICIPALITIES_FILE};
+use reference::counters::{counters_of, PATRONATI_COUNTER};
+use reference::derive::{cap_routes_json, desired_routes, places_json};
+use reference::files::{parse_reference_files, RawFiles};
+use reference::generate::{places, SHIPPED_COUNT, SHIPPED_SEED};
+use reference::{
+    citizens_json, list_regions, load_all, load_from, municipality_by_cadastral_code,
+    read_reference, read_reference_dir, search_sedi, LoadOutcome, Location, Municipality,
+    PgReference, ReferenceData, ReferenceError, ReferenceSource, RegionKind, RouteRule, SedeKind,
+};
 use sqlx::PgPool;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};

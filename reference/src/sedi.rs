@@ -3,8 +3,8 @@
 
 use super::error::decode_err;
 use super::model::{Region, RegionKind, Sede, SedeKind};
-use crate::ports::{PortResult, SedeDirectory};
 use async_trait::async_trait;
+use commands::ports::{PortResult, SedeDirectory};
 use domain::ids::{Cap, IdError, RegionCode, SedeCode, TopicCode};
 use domain::request::SedeLookup;
 use serde::Serialize;

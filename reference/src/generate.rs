@@ -34,7 +34,7 @@ pub const SHIPPED_SEED: u64 = 42;
 pub const SHIPPED_COUNT: usize = 20_000;
 
 /// `reference/places.json`, compiled in.
-const PLACES_JSON: &str = include_str!("../../../reference/places.json");
+const PLACES_JSON: &str = include_str!("../places.json");
 
 /// The generator's places (see [`super::derive::places_json`]).
 pub fn places() -> &'static [Place] {

@@ -1,5 +1,8 @@
-//! Reference data: PostgreSQL implementations of the [ports](crate::ports)
-//! and the loader of the files in `reference/` that fill their tables.
+//! Reference data: the files in `reference/` (next to this crate's
+//! manifest), their loader into the `ref_*` tables, and the PostgreSQL
+//! implementations of the command side's [ports](commands::ports), which
+//! `api` wires into the services (the command handlers do not depend on
+//! this crate).
 //!
 //! - [`files`]: read and validate the files (no database).
 //! - [`load`]: [`load_all`] — validate, then replace changed datasets in one
@@ -15,7 +18,8 @@
 //! - [`derive`]: `places.json` and `cap_routes.json`, derived from the
 //!   municipality list and `sedi.json`.
 //! - [`PgCitizenRegistry`], [`PgPracticeRegistry`], [`PgSedeDirectory`],
-//!   [`PgTopicCatalogue`]: the ports; [`PgReference`] bundles them.
+//!   [`PgTopicCatalogue`], [`PgCounterDirectory`]: the ports; [`PgReference`]
+//!   bundles them.
 //! - [`CachedSedeDirectory`], [`CachedTopicCatalogue`]: the routing and topic
 //!   ports' answers kept in memory while `ref_generation` holds ([`cache`]).
 //! - [`search_sedi`], [`get_sede`], [`list_regions`]: look-ups for the HTTP layer.
@@ -26,6 +30,7 @@
 pub mod cache;
 mod citizens;
 pub mod compact;
+mod counter_directory;
 pub mod counters;
 pub mod demo;
 pub mod derive;
@@ -46,6 +51,7 @@ mod topics;
 
 pub use cache::{CachedSedeDirectory, CachedTopicCatalogue, ReferenceGeneration};
 pub use citizens::{residences, CitizenResidence, PgCitizenRegistry};
+pub use counter_directory::PgCounterDirectory;
 pub use counters::{counters_of, CounterRow, Opening, PATRONATI_COUNTER};
 pub use error::{Location, ReferenceError};
 pub use files::{read_reference, read_reference_dir, FileInfo, ReferenceData, ReferenceSource};
@@ -74,6 +80,7 @@ pub struct PgReference {
     pub practices: PgPracticeRegistry,
     pub sedi: PgSedeDirectory,
     pub topics: PgTopicCatalogue,
+    pub counters: PgCounterDirectory,
 }
 
 impl PgReference {
@@ -82,7 +89,8 @@ impl PgReference {
             citizens: PgCitizenRegistry::new(pool.clone()),
             practices: PgPracticeRegistry::new(pool.clone()),
             sedi: PgSedeDirectory::new(pool.clone()),
-            topics: PgTopicCatalogue::new(pool),
+            topics: PgTopicCatalogue::new(pool.clone()),
+            counters: PgCounterDirectory::new(pool),
         }
     }
 }

@@ -5,7 +5,7 @@
 //! [`RECHECK`] rather than on every page: a list costs no database read.
 
 use super::cache::ReferenceGeneration;
-use crate::ports::PortResult;
+use commands::ports::PortResult;
 use sqlx::PgPool;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

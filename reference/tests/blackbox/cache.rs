@@ -1,14 +1,14 @@
-//! The routing and topic answers kept in memory (commands::reference::cache):
+//! The routing and topic answers kept in memory (reference::cache):
 //! used while the reference generation holds, dropped the moment any change
 //! to the reference tables commits.
 
 use commands::ports::{SedeDirectory, TopicCatalogue};
-use commands::reference::{
+use domain::ids::{Cap, SedeCode, TopicCode};
+use domain::request::SedeLookup;
+use reference::{
     load_from, CachedSedeDirectory, CachedTopicCatalogue, PgSedeDirectory, PgTopicCatalogue,
     ReferenceGeneration, ReferenceSource,
 };
-use domain::ids::{Cap, SedeCode, TopicCode};
-use domain::request::SedeLookup;
 use sqlx::PgPool;
 use std::path::PathBuf;
 
@@ -268,8 +268,7 @@ async fn the_look_ups_of_one_command_share_a_read_made_after_it_began(pool: PgPo
 #[sqlx::test(migrations = "../migrations")]
 async fn sede_names_follow_a_rename_within_the_recheck(pool: PgPool) {
     loaded(&pool).await;
-    let names =
-        commands::reference::SedeNames::new(pool.clone(), ReferenceGeneration::new(pool.clone()));
+    let names = reference::SedeNames::new(pool.clone(), ReferenceGeneration::new(pool.clone()));
     let before = names.all().await.unwrap();
     let original = before.get("3201").cloned().expect("sede 3201 named");
     execute(
@@ -277,7 +276,7 @@ async fn sede_names_follow_a_rename_within_the_recheck(pool: PgPool) {
         "UPDATE ref_sedi SET name = 'Roma Centro (rinominata)' WHERE code = '3201'",
     )
     .await;
-    let deadline = std::time::Instant::now() + commands::reference::SEDE_NAMES_RECHECK * 3;
+    let deadline = std::time::Instant::now() + reference::SEDE_NAMES_RECHECK * 3;
     loop {
         let now = names.all().await.unwrap();
         if now.get("3201").map(String::as_str) == Some("Roma Centro (rinominata)") {
