@@ -2,8 +2,9 @@
 //! The write side: the command handlers. They load and append through the
 //! event store (the `combipat-store` crate).
 //!
-//! - [`ports`]: traits for the outside registries the rules need.
-//! - [`reference`]: PostgreSQL implementations of the ports and their loader.
+//! - [`ports`]: traits for the outside registries the rules need, implemented
+//!   on the reference tables by the `combipat-reference` crate.
+//! - [`privacy`]: keys of personal fields, pseudonyms, retention.
 //! - [`attachments`]: content-addressed file storage with type sniffing.
 //! - [`requests`]: one handler per request command: load, decide, append.
 //! - [`bookings`]: counter appointments and appointments on requests: hold,
