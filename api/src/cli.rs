@@ -74,7 +74,7 @@ pub enum Command {
         max_in_flight: usize,
         /// Group-commit connections: concurrent commands' appends share their
         /// transactions (and WAL flushes).
-        #[arg(long, env = "COMBIPAT_COMMITTERS", default_value_t = commands::store::group::DEFAULT_COMMITTERS)]
+        #[arg(long, env = "COMBIPAT_COMMITTERS", default_value_t = store::group::DEFAULT_COMMITTERS)]
         committers: usize,
         /// A streaming replica of the database for queries (read-your-writes
         /// still holds: a query waits for the replica, then falls back to the primary).
@@ -182,9 +182,9 @@ pub enum ReferenceCommand {
     },
     /// Print the synthetic citizens file (reference/citizens.json) for a seed.
     Generate {
-        #[arg(long, default_value_t = commands::reference::generate::SHIPPED_SEED)]
+        #[arg(long, default_value_t = reference::generate::SHIPPED_SEED)]
         seed: u64,
-        #[arg(long, default_value_t = commands::reference::generate::SHIPPED_COUNT)]
+        #[arg(long, default_value_t = reference::generate::SHIPPED_COUNT)]
         count: usize,
     },
 }
@@ -206,9 +206,9 @@ pub async fn connect(db: &Db) -> anyhow_like::Result<PgPool> {
         .await?)
 }
 
-/// The service's pool ([`commands::store::pool_options`]) with its wait bound.
+/// The service's pool ([`store::pool_options`]) with its wait bound.
 pub fn pool_options(size: u32) -> PgPoolOptions {
-    commands::store::pool_options(size).acquire_timeout(Duration::from_secs(10))
+    store::pool_options(size).acquire_timeout(Duration::from_secs(10))
 }
 
 pub async fn migrate(pool: &PgPool) -> anyhow_like::Result<()> {
@@ -368,7 +368,7 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
         } => {
             let pool = connect(&db).await?;
             migrate(&pool).await?;
-            let report = commands::reference::load_all(&pool, &reference_dir).await?;
+            let report = reference::load_all(&pool, &reference_dir).await?;
             print_report(&report);
             if demo {
                 let n = crate::demo::seed(&pool).await?;
@@ -387,17 +387,17 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
             let pool = connect(&db).await?;
             migrate(&pool).await?;
             let source = match comuni_file {
-                Some(file) => commands::reference::ReferenceSource::new(&dir, Some(file)),
-                None => commands::reference::ReferenceSource::from_env(&dir),
+                Some(file) => reference::ReferenceSource::new(&dir, Some(file)),
+                None => reference::ReferenceSource::from_env(&dir),
             };
-            let report = commands::reference::load_from(&pool, &source).await?;
+            let report = reference::load_from(&pool, &source).await?;
             print_report(&report);
             Ok(())
         }
         Command::Reference {
             command: ReferenceCommand::Generate { seed, count },
         } => {
-            print!("{}", commands::reference::citizens_json(seed, count));
+            print!("{}", reference::citizens_json(seed, count));
             Ok(())
         }
         Command::Token {
@@ -493,7 +493,7 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
     }
 }
 
-fn print_report(report: &commands::reference::LoadReport) {
+fn print_report(report: &reference::LoadReport) {
     for d in &report.datasets {
         println!(
             "reference {:<12} {:<40} {:>7} rows  {:?}",

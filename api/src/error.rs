@@ -6,9 +6,9 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use commands::attachments::AttachmentError;
 use commands::requests::CommandError;
-use commands::store::StoreError;
 use domain::request::RuleViolation;
 use serde::Serialize;
+use store::StoreError;
 use utoipa::ToSchema;
 
 /// RFC 9457 problem details, with the rule's code and, where waiting helps,

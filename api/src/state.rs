@@ -3,17 +3,18 @@
 use crate::auth::JwtKeys;
 use crate::directory::Directory;
 use crate::metrics::Metrics;
-use commands::clock::{Clock, ManualClock, SystemClock};
-use commands::reference::{
-    CachedSedeDirectory, CachedTopicCatalogue, PgCitizenRegistry, PgPracticeRegistry,
-    PgSedeDirectory, PgTopicCatalogue, ReferenceGeneration, SedeNames,
-};
+use commands::ports::CounterDirectory;
 use commands::requests::RequestService;
-use commands::store::{CommitNotifier, GroupCommitter};
 use projections::wait::CheckpointWatch;
+use reference::{
+    CachedSedeDirectory, CachedTopicCatalogue, PgCitizenRegistry, PgCounterDirectory,
+    PgPracticeRegistry, PgSedeDirectory, PgTopicCatalogue, ReferenceGeneration, SedeNames,
+};
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
+use store::clock::{Clock, ManualClock, SystemClock};
+use store::{CommitNotifier, GroupCommitter};
 
 /// A working day: the session of a sign-in lasts this long unless configured.
 pub const DEFAULT_SESSION_HOURS: i64 = 8;
@@ -30,7 +31,7 @@ pub struct Limits {
     /// Requests served at once; more are answered 503 `overloaded` at once
     /// instead of queueing without bound.
     pub max_in_flight: usize,
-    /// Group-commit connections (see `commands::store::group`).
+    /// Group-commit connections (see `store::group`).
     pub committers: usize,
     /// Holds without a token one client (IP address) may place per hour, and
     /// that one counter-day may receive per hour (H5).
@@ -68,7 +69,7 @@ impl Default for Limits {
             read_wait: Duration::from_secs(5),
             replica_wait: Duration::from_millis(500),
             max_in_flight: 512,
-            committers: commands::store::group::DEFAULT_COMMITTERS,
+            committers: store::group::DEFAULT_COMMITTERS,
             anonymous_holds_per_client: 30,
             anonymous_holds_per_counter_day: 60,
             public_reads_per_client: 1200,
@@ -88,6 +89,8 @@ pub struct AppState {
     /// else the primary.
     pub read_pool: PgPool,
     pub requests: RequestService,
+    /// The sedi's counters, for the booking commands and queries.
+    pub counters: Arc<dyn CounterDirectory>,
     /// Wakes the projection workers after a command's commit (one per process).
     pub notifier: CommitNotifier,
     /// Batches concurrent commands' appends into shared transactions (one per process).
@@ -131,7 +134,7 @@ impl AppState {
         let notifier = CommitNotifier::spawn(pool.clone());
         let committer = GroupCommitter::spawn(pool.clone(), limits.committers, notifier.clone());
         // Routing and topics are answered from memory while the reference
-        // data is unchanged (commands::reference::cache).
+        // data is unchanged (reference::cache).
         let generation = ReferenceGeneration::new(pool.clone());
         let sede_names = SedeNames::new(pool.clone(), generation.clone());
         let requests = RequestService::new(
@@ -144,10 +147,12 @@ impl AppState {
             )),
             Arc::new(CachedTopicCatalogue::new(
                 PgTopicCatalogue::new(pool.clone()),
-                generation,
+                generation.clone(),
             )),
+            Arc::new(generation),
         )
         .with_committer(committer.clone());
+        let counters = Arc::new(PgCounterDirectory::new(pool.clone()));
         let manual = manual_clock.then(|| Arc::new(ManualClock::new()));
         let clock: Arc<dyn Clock> = match &manual {
             Some(m) => m.clone(),
@@ -170,6 +175,7 @@ impl AppState {
             checkpoints,
             pool,
             requests,
+            counters,
             notifier,
             committer,
             clock,

@@ -265,7 +265,7 @@ fn stolen_figure(report: &mut Report, section: &str, before: Option<util::CpuTic
 async fn prepared(db: &FreshDb, pool_size: u32) -> Result<sqlx::PgPool> {
     let pool = db.pool(pool_size).await?;
     api::cli::migrate(&pool).await?;
-    commands::reference::load_all(&pool, std::path::Path::new("reference")).await?;
+    reference::load_all(&pool, std::path::Path::new("reference")).await?;
     Ok(pool)
 }
 

@@ -231,7 +231,7 @@ pub async fn open_loop(
     duration: Duration,
     lag_every: u64,
 ) -> OpenLoop {
-    use commands::store::LogPosition;
+    use store::LogPosition;
     let total = (rate as f64 * duration.as_secs_f64()) as u64;
     let interval = Duration::from_secs_f64(1.0 / rate as f64);
     let started = tokio::time::Instant::now();
@@ -319,7 +319,7 @@ pub async fn open_loop(
                     latencies.lock().expect("lock").push(acked - at);
                     ok.fetch_add(1, Ordering::Relaxed);
                     if lag_every > 0 && i % lag_every == 0 {
-                        match commands::store::log::position_of(&lag_pool, created.position).await {
+                        match store::log::position_of(&lag_pool, created.position).await {
                             Ok(Some(target)) => pending.lock().expect("lock").push((target, acked)),
                             _ => {
                                 lag_timeouts.fetch_add(1, Ordering::Relaxed);

@@ -1,13 +1,10 @@
 //! # Layout
-//! The write side: the event store and the command handlers.
+//! The write side: the command handlers. They load and append through the
+//! event store (the `combipat-store` crate).
 //!
-//! - [`store`]: the only code that touches the `events` table — append with
-//!   optimistic concurrency and hash chain, load, global log, idempotency,
-//!   protocol counters.
-//! - [`ports`]: traits for the outside registries the rules need.
-//! - [`reference`]: PostgreSQL implementations of the ports and their loader.
-//! - [`sessions`]: database sessions kept out of sqlx's pool for the
-//!   statements of every command.
+//! - [`ports`]: traits for the outside registries the rules need, implemented
+//!   on the reference tables by the `combipat-reference` crate.
+//! - [`privacy`]: keys of personal fields, pseudonyms, retention.
 //! - [`attachments`]: content-addressed file storage with type sniffing.
 //! - [`requests`]: one handler per request command: load, decide, append.
 //! - [`bookings`]: counter appointments and appointments on requests: hold,
@@ -17,10 +14,6 @@
 
 pub mod attachments;
 pub mod bookings;
-pub mod clock;
 pub mod ports;
 pub mod privacy;
-pub mod reference;
 pub mod requests;
-pub mod sessions;
-pub mod store;

@@ -13,11 +13,13 @@
 //! - [`request`]: the request ("richiesta") aggregate: commands, events, rules.
 //! - [`booking`]: counter appointments: calendar, slots, holds and bookings,
 //!   limits per codice fiscale, closures and notices, the queue.
+//! - [`streams`]: the names of the event log's stream types.
 
 pub mod actor;
 pub mod booking;
 pub mod codice_fiscale;
 pub mod ids;
 pub mod request;
+pub mod streams;
 pub mod time;
 pub mod topic;

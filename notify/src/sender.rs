@@ -13,11 +13,11 @@ use crate::metrics::NotifyMetrics;
 use crate::outbox::{self, Claimed};
 use crate::plan::Kind;
 use crate::render::{self, DigestItem, Rendered};
-use commands::clock::Clock;
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
+use store::clock::Clock;
 use tokio::sync::watch;
 
 /// Where users' addresses come from (the directory; api/src/directory.rs).

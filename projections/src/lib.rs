@@ -35,7 +35,7 @@
 //!
 //! Decisions (details in the modules):
 //! - The global log is read in `(tx_id, position)` order below the oldest
-//!   running transaction (`commands::store::log`). That horizon is
+//!   running transaction (`store::log`). That horizon is
 //!   cluster-wide: a long write transaction in any database of the cluster
 //!   delays every projection (never loses an event). Keep write transactions short.
 //! - History and inbox sort by `(sent_at, request_id)` descending; the cursor is

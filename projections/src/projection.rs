@@ -5,8 +5,8 @@
 
 use crate::ProjectionError;
 use async_trait::async_trait;
-use commands::store::RecordedEvent;
 use sqlx::PgConnection;
+use store::RecordedEvent;
 
 /// Events applied per transaction unless told otherwise.
 pub const DEFAULT_BATCH_SIZE: i64 = 500;

@@ -39,8 +39,6 @@ pub use replay::{Rebuildable, Replay, ReplayOptions, SideSession};
 use crate::projection::Projection;
 use crate::{checkpoint, ProjectionError};
 use async_trait::async_trait;
-use commands::store::log::read_after;
-use commands::store::{LogPosition, RecordedEvent};
 use shadow::{
     build_indexes, create_shadow_tables, deferred_indexes, shadow_statistics, vacuum_and_analyse,
     AUTOVACUUM_SETTINGS,
@@ -48,6 +46,8 @@ use shadow::{
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 use std::time::{Duration, Instant};
+use store::log::read_after;
+use store::{LogPosition, RecordedEvent};
 use tokio::sync::mpsc;
 
 /// What a rebuild did.

@@ -9,16 +9,16 @@
 //! making their own.
 //!
 //! A segment is exactly the log's content between two positions: a read
-//! returns events of finished transactions only (`commands::store::log`), so
+//! returns events of finished transactions only (`store::log`), so
 //! no event can appear later among those it covers.
 
 use crate::metrics::Metrics;
-use commands::store::log::read_after;
-use commands::store::{LogPosition, RecordedEvent, StoreError};
 use sqlx::PgConnection;
 use std::collections::VecDeque;
 use std::ops::{Deref, Range};
 use std::sync::Arc;
+use store::log::read_after;
+use store::{LogPosition, RecordedEvent, StoreError};
 use tokio::sync::Mutex;
 
 /// Events kept in memory for the workers, at most (about 1 KiB each).
@@ -38,7 +38,7 @@ struct Segment {
     /// The read returned fewer events than asked: it reached the readable end.
     reached_end: bool,
     /// This process's commits rung before the read began
-    /// ([`commands::store::commits_rung`]).
+    /// ([`store::commits_rung`]).
     rung_before: u64,
 }
 
@@ -114,7 +114,7 @@ impl SharedLog {
             self.count("shared", batch.len());
             return Ok(batch);
         }
-        let rung_before = commands::store::commits_rung();
+        let rung_before = store::commits_rung();
         let batch = Batch::read(conn, after, limit).await?;
         self.count("database", batch.len());
         if !batch.is_empty() {

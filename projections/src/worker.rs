@@ -7,11 +7,11 @@ use crate::projection::{Projection, DEFAULT_BATCH_SIZE};
 use crate::shared_log::{Batch, LookSince, SharedLog, DEFAULT_KEPT_EVENTS};
 use crate::{checkpoint, ProjectionError};
 use chrono::Utc;
-use commands::store::{LogPosition, StoreError, EVENTS_CHANNEL};
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use store::{LogPosition, StoreError, EVENTS_CHANNEL};
 use tokio::sync::watch;
 
 mod spawn;
@@ -297,7 +297,7 @@ impl Worker {
         let name = self.projection.name();
         let applied = self.metrics.applied.with_label_values(&[name]);
         let mut listener = self.listener().await?;
-        let mut local_commits = commands::store::local_commits();
+        let mut local_commits = store::local_commits();
         // The lag is measured after a drain that applied events and while
         // events are pending, at most once a lag interval, and at least once
         // a poll interval; the leadership is checked once a poll interval.
@@ -409,7 +409,7 @@ impl Worker {
 /// commits wake its workers in memory); `Ok` also when the listener
 /// reconnected, since notifications may have been missed meanwhile.
 async fn other_process_commit(listener: &mut PgListener) -> Result<(), ProjectionError> {
-    let this_process = commands::store::this_process();
+    let this_process = store::this_process();
     loop {
         match listener.try_recv().await? {
             Some(notification) if notification.payload() == this_process => continue,

@@ -17,14 +17,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use commands::store::audit::{self, LogFilter};
-use commands::store::verify::{self, Verification};
-use commands::store::RecordedEvent;
 use domain::actor::Actor;
 use domain::ids::RequestId;
 use domain::request::Request;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use store::audit::{self, LogFilter};
+use store::verify::{self, Verification};
+use store::RecordedEvent;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 

@@ -86,7 +86,7 @@ pub(crate) async fn reader<'a>(
         return Err(unknown());
     }
     // The primary has every committed event: absent there, absent for good.
-    let target = commands::store::log::position_of(&app.pool, position)
+    let target = store::log::position_of(&app.pool, position)
         .await
         .map_err(ApiError::internal)?
         .ok_or_else(unknown)?;

@@ -10,11 +10,11 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::NaiveDate;
-use commands::reference::{search_sedi, CitizenResidence, PgSedeDirectory, RouteRule, Sede};
 use domain::codice_fiscale::CodiceFiscale;
 use domain::ids::{Cap, TopicCode};
 use domain::request::CitizenRecord;
 use domain::topic::{Topic, TopicAudience};
+use reference::{search_sedi, CitizenResidence, PgSedeDirectory, RouteRule, Sede};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -136,7 +136,7 @@ pub async fn search_citizens(
         .collect();
     access::record(&app, &actor, &subjects, "searchCitizens", None, &purpose).await?;
     let codes: Vec<_> = found.iter().map(|c| &c.codice_fiscale).collect();
-    let residences = commands::reference::residences(&app.pool, &codes).await?;
+    let residences = reference::residences(&app.pool, &codes).await?;
     Ok(Json(CitizenMatches {
         outcome: outcome.to_string(),
         candidates: found
@@ -330,7 +330,7 @@ pub async fn suggest_destination(
             municipality_name: None,
         }));
     };
-    let sede = commands::reference::get_sede(&app.pool, s.sede.as_str())
+    let sede = reference::get_sede(&app.pool, s.sede.as_str())
         .await?
         .map(SedeView::from);
     Ok(Json(RoutingSuggestion {

@@ -116,7 +116,7 @@ pub async fn get_subject_copy(
     let codes = codes_of(&cf);
     let found = app.requests.citizens().by_codice_fiscale(&cf).await?;
     let found_codes: Vec<_> = found.iter().map(|c| &c.codice_fiscale).collect();
-    let residences = commands::reference::residences(&app.pool, &found_codes).await?;
+    let residences = reference::residences(&app.pool, &found_codes).await?;
     let registry = found
         .into_iter()
         .map(|c| CitizenView::new(c, &residences))

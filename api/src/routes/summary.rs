@@ -40,7 +40,7 @@ pub async fn get_printable_summary(
     let id = RequestId(id);
     let state = app.requests.state(id, &actor, None).await?;
     access::record_request_read(&app, &actor, &state, "getPrintableSummary", &purpose).await?;
-    let stream = commands::store::load_stream(
+    let stream = store::load_stream(
         &app.pool,
         &id.stream_id(),
         commands::requests::STREAM_TYPE,

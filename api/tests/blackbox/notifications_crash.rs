@@ -170,7 +170,7 @@ async fn free_slots(http: &reqwest::Client, base: &str, n: usize) -> Vec<(String
 
 #[sqlx::test(migrations = "../migrations")]
 async fn after_a_kill_9_mid_burst_every_confirmation_arrives_exactly_once(pool: PgPool) {
-    commands::reference::load_all(&pool, &root().join("reference"))
+    reference::load_all(&pool, &root().join("reference"))
         .await
         .expect("reference data loads");
     let citizens: Vec<String> = sqlx::query_scalar(

@@ -50,14 +50,15 @@ impl BookingService {
                 .ok_or(BookingViolation::HoldNotFound)?
                 .slot
                 .clone();
-            let province = crate::reference::get_sede(&self.pool, slot.sede.as_str())
+            let province = self
+                .counters
+                .sede(&slot.sede)
                 .await?
                 .and_then(|s| s.province);
-            let service = crate::reference::sportelli::counter_offer(
-                slot.counter.as_str(),
-                province.as_deref(),
-            )
-            .choose(details.mode, input.service.as_deref())?;
+            let service = self
+                .counters
+                .counter_offer(slot.counter.as_str(), province.as_deref())
+                .choose(details.mode, input.service.as_deref())?;
             let confirmed = citizen.confirm(hold_id, booking_id, code.clone(), now)?;
             let (slot_events, slot_expected) =
                 load::<SlotEvent>(&self.pool, &slot.stream_id(), SLOT_STREAM_TYPE).await?;

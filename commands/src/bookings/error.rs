@@ -1,6 +1,6 @@
-use crate::store::StoreError;
 use domain::booking::BookingViolation;
 use domain::request::RuleViolation;
+use store::StoreError;
 
 /// Why a booking command was not carried out. Nothing was appended in every case.
 #[derive(Debug, thiserror::Error)]

@@ -40,7 +40,7 @@ impl BookingService {
         start: Timestamp,
     ) -> Result<HoldOutcome, BookingError> {
         let (cf, authenticated) = ctx.citizen()?;
-        let schedule = counter_schedule(&self.pool, sede, counter).await?;
+        let schedule = counter_schedule(&self.pool, self.counters.as_ref(), sede, counter).await?;
         let hold_id = HoldId::new();
         let now = ctx.now;
         self.retrying(ctx, || async {

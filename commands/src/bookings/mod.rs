@@ -32,8 +32,8 @@ pub use queue::{queue_status, TicketOutcome};
 pub use schedule::{counter_schedule, load_sede_calendar, patron_day, sede_schedules};
 pub use sede_calendar::CalendarOutcome;
 
+use crate::ports::CounterDirectory;
 use crate::requests::IdempotencyKey;
-use crate::store::{self, idempotency, Expected, Metadata, NewEvent, StoreError};
 use chrono::{DateTime, Utc};
 use domain::actor::Actor;
 use domain::booking::{BookingCode, BookingId, BookingViolation, SlotRef};
@@ -43,12 +43,13 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use std::sync::Arc;
+use store::{self, idempotency, Expected, Metadata, NewEvent, StoreError};
 use uuid::Uuid;
 
-pub const SLOT_STREAM_TYPE: &str = "slot";
-pub const CITIZEN_STREAM_TYPE: &str = "citizen_bookings";
-pub const SEDE_CALENDAR_STREAM_TYPE: &str = "sede_calendar";
-pub const QUEUE_STREAM_TYPE: &str = "queue";
+pub const SLOT_STREAM_TYPE: &str = domain::streams::SLOT;
+pub const CITIZEN_STREAM_TYPE: &str = domain::streams::CITIZEN_BOOKINGS;
+pub const SEDE_CALENDAR_STREAM_TYPE: &str = domain::streams::SEDE_CALENDAR;
+pub const QUEUE_STREAM_TYPE: &str = domain::streams::QUEUE;
 
 /// Attempts of a command that keeps losing optimistic-concurrency races.
 pub const MAX_ATTEMPTS: u32 = 20;
@@ -205,21 +206,31 @@ impl Write {
 #[derive(Clone)]
 pub struct BookingService {
     pub(crate) pool: PgPool,
+    /// The sedi's counters (reference data).
+    pub(crate) counters: Arc<dyn CounterDirectory>,
     committer: store::GroupCommitter,
 }
 
 impl BookingService {
     /// A service with a group committer of its own (see [`BookingService::with_committer`]).
-    pub fn new(pool: PgPool) -> Self {
+    pub fn new(pool: PgPool, counters: Arc<dyn CounterDirectory>) -> Self {
         let notifier = store::CommitNotifier::spawn(pool.clone());
         let committer =
             store::GroupCommitter::spawn(pool.clone(), store::group::DEFAULT_COMMITTERS, notifier);
-        Self::with_committer(pool, committer)
+        Self::with_committer(pool, counters, committer)
     }
 
     /// A service sharing the process's group committer.
-    pub fn with_committer(pool: PgPool, committer: store::GroupCommitter) -> Self {
-        Self { pool, committer }
+    pub fn with_committer(
+        pool: PgPool,
+        counters: Arc<dyn CounterDirectory>,
+        committer: store::GroupCommitter,
+    ) -> Self {
+        Self {
+            pool,
+            counters,
+            committer,
+        }
     }
 
     pub fn pool(&self) -> &PgPool {

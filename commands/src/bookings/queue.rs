@@ -6,6 +6,7 @@ use super::sede_calendar::officer_of;
 use super::{
     counter_schedule, load, BookingContext, BookingError, BookingService, Write, QUEUE_STREAM_TYPE,
 };
+use crate::ports::CounterDirectory;
 use domain::booking::{
     queue_stream_id, rome_today, BookingCode, CounterCode, Queue, QueueEvent, QueueStatus,
 };
@@ -33,11 +34,12 @@ enum QueueAction {
 /// Today's queue of a counter (Europe/Rome day of `now`).
 pub async fn queue_status(
     pool: &PgPool,
+    counters: &dyn CounterDirectory,
     sede: &SedeCode,
     counter: &CounterCode,
     now: Timestamp,
 ) -> Result<QueueStatus, BookingError> {
-    counter_schedule(pool, sede, counter).await?;
+    counter_schedule(pool, counters, sede, counter).await?;
     let stream = queue_stream_id(sede, counter, rome_today(now));
     let (events, _) = load::<QueueEvent>(pool, &stream, QUEUE_STREAM_TYPE).await?;
     Ok(Queue::from_events(&events).status())
@@ -52,7 +54,7 @@ impl BookingService {
         action: QueueAction,
     ) -> Result<TicketOutcome, BookingError> {
         let officer = officer_of(ctx, sede)?;
-        counter_schedule(&self.pool, sede, counter).await?;
+        counter_schedule(&self.pool, self.counters.as_ref(), sede, counter).await?;
         let stream = queue_stream_id(sede, counter, rome_today(ctx.now));
         let name = match &action {
             QueueAction::Issue(_) => "issue_ticket",

@@ -24,7 +24,7 @@ impl BookingService {
         &self,
         actor: &Actor,
         id: RequestId,
-    ) -> Result<(Request, crate::store::Expected), BookingError> {
+    ) -> Result<(Request, store::Expected), BookingError> {
         let (request, expected) = crate::requests::load(&self.pool, id, None).await?;
         if !request.exists() {
             return Err(BookingError::NotFound);
@@ -68,7 +68,8 @@ impl BookingService {
                 .as_ref()
                 .map(|s| s.protocol.clone())
                 .ok_or(BookingError::NotFound)?;
-            let schedule = counter_schedule(&self.pool, &sede, &counter).await?;
+            let schedule =
+                counter_schedule(&self.pool, self.counters.as_ref(), &sede, &counter).await?;
             let (calendar, _) = load_sede_calendar(&self.pool, &sede).await?;
             let slot = schedule.bookable_slot(start, &calendar, now)?;
             let request_events = request.decide(

@@ -75,7 +75,7 @@ impl BookingService {
         counter: Option<&CounterCode>,
     ) -> Result<(), BookingError> {
         if let Some(c) = counter {
-            counter_schedule(&self.pool, sede, c).await?;
+            counter_schedule(&self.pool, self.counters.as_ref(), sede, c).await?;
         }
         Ok(())
     }

@@ -7,12 +7,12 @@
 //! transaction: either both or neither.
 
 use super::crypto::{new_data_key, CryptoError, DataKey, MasterKey};
-use crate::store::{append, Expected, Metadata, NewEvent, StoreError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use store::{append, Expected, Metadata, NewEvent, StoreError};
 use uuid::Uuid;
 
 /// The stream type of erasure records (`erasure-<subject>`).

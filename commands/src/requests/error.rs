@@ -1,6 +1,6 @@
 use crate::attachments::AttachmentError;
-use crate::store::StoreError;
 use domain::request::RuleViolation;
+use store::StoreError;
 
 /// Why a command was not carried out. Nothing was appended in every case.
 #[derive(Debug, thiserror::Error)]

@@ -10,8 +10,8 @@ pub use create::{CheckedRequest, CreateRequestInput, RoutingBasis};
 pub use error::CommandError;
 pub use execute::RequestAction;
 
-use crate::ports::{CitizenRegistry, PracticeRegistry, SedeDirectory, TopicCatalogue};
-use crate::store::{self, idempotency, Expected, GroupCommitter, Metadata, StoreError};
+use crate::ports::{CitizenRegistry, LookupScope, PracticeRegistry, SedeDirectory, TopicCatalogue};
+use store::{self, idempotency, Expected, GroupCommitter, Metadata, StoreError};
 
 use chrono::{DateTime, Utc};
 use domain::actor::Actor;
@@ -22,7 +22,7 @@ use sqlx::PgPool;
 use std::sync::Arc;
 use uuid::Uuid;
 
-pub const STREAM_TYPE: &str = "request";
+pub const STREAM_TYPE: &str = domain::streams::REQUEST;
 /// Attempts of a command that keeps losing optimistic-concurrency races.
 const MAX_ATTEMPTS: u32 = 20;
 
@@ -65,6 +65,8 @@ pub struct RequestService {
     pub(crate) practices: Arc<dyn PracticeRegistry>,
     pub(crate) sedi: Arc<dyn SedeDirectory>,
     pub(crate) topics: Arc<dyn TopicCatalogue>,
+    /// How the look-ups of one command share reads (the reference cache's).
+    pub(crate) lookups: Arc<dyn LookupScope>,
     /// Every append goes through it: concurrent commands share a transaction.
     pub(crate) committer: GroupCommitter,
 }
@@ -76,6 +78,7 @@ impl RequestService {
         practices: Arc<dyn PracticeRegistry>,
         sedi: Arc<dyn SedeDirectory>,
         topics: Arc<dyn TopicCatalogue>,
+        lookups: Arc<dyn LookupScope>,
     ) -> Self {
         let notifier = store::CommitNotifier::spawn(pool.clone());
         Self {
@@ -89,6 +92,7 @@ impl RequestService {
             practices,
             sedi,
             topics,
+            lookups,
         }
     }
 

@@ -24,8 +24,8 @@ pub use query::{
 use crate::projection::Projection;
 use crate::rebuild::Rebuildable;
 use crate::ProjectionError;
+use ::store::RecordedEvent;
 use async_trait::async_trait;
-use commands::store::RecordedEvent;
 use sqlx::PgConnection;
 
 pub const NAME: &str = "bookings";

@@ -8,11 +8,10 @@
 use super::fold::{Bookings, SlotRow};
 use crate::batch::{AppendRows, Mode};
 use crate::ProjectionError;
-use commands::bookings::SLOT_STREAM_TYPE;
-use commands::store::RecordedEvent;
 use domain::booking::SlotEvent;
 use sqlx::types::Json;
 use sqlx::PgConnection;
+use store::RecordedEvent;
 use uuid::Uuid;
 
 /// Applies the slot events of a batch (in log order); other events are ignored.
@@ -22,7 +21,7 @@ pub(crate) async fn apply_batch(
 ) -> Result<(), ProjectionError> {
     let mut slot_events = Vec::new();
     for event in events {
-        if event.stream_type != SLOT_STREAM_TYPE
+        if event.stream_type != domain::streams::SLOT
             || !SlotEvent::TYPES.contains(&event.event_type.as_str())
         {
             continue;

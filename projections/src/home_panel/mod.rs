@@ -16,8 +16,8 @@ use crate::events::request_fact;
 use crate::projection::Projection;
 use crate::rebuild::Rebuildable;
 use crate::ProjectionError;
+use ::store::RecordedEvent;
 use async_trait::async_trait;
-use commands::store::RecordedEvent;
 use sqlx::PgConnection;
 
 pub const NAME: &str = "home_panel";

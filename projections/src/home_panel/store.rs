@@ -7,10 +7,10 @@ use super::fold;
 use crate::batch::{AppendRows, Mode};
 use crate::events::RequestFact;
 use crate::ProjectionError;
-use commands::store::{load_first_events, RecordedEvent};
 use domain::request::{RequestEvent, RequestSent};
 use sqlx::PgConnection;
 use std::collections::HashMap;
+use store::{load_first_events, RecordedEvent};
 use uuid::Uuid;
 
 /// Inserts a row per reply of the batch (`facts` in log order, with the

@@ -6,9 +6,9 @@
 
 use crate::{Projection, ProjectionError};
 use async_trait::async_trait;
-use commands::store::RecordedEvent;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
+use store::RecordedEvent;
 
 /// A projection that `combipat rebuild` may replace (the notifier, whose
 /// table records what was sent, is not one).

@@ -16,10 +16,10 @@ use crate::events::RequestFact;
 use crate::events::REQUEST_STREAM_TYPE;
 use crate::rebuild::SideSession;
 use crate::ProjectionError;
-use commands::store::log::{horizon, read_at, read_fields_of_type_below, PayloadFields, TypePage};
 use domain::request::{RequestEvent, RequestSent};
 use sqlx::PgConnection;
 use std::fmt::Write as _;
+use store::log::{horizon, read_at, read_fields_of_type_below, PayloadFields, TypePage};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 

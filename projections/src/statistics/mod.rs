@@ -39,8 +39,8 @@ use crate::events::request_fact;
 use crate::projection::Projection;
 use crate::rebuild::{Rebuildable, Replay, ReplayOptions};
 use crate::ProjectionError;
+use ::store::RecordedEvent;
 use async_trait::async_trait;
-use commands::store::RecordedEvent;
 use sqlx::PgConnection;
 
 /// The projection's name (checkpoint, advisory lock, `combipat rebuild statistics`).

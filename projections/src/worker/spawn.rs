@@ -28,7 +28,7 @@ pub const WORKER_WORK_MEM: &str = "64MB";
 /// Their statements look rows up by key or read the log in index order
 /// whatever the values, and take arrays whose lengths change with every
 /// batch: planned once, never as a scan of a whole table
-/// ([`commands::store::KEYED_PLAN_SETTINGS`], as the committers').
+/// ([`store::KEYED_PLAN_SETTINGS`], as the committers').
 ///
 /// The history's trigram index takes new entries in a pending list, and the
 /// insert that fills it past its limit (4 MB) moves the list into the index,
@@ -37,8 +37,8 @@ pub const WORKER_WORK_MEM: &str = "64MB";
 /// move; with [`WORKER_WORK_MEM`], one (decision A45).
 fn asynchronous_commit_sessions(pool: &PgPool) -> PgConnectOptions {
     let mut settings = vec![("synchronous_commit", "off"), ("work_mem", WORKER_WORK_MEM)];
-    settings.extend(commands::store::KEYED_PLAN_SETTINGS);
-    commands::store::session_options(pool, &settings)
+    settings.extend(store::KEYED_PLAN_SETTINGS);
+    store::session_options(pool, &settings)
 }
 
 /// Starts a [`Worker`] for every projection of [`crate::all`], with metrics

@@ -3,7 +3,6 @@
 
 use crate::common::*;
 use async_trait::async_trait;
-use commands::store::RecordedEvent;
 use projections::home_panel::HomePanelProjection;
 use projections::rebuild::{rebuild_with, rebuild_with_options, RebuildOptions};
 use projections::requests::RequestsProjection;
@@ -17,6 +16,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use store::RecordedEvent;
 
 async fn snapshot(pool: &PgPool, p: &dyn Projection) -> BTreeMap<&'static str, Vec<String>> {
     let mut out = BTreeMap::new();

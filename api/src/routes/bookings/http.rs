@@ -13,13 +13,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Europe::Rome;
 use commands::bookings::{BookingContext, BookingError, BookingService, Caller};
 use commands::requests::IdempotencyKey;
-use commands::store::StoreError;
 use domain::actor::Actor;
 use domain::booking::{BookingViolation, CounterCode, Notice, SlotRef, ViolationKind};
 use domain::codice_fiscale::CodiceFiscale;
 use domain::ids::SedeCode;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use store::StoreError;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -146,7 +146,11 @@ pub type HttpResult<T> = Result<T, BookingHttpError>;
 
 /// The commands, on the primary.
 pub fn service(app: &AppState) -> BookingService {
-    BookingService::with_committer(app.pool.clone(), app.committer.clone())
+    BookingService::with_committer(
+        app.pool.clone(),
+        app.counters.clone(),
+        app.committer.clone(),
+    )
 }
 
 /// The `Idempotency-Key` header and a fingerprint of what it came with.
