@@ -9,6 +9,8 @@
 //! - [`sessions`]: database sessions kept out of sqlx's pool for the
 //!   statements of every command.
 //! - [`attachments`]: content-addressed file storage with type sniffing.
+//! - [`convention`], [`error`]: what request and booking commands share —
+//!   idempotency, replay, metadata, the scoped load, one error enum.
 //! - [`requests`]: one handler per request command: load, decide, append.
 //! - [`bookings`]: counter appointments and appointments on requests: hold,
 //!   confirm, cancel (several streams in one transaction), closures, notices, queue.
@@ -16,6 +18,8 @@
 pub mod attachments;
 pub mod bookings;
 pub mod clock;
+pub mod convention;
+pub mod error;
 pub mod ports;
 pub mod privacy;
 pub mod reference;

@@ -3,7 +3,7 @@
 //! their sede. The slot is freed in the same transaction.
 
 use super::{
-    load, BookingContext, BookingError, BookingService, Write, CITIZEN_STREAM_TYPE,
+    load, BookingContext, BookingService, CommandError, Write, CITIZEN_STREAM_TYPE,
     SLOT_STREAM_TYPE,
 };
 use domain::actor::Actor;
@@ -46,7 +46,7 @@ impl BookingService {
         booking_id: BookingId,
         code: Option<BookingCode>,
         cancel_reason: Option<String>,
-    ) -> Result<CancelOutcome, BookingError> {
+    ) -> Result<CancelOutcome, CommandError> {
         let (cf, authenticated) = ctx.citizen()?;
         let cancel_reason = reason(cancel_reason.as_deref())?;
         let now = ctx.now;
@@ -108,7 +108,7 @@ impl BookingService {
         slot: &SlotRef,
         booking_id: BookingId,
         cancel_reason: Option<String>,
-    ) -> Result<CancelOutcome, BookingError> {
+    ) -> Result<CancelOutcome, CommandError> {
         let officer = match ctx.actor() {
             Some(Actor::Sede(o)) => o.clone(),
             _ => return Err(BookingViolation::NotAllowedForRole.into()),

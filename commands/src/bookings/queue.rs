@@ -4,7 +4,7 @@
 
 use super::sede_calendar::officer_of;
 use super::{
-    counter_schedule, load, BookingContext, BookingError, BookingService, Write, QUEUE_STREAM_TYPE,
+    counter_schedule, load, BookingContext, BookingService, CommandError, Write, QUEUE_STREAM_TYPE,
 };
 use domain::booking::{
     queue_stream_id, rome_today, BookingCode, CounterCode, Queue, QueueEvent, QueueStatus,
@@ -36,7 +36,7 @@ pub async fn queue_status(
     sede: &SedeCode,
     counter: &CounterCode,
     now: Timestamp,
-) -> Result<QueueStatus, BookingError> {
+) -> Result<QueueStatus, CommandError> {
     counter_schedule(pool, sede, counter).await?;
     let stream = queue_stream_id(sede, counter, rome_today(now));
     let (events, _) = load::<QueueEvent>(pool, &stream, QUEUE_STREAM_TYPE).await?;
@@ -50,7 +50,7 @@ impl BookingService {
         sede: &SedeCode,
         counter: &CounterCode,
         action: QueueAction,
-    ) -> Result<TicketOutcome, BookingError> {
+    ) -> Result<TicketOutcome, CommandError> {
         let officer = officer_of(ctx, sede)?;
         counter_schedule(&self.pool, sede, counter).await?;
         let stream = queue_stream_id(sede, counter, rome_today(ctx.now));
@@ -100,7 +100,7 @@ impl BookingService {
         sede: &SedeCode,
         counter: &CounterCode,
         booking_code: Option<BookingCode>,
-    ) -> Result<TicketOutcome, BookingError> {
+    ) -> Result<TicketOutcome, CommandError> {
         self.queue_command(ctx, sede, counter, QueueAction::Issue(booking_code))
             .await
     }
@@ -111,7 +111,7 @@ impl BookingService {
         sede: &SedeCode,
         counter: &CounterCode,
         desk: Option<String>,
-    ) -> Result<TicketOutcome, BookingError> {
+    ) -> Result<TicketOutcome, CommandError> {
         self.queue_command(ctx, sede, counter, QueueAction::CallNext(desk))
             .await
     }
@@ -122,7 +122,7 @@ impl BookingService {
         sede: &SedeCode,
         counter: &CounterCode,
         number: u32,
-    ) -> Result<TicketOutcome, BookingError> {
+    ) -> Result<TicketOutcome, CommandError> {
         self.queue_command(ctx, sede, counter, QueueAction::Serve(number))
             .await
     }
@@ -133,7 +133,7 @@ impl BookingService {
         sede: &SedeCode,
         counter: &CounterCode,
         number: u32,
-    ) -> Result<TicketOutcome, BookingError> {
+    ) -> Result<TicketOutcome, CommandError> {
         self.queue_command(ctx, sede, counter, QueueAction::Skip(number))
             .await
     }

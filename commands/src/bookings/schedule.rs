@@ -2,7 +2,7 @@
 //! schedule (reference data: counters, hours, the sede's slot length and
 //! city, the city's patron day) and the sede's calendar (its stream).
 
-use super::{load, BookingError, SEDE_CALENDAR_STREAM_TYPE};
+use super::{load, CommandError, SEDE_CALENDAR_STREAM_TYPE};
 use crate::reference::{counters_of, get_sede};
 use domain::booking::{
     sede_calendar_stream_id, BookingViolation, CounterCode, CounterSchedule, PatronDay,
@@ -29,7 +29,7 @@ pub async fn patron_day(pool: &PgPool, city: &str) -> Result<Option<PatronDay>, 
 pub async fn sede_schedules(
     pool: &PgPool,
     sede: &SedeCode,
-) -> Result<Vec<CounterSchedule>, BookingError> {
+) -> Result<Vec<CounterSchedule>, CommandError> {
     let Some(s) = get_sede(pool, sede.as_str()).await? else {
         return Ok(vec![]);
     };
@@ -68,7 +68,7 @@ pub async fn counter_schedule(
     pool: &PgPool,
     sede: &SedeCode,
     counter: &CounterCode,
-) -> Result<CounterSchedule, BookingError> {
+) -> Result<CounterSchedule, CommandError> {
     let all = sede_schedules(pool, sede).await?;
     if all.is_empty() && get_sede(pool, sede.as_str()).await?.is_none() {
         return Err(BookingViolation::SedeUnknown.into());
@@ -82,7 +82,7 @@ pub async fn counter_schedule(
 pub async fn load_sede_calendar(
     pool: &PgPool,
     sede: &SedeCode,
-) -> Result<(SedeCalendar, crate::store::Expected), BookingError> {
+) -> Result<(SedeCalendar, crate::store::Expected), CommandError> {
     let (events, expected) = load::<SedeCalendarEvent>(
         pool,
         &sede_calendar_stream_id(sede),

@@ -1,7 +1,7 @@
 //! The sede's closures and notices (officers of the sede only).
 
 use super::{
-    counter_schedule, load_sede_calendar, BookingContext, BookingError, BookingService, Write,
+    counter_schedule, load_sede_calendar, BookingContext, BookingService, CommandError, Write,
 };
 use domain::actor::{Actor, SedeOfficer};
 use domain::booking::{
@@ -25,12 +25,12 @@ pub struct CalendarOutcome {
 pub(crate) fn officer_of(
     ctx: &BookingContext,
     sede: &SedeCode,
-) -> Result<SedeOfficer, BookingError> {
+) -> Result<SedeOfficer, CommandError> {
     match ctx.actor() {
         Some(Actor::Sede(o)) if o.sede == *sede => Ok(o.clone()),
         Some(Actor::Sede(o)) => {
             tracing::warn!(actor = %o.id, sede = %sede, "sede outside scope refused as not found");
-            Err(BookingError::NotFound)
+            Err(CommandError::NotFound)
         }
         _ => Err(BookingViolation::NotAllowedForRole.into()),
     }
@@ -44,7 +44,7 @@ impl BookingService {
         command: &str,
         id: Uuid,
         decide: impl Fn(&SedeCalendar) -> Result<SedeCalendarEvent, BookingViolation>,
-    ) -> Result<CalendarOutcome, BookingError> {
+    ) -> Result<CalendarOutcome, CommandError> {
         self.retrying(ctx, || async {
             let (calendar, expected) = load_sede_calendar(&self.pool, sede).await?;
             let event = decide(&calendar)?;
@@ -73,7 +73,7 @@ impl BookingService {
         &self,
         sede: &SedeCode,
         counter: Option<&CounterCode>,
-    ) -> Result<(), BookingError> {
+    ) -> Result<(), CommandError> {
         if let Some(c) = counter {
             counter_schedule(&self.pool, sede, c).await?;
         }
@@ -88,7 +88,7 @@ impl BookingService {
         date: chrono::NaiveDate,
         counter: Option<CounterCode>,
         reason: String,
-    ) -> Result<CalendarOutcome, BookingError> {
+    ) -> Result<CalendarOutcome, CommandError> {
         let officer = officer_of(ctx, sede)?;
         self.check_counter(sede, counter.as_ref()).await?;
         let id = ClosureId::new();
@@ -110,7 +110,7 @@ impl BookingService {
         ctx: &BookingContext,
         sede: &SedeCode,
         closure_id: ClosureId,
-    ) -> Result<CalendarOutcome, BookingError> {
+    ) -> Result<CalendarOutcome, CommandError> {
         let officer = officer_of(ctx, sede)?;
         self.calendar_command(ctx, sede, "withdraw_closure", closure_id.0, |c| {
             c.withdraw_closure(closure_id, officer.id.clone(), ctx.now)
@@ -127,7 +127,7 @@ impl BookingService {
         to: chrono::NaiveDate,
         counter: Option<CounterCode>,
         text: String,
-    ) -> Result<CalendarOutcome, BookingError> {
+    ) -> Result<CalendarOutcome, CommandError> {
         let officer = officer_of(ctx, sede)?;
         self.check_counter(sede, counter.as_ref()).await?;
         let id = NoticeId::new();
@@ -150,7 +150,7 @@ impl BookingService {
         ctx: &BookingContext,
         sede: &SedeCode,
         notice_id: NoticeId,
-    ) -> Result<CalendarOutcome, BookingError> {
+    ) -> Result<CalendarOutcome, CommandError> {
         let officer = officer_of(ctx, sede)?;
         self.calendar_command(ctx, sede, "withdraw_notice", notice_id.0, |c| {
             c.withdraw_notice(notice_id, officer.id.clone(), ctx.now)

@@ -190,7 +190,7 @@ pub async fn list_sede_bookings(
     let sede = sede_code(&sede)?;
     match &actor {
         Actor::Sede(o) if o.sede == sede => {}
-        Actor::Sede(_) => return Err(ApiError::NotFound.into()),
+        Actor::Sede(_) => return Err(ApiError::NotFound),
         _ => return Err(BookingViolation::NotAllowedForRole.into()),
     }
     let from = params.date.unwrap_or_else(|| rome_today(app.clock.now()));
