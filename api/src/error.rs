@@ -161,6 +161,17 @@ impl From<CommandError> for ApiError {
     }
 }
 
+/// Outside the caller's scope a thing does not exist for them; a role that
+/// may not ask at all is told so.
+impl From<domain::access::Refusal> for ApiError {
+    fn from(r: domain::access::Refusal) -> Self {
+        match r {
+            domain::access::Refusal::OutOfScope => ApiError::NotFound,
+            domain::access::Refusal::Forbidden => ApiError::Forbidden,
+        }
+    }
+}
+
 impl From<AttachmentError> for ApiError {
     fn from(e: AttachmentError) -> Self {
         match e {

@@ -6,6 +6,7 @@ use super::{
     load, BookingContext, BookingService, CommandError, Write, CITIZEN_STREAM_TYPE,
     SLOT_STREAM_TYPE,
 };
+use domain::access::Refusal;
 use domain::actor::Actor;
 use domain::booking::{
     citizen_stream_id, Booker, BookingCode, BookingId, BookingViolation, Canceller,
@@ -109,13 +110,17 @@ impl BookingService {
         booking_id: BookingId,
         cancel_reason: Option<String>,
     ) -> Result<CancelOutcome, CommandError> {
-        let officer = match ctx.actor() {
-            Some(Actor::Sede(o)) => o.clone(),
-            _ => return Err(BookingViolation::NotAllowedForRole.into()),
+        let actor = ctx.actor().ok_or(BookingViolation::NotAllowedForRole)?;
+        // Officers cancel only their sede's bookings: another sede's does not
+        // exist for them.
+        let officer = match domain::access::officer_of(actor, &slot.sede) {
+            Ok(o) => o.clone(),
+            Err(Refusal::OutOfScope) => {
+                tracing::warn!(actor = %actor.id(), sede = %slot.sede, %booking_id, "booking outside scope refused as not found");
+                return Err(BookingViolation::BookingNotFound.into());
+            }
+            Err(Refusal::Forbidden) => return Err(BookingViolation::NotAllowedForRole.into()),
         };
-        if officer.sede != slot.sede {
-            return Err(BookingViolation::BookingNotFound.into());
-        }
         let cancel_reason = reason(cancel_reason.as_deref())?;
         let now = ctx.now;
         let actor = Actor::Sede(officer.clone());

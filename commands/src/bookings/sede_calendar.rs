@@ -3,7 +3,8 @@
 use super::{
     counter_schedule, load_sede_calendar, BookingContext, BookingService, CommandError, Write,
 };
-use domain::actor::{Actor, SedeOfficer};
+use domain::access::Refusal;
+use domain::actor::SedeOfficer;
 use domain::booking::{
     BookingViolation, ClosureId, CounterCode, NoticeId, SedeCalendar, SedeCalendarEvent,
 };
@@ -26,13 +27,14 @@ pub(crate) fn officer_of(
     ctx: &BookingContext,
     sede: &SedeCode,
 ) -> Result<SedeOfficer, CommandError> {
-    match ctx.actor() {
-        Some(Actor::Sede(o)) if o.sede == *sede => Ok(o.clone()),
-        Some(Actor::Sede(o)) => {
-            tracing::warn!(actor = %o.id, sede = %sede, "sede outside scope refused as not found");
+    let actor = ctx.actor().ok_or(BookingViolation::NotAllowedForRole)?;
+    match domain::access::officer_of(actor, sede) {
+        Ok(o) => Ok(o.clone()),
+        Err(Refusal::OutOfScope) => {
+            tracing::warn!(actor = %actor.id(), sede = %sede, "sede outside scope refused as not found");
             Err(CommandError::NotFound)
         }
-        _ => Err(BookingViolation::NotAllowedForRole.into()),
+        Err(Refusal::Forbidden) => Err(BookingViolation::NotAllowedForRole.into()),
     }
 }
 

@@ -12,7 +12,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Europe::Rome;
 use commands::bookings::{BookingContext, BookingService, Caller};
 use commands::convention::IdempotencyKey;
-use domain::actor::Actor;
+use domain::access::Refusal;
+use domain::actor::{Actor, SedeOfficer};
 use domain::booking::{BookingViolation, CounterCode, Notice, SlotRef};
 use domain::codice_fiscale::CodiceFiscale;
 use domain::ids::SedeCode;
@@ -102,6 +103,18 @@ pub fn citizen_caller(actor: Option<Actor>, body_cf: Option<&str>) -> HttpResult
         }
         Some(_) => Err(BookingViolation::NotAllowedForRole.into()),
     }
+}
+
+/// The officer of `sede` ([`domain::access::officer_of`]): another sede's
+/// officer hears 404 (logged), other roles 403.
+pub fn sede_officer<'a>(actor: &'a Actor, sede: &SedeCode) -> HttpResult<&'a SedeOfficer> {
+    domain::access::officer_of(actor, sede).map_err(|r| match r {
+        Refusal::OutOfScope => {
+            tracing::warn!(actor = %actor.id(), %sede, "sede outside scope refused as not found");
+            ApiError::NotFound
+        }
+        Refusal::Forbidden => BookingViolation::NotAllowedForRole.into(),
+    })
 }
 
 pub fn sede_code(raw: &str) -> HttpResult<SedeCode> {
