@@ -137,7 +137,7 @@ pub async fn get_booking_by_code(
             )
             .await?
         }
-        Some(Actor::Citizen { id }) => {
+        Some(citizen @ Actor::Citizen { .. }) => {
             let pool = reader(
                 &app,
                 &headers,
@@ -148,8 +148,7 @@ pub async fn get_booking_by_code(
             projections::bookings::get_booking(pool, booking_id)
                 .await?
                 .filter(|r| {
-                    let citizen = Actor::Citizen { id: id.clone() };
-                    booking_sight(&citizen, super::citizen::holders(r)) == BookingSight::Visible
+                    booking_sight(citizen, super::citizen::holders(r)) == BookingSight::Visible
                 })
                 .ok_or(BookingViolation::BookingNotFound)?
         }
