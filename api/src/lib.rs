@@ -20,6 +20,7 @@ pub mod error;
 pub mod extract;
 pub mod guard;
 pub mod headers;
+pub mod idempotency;
 pub mod links;
 pub mod metrics;
 pub mod notifications;

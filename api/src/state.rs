@@ -19,7 +19,7 @@ use store::{CommitNotifier, GroupCommitter};
 /// A working day: the session of a sign-in lasts this long unless configured.
 pub const DEFAULT_SESSION_HOURS: i64 = 8;
 
-/// Runtime settings the handlers need (the command line that fills them: `cli.rs`).
+/// Runtime settings the handlers need (the command line that fills them: `cli/`).
 #[derive(Debug, Clone)]
 pub struct Limits {
     /// Upper bound of one attachment.

@@ -6,6 +6,8 @@
 //!   on the reference tables by the `combipat-reference` crate.
 //! - [`privacy`]: keys of personal fields, pseudonyms, retention.
 //! - [`attachments`]: content-addressed file storage with type sniffing.
+//! - [`convention`], [`error`]: what request and booking commands share —
+//!   idempotency, replay, metadata, the scoped load, one error enum.
 //! - [`requests`]: one handler per request command: load, decide, append.
 //! - [`bookings`]: counter appointments and appointments on requests: hold,
 //!   confirm, cancel (several streams in one transaction), closures, notices, queue.
@@ -14,6 +16,8 @@
 
 pub mod attachments;
 pub mod bookings;
+pub mod convention;
+pub mod error;
 pub mod ports;
 pub mod privacy;
 pub mod requests;

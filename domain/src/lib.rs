@@ -8,6 +8,8 @@
 //! - [`codice_fiscale`]: the citizen's tax code, parsed once at the edge.
 //! - [`ids`]: identifiers and small value types (sede code, CAP, protocol number, ...).
 //! - [`actor`]: who is acting, with role and scope, as built from a token.
+//! - [`access`]: who sees what on the read side (history, statistics,
+//!   bookings) and which sede an officer acts for.
 //! - [`time`]: calendar helpers for Europe/Rome and the 15-day standard.
 //! - [`topic`]: the topic catalogue types (the catalogue itself is reference data).
 //! - [`request`]: the request ("richiesta") aggregate: commands, events, rules.
@@ -15,6 +17,7 @@
 //!   limits per codice fiscale, closures and notices, the queue.
 //! - [`streams`]: the names of the event log's stream types.
 
+pub mod access;
 pub mod actor;
 pub mod booking;
 pub mod codice_fiscale;

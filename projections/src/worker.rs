@@ -16,7 +16,9 @@ use tokio::sync::watch;
 
 mod spawn;
 
-pub use spawn::{registered_metrics, spawn_all, spawn_all_sharing, spawn_all_with, WORKER_WORK_MEM};
+pub use spawn::{
+    registered_metrics, spawn_all, spawn_all_sharing, spawn_all_with, WORKER_WORK_MEM,
+};
 
 /// What one [`run_once`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

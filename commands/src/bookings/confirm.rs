@@ -2,7 +2,7 @@
 //! and contacts; the answer carries the booking code.
 
 use super::{
-    load, new_code, BookingContext, BookingError, BookingOutcome, BookingService, Write,
+    load, new_code, BookingContext, BookingOutcome, BookingService, CommandError, Write,
     CITIZEN_STREAM_TYPE, SLOT_STREAM_TYPE,
 };
 use domain::booking::{
@@ -28,7 +28,7 @@ impl BookingService {
         ctx: &BookingContext,
         hold_id: HoldId,
         input: ConfirmInput,
-    ) -> Result<BookingOutcome, BookingError> {
+    ) -> Result<BookingOutcome, CommandError> {
         let (cf, authenticated) = ctx.citizen()?;
         let details = BookingDetails::parse(
             input.mode,

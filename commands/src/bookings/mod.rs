@@ -17,7 +17,6 @@
 
 mod cancel;
 mod confirm;
-mod error;
 mod hold;
 mod queue;
 mod request_appointment;
@@ -26,14 +25,17 @@ mod sede_calendar;
 
 pub use cancel::CancelOutcome;
 pub use confirm::ConfirmInput;
-pub use error::BookingError;
 pub use hold::HoldOutcome;
 pub use queue::{queue_status, TicketOutcome};
 pub use schedule::{counter_schedule, load_sede_calendar, patron_day, sede_schedules};
 pub use sede_calendar::CalendarOutcome;
 
+pub use crate::convention::{Replayable, MAX_ATTEMPTS};
+pub use crate::error::CommandError;
+
+use crate::convention::{self, backoff, IdempotencyKey};
+use crate::error::Contended;
 use crate::ports::CounterDirectory;
-use crate::requests::IdempotencyKey;
 use chrono::{DateTime, Utc};
 use domain::actor::Actor;
 use domain::booking::{BookingCode, BookingId, BookingViolation, SlotRef};
@@ -43,16 +45,13 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use std::sync::Arc;
-use store::{self, idempotency, Expected, Metadata, NewEvent, StoreError};
+use store::{self, Expected, Metadata, NewEvent, StoreError};
 use uuid::Uuid;
 
 pub const SLOT_STREAM_TYPE: &str = domain::streams::SLOT;
 pub const CITIZEN_STREAM_TYPE: &str = domain::streams::CITIZEN_BOOKINGS;
 pub const SEDE_CALENDAR_STREAM_TYPE: &str = domain::streams::SEDE_CALENDAR;
 pub const QUEUE_STREAM_TYPE: &str = domain::streams::QUEUE;
-
-/// Attempts of a command that keeps losing optimistic-concurrency races.
-pub const MAX_ATTEMPTS: u32 = 20;
 
 /// Who calls a booking command.
 #[derive(Debug, Clone)]
@@ -77,14 +76,16 @@ pub struct BookingContext {
 impl BookingContext {
     /// The citizen acting: their codice fiscale and whether they are
     /// authenticated. Other roles may not act as citizens.
-    pub fn citizen(&self) -> Result<(CodiceFiscale, bool), BookingError> {
+    pub fn citizen(&self) -> Result<(CodiceFiscale, bool), CommandError> {
         match &self.caller {
             Caller::Anonymous { codice_fiscale } => Ok((codice_fiscale.clone(), false)),
             Caller::Actor(Actor::Citizen { id }) => CodiceFiscale::parse(id.as_str())
                 .map(|cf| (cf, true))
-                .map_err(|_| BookingError::Invalid {
-                    code: "token_subject_not_codice_fiscale",
-                    message: "Il token del cittadino non riporta un codice fiscale valido".into(),
+                .map_err(|_| {
+                    CommandError::invalid(
+                        "token_subject_not_codice_fiscale",
+                        "Il token del cittadino non riporta un codice fiscale valido",
+                    )
                 }),
             Caller::Actor(_) => Err(BookingViolation::NotAllowedForRole.into()),
         }
@@ -107,32 +108,13 @@ impl BookingContext {
     }
 
     fn metadata(&self, command: &str) -> Metadata {
-        let (role, patronato, office, sede) = match &self.caller {
-            Caller::Anonymous { .. } => ("citizen".to_string(), None, None, None),
-            Caller::Actor(a) => {
-                let (p, o, s) = match a {
-                    Actor::Patronato(u) => (
-                        Some(u.patronato.to_string()),
-                        Some(u.office.to_string()),
-                        None,
-                    ),
-                    Actor::Sede(o) => (None, None, Some(o.sede.to_string())),
-                    _ => (None, None, None),
-                };
-                (a.role().as_str().to_string(), p, o, s)
-            }
-        };
-        Metadata {
-            actor_id: self.actor_id(),
-            actor_role: role,
-            patronato,
-            office,
-            sede,
-            command: command.to_string(),
-            correlation_id: self.correlation_id,
-            causation_id: None,
-            idempotency_key: self.idempotency.as_ref().map(|k| k.key.clone()),
-        }
+        convention::metadata(
+            self.actor(),
+            self.actor_id(),
+            command,
+            self.correlation_id,
+            self.idempotency.as_ref(),
+        )
     }
 }
 
@@ -151,11 +133,6 @@ pub struct BookingOutcome {
     pub position: i64,
     #[serde(default)]
     pub replayed: bool,
-}
-
-/// Outcomes that can be replayed for an idempotency key.
-pub trait Replayable: Serialize + DeserializeOwned {
-    fn mark_replayed(&mut self);
 }
 
 macro_rules! replayable {
@@ -241,23 +218,8 @@ impl BookingService {
     pub(crate) async fn replay<T: Replayable>(
         &self,
         ctx: &BookingContext,
-    ) -> Result<Option<T>, BookingError> {
-        let Some(key) = &ctx.idempotency else {
-            return Ok(None);
-        };
-        match idempotency::find(&self.pool, &ctx.actor_id(), &key.key).await? {
-            None => Ok(None),
-            Some(rec) if rec.fingerprint == key.fingerprint => {
-                let mut outcome: T =
-                    serde_json::from_value(rec.response).map_err(|e| StoreError::Corrupt {
-                        position: 0,
-                        reason: e.to_string(),
-                    })?;
-                outcome.mark_replayed();
-                Ok(Some(outcome))
-            }
-            Some(_) => Err(BookingError::IdempotencyKeyReused),
-        }
+    ) -> Result<Option<T>, CommandError> {
+        convention::replay(&self.pool, &ctx.actor_id(), ctx.idempotency.as_ref()).await
     }
 
     /// Appends every write in one transaction (streams in name order), then
@@ -282,11 +244,7 @@ impl BookingService {
             recorded_at: ctx.now,
             protocol: None,
             events: Arc::new(move |_| streams.clone()),
-            idempotency: ctx.idempotency.as_ref().map(|k| store::IdempotencyRecord {
-                actor_id: ctx.actor_id(),
-                key: k.key.clone(),
-                fingerprint: k.fingerprint.clone(),
-            }),
+            idempotency: ctx.idempotency.as_ref().map(|k| k.record(ctx.actor_id())),
             answer: Arc::new(move |written: &store::Written| {
                 let versions: Vec<(String, u64)> = written
                     .appended
@@ -306,11 +264,11 @@ impl BookingService {
         &self,
         ctx: &BookingContext,
         mut attempt: F,
-    ) -> Result<T, BookingError>
+    ) -> Result<T, CommandError>
     where
         T: Replayable,
         F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<Result<T, StoreError>, BookingError>>,
+        Fut: std::future::Future<Output = Result<Result<T, StoreError>, CommandError>>,
     {
         if let Some(answer) = self.replay(ctx).await? {
             return Ok(answer);
@@ -323,12 +281,12 @@ impl BookingService {
                     if let Some(answer) = self.replay(ctx).await? {
                         return Ok(answer);
                     }
-                    return Err(BookingError::Conflict);
+                    return Err(CommandError::Conflict(Contended::Booking));
                 }
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(BookingError::Conflict)
+        Err(CommandError::Conflict(Contended::Booking))
     }
 }
 
@@ -337,7 +295,7 @@ pub(crate) async fn load<E: DeserializeOwned>(
     pool: &PgPool,
     stream_id: &str,
     stream_type: &str,
-) -> Result<(Vec<E>, Expected), BookingError> {
+) -> Result<(Vec<E>, Expected), CommandError> {
     let stream = store::load_stream(pool, stream_id, stream_type, None).await?;
     let mut events = Vec::with_capacity(stream.events.len());
     for e in &stream.events {
@@ -349,14 +307,6 @@ pub(crate) async fn load<E: DeserializeOwned>(
 /// A fresh booking code: 40 random bits.
 pub(crate) fn new_code() -> BookingCode {
     BookingCode::from_bits(rand::random::<u64>())
-}
-
-/// A short random pause before retrying a lost race, so racers spread out.
-async fn backoff(attempt: u32) {
-    use rand::Rng;
-    let max_ms = 2u64.saturating_pow(attempt.min(6));
-    let ms = rand::thread_rng().gen_range(0..=max_ms);
-    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
 }
 
 /// The version a stream reached in a commit.

@@ -2,7 +2,7 @@
 //! schedule (reference data: counters, hours, the sede's slot length and
 //! city, the city's patron day) and the sede's calendar (its stream).
 
-use super::{load, BookingError, SEDE_CALENDAR_STREAM_TYPE};
+use super::{load, CommandError, SEDE_CALENDAR_STREAM_TYPE};
 use crate::ports::CounterDirectory;
 use domain::booking::{
     sede_calendar_stream_id, BookingViolation, CounterCode, CounterSchedule, PatronDay,
@@ -30,7 +30,7 @@ pub async fn sede_schedules(
     pool: &PgPool,
     counters: &dyn CounterDirectory,
     sede: &SedeCode,
-) -> Result<Vec<CounterSchedule>, BookingError> {
+) -> Result<Vec<CounterSchedule>, CommandError> {
     let Some(s) = counters.sede(sede).await? else {
         return Ok(vec![]);
     };
@@ -62,7 +62,7 @@ pub async fn counter_schedule(
     counters: &dyn CounterDirectory,
     sede: &SedeCode,
     counter: &CounterCode,
-) -> Result<CounterSchedule, BookingError> {
+) -> Result<CounterSchedule, CommandError> {
     let all = sede_schedules(pool, counters, sede).await?;
     if all.is_empty() && counters.sede(sede).await?.is_none() {
         return Err(BookingViolation::SedeUnknown.into());
@@ -76,7 +76,7 @@ pub async fn counter_schedule(
 pub async fn load_sede_calendar(
     pool: &PgPool,
     sede: &SedeCode,
-) -> Result<(SedeCalendar, store::Expected), BookingError> {
+) -> Result<(SedeCalendar, store::Expected), CommandError> {
     let (events, expected) = load::<SedeCalendarEvent>(
         pool,
         &sede_calendar_stream_id(sede),

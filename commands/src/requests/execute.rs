@@ -1,8 +1,9 @@
 use super::{
-    backoff, new_events, request_write, CommandContext, CommandError, CommandOutcome,
-    RequestService, MAX_ATTEMPTS,
+    new_events, request_write, CommandContext, CommandError, CommandOutcome, RequestService,
 };
 use crate::attachments;
+use crate::convention::{backoff, MAX_ATTEMPTS};
+use crate::error::Contended;
 use domain::ids::{AttachmentId, ProtocolNumber, RequestId, UploadId};
 use domain::request::RequestCommand;
 use std::sync::Arc;
@@ -84,7 +85,7 @@ impl RequestService {
                 Err(e) => return self.after_failed_append(ctx, e).await,
             }
         }
-        Err(CommandError::Conflict)
+        Err(CommandError::Conflict(Contended::Request))
     }
 
     /// Looks up what the command refers to outside the request.

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use commands::bookings::{
-    BookingContext, BookingError, BookingService, Caller, ConfirmInput, CITIZEN_STREAM_TYPE,
+    BookingContext, BookingService, Caller, CommandError, ConfirmInput, CITIZEN_STREAM_TYPE,
     SLOT_STREAM_TYPE,
 };
 use domain::booking::{
@@ -91,9 +91,9 @@ fn input() -> ConfirmInput {
     }
 }
 
-fn rule(e: &BookingError) -> Option<&BookingViolation> {
+fn rule(e: &CommandError) -> Option<&BookingViolation> {
     match e {
-        BookingError::Rejected(v) => Some(v),
+        CommandError::BookingRejected(v) => Some(v),
         _ => None,
     }
 }
@@ -551,7 +551,7 @@ async fn a_randomised_concurrent_run_never_double_books(pool: PgPool) {
 }
 
 /// A refusal the run may meet; anything else is "other" and fails the test.
-fn outcome(e: &BookingError) -> &'static str {
+fn outcome(e: &CommandError) -> &'static str {
     match rule(e) {
         Some(BookingViolation::SlotUnavailable) => "slot_unavailable",
         Some(
@@ -561,7 +561,7 @@ fn outcome(e: &BookingError) -> &'static str {
             | BookingViolation::LimitTotal { .. }
             | BookingViolation::AlreadyCancelled,
         ) => "refused",
-        _ if matches!(e, BookingError::Conflict) => "conflict",
+        _ if matches!(e, CommandError::Conflict(_)) => "conflict",
         _ => {
             eprintln!("unexpected: {e:?}");
             "other"

@@ -1,100 +1,12 @@
-//! "Stampa riepilogo" (SPEC §2.5): a print-ready HTML page of one request —
-//! protocol number, opening date, citizen, attachments and the full timeline.
-//! Scoped like `getRequest` (out of scope ⇒ 404). Rendered from the request's
-//! event stream, the record itself (no read-model lag); every value is
-//! HTML-escaped.
+//! The printable summary as HTML: escaping, the sections, the style.
 
-use crate::access::{self, Purpose};
-use crate::auth::AuthUser;
-use crate::error::ApiError;
-use crate::extract::ApiPath;
-use crate::state::AppState;
-use axum::extract::State;
-use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use chrono::{DateTime, Utc};
-use domain::ids::RequestId;
 use domain::request::{AttachmentRef, Request, RequestEvent, RequestSent, Requester, Routing};
 use domain::time::format_rome_long;
 use std::collections::HashMap;
 use std::fmt::Write;
 use uuid::Uuid;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/requests/{id}/summary", get(get_printable_summary))
-}
-
-#[utoipa::path(get, path = "/api/v1/requests/{id}/summary", operation_id = "getPrintableSummary", tag = "queries",
-    security(("bearer" = [])),
-    params(("id" = Uuid, Path)),
-    responses((status = 200, description = "Print-ready HTML page (Stampa riepilogo)", content_type = "text/html"),
-        (status = 404, body = crate::error::Problem)))]
-pub async fn get_printable_summary(
-    State(app): State<AppState>,
-    AuthUser(actor): AuthUser,
-    ApiPath(id): ApiPath<Uuid>,
-    purpose: Purpose,
-) -> Result<Response, ApiError> {
-    let id = RequestId(id);
-    let state = app.requests.state(id, &actor, None).await?;
-    access::record_request_read(&app, &actor, &state, "getPrintableSummary", &purpose).await?;
-    let stream = store::load_stream(
-        &app.pool,
-        &id.stream_id(),
-        commands::requests::STREAM_TYPE,
-        Some(state.version),
-    )
-    .await
-    .map_err(ApiError::internal)?;
-    let mut events = Vec::with_capacity(stream.events.len());
-    for e in &stream.events {
-        events.push(e.decode::<RequestEvent>().map_err(ApiError::internal)?);
-    }
-    let mut codes: Vec<String> = events.iter().flat_map(sedi_of).collect();
-    codes.sort();
-    codes.dedup();
-    let names = projections::statistics::sede_names(&app.pool, &codes)
-        .await
-        .map_err(ApiError::internal)?;
-    let html = render(&state, &events, &names, app.clock.now());
-    let mut res = html.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    h.insert(
-        "content-security-policy",
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; \
-             base-uri 'none'; form-action 'none'",
-        ),
-    );
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    Ok(res)
-}
-
-fn sedi_of(e: &RequestEvent) -> Vec<String> {
-    match e {
-        RequestEvent::RequestSent(s) => vec![s.destination.as_str().to_string()],
-        RequestEvent::ForwardedToSede { from, to, .. } => {
-            vec![from.as_str().to_string(), to.as_str().to_string()]
-        }
-        RequestEvent::TakenInCharge { sede, .. }
-        | RequestEvent::ReplyReceived { sede, .. }
-        | RequestEvent::AppointmentEnabled { sede, .. }
-        | RequestEvent::ConversationClosed { sede, .. } => vec![sede.as_str().to_string()],
-        RequestEvent::AppointmentBooked { slot, .. } => vec![slot.sede.as_str().to_string()],
-        _ => vec![],
-    }
-}
-
-/// Text made safe for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
@@ -111,22 +23,22 @@ pub fn escape(s: &str) -> String {
 }
 
 /// Escaped text with its line breaks kept.
-fn paragraph(s: &str) -> String {
+pub(super) fn paragraph(s: &str) -> String {
     escape(s).replace('\n', "<br>")
 }
 
-fn when(at: DateTime<Utc>) -> String {
+pub(super) fn when(at: DateTime<Utc>) -> String {
     escape(&format_rome_long(at))
 }
 
-fn sede(code: &str, names: &HashMap<String, String>) -> String {
+pub(super) fn sede(code: &str, names: &HashMap<String, String>) -> String {
     match names.get(code) {
         Some(name) => format!("{} – {}", escape(code), escape(name)),
         None => escape(code),
     }
 }
 
-fn size(bytes: u64) -> String {
+pub(super) fn size(bytes: u64) -> String {
     if bytes >= 1024 * 1024 {
         format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
     } else if bytes >= 1024 {
@@ -136,7 +48,7 @@ fn size(bytes: u64) -> String {
     }
 }
 
-const STYLE: &str = "
+pub(super) const STYLE: &str = "
 body { font-family: 'Titillium Web', Arial, Helvetica, sans-serif; color: #1a1a1a; margin: 2rem; font-size: 11pt; }
 h1 { font-size: 18pt; margin: 0 0 .2rem; color: #0b3d91; }
 h2 { font-size: 13pt; margin: 1.4rem 0 .4rem; border-bottom: 2px solid #0b3d91; padding-bottom: .15rem; }
@@ -193,7 +105,7 @@ pub fn render(
     h
 }
 
-fn header_section(
+pub(super) fn header_section(
     h: &mut String,
     state: &Request,
     sent: &RequestSent,
@@ -262,7 +174,7 @@ fn header_section(
     h.push_str("</dl>\n</section>\n");
 }
 
-fn citizen_section(h: &mut String, sent: &RequestSent) {
+pub(super) fn citizen_section(h: &mut String, sent: &RequestSent) {
     h.push_str("<section>\n<h2>Cittadino</h2>\n<dl>\n");
     match &sent.requester {
         Requester::Citizen(c) => {
@@ -295,7 +207,7 @@ fn citizen_section(h: &mut String, sent: &RequestSent) {
     h.push_str("</dl>\n</section>\n");
 }
 
-fn text_section(h: &mut String, sent: &RequestSent) {
+pub(super) fn text_section(h: &mut String, sent: &RequestSent) {
     let _ = writeln!(
         h,
         "<section>\n<h2>Testo della richiesta</h2>\n<p class=\"text\">{}</p>",
@@ -307,7 +219,7 @@ fn text_section(h: &mut String, sent: &RequestSent) {
     h.push_str("</section>\n");
 }
 
-fn attachments_section(h: &mut String, state: &Request) {
+pub(super) fn attachments_section(h: &mut String, state: &Request) {
     h.push_str("<section>\n<h2>Allegati</h2>\n");
     if state.attachments.is_empty() {
         h.push_str("<p>Nessun allegato.</p>\n</section>\n");
@@ -340,7 +252,7 @@ fn attachments_section(h: &mut String, state: &Request) {
     h.push_str("</tbody>\n</table>\n</section>\n");
 }
 
-fn attachment_list(list: &[AttachmentRef]) -> String {
+pub(super) fn attachment_list(list: &[AttachmentRef]) -> String {
     if list.is_empty() {
         return String::new();
     }
@@ -348,7 +260,11 @@ fn attachment_list(list: &[AttachmentRef]) -> String {
     format!("<br><em>Allegati:</em> {}", names.join(", "))
 }
 
-fn timeline_section(h: &mut String, events: &[RequestEvent], names: &HashMap<String, String>) {
+pub(super) fn timeline_section(
+    h: &mut String,
+    events: &[RequestEvent],
+    names: &HashMap<String, String>,
+) {
     h.push_str(
         "<section>\n<h2>Cronologia</h2>\n<table>\n<thead><tr><th>#</th><th>Data e ora</th>\
          <th>Evento</th><th>Autore</th><th>Dettagli</th></tr></thead>\n<tbody>\n",
@@ -492,17 +408,4 @@ fn timeline_section(h: &mut String, events: &[RequestEvent], names: &HashMap<Str
         );
     }
     h.push_str("</tbody>\n</table>\n</section>\n");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escape;
-
-    #[test]
-    fn markup_is_escaped() {
-        assert_eq!(
-            escape("<script>alert('x')</script> & \"y\""),
-            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;y&quot;"
-        );
-    }
 }

@@ -10,17 +10,22 @@ use crate::extract::ApiQuery;
 use crate::routes::queries::reader;
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::actor::{Actor, PatronatoRole};
+use domain::actor::Actor;
 use projections::statistics::{
     self as stats, Dimension, Indicators, PercentileMethod, RegionTotals, StatisticsQuery,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+
+mod csv;
+
+use csv::*;
+pub use csv::{INDICATORS_CSV_HEADER, REGIONS_CSV_HEADER};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -84,7 +89,10 @@ struct Scope {
     patronato: Option<String>,
 }
 
+/// Parses the dimension asked; the rule of who sees what is the domain's
+/// ([`domain::access::statistics_scope`]).
 fn scope(actor: &Actor, dimension: Option<&str>, value: Option<&str>) -> Result<Scope, ApiError> {
+    use domain::access::StatisticsDimension as D;
     let asked = dimension
         .map(|d| {
             Dimension::parse(d).ok_or_else(|| {
@@ -94,59 +102,26 @@ fn scope(actor: &Actor, dimension: Option<&str>, value: Option<&str>) -> Result<
                 )
             })
         })
-        .transpose()?;
-    let value = value.map(str::trim).filter(|v| !v.is_empty());
-    // A key outside the caller's scope is answered like a missing resource.
-    let own = |mine: &str| -> Result<Option<String>, ApiError> {
-        match value {
-            None => Ok(Some(mine.to_string())),
-            Some(v) if v == mine => Ok(Some(v.to_string())),
-            Some(_) => Err(ApiError::NotFound),
-        }
-    };
-    match actor {
-        Actor::Patronato(u) => {
-            let admin = u.role == PatronatoRole::Admin;
-            let dimension = asked.unwrap_or(if admin {
-                Dimension::Patronato
-            } else {
-                Dimension::User
-            });
-            let patronato = Some(u.patronato.as_str().to_string());
-            let key = match dimension {
-                Dimension::User if admin => value.map(str::to_string),
-                Dimension::User => own(u.id.as_str())?,
-                Dimension::Office if admin => value.map(str::to_string),
-                Dimension::Office => own(u.office.as_str())?,
-                Dimension::Patronato if admin => own(u.patronato.as_str())?,
-                _ => return Err(ApiError::Forbidden),
-            };
-            Ok(Scope {
-                dimension,
-                key,
-                patronato,
-            })
-        }
-        Actor::Sede(o) => match asked.unwrap_or(Dimension::Sede) {
-            Dimension::Sede => Ok(Scope {
-                dimension: Dimension::Sede,
-                key: own(o.sede.as_str())?,
-                patronato: None,
-            }),
-            _ => Err(ApiError::Forbidden),
+        .transpose()?
+        .map(|d| match d {
+            Dimension::User => D::User,
+            Dimension::Office => D::Office,
+            Dimension::Patronato => D::Patronato,
+            Dimension::Sede => D::Sede,
+            Dimension::Region => D::Region,
+        });
+    let seen = domain::access::statistics_scope(actor, asked, value)?;
+    Ok(Scope {
+        dimension: match seen.dimension {
+            D::User => Dimension::User,
+            D::Office => Dimension::Office,
+            D::Patronato => Dimension::Patronato,
+            D::Sede => Dimension::Sede,
+            D::Region => Dimension::Region,
         },
-        // Analysts see offices, patronati, sedi and regions, never people: a
-        // user id names its operator (decision S5).
-        Actor::Analyst { .. } => match asked.unwrap_or(Dimension::Region) {
-            Dimension::User => Err(ApiError::Forbidden),
-            dimension => Ok(Scope {
-                dimension,
-                key: value.map(str::to_string),
-                patronato: None,
-            }),
-        },
-        _ => Err(ApiError::Forbidden),
-    }
+        key: seen.key,
+        patronato: seen.patronato,
+    })
 }
 
 fn code_param(raw: Option<&str>, name: &str) -> Result<Option<String>, ApiError> {
@@ -340,151 +315,10 @@ pub async fn get_regional_totals(
     }
 }
 
-fn csv_response(body: String, filename: &str) -> Response {
-    let mut res = body.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        crate::headers::attachment(filename),
-    );
-    res
-}
-
-/// One CSV field: quoted when it holds the separator, a quote or a line
-/// break; a text starting like a spreadsheet formula gets a leading `'`.
-fn field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    if s.contains([CSV_SEPARATOR, '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
-fn number(v: Option<f64>) -> String {
-    v.map(|x| x.to_string()).unwrap_or_default()
-}
-
-fn line(out: &mut String, cells: &[String]) {
-    let sep = CSV_SEPARATOR.to_string();
-    out.push_str(&cells.join(&sep));
-    out.push_str("\r\n");
-}
-
-pub const INDICATORS_CSV_HEADER: [&str; 25] = [
-    "dal",
-    "al",
-    "argomento",
-    "sottoargomento",
-    "dimensione",
-    "valore",
-    "descrizione",
-    "inviate",
-    "con_risposta",
-    "in_attesa",
-    "scadute",
-    "solleciti",
-    "inoltri",
-    "inoltri_ricevuti",
-    "inoltri_inviati",
-    "appuntamenti_abilitati",
-    "appuntamenti_prenotati",
-    "chiuse",
-    "di_almeno_15_giorni",
-    "risposte_entro_15_giorni",
-    "quota_entro_15_giorni",
-    "mediana_ore_prima_risposta",
-    "p90_ore_prima_risposta",
-    "media_ore_prima_risposta",
-    "metodo_percentili",
-];
-
-fn indicators_csv(v: &StatisticsView) -> String {
-    let mut out = String::new();
-    line(&mut out, &INDICATORS_CSV_HEADER.map(str::to_string));
-    let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
-    for r in &v.rows {
-        line(
-            &mut out,
-            &[
-                date(v.from),
-                date(v.to),
-                field(v.topic.as_deref().unwrap_or("")),
-                field(v.subtopic.as_deref().unwrap_or("")),
-                v.dimension.clone(),
-                field(&r.key),
-                field(r.label.as_deref().unwrap_or("")),
-                r.sent.to_string(),
-                r.replied.to_string(),
-                r.pending.to_string(),
-                r.overdue.to_string(),
-                r.solleciti.to_string(),
-                r.forwarded.to_string(),
-                r.forwarded_in.to_string(),
-                r.forwarded_out.to_string(),
-                r.appointments_enabled.to_string(),
-                r.appointments_booked.to_string(),
-                r.closed.to_string(),
-                r.aged_15_days.to_string(),
-                r.aged_replied_within_15_days.to_string(),
-                number(r.share_replied_within_15_days),
-                number(r.median_hours_to_first_reply),
-                number(r.p90_hours_to_first_reply),
-                number(r.mean_hours_to_first_reply),
-                r.percentiles.clone(),
-            ],
-        );
-    }
-    out
-}
-
-pub const REGIONS_CSV_HEADER: [&str; 10] = [
-    "Regione",
-    "Codice",
-    "Totale richieste",
-    "In entrata",
-    "In uscita",
-    "Messaggi",
-    "Solleciti",
-    "Risposte",
-    "Inoltri da altre regioni",
-    "Inoltri verso altre regioni",
-];
-
-fn regions_csv(v: &RegionalTotalsView) -> String {
-    let mut out = String::new();
-    line(&mut out, &REGIONS_CSV_HEADER.map(str::to_string));
-    for r in v.rows.iter().chain(std::iter::once(&v.total)) {
-        line(
-            &mut out,
-            &[
-                field(&r.region_name),
-                field(&r.region_code),
-                r.requests.to_string(),
-                r.incoming.to_string(),
-                r.outgoing.to_string(),
-                r.follow_up_messages.to_string(),
-                r.solleciti.to_string(),
-                r.replies.to_string(),
-                r.forwarded_in_from_other_regions.to_string(),
-                r.forwarded_out_to_other_regions.to_string(),
-            ],
-        );
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use domain::actor::PatronatoRole;
     use domain::ids::{OfficeId, PatronatoId, SedeCode, UserId};
 
     fn operator(role: PatronatoRole) -> Actor {
