@@ -4,6 +4,7 @@ use crate::auth::{Claims, JwtKeys, ISSUER};
 use crate::secret::Redacted;
 use crate::state::{AppState, Limits};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use commands::privacy::crypto::{LocalMasterKey, MasterKey};
 use domain::actor::Role;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
@@ -98,6 +99,14 @@ pub enum Command {
         /// Serve /metrics only on this address (e.g. a private interface).
         #[arg(long, env = "COMBIPAT_METRICS_ADDR")]
         metrics_addr: Option<String>,
+        /// The master key of crypto-shredding: a file of 64 hex digits
+        /// (`make run` writes `.local/master.key`). Without it (nor
+        /// COMBIPAT_MASTER_KEY) a key derived from the JWT secret is used.
+        #[arg(long, env = "COMBIPAT_MASTER_KEY_FILE")]
+        master_key_file: Option<PathBuf>,
+        /// The master key as 64 hex digits (instead of a file).
+        #[arg(long, env = "COMBIPAT_MASTER_KEY", hide_env_values = true)]
+        master_key: Option<Redacted>,
         /// Require `Authorization: Bearer <token>` on /metrics.
         #[arg(long, env = "COMBIPAT_METRICS_TOKEN", hide_env_values = true)]
         metrics_token: Option<Redacted>,
@@ -250,6 +259,8 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
             notify,
             metrics_addr,
             metrics_token,
+            master_key_file,
+            master_key,
         } => {
             let manual = clock == ClockMode::Manual;
             if manual && allow_manual_clock != "1" {
@@ -309,6 +320,23 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
                 tracing::info!(issuer = %c.issuer, "OpenID Connect tokens accepted");
             }
             state = state.with_oidc(oidc).with_browser_sign_in(browser_sign_in);
+            let master = match (
+                master_key.filter(|k| !k.expose().is_empty()),
+                master_key_file.filter(|f| !f.as_os_str().is_empty()),
+            ) {
+                (Some(hex_key), _) => {
+                    Some(LocalMasterKey::from_hex_fingerprinted(hex_key.expose())?)
+                }
+                (None, Some(file)) => Some(LocalMasterKey::from_file(&file)?),
+                (None, None) => {
+                    tracing::warn!("no master key configured: one derived from the JWT secret seals personal data");
+                    None
+                }
+            };
+            if let Some(master) = master {
+                tracing::info!(id = master.id(), "master key of personal data");
+                state = state.with_master_key(std::sync::Arc::new(master));
+            }
             let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
             let smtp = notify.smtp()?;
             let workers = if no_workers {

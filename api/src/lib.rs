@@ -70,6 +70,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::statistics::router())
         .merge(routes::audit::router())
         .merge(routes::access_log::router())
+        .merge(routes::privacy::router())
         .merge(routes::summary::router())
         .merge(routes::bookings::router())
         .merge(routes::notifications::router())

@@ -4,6 +4,9 @@ use crate::auth::JwtKeys;
 use crate::directory::Directory;
 use crate::metrics::Metrics;
 use commands::clock::{Clock, ManualClock, SystemClock};
+use commands::privacy::crypto::MasterKey;
+use commands::privacy::keys::SubjectKeys;
+use commands::privacy::seal::{register_master_key, Sealer};
 use commands::reference::{
     CachedSedeDirectory, CachedTopicCatalogue, PgCitizenRegistry, PgPracticeRegistry,
     PgSedeDirectory, PgTopicCatalogue, ReferenceGeneration, SedeNames,
@@ -124,6 +127,8 @@ pub struct AppState {
     pub reads: commands::privacy::ReadLog,
     /// Keyed pseudonyms of data subjects.
     pub pseudonyms: commands::privacy::Pseudonyms,
+    /// Seals personal fields of the commands' events (crypto-shredding).
+    pub sealer: Sealer,
 }
 
 impl AppState {
@@ -160,9 +165,15 @@ impl AppState {
         let uploads = Arc::new(tokio::sync::Semaphore::new(
             limits.max_concurrent_uploads.max(1),
         ));
+        let pseudonyms = jwt.derived_pseudonyms();
+        let master: Arc<dyn MasterKey> = Arc::new(jwt.derived_master_key());
+        register_master_key(master.clone());
+        let sealer = Sealer::new(SubjectKeys::new(pool.clone(), master), pseudonyms.clone());
+        let requests = requests.with_sealer(sealer.clone());
         Self {
             reads: commands::privacy::ReadLog::spawn(pool.clone()),
-            pseudonyms: jwt.derived_pseudonyms(),
+            pseudonyms,
+            sealer,
             anonymous,
             uploads,
             read_pool: pool.clone(),
@@ -189,6 +200,18 @@ impl AppState {
 }
 
 impl AppState {
+    /// Seals with `master` (a key file, an HSM): configured in production;
+    /// [`AppState::new`] starts with one derived from the JWT secret.
+    pub fn with_master_key(mut self, master: Arc<dyn MasterKey>) -> Self {
+        register_master_key(master.clone());
+        self.sealer = Sealer::new(
+            SubjectKeys::new(self.pool.clone(), master),
+            self.pseudonyms.clone(),
+        );
+        self.requests = self.requests.with_sealer(self.sealer.clone());
+        self
+    }
+
     /// Queries read from `replica` (which must stream from the same primary).
     pub fn with_read_replica(mut self, replica: PgPool) -> Self {
         self.read_checkpoints = CheckpointWatch::spawn(replica.clone());

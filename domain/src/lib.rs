@@ -8,6 +8,7 @@
 //! - [`codice_fiscale`]: the citizen's tax code, parsed once at the edge.
 //! - [`ids`]: identifiers and small value types (sede code, CAP, protocol number, ...).
 //! - [`actor`]: who is acting, with role and scope, as built from a token.
+//! - [`personal`]: a personal value or the mark that it was erased.
 //! - [`time`]: calendar helpers for Europe/Rome and the 15-day standard.
 //! - [`topic`]: the topic catalogue types (the catalogue itself is reference data).
 //! - [`request`]: the request ("richiesta") aggregate: commands, events, rules.
@@ -18,6 +19,7 @@ pub mod actor;
 pub mod booking;
 pub mod codice_fiscale;
 pub mod ids;
+pub mod personal;
 pub mod request;
 pub mod time;
 pub mod topic;

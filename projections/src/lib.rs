@@ -48,6 +48,7 @@ mod fixtures;
 pub mod home_panel;
 pub mod metrics;
 pub mod page;
+pub mod privacy;
 mod projection;
 pub mod rebuild;
 mod replay;

@@ -11,6 +11,7 @@ use domain::booking::{
     citizen_stream_id, Booker, BookingCode, BookingId, BookingViolation, Canceller,
     CitizenBookings, CitizenEvent, Slot, SlotEvent, SlotRef,
 };
+use domain::personal::Personal;
 use domain::request::{RequestCommand, RequestEvent};
 use serde::{Deserialize, Serialize};
 
@@ -143,7 +144,11 @@ impl BookingService {
                 SlotEvent::SCHEMA_VERSION,
             )];
             match booker {
-                Booker::Citizen { codice_fiscale, .. } => {
+                // An erased citizen's limits are no longer kept: the slot alone.
+                Booker::Citizen {
+                    codice_fiscale: Personal::Known(codice_fiscale),
+                    ..
+                } => {
                     let (events, expected) = load::<CitizenEvent>(
                         &self.pool,
                         &citizen_stream_id(&codice_fiscale),
@@ -180,6 +185,10 @@ impl BookingService {
                         ));
                     }
                 }
+                Booker::Citizen {
+                    codice_fiscale: Personal::Erased,
+                    ..
+                } => {}
             }
             Ok(self
                 .commit(ctx, "cancel_booking", writes, move |position, _| {

@@ -32,6 +32,7 @@ pub use queue::{queue_status, TicketOutcome};
 pub use schedule::{counter_schedule, load_sede_calendar, patron_day, sede_schedules};
 pub use sede_calendar::CalendarOutcome;
 
+use crate::privacy::seal::{Sealer, StreamSubject};
 use crate::requests::IdempotencyKey;
 use crate::store::{self, idempotency, Expected, Metadata, NewEvent, StoreError};
 use chrono::{DateTime, Utc};
@@ -206,6 +207,8 @@ impl Write {
 pub struct BookingService {
     pub(crate) pool: PgPool,
     committer: store::GroupCommitter,
+    /// Seals personal fields before they are queued (docs/privacy.md).
+    sealer: Option<Sealer>,
 }
 
 impl BookingService {
@@ -219,7 +222,17 @@ impl BookingService {
 
     /// A service sharing the process's group committer.
     pub fn with_committer(pool: PgPool, committer: store::GroupCommitter) -> Self {
-        Self { pool, committer }
+        Self {
+            pool,
+            committer,
+            sealer: None,
+        }
+    }
+
+    /// Seals the personal fields of every event written.
+    pub fn with_sealer(mut self, sealer: Sealer) -> Self {
+        self.sealer = Some(sealer);
+        self
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -264,8 +277,14 @@ impl BookingService {
         T: Replayable + Send + 'static,
         F: Fn(i64, &[(String, u64)]) -> T + Send + Sync + 'static,
     {
-        let streams: Vec<(Expected, Vec<NewEvent>)> =
+        let mut streams: Vec<(Expected, Vec<NewEvent>)> =
             writes.into_iter().map(|w| (w.expected, w.events)).collect();
+        if let Some(sealer) = &self.sealer {
+            // Booking events name their citizen in the payload.
+            sealer
+                .seal(&mut streams, &StreamSubject::None, ctx.now)
+                .await?;
+        }
         let write = store::Write {
             metadata: ctx.metadata(command),
             recorded_at: ctx.now,

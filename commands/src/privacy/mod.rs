@@ -8,6 +8,8 @@
 //!   open of a payload (crypto-shredding at the store's edge).
 //! - [`keys`]: the subjects' wrapped data keys, cached; erasure destroys one
 //!   and records who erased whom, when, on what ground.
+//! - [`seal`]: sealing of commands' writes and opening of stored rows,
+//!   wired into the store.
 //! - [`reads`]: the record of who read whose personal data, written by a group
 //!   commit that answers each read only once its record is durable.
 
@@ -17,6 +19,7 @@ pub mod personal;
 pub mod pseudonym;
 pub mod reads;
 pub mod retention;
+pub mod seal;
 
 pub use pseudonym::Pseudonyms;
 pub use reads::{ReadLog, ReadLogError, ReadQuery, ReadRecord, RecordedRead, SubjectKind};

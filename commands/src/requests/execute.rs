@@ -1,8 +1,9 @@
 use super::{
-    backoff, new_events, request_write, CommandContext, CommandError, CommandOutcome,
-    RequestService, MAX_ATTEMPTS,
+    backoff, new_events, request_write, stream_subject, CommandContext, CommandError,
+    CommandOutcome, RequestService, MAX_ATTEMPTS,
 };
 use crate::attachments;
+use crate::store::StoreError;
 use domain::ids::{AttachmentId, ProtocolNumber, RequestId, UploadId};
 use domain::request::RequestCommand;
 use std::sync::Arc;
@@ -74,9 +75,15 @@ impl RequestService {
                 None => self.load_visible(id, &ctx.actor, None).await?,
             };
             let events = new_events(&request.decide(&ctx.actor, command.clone(), ctx.now)?);
-            let make_events = Arc::new(move |_: Option<&ProtocolNumber>| {
-                vec![(expected.clone(), events.clone())]
-            });
+            let mut streams = vec![(expected, events)];
+            if let Some(sealer) = &self.sealer {
+                let subject = stream_subject(&request);
+                sealer
+                    .seal(&mut streams, &subject, ctx.now)
+                    .await
+                    .map_err(StoreError::from)?;
+            }
+            let make_events = Arc::new(move |_: Option<&ProtocolNumber>| streams.clone());
             let write = request_write(ctx, command.name(), id, None, make_events);
             match self.committer.commit(write).await {
                 Ok(outcome) => return Ok(outcome),

@@ -157,7 +157,7 @@ fn every_event_type_is_listed_and_round_trips() {
         SlotEvent::SlotHeld {
             slot: s.clone(),
             hold_id: hold_id(1),
-            codice_fiscale: cf(MARIO),
+            codice_fiscale: cf(MARIO).into(),
             authenticated: false,
             at: t,
             expires_at: t + hold_duration(),
@@ -168,7 +168,7 @@ fn every_event_type_is_listed_and_round_trips() {
             code: code(7),
             hold_id: Some(hold_id(1)),
             booker: Booker::Citizen {
-                codice_fiscale: cf(MARIO),
+                codice_fiscale: cf(MARIO).into(),
                 authenticated: false,
                 details: details(),
             },

@@ -15,7 +15,7 @@ mod detail;
 mod fold;
 mod query;
 mod rows;
-mod search;
+pub(crate) mod search;
 mod store;
 mod summary_writer;
 pub mod trigrams;

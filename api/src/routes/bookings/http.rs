@@ -147,6 +147,7 @@ pub type HttpResult<T> = Result<T, BookingHttpError>;
 /// The commands, on the primary.
 pub fn service(app: &AppState) -> BookingService {
     BookingService::with_committer(app.pool.clone(), app.committer.clone())
+        .with_sealer(app.sealer.clone())
 }
 
 /// The `Idempotency-Key` header and a fingerprint of what it came with.
