@@ -52,9 +52,12 @@ impl BookingService {
         let cancel_reason = reason(cancel_reason.as_deref())?;
         let now = ctx.now;
         self.retrying(ctx, || async {
-            let (citizen_events, citizen_expected) =
-                load::<CitizenEvent>(&self.pool, &citizen_stream_id(&cf), CITIZEN_STREAM_TYPE)
-                    .await?;
+            let (citizen_events, citizen_expected) = load::<CitizenEvent>(
+                &self.pool,
+                &citizen_stream_id(&self.citizen_subject(&cf)),
+                CITIZEN_STREAM_TYPE,
+            )
+            .await?;
             let citizen = CitizenBookings::from_events(&citizen_events);
             let booking = citizen
                 .booking(booking_id)
@@ -151,7 +154,7 @@ impl BookingService {
                 } => {
                     let (events, expected) = load::<CitizenEvent>(
                         &self.pool,
-                        &citizen_stream_id(&codice_fiscale),
+                        &citizen_stream_id(&self.citizen_subject(&codice_fiscale)),
                         CITIZEN_STREAM_TYPE,
                     )
                     .await?;

@@ -229,6 +229,25 @@ impl BookingService {
         }
     }
 
+    /// How a citizen is named in stream names and the events' metadata:
+    /// their pseudonym (their code only without a sealer, in tests of the
+    /// commands alone).
+    pub fn citizen_subject(&self, cf: &CodiceFiscale) -> String {
+        match &self.sealer {
+            Some(sealer) => sealer.pseudonyms().citizen(cf),
+            None => cf.as_str().to_string(),
+        }
+    }
+
+    /// Who acts, as the log and the idempotency records name them: a
+    /// citizen under their pseudonym (with a sealer), anyone else by id.
+    fn actor_key(&self, ctx: &BookingContext) -> String {
+        match (&self.sealer, ctx.citizen()) {
+            (Some(_), Ok((cf, _))) => self.citizen_subject(&cf),
+            _ => ctx.actor_id(),
+        }
+    }
+
     /// Seals the personal fields of every event written.
     pub fn with_sealer(mut self, sealer: Sealer) -> Self {
         self.sealer = Some(sealer);
@@ -247,7 +266,7 @@ impl BookingService {
         let Some(key) = &ctx.idempotency else {
             return Ok(None);
         };
-        match idempotency::find(&self.pool, &ctx.actor_id(), &key.key).await? {
+        match idempotency::find(&self.pool, &self.actor_key(ctx), &key.key).await? {
             None => Ok(None),
             Some(rec) if rec.fingerprint == key.fingerprint => {
                 let mut outcome: T =
@@ -285,13 +304,15 @@ impl BookingService {
                 .seal(&mut streams, &StreamSubject::None, ctx.now)
                 .await?;
         }
+        let mut metadata = ctx.metadata(command);
+        metadata.actor_id = self.actor_key(ctx);
         let write = store::Write {
-            metadata: ctx.metadata(command),
+            metadata,
             recorded_at: ctx.now,
             protocol: None,
             events: Arc::new(move |_| streams.clone()),
             idempotency: ctx.idempotency.as_ref().map(|k| store::IdempotencyRecord {
-                actor_id: ctx.actor_id(),
+                actor_id: self.actor_key(ctx),
                 key: k.key.clone(),
                 fingerprint: k.fingerprint.clone(),
             }),

@@ -183,7 +183,10 @@ impl Sealer {
         for cf in wanted {
             let subject = self.pseudonyms.citizen(cf);
             if let std::collections::hash_map::Entry::Vacant(slot) = keys.entry(subject) {
-                let key = self.keys.key_for_sealing(slot.key(), "citizen", now).await?;
+                let key = self
+                    .keys
+                    .key_for_sealing(slot.key(), "citizen", now)
+                    .await?;
                 slot.insert(key);
             }
         }

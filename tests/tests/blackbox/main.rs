@@ -16,6 +16,7 @@ mod local_cluster;
 mod notifications;
 mod oidc;
 mod overload;
+mod privacy_erasure;
 mod privacy_keys;
 mod privacy_reads;
 mod privacy_retention;
