@@ -165,7 +165,10 @@ async fn an_erased_citizen_is_nowhere_in_clear_and_the_others_stay(pool: PgPool)
         .get(&auditor, &format!("/api/v1/requests/{r1}"))
         .await
         .ok();
-    assert!(before.to_string().contains(MARIO_TEXT), "opened for a reader: {before}");
+    assert!(
+        before.to_string().contains(MARIO_TEXT),
+        "opened for a reader: {before}"
+    );
 
     // Sealed at append: the log itself holds none of Mario's data in clear.
     let log: String = sqlx::query_scalar(
