@@ -54,6 +54,26 @@ pub async fn scrub_citizen(pool: &PgPool, codes: &[String]) -> Result<Scrubbed, 
     .bind(ERASED)
     .execute(&mut *tx)
     .await?;
+    // A file added on its own (`AttachmentAdded`): its name is sealed.
+    sqlx::query(
+        "UPDATE request_attachments a SET filename = $2 FROM request_timeline t \
+         WHERE a.request_id = ANY($1) AND t.request_id = a.request_id \
+           AND t.version = a.added_version AND t.kind = 'attachment_added'",
+    )
+    .bind(&ids)
+    .bind(ERASED)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE request_timeline SET attachments = (SELECT coalesce(jsonb_agg( \
+             jsonb_set(a, '{filename}', to_jsonb($2::text)) ORDER BY n), '[]'::jsonb) \
+             FROM jsonb_array_elements(attachments) WITH ORDINALITY AS e(a, n)) \
+         WHERE request_id = ANY($1) AND kind = 'attachment_added'",
+    )
+    .bind(&ids)
+    .bind(ERASED)
+    .execute(&mut *tx)
+    .await?;
     sqlx::query(
         "UPDATE recent_replies SET codice_fiscale = NULL, excerpt = $2 WHERE request_id = ANY($1)",
     )
