@@ -4,7 +4,7 @@ use crate::auth::{Claims, JwtKeys, ISSUER};
 use crate::secret::Redacted;
 use crate::state::{AppState, Limits};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use commands::privacy::crypto::{LocalMasterKey, MasterKey};
+use commands::privacy::crypto::MasterKey;
 use domain::actor::Role;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
@@ -320,19 +320,10 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
                 tracing::info!(issuer = %c.issuer, "OpenID Connect tokens accepted");
             }
             state = state.with_oidc(oidc).with_browser_sign_in(browser_sign_in);
-            let master = match (
-                master_key.filter(|k| !k.expose().is_empty()),
-                master_key_file.filter(|f| !f.as_os_str().is_empty()),
-            ) {
-                (Some(hex_key), _) => {
-                    Some(LocalMasterKey::from_hex_fingerprinted(hex_key.expose())?)
-                }
-                (None, Some(file)) => Some(LocalMasterKey::from_file(&file)?),
-                (None, None) => {
-                    tracing::warn!("no master key configured: one derived from the JWT secret seals personal data");
-                    None
-                }
-            };
+            let master = crate::state::configured_master_key(
+                master_key.as_ref().map(|k| k.expose()),
+                master_key_file.as_deref(),
+            )?;
             if let Some(master) = master {
                 tracing::info!(id = master.id(), "master key of personal data");
                 state = state.with_master_key(std::sync::Arc::new(master));
