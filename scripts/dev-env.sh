@@ -9,6 +9,9 @@
 # - COMBIPAT_JWT_SECRET: kept if set, else the per-checkout secret stored in
 #   .local/jwt-secret (generated once, mode 600), so tokens minted in any shell
 #   are accepted by the server started with `make run`.
+# - COMBIPAT_PSEUDONYM_KEY_FILE: kept if it or COMBIPAT_PSEUDONYM_KEY is set,
+#   else .local/pseudonym.key (64 hex digits, generated once, mode 600): the
+#   key of the data subjects' pseudonyms (docs/privacy.md).
 #
 # It changes no shell options, so it is safe both in an interactive shell and
 # under `set -euo pipefail` (the Makefile sources it).
@@ -19,7 +22,7 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
 fi
 
 _combipat_dev_env() {
-    local root secret_file tmp
+    local root secret_file key_file tmp
     root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)" || return 1
 
     if [[ -z "${DATABASE_URL:-}" ]]; then
@@ -46,6 +49,24 @@ _combipat_dev_env() {
         [[ -n "$COMBIPAT_JWT_SECRET" ]] || { echo "dev-env: $secret_file is empty" >&2; return 1; }
     fi
     export COMBIPAT_JWT_SECRET
+
+    if [[ -z "${COMBIPAT_PSEUDONYM_KEY:-}" && -z "${COMBIPAT_PSEUDONYM_KEY_FILE:-}" ]]; then
+        key_file="$root/.local/pseudonym.key"
+        if [[ ! -s "$key_file" ]]; then
+            mkdir -p "$root/.local" || return 1
+            tmp="$(umask 077 && mktemp "$root/.local/pseudonym.key.XXXXXX")" || return 1
+            if ! head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$tmp"; then
+                rm -f "$tmp"
+                return 1
+            fi
+            mv -n "$tmp" "$key_file" || true
+            rm -f "$tmp"
+            echo "dev-env: generated a new pseudonym key in $key_file" >&2
+        fi
+        chmod 600 "$key_file" || return 1
+        COMBIPAT_PSEUDONYM_KEY_FILE="$key_file"
+        export COMBIPAT_PSEUDONYM_KEY_FILE
+    fi
 }
 
 if ! _combipat_dev_env; then

@@ -11,6 +11,10 @@ a small web server to read them:
 --reject REGEX answers `451 4.3.0` (a temporary failure) to every recipient
 matching REGEX, so a test can make one notification keep failing.
 
+Like an MTA, a message whose final "." arrived is kept even if the client
+vanishes before reading the reply (the receiver side of RFC 1047); aiosmtpd
+alone drops it, cancelling its handler the moment the connection ends.
+
 Installed into .local/venv by scripts/mailcatcher.sh; never for production.
 """
 
@@ -22,9 +26,11 @@ import json
 import re
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 MESSAGES = []
 LOCK = threading.Lock()
@@ -47,6 +53,7 @@ def parse(envelope):
             }
         )
     return {
+        "received_at": time.time(),
         "message_id": msg.get("Message-ID"),
         "notification": msg.get("X-Combipat-Notification"),
         "from": msg.get("From"),
@@ -75,6 +82,33 @@ class Handler:
         with LOCK:
             MESSAGES.append(parsed)
         return "250 Message accepted for delivery"
+
+
+class MtaSMTP(SMTP):
+    """Processes all that arrived before the end of the connection, then ends
+    it: a complete message is kept, an unterminated one is still discarded
+    (its handler waits for the rest of DATA and is cancelled)."""
+
+    def eof_received(self):
+        self._end_when_drained()
+        # Keep the (half-closed) transport until the input is processed.
+        return True
+
+    def _end_when_drained(self):
+        if self.transport is None:
+            return
+        # The handler has not consumed all that arrived yet: look again soon.
+        if self._reader._buffer:
+            self.loop.call_later(0.05, self._end_when_drained)
+            return
+        SMTP.eof_received(self)
+        if self.transport is not None:
+            self.transport.close()
+
+
+class MtaController(Controller):
+    def factory(self):
+        return MtaSMTP(self.handler, **self.SMTP_kwargs)
 
 
 def page():
@@ -135,7 +169,7 @@ def main():
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--reject", default=None)
     args = ap.parse_args()
-    controller = Controller(
+    controller = MtaController(
         Handler(args.reject), hostname=args.host, port=args.smtp_port, data_size_limit=10_000_000
     )
     controller.start()

@@ -12,11 +12,16 @@
 #     retried with the same key when no answer comes; every 2xx is recorded;
 #   - faults: SIGKILL of A (restarted), restart of PostgreSQL, SIGKILL of P
 #     (restarted), all while the load runs;
-#   - then `combipat-bench soak-verify`: "acknowledged: N, in log: N, duplicated: 0"
-#     and every projection compared with a fresh rebuild of itself.
+#   - each created request is read back (`GET /requests/{id}`, a read of the citizen's
+#     personal data) with a purpose of its own; every read answered 200 is recorded;
+#   - then `combipat-bench soak-verify`: "acknowledged: N, in log: N, duplicated: 0",
+#     "detail reads answered 200: M, with their record in the read log: M" (no read
+#     answered unrecorded across the kills) and every projection compared with a
+#     fresh rebuild of itself.
 #
 # Exit status non-zero on any mismatch. Environment: SOAK_SECS (150),
-# SOAK_PG_PORT (54336), SOAK_CLIENTS (16), SOAK_KEEP=1 keeps the data dir.
+# SOAK_PG_PORT (54336), SOAK_CLIENTS (16), SOAK_KEEP=1 keeps the data dir,
+# SOAK_PROFILE (release; `debug` reuses a debug build's cache for a quick check).
 # With DATABASE_URL set, that database server is used instead and the
 # PostgreSQL restart is skipped (it is not ours to restart).
 set -euo pipefail
@@ -33,8 +38,14 @@ SOAK_CLIENTS="${SOAK_CLIENTS:-16}"
 WORK="$ROOT/.local/soak"
 PGDIR="$WORK/pg"
 TARGET_DIR="$(cd "$ROOT" && realpath -m "${CARGO_TARGET_DIR:-target}")"
-BIN="$TARGET_DIR/release/combipat"
-BENCH="$TARGET_DIR/release/combipat-bench"
+SOAK_PROFILE="${SOAK_PROFILE:-release}"
+case "$SOAK_PROFILE" in
+    release) PROFILE_FLAG=(--release) ;;
+    debug) PROFILE_FLAG=() ;;
+    *) echo "soak: SOAK_PROFILE must be release or debug" >&2; exit 2 ;;
+esac
+BIN="$TARGET_DIR/$SOAK_PROFILE/combipat"
+BENCH="$TARGET_DIR/$SOAK_PROFILE/combipat-bench"
 PORT_A=18091
 PORT_B=18092
 export COMBIPAT_JWT_SECRET="${COMBIPAT_JWT_SECRET:-combipat-soak-secret}"
@@ -43,7 +54,7 @@ export RUST_LOG="${RUST_LOG:-warn}"
 log() { printf 'soak: %s\n' "$*" >&2; }
 
 mkdir -p "$WORK"
-rm -f "$WORK"/*.log "$WORK/acks.jsonl"
+rm -f "$WORK"/*.log "$WORK/acks.jsonl" "$WORK/reads.jsonl"
 
 OWN_PG=1
 if [[ -n "${DATABASE_URL:-}" ]]; then
@@ -65,8 +76,8 @@ psql_admin() { "$PSQL" -X -q -v ON_ERROR_STOP=1 -tA -d "${ADMIN_URL%/*}/postgres
 psql_admin -c "CREATE DATABASE \"$DB\""
 log "database $DB"
 
-log "building target/release/combipat and combipat-bench"
-cargo build --release -p combipat-api -p combipat-bench
+log "building target/$SOAK_PROFILE/combipat and combipat-bench"
+cargo build "${PROFILE_FLAG[@]}" -p combipat-api -p combipat-bench
 
 DATABASE_URL="$URL" "$BIN" seed >"$WORK/seed.log" 2>&1 || {
     cat "$WORK/seed.log" >&2
@@ -111,7 +122,7 @@ log "A :$PORT_A (serve, workers) pid ${PIDS[a]}, B :$PORT_B (serve --no-workers)
 CITIZENS="$("$PSQL" -X -tA -d "$URL" -c "SELECT string_agg(codice_fiscale, ',') FROM (SELECT c.codice_fiscale FROM ref_citizens c WHERE EXISTS (SELECT 1 FROM ref_cap_routes r WHERE c.cap LIKE r.cap_prefix || '%') ORDER BY md5(c.codice_fiscale) LIMIT 200) s")"
 "$BENCH" soak-load --api "http://127.0.0.1:$PORT_A,http://127.0.0.1:$PORT_B" \
     --secs "$SOAK_SECS" --clients "$SOAK_CLIENTS" --acks "$WORK/acks.jsonl" \
-    --citizens "$CITIZENS" >"$WORK/load.log" 2>&1 &
+    --reads "$WORK/reads.jsonl" --citizens "$CITIZENS" >"$WORK/load.log" 2>&1 &
 LOAD_PID=$!
 T0=$SECONDS
 at() { # sleep until $1 seconds after the start of the load
@@ -157,7 +168,7 @@ log "peak RSS: A $(peak_rss "${PIDS[a]}") (since its restart), B $(peak_rss "${P
 # The check: projections are still being applied by the live workers while it
 # waits for them to reach the end of the log; then each is compared with a rebuild.
 set +e
-DATABASE_URL="$URL" "$BENCH" soak-verify --acks "$WORK/acks.jsonl"
+DATABASE_URL="$URL" "$BENCH" soak-verify --acks "$WORK/acks.jsonl" --reads "$WORK/reads.jsonl"
 status=$?
 set -e
 for name in a b p; do

@@ -7,13 +7,14 @@
 #   scripts/web.sh build            # install + vite build into web/dist
 #   scripts/web.sh check            # OpenAPI types up to date, tsc --noEmit, eslint
 #   scripts/web.sh unit             # vitest component tests
-#   scripts/web.sh e2e              # build + Playwright against the real binary, a fresh database
-#                                   # and a real OpenID provider (web/e2e/oidc/provider.mjs)
+#   scripts/web.sh e2e              # build + Playwright against the real binary (one server and one
+#                                   # fresh database per worker) and a real OpenID provider
+#                                   # (web/e2e/oidc/provider.mjs)
 #   scripts/web.sh test             # check + unit + e2e (what `make test` runs for the web app)
 #
-# e2e environment: DATABASE_URL (the server where a database combipat_e2e_<pid> is created and
-# dropped), COMBIPAT_BIN (default ${CARGO_TARGET_DIR:-target}/debug/combipat), CHROMIUM_PATH
-# (default /usr/bin/chromium), E2E_WORKERS (default 1).
+# e2e environment: DATABASE_URL (the server where databases combipat_e2e_<pid>_<worker> are
+# created and dropped), COMBIPAT_BIN (default ${CARGO_TARGET_DIR:-target}/debug/combipat),
+# CHROMIUM_PATH (default /usr/bin/chromium), E2E_WORKERS (Playwright's workers, default 2).
 #
 # The commands that need Node call ensure-node themselves, so each one works on a fresh machine.
 set -euo pipefail
@@ -127,72 +128,92 @@ e2e() {
     local bin="${COMBIPAT_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/debug/combipat}"
     [[ "$bin" = /* ]] || bin="$ROOT/$bin"
     [[ -x "$bin" ]] || die "$bin not found: cargo build -p combipat-api (or set COMBIPAT_BIN)"
+    local workers="${E2E_WORKERS:-2}"
+    [[ "$workers" =~ ^[1-9][0-9]*$ ]] || die "E2E_WORKERS must be a number of workers, got '$workers'"
     ensure_chromium
     build
 
-    local url port oidc_port i
+    # One server and one database per Playwright worker (W7): the tests move the server's
+    # manual clock and count what they find, so two workers never share a server.
+    local oidc_port i
     # The provider's tokens are accepted this long past their expiry, so the
     # expiry test waits seconds rather than the production minute.
     E2E_OIDC_LEEWAY_SECS=2
     # Globals: the EXIT trap runs after this function's locals are gone.
-    E2E_DB="combipat_e2e_$$" E2E_ADMIN_URL="$DATABASE_URL" E2E_PID="" E2E_LOG="" E2E_OIDC_PID=""
-    local db="$E2E_DB"
-    # The test database's URL: the server's URL with its database name replaced.
-    url="$(sed -E 's#^([a-z]+://[^/]*)(/[^?]*)?#\1/'"$db"'#' <<<"$DATABASE_URL")"
-    port="$(free_port)"
+    E2E_ADMIN_URL="$DATABASE_URL" E2E_DBS=() E2E_PIDS=() E2E_LOGS=() E2E_OIDC_PID=""
+    local ports=() urls=() bases=() origins=()
+    for ((i = 0; i < workers; i++)); do
+        E2E_DBS+=("combipat_e2e_$$_$i")
+        # The database's URL: the server's URL with its database name replaced.
+        urls+=("$(sed -E 's#^([a-z]+://[^/]*)(/[^?]*)?#\1/'"${E2E_DBS[i]}"'#' <<<"$DATABASE_URL")")
+        ports+=("$(free_port)")
+        bases+=("http://127.0.0.1:${ports[i]}")
+        origins+=("${bases[i]}")
+        E2E_LOGS+=("$(mktemp -t "combipat-e2e-server-$i.XXXXXX.log")")
+    done
     oidc_port="$(free_port)"
-    E2E_LOG="$(mktemp -t combipat-e2e-server.XXXXXX.log)"
-    local log="$E2E_LOG"
     cleanup() {
-        local rc=$?
-        if [[ -n "$E2E_PID" ]]; then kill "$E2E_PID" 2>/dev/null || true; wait "$E2E_PID" 2>/dev/null || true; fi
-        if [[ -n "$E2E_OIDC_PID" ]]; then kill "$E2E_OIDC_PID" 2>/dev/null || true; wait "$E2E_OIDC_PID" 2>/dev/null || true; fi
-        psql -q -X "$E2E_ADMIN_URL" -c "DROP DATABASE IF EXISTS $E2E_DB WITH (FORCE)" >/dev/null 2>&1 || true
-        if ((rc != 0)); then log "server log: $E2E_LOG"; tail -n 20 "$E2E_LOG" >&2 || true; else rm -f "$E2E_LOG"; fi
+        local rc=$? pid db log
+        for pid in "${E2E_PIDS[@]}" $E2E_OIDC_PID; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+        for db in "${E2E_DBS[@]}"; do
+            psql -q -X "$E2E_ADMIN_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+        done
+        for log in "${E2E_LOGS[@]}"; do
+            if ((rc != 0)); then log "server log: $log"; tail -n 20 "$log" >&2 || true; else rm -f "$log"; fi
+        done
         exit "$rc"
     }
     trap cleanup EXIT INT TERM
-    psql -q -X -v ON_ERROR_STOP=1 "$E2E_ADMIN_URL" -c "CREATE DATABASE $db" >/dev/null
     cd "$ROOT"
     export COMBIPAT_REFERENCE_DIR="${COMBIPAT_REFERENCE_DIR:-$ROOT/reference}"
-    (
-        export DATABASE_URL="$url"
-        export COMBIPAT_JWT_SECRET="${COMBIPAT_JWT_SECRET:-combipat-test-secret-do-not-use-in-production}"
-        "$bin" migrate >>"$log" 2>&1
-        "$bin" seed --demo >>"$log" 2>&1
-    ) || die "migrate/seed failed"
+    export COMBIPAT_JWT_SECRET="${COMBIPAT_JWT_SECRET:-combipat-test-secret-do-not-use-in-production}"
+    local setups=()
+    for ((i = 0; i < workers; i++)); do
+        psql -q -X -v ON_ERROR_STOP=1 "$E2E_ADMIN_URL" -c "CREATE DATABASE ${E2E_DBS[i]}" >/dev/null
+        # The databases are filled side by side.
+        (
+            export DATABASE_URL="${urls[i]}"
+            "$bin" migrate >>"${E2E_LOGS[i]}" 2>&1
+            "$bin" seed --demo >>"${E2E_LOGS[i]}" 2>&1
+        ) &
+        setups+=($!)
+    done
+    for i in "${!setups[@]}"; do wait "${setups[i]}" || die "migrate/seed failed (${E2E_LOGS[i]})"; done
     # A real OpenID Connect provider (web/e2e/oidc/provider.mjs, panva's oidc-provider) for the
-    # browser's sign-in with the identity provider; the server trusts it as in production.
+    # browser's sign-in with the identity provider; every server trusts it as in production.
     local issuer="http://127.0.0.1:$oidc_port"
-    OIDC_PORT="$oidc_port" OIDC_APP_ORIGIN="http://127.0.0.1:$port" \
-        node "$WEB/e2e/oidc/provider.mjs" >>"$log" 2>&1 &
+    OIDC_PORT="$oidc_port" OIDC_APP_ORIGIN="${origins[*]}" \
+        node "$WEB/e2e/oidc/provider.mjs" >>"${E2E_LOGS[0]}" 2>&1 &
     E2E_OIDC_PID=$!
     for ((i = 0; i < 100; i++)); do
         curl -fsS "$issuer/.well-known/openid-configuration" >/dev/null 2>&1 && break
         kill -0 "$E2E_OIDC_PID" 2>/dev/null || die "the OpenID provider exited during start-up"
         sleep 0.1
     done
-    DATABASE_URL="$url" \
-        COMBIPAT_OIDC_ISSUER="$issuer" COMBIPAT_OIDC_CLIENT_ID=combipat-web COMBIPAT_OIDC_AUDIENCE=combipat \
-        COMBIPAT_OIDC_CLAIMS=role=inps_profilo,patronato=codice_patronato,office=codice_ufficio \
-        COMBIPAT_OIDC_ROLES=OPERATORE=operator COMBIPAT_OIDC_LEEWAY_SECS="$E2E_OIDC_LEEWAY_SECS" \
-        COMBIPAT_JWT_SECRET="${COMBIPAT_JWT_SECRET:-combipat-test-secret-do-not-use-in-production}" \
-        COMBIPAT_ADDR="127.0.0.1:$port" COMBIPAT_DEV_LOGIN=1 COMBIPAT_WEB_DIR="$WEB/dist" \
-        COMBIPAT_CLOCK=manual COMBIPAT_ALLOW_MANUAL_CLOCK=1 COMBIPAT_DB_POOL=8 \
-        "$bin" serve >>"$log" 2>&1 &
-    E2E_PID=$!
-    local pid=$E2E_PID
-    local base="http://127.0.0.1:$port" i
-    for ((i = 0; i < 300; i++)); do
-        curl -fsS "$base/readyz" >/dev/null 2>&1 && break
-        kill -0 "$pid" 2>/dev/null || die "the server exited during start-up"
-        sleep 0.1
+    for ((i = 0; i < workers; i++)); do
+        DATABASE_URL="${urls[i]}" \
+            COMBIPAT_OIDC_ISSUER="$issuer" COMBIPAT_OIDC_CLIENT_ID=combipat-web COMBIPAT_OIDC_AUDIENCE=combipat \
+            COMBIPAT_OIDC_CLAIMS=role=inps_profilo,patronato=codice_patronato,office=codice_ufficio \
+            COMBIPAT_OIDC_ROLES=OPERATORE=operator COMBIPAT_OIDC_LEEWAY_SECS="$E2E_OIDC_LEEWAY_SECS" \
+            COMBIPAT_ADDR="127.0.0.1:${ports[i]}" COMBIPAT_DEV_LOGIN=1 COMBIPAT_WEB_DIR="$WEB/dist" \
+            COMBIPAT_CLOCK=manual COMBIPAT_ALLOW_MANUAL_CLOCK=1 COMBIPAT_DB_POOL=8 \
+            "$bin" serve >>"${E2E_LOGS[i]}" 2>&1 &
+        E2E_PIDS+=($!)
     done
-    curl -fsS "$base/readyz" >/dev/null 2>&1 || die "the server was not ready within 30 s"
-    log "server at $base (database $db)"
+    local tries
+    for ((i = 0; i < workers; i++)); do
+        for ((tries = 0; tries < 300; tries++)); do
+            curl -fsS "${bases[i]}/readyz" >/dev/null 2>&1 && break
+            kill -0 "${E2E_PIDS[i]}" 2>/dev/null || die "the server exited during start-up"
+            sleep 0.1
+        done
+        curl -fsS "${bases[i]}/readyz" >/dev/null 2>&1 || die "the server was not ready within 30 s"
+        log "server at ${bases[i]} (database ${E2E_DBS[i]})"
+    done
     cd "$WEB"
-    E2E_BASE_URL="$base" E2E_OIDC_ISSUER="$issuer" E2E_OIDC_LEEWAY_SECS="$E2E_OIDC_LEEWAY_SECS" CHROMIUM_PATH="$(chromium_path)" \
-        npx --no-install playwright test --workers "${E2E_WORKERS:-1}" "$@"
+    # web/e2e/fixtures.ts gives the tests of Playwright's worker i the server bases[i].
+    E2E_BASE_URL="${bases[0]}" E2E_BASE_URLS="${bases[*]}" E2E_OIDC_ISSUER="$issuer" E2E_OIDC_LEEWAY_SECS="$E2E_OIDC_LEEWAY_SECS" \
+        CHROMIUM_PATH="$(chromium_path)" npx --no-install playwright test --workers "$workers" "$@"
 }
 
 cmd="${1:-}"; shift || true
@@ -205,5 +226,5 @@ case "$cmd" in
     unit) unit ;;
     e2e) e2e "$@" ;;
     test) check && unit && e2e "$@" ;;
-    *) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -8,9 +8,9 @@ use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use commands::privacy::{ReadRecord, SubjectKind};
-use commands::store::audit;
 use domain::actor::Actor;
 use serde_json::json;
+use store::audit;
 
 /// The header in which a reader may state why (`X-Access-Purpose`).
 pub const PURPOSE_HEADER: &str = "x-access-purpose";

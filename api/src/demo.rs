@@ -2,9 +2,7 @@
 //! they are real events). Idempotent: every command carries a fixed
 //! idempotency key, so a second run replays instead of duplicating.
 
-use commands::reference::{
-    PgCitizenRegistry, PgPracticeRegistry, PgSedeDirectory, PgTopicCatalogue,
-};
+use commands::ports::EachLookupAlone;
 use commands::requests::{
     CommandContext, CommandOutcome, CreateRequestInput, IdempotencyKey, RequestAction,
     RequestService,
@@ -14,6 +12,7 @@ use domain::codice_fiscale::CodiceFiscale;
 use domain::ids::{
     OfficeId, PatronatoId, PracticeRef, PracticeRefKind, RegionCode, SedeCode, TopicCode, UserId,
 };
+use reference::{PgCitizenRegistry, PgPracticeRegistry, PgSedeDirectory, PgTopicCatalogue};
 use sqlx::PgPool;
 use std::sync::Arc;
 
@@ -68,6 +67,7 @@ pub async fn seed(pool: &PgPool) -> Result<usize, Box<dyn std::error::Error + Se
         Arc::new(PgPracticeRegistry::new(pool.clone())),
         Arc::new(PgSedeDirectory::new(pool.clone())),
         Arc::new(PgTopicCatalogue::new(pool.clone())),
+        Arc::new(EachLookupAlone),
     );
     let rossi = patronato_user(
         "op.rossi",

@@ -5,10 +5,11 @@
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use commands::attachments::AttachmentError;
-use commands::requests::CommandError;
-use commands::store::StoreError;
+use commands::error::{CommandError, Contended};
+use domain::booking::{BookingViolation, ViolationKind};
 use domain::request::RuleViolation;
 use serde::Serialize;
+use store::StoreError;
 use utoipa::ToSchema;
 
 /// RFC 9457 problem details, with the rule's code and, where waiting helps,
@@ -32,6 +33,9 @@ pub struct Problem {
 pub enum ApiError {
     #[error(transparent)]
     Rule(#[from] RuleViolation),
+    /// A booking rule's refusal: its kind picks the status.
+    #[error(transparent)]
+    Booking(#[from] BookingViolation),
     #[error("La risorsa richiesta non esiste")]
     NotFound,
     /// A named thing that does not exist, with its own code (`province_not_found`).
@@ -88,8 +92,22 @@ impl ApiError {
         ApiError::Internal(e.to_string())
     }
 
+    /// The stable problem code, also the outcome label of the command metric.
+    pub fn code(&self) -> &'static str {
+        self.parts().1
+    }
+
     fn parts(&self) -> (StatusCode, &'static str) {
         match self {
+            ApiError::Booking(v) => {
+                let status = match v.kind() {
+                    ViolationKind::NotFound => StatusCode::NOT_FOUND,
+                    ViolationKind::Forbidden => StatusCode::FORBIDDEN,
+                    ViolationKind::Conflict => StatusCode::CONFLICT,
+                    ViolationKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+                };
+                (status, v.code())
+            }
             ApiError::Rule(v) if v.is_forbidden() => (StatusCode::FORBIDDEN, v.code()),
             ApiError::Rule(RuleViolation::NotFound) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Rule(v) => (StatusCode::UNPROCESSABLE_ENTITY, v.code()),
@@ -145,6 +163,7 @@ impl From<CommandError> for ApiError {
     fn from(e: CommandError) -> Self {
         match e {
             CommandError::Rejected(v) => ApiError::Rule(v),
+            CommandError::BookingRejected(v) => ApiError::Booking(v),
             CommandError::NotFound => ApiError::NotFound,
             CommandError::Invalid { code, message } => ApiError::Unprocessable {
                 code,
@@ -155,12 +174,24 @@ impl From<CommandError> for ApiError {
                 code: "idempotency_key_reused",
                 detail: CommandError::IdempotencyKeyReused.to_string(),
             },
-            CommandError::Conflict => ApiError::Conflict(CommandError::Conflict.to_string()),
+            e @ CommandError::Conflict(_) => ApiError::Conflict(e.to_string()),
+            // A race lost at the store: the same answer as one lost in a retry loop.
             CommandError::Store(StoreError::Conflict { .. }) => {
-                ApiError::Conflict(CommandError::Conflict.to_string())
+                ApiError::Conflict(CommandError::Conflict(Contended::Request).to_string())
             }
             CommandError::Store(StoreError::Database(e)) => e.into(),
             CommandError::Store(s) => ApiError::internal(s),
+        }
+    }
+}
+
+/// Outside the caller's scope a thing does not exist for them; a role that
+/// may not ask at all is told so.
+impl From<domain::access::Refusal> for ApiError {
+    fn from(r: domain::access::Refusal) -> Self {
+        match r {
+            domain::access::Refusal::OutOfScope => ApiError::NotFound,
+            domain::access::Refusal::Forbidden => ApiError::Forbidden,
         }
     }
 }
@@ -188,6 +219,15 @@ impl From<commands::privacy::ReadLogError> for ApiError {
     fn from(e: commands::privacy::ReadLogError) -> Self {
         tracing::error!(error = %e, "a read of personal data could not be recorded; refused");
         ApiError::Unavailable
+    }
+}
+
+impl From<projections::ProjectionError> for ApiError {
+    fn from(e: projections::ProjectionError) -> Self {
+        match e {
+            projections::ProjectionError::Database(e) => e.into(),
+            e => ApiError::internal(e),
+        }
     }
 }
 
@@ -259,3 +299,99 @@ impl IntoResponse for ApiError {
 /// The problem code of an error response, for metrics and logs.
 #[derive(Debug, Clone, Copy)]
 pub struct ErrorCode(pub &'static str);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use commands::requests::CommandError;
+
+    /// Status, `Retry-After`, and the problem body of an error's answer.
+    async fn answer(e: ApiError) -> (u16, Option<String>, serde_json::Value) {
+        let res = e.into_response();
+        let status = res.status().as_u16();
+        let retry = res
+            .headers()
+            .get(header::RETRY_AFTER)
+            .map(|v| v.to_str().unwrap().to_string());
+        let body = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, retry, serde_json::from_slice(&body).unwrap())
+    }
+
+    fn pool_timeout() -> CommandError {
+        CommandError::Store(StoreError::Database(sqlx::Error::PoolTimedOut))
+    }
+
+    #[tokio::test]
+    async fn a_booking_command_out_of_connections_sheds_with_retry_after_like_a_request_command() {
+        let (status, retry, body) = answer(pool_timeout().into()).await;
+        assert_eq!(status, 503);
+        assert_eq!(retry.as_deref(), Some("1"));
+        assert_eq!(body["code"], "overloaded");
+        // The booking handlers' read side too: a projection's pool timeout.
+        let read = projections::ProjectionError::Database(sqlx::Error::PoolTimedOut);
+        let (status, retry, body) = answer(read.into()).await;
+        assert_eq!((status, retry.as_deref()), (503, Some("1")));
+        assert_eq!(body["code"], "overloaded");
+    }
+
+    #[tokio::test]
+    async fn a_request_rule_refusing_a_booking_says_when_it_becomes_possible() {
+        let from = chrono::Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap();
+        let refusal = RuleViolation::AppointmentNotEligible {
+            available_from: Some(from),
+        };
+        let (status, _, body) = answer(CommandError::Rejected(refusal.clone()).into()).await;
+        assert_eq!(status, 422);
+        assert_eq!(body["code"], "appointment_not_eligible");
+        assert_eq!(body["available_from"], "2026-03-02T08:00:00Z");
+        assert_eq!(body["detail"], refusal.to_string());
+    }
+
+    #[tokio::test]
+    async fn booking_refusals_keep_their_status_code_and_message() {
+        for (v, status) in [
+            (BookingViolation::BookingNotFound, 404),
+            (BookingViolation::NotAllowedForRole, 403),
+            (BookingViolation::SlotUnavailable, 409),
+            (BookingViolation::HoldExpired, 422),
+        ] {
+            let (got, retry, body) = answer(CommandError::BookingRejected(v.clone()).into()).await;
+            assert_eq!(got, status, "{v:?}");
+            assert_eq!(retry, None);
+            assert_eq!(body["code"], v.code());
+            assert_eq!(body["detail"], v.to_string());
+            assert_eq!(body["type"], format!("urn:combipat:problem:{}", v.code()));
+            assert!(body.get("available_from").is_none());
+        }
+    }
+
+    #[test]
+    fn the_metric_code_is_the_problem_code() {
+        let cases: Vec<(ApiError, &str)> = vec![
+            (BookingViolation::SlotUnavailable.into(), "slot_unavailable"),
+            (RuleViolation::Closed.into(), "conversation_closed"),
+            (CommandError::NotFound.into(), "not_found"),
+            (
+                CommandError::invalid("citizen_not_found", "x").into(),
+                "citizen_not_found",
+            ),
+            (
+                CommandError::IdempotencyKeyReused.into(),
+                "idempotency_key_reused",
+            ),
+            (
+                CommandError::Conflict(Contended::Booking).into(),
+                "conflict",
+            ),
+            (pool_timeout().into(), "overloaded"),
+        ];
+        for (e, code) in cases {
+            assert_eq!(e.code(), code, "{e:?}");
+            let res = e.into_response();
+            assert_eq!(res.extensions().get::<ErrorCode>().unwrap().0, code);
+        }
+    }
+}

@@ -20,6 +20,7 @@ pub mod error;
 pub mod extract;
 pub mod guard;
 pub mod headers;
+pub mod idempotency;
 pub mod links;
 pub mod metrics;
 pub mod notifications;
@@ -27,6 +28,8 @@ pub mod oidc;
 pub mod openapi;
 pub mod openapi_honest;
 pub mod paging;
+pub mod pseudonym_key;
+pub mod retention_cli;
 pub mod routes;
 pub mod secret;
 pub mod state;
@@ -71,6 +74,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::audit::router())
         .merge(routes::access_log::router())
         .merge(routes::privacy::router())
+        .merge(routes::subject_copy::router())
         .merge(routes::summary::router())
         .merge(routes::bookings::router())
         .merge(routes::notifications::router())

@@ -64,6 +64,19 @@ impl Metrics {
         self.commands.with_label_values(&[command, outcome]).inc();
     }
 
+    /// Counts a command's outcome: `ok`, or the problem code its error answers with.
+    pub fn counted<T>(
+        &self,
+        command: &str,
+        result: Result<T, crate::error::ApiError>,
+    ) -> Result<T, crate::error::ApiError> {
+        match &result {
+            Ok(_) => self.command(command, "ok"),
+            Err(e) => self.command(command, e.code()),
+        }
+        result
+    }
+
     pub fn render(&self) -> String {
         use prometheus::Encoder;
         let mut buf = Vec::new();

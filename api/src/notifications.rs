@@ -91,10 +91,12 @@ impl NotifyArgs {
 }
 
 /// Starts the notifier and, with `smtp`, the sender; the tasks end when
-/// `shutdown` turns true.
+/// `shutdown` turns true. The notifier's lag goes to `projection_metrics`,
+/// beside the projections' (`combipat_projection_lag_*{projection="notifier"}`).
 pub fn spawn(
     pool: PgPool,
     state: &AppState,
+    projection_metrics: projections::Metrics,
     smtp: Option<SmtpConfig>,
     config: SenderConfig,
     shutdown: watch::Receiver<bool>,
@@ -103,7 +105,7 @@ pub fn spawn(
     let notifier = projections::Worker::new(
         connect,
         Arc::new(NotifierProjection),
-        projections::Metrics::unregistered(),
+        projection_metrics,
         projections::WorkerConfig::default(),
     );
     let mut tasks = vec![tokio::spawn(notifier.run(shutdown.clone()))];
@@ -114,8 +116,10 @@ pub fn spawn(
         return Ok(tasks);
     };
     tracing::info!(host = %smtp.host, port = smtp.port, tls = ?smtp.tls, "notifications sent over SMTP");
-    if config.lease <= smtp.timeout * 2 {
-        tracing::warn!("COMBIPAT_NOTIFY_LEASE_SECS should exceed twice COMBIPAT_SMTP_TIMEOUT_SECS: a slow send may be taken over and sent twice");
+    if config.lease <= smtp.timeout {
+        // Not a duplicate (a row taken over is abandoned by its first sender
+        // before its final `.`), but wasted work on a slow server.
+        tracing::warn!("COMBIPAT_NOTIFY_LEASE_SECS should exceed COMBIPAT_SMTP_TIMEOUT_SECS: slow sends are taken over and abandoned");
     }
     let sender = Sender {
         pool,

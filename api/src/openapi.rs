@@ -58,6 +58,7 @@ use utoipa::{Modify, OpenApi};
         crate::routes::audit::verify_hash_chain,
         crate::routes::access_log::list_personal_data_reads,
         crate::routes::privacy::erase_subject,
+        crate::routes::subject_copy::get_subject_copy,
         crate::routes::summary::get_printable_summary,
         crate::routes::bookings::list_counters,
         crate::routes::bookings::get_counter_calendar,

@@ -3,25 +3,26 @@
 use crate::auth::JwtKeys;
 use crate::directory::Directory;
 use crate::metrics::Metrics;
-use commands::clock::{Clock, ManualClock, SystemClock};
+use commands::ports::CounterDirectory;
 use commands::privacy::crypto::MasterKey;
 use commands::privacy::keys::SubjectKeys;
 use commands::privacy::seal::{register_master_key, Sealer};
-use commands::reference::{
-    CachedSedeDirectory, CachedTopicCatalogue, PgCitizenRegistry, PgPracticeRegistry,
-    PgSedeDirectory, PgTopicCatalogue, ReferenceGeneration, SedeNames,
-};
 use commands::requests::RequestService;
-use commands::store::{CommitNotifier, GroupCommitter};
 use projections::wait::CheckpointWatch;
+use reference::{
+    CachedSedeDirectory, CachedTopicCatalogue, PgCitizenRegistry, PgCounterDirectory,
+    PgPracticeRegistry, PgSedeDirectory, PgTopicCatalogue, ReferenceGeneration, SedeNames,
+};
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
+use store::clock::{Clock, ManualClock, SystemClock};
+use store::{CommitNotifier, GroupCommitter};
 
 /// A working day: the session of a sign-in lasts this long unless configured.
 pub const DEFAULT_SESSION_HOURS: i64 = 8;
 
-/// Runtime settings the handlers need (the command line that fills them: `cli.rs`).
+/// Runtime settings the handlers need (the command line that fills them: `cli/`).
 #[derive(Debug, Clone)]
 pub struct Limits {
     /// Upper bound of one attachment.
@@ -33,7 +34,7 @@ pub struct Limits {
     /// Requests served at once; more are answered 503 `overloaded` at once
     /// instead of queueing without bound.
     pub max_in_flight: usize,
-    /// Group-commit connections (see `commands::store::group`).
+    /// Group-commit connections (see `store::group`).
     pub committers: usize,
     /// Holds without a token one client (IP address) may place per hour, and
     /// that one counter-day may receive per hour (H5).
@@ -71,7 +72,7 @@ impl Default for Limits {
             read_wait: Duration::from_secs(5),
             replica_wait: Duration::from_millis(500),
             max_in_flight: 512,
-            committers: commands::store::group::DEFAULT_COMMITTERS,
+            committers: store::group::DEFAULT_COMMITTERS,
             anonymous_holds_per_client: 30,
             anonymous_holds_per_counter_day: 60,
             public_reads_per_client: 1200,
@@ -91,6 +92,8 @@ pub struct AppState {
     /// else the primary.
     pub read_pool: PgPool,
     pub requests: RequestService,
+    /// The sedi's counters, for the booking commands and queries.
+    pub counters: Arc<dyn CounterDirectory>,
     /// Wakes the projection workers after a command's commit (one per process).
     pub notifier: CommitNotifier,
     /// Batches concurrent commands' appends into shared transactions (one per process).
@@ -136,7 +139,7 @@ impl AppState {
         let notifier = CommitNotifier::spawn(pool.clone());
         let committer = GroupCommitter::spawn(pool.clone(), limits.committers, notifier.clone());
         // Routing and topics are answered from memory while the reference
-        // data is unchanged (commands::reference::cache).
+        // data is unchanged (reference::cache).
         let generation = ReferenceGeneration::new(pool.clone());
         let sede_names = SedeNames::new(pool.clone(), generation.clone());
         let requests = RequestService::new(
@@ -149,10 +152,12 @@ impl AppState {
             )),
             Arc::new(CachedTopicCatalogue::new(
                 PgTopicCatalogue::new(pool.clone()),
-                generation,
+                generation.clone(),
             )),
+            Arc::new(generation),
         )
         .with_committer(committer.clone());
+        let counters = Arc::new(PgCounterDirectory::new(pool.clone()));
         let manual = manual_clock.then(|| Arc::new(ManualClock::new()));
         let clock: Arc<dyn Clock> = match &manual {
             Some(m) => m.clone(),
@@ -181,6 +186,7 @@ impl AppState {
             checkpoints,
             pool,
             requests,
+            counters,
             notifier,
             committer,
             clock,
@@ -208,6 +214,16 @@ impl AppState {
             SubjectKeys::new(self.pool.clone(), master),
             self.pseudonyms.clone(),
         );
+        self.requests = self.requests.with_sealer(self.sealer.clone());
+        self
+    }
+
+    /// Pseudonyms under the deployment's own key (crate::pseudonym_key)
+    /// rather than the one derived from the JWT secret; the sealer names
+    /// subjects with them too.
+    pub fn with_pseudonyms(mut self, pseudonyms: commands::privacy::Pseudonyms) -> Self {
+        self.pseudonyms = pseudonyms;
+        self.sealer = Sealer::new(self.sealer.keys().clone(), self.pseudonyms.clone());
         self.requests = self.requests.with_sealer(self.sealer.clone());
         self
     }

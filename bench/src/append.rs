@@ -1,4 +1,4 @@
-//! Append throughput: `commands::store::append` against a raw-SQL baseline
+//! Append throughput: `store::append` against a raw-SQL baseline
 //! (and the peer libraries), at N concurrent writers, measured in interleaved
 //! rounds in one process against one database.
 //!
@@ -19,7 +19,6 @@
 
 use crate::util::Result;
 use crate::world::World;
-use commands::store::{self, Expected, Metadata, NewEvent};
 use domain::request::RequestEvent;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -28,6 +27,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use store::{self, Expected, Metadata, NewEvent};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Variant {

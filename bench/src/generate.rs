@@ -8,12 +8,12 @@
 use crate::util::Result;
 use crate::world::{self, World};
 use chrono::{DateTime, Duration, SecondsFormat, SubsecRound, Utc};
-use commands::store::{event_hash, ChainLink, GENESIS_HASH};
 use domain::request::RequestEvent;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sqlx::PgPool;
 use std::time::Instant;
+use store::{event_hash, ChainLink, GENESIS_HASH};
 
 /// Requests per COPY chunk (≈ 4 events each).
 const CHUNK_REQUESTS: usize = 5_000;

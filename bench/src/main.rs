@@ -15,6 +15,7 @@
 mod append;
 mod cluster;
 mod generate;
+mod notify_lag;
 mod queries;
 mod report;
 mod server;
@@ -98,6 +99,9 @@ enum Cmd {
         database_url: String,
         #[arg(long, default_value_t = 32)]
         pool: u32,
+        /// Runs the notifier and sends to this SMTP port on 127.0.0.1.
+        #[arg(long)]
+        smtp_port: Option<u16>,
     },
 }
 
@@ -109,9 +113,11 @@ async fn main() {
         Some(Cmd::SoakLoad(args)) => soak::load(args).await,
         Some(Cmd::SoakVerify(args)) => soak::verify(args).await,
         Some(Cmd::ClusterCheck(args)) => cluster::check(args).await,
-        Some(Cmd::ServeChild { database_url, pool }) => {
-            server::serve_child(&database_url, pool).await
-        }
+        Some(Cmd::ServeChild {
+            database_url,
+            pool,
+            smtp_port,
+        }) => server::serve_child(&database_url, pool, smtp_port).await,
         None => {
             eprintln!("usage: combipat-bench <run|soak-load|soak-verify|cluster-check> --help");
             std::process::exit(2);
@@ -259,7 +265,7 @@ fn stolen_figure(report: &mut Report, section: &str, before: Option<util::CpuTic
 async fn prepared(db: &FreshDb, pool_size: u32) -> Result<sqlx::PgPool> {
     let pool = db.pool(pool_size).await?;
     api::cli::migrate(&pool).await?;
-    commands::reference::load_all(&pool, std::path::Path::new("reference")).await?;
+    reference::load_all(&pool, std::path::Path::new("reference")).await?;
     Ok(pool)
 }
 
@@ -506,7 +512,9 @@ async fn http_section(s: &Settings, db: &FreshDb, report: &mut Report) -> Result
     }
     let lag_pool = util::pool(&db.url, 8).await?;
     pool.close().await;
-    let child = server::Child::spawn(&db.url, 32).await?;
+    // The notifier and the sender run as in `serve`, to a real SMTP server.
+    let catcher = notify_lag::Catcher::start().await?;
+    let child = server::Child::spawn_with_mail(&db.url, 32, Some(catcher.smtp_port)).await?;
     let keys = api::auth::JwtKeys::from_secret(server::SECRET);
     let world_offices: Vec<(String, String, String)> = world::PATRONATI
         .iter()
@@ -721,6 +729,8 @@ async fn http_section(s: &Settings, db: &FreshDb, report: &mut Report) -> Result
         Some("< 250 ms".into()),
         lag99.map(|v| Verdict::from_max(v, 250.0, " ms")),
     );
+    drain(&lag_pool, Duration::from_secs(120)).await;
+    notify_lag::figures(s, &child.base, &lag_pool, &catcher, report).await?;
     let hwm = util::proc_status_kb(&child.pid.to_string(), "VmHWM").unwrap_or(0) as f64 / 1024.0;
     let rss = util::proc_status_kb(&child.pid.to_string(), "VmRSS").unwrap_or(0) as f64 / 1024.0;
     report.figure(

@@ -24,6 +24,12 @@ pub struct Server {
 impl Server {
     /// Serves the API on `pool` (sized like `COMBIPAT_DB_POOL`'s default).
     pub async fn start(pool: PgPool) -> Result<Server> {
+        Self::start_with_mail(pool, None).await
+    }
+
+    /// [`Server::start`], with the notifier and the sender delivering to
+    /// the SMTP server on 127.0.0.1:`smtp_port` (`notify_lag.rs`).
+    pub async fn start_with_mail(pool: PgPool, smtp_port: Option<u16>) -> Result<Server> {
         let keys = JwtKeys::from_secret(SECRET);
         // As the service reads it (COMBIPAT_COMMITTERS, the service's setting).
         let limits = Limits {
@@ -32,7 +38,13 @@ impl Server {
         };
         let state = AppState::new(pool.clone(), keys.clone(), false, limits);
         let (stop, stop_rx) = tokio::sync::watch::channel(false);
-        let workers = projections::spawn_all(pool.clone(), &state.metrics.registry, stop_rx);
+        let mut workers =
+            projections::spawn_all(pool.clone(), &state.metrics.registry, stop_rx.clone());
+        if let Some(port) = smtp_port {
+            workers.extend(crate::notify_lag::spawn_notifications(
+                &pool, &state, port, stop_rx,
+            )?);
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let server = tokio::spawn(async move {
@@ -219,7 +231,7 @@ pub async fn open_loop(
     duration: Duration,
     lag_every: u64,
 ) -> OpenLoop {
-    use commands::store::LogPosition;
+    use store::LogPosition;
     let total = (rate as f64 * duration.as_secs_f64()) as u64;
     let interval = Duration::from_secs_f64(1.0 / rate as f64);
     let started = tokio::time::Instant::now();
@@ -307,7 +319,7 @@ pub async fn open_loop(
                     latencies.lock().expect("lock").push(acked - at);
                     ok.fetch_add(1, Ordering::Relaxed);
                     if lag_every > 0 && i % lag_every == 0 {
-                        match commands::store::log::position_of(&lag_pool, created.position).await {
+                        match store::log::position_of(&lag_pool, created.position).await {
                             Ok(Some(target)) => pending.lock().expect("lock").push((target, acked)),
                             _ => {
                                 lag_timeouts.fetch_add(1, Ordering::Relaxed);
@@ -357,10 +369,10 @@ pub async fn routable_citizens(pool: &PgPool, limit: i64) -> Result<Vec<String>>
 }
 
 /// `combipat-bench serve-child`: serves until stdin closes or SIGTERM.
-pub async fn serve_child(url: &str, pool_size: u32) -> Result<()> {
+pub async fn serve_child(url: &str, pool_size: u32, smtp_port: Option<u16>) -> Result<()> {
     // The service's own pool settings.
     let pool = api::cli::pool_options(pool_size).connect(url).await?;
-    let server = Server::start(pool).await?;
+    let server = Server::start_with_mail(pool, smtp_port).await?;
     println!("listening {}", server.base);
     let term = async {
         if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
@@ -381,14 +393,24 @@ pub struct Child {
 }
 
 impl Child {
-    pub async fn spawn(url: &str, pool_size: u32) -> Result<Child> {
+    /// The child, its notifications sent to 127.0.0.1:`smtp_port` when given.
+    pub async fn spawn_with_mail(
+        url: &str,
+        pool_size: u32,
+        smtp_port: Option<u16>,
+    ) -> Result<Child> {
         use tokio::io::AsyncBufReadExt;
-        let mut child = tokio::process::Command::new(std::env::current_exe()?)
+        let mut command = tokio::process::Command::new(std::env::current_exe()?);
+        command
             .arg("serve-child")
             .arg("--database-url")
             .arg(url)
             .arg("--pool")
-            .arg(pool_size.to_string())
+            .arg(pool_size.to_string());
+        if let Some(port) = smtp_port {
+            command.arg("--smtp-port").arg(port.to_string());
+        }
+        let mut child = command
             .stdout(std::process::Stdio::piped())
             .kill_on_drop(true)
             .spawn()?;

@@ -10,7 +10,9 @@
 //!
 //! `soak-verify`: every acknowledged command is in the log exactly once (its
 //! stream, version and idempotency key), no idempotency key produced two
-//! events, and every projection equals a fresh rebuild of itself.
+//! events, every projection equals a fresh rebuild of itself, and (with
+//! `--reads`) every read answered 200 has its record in the read log: the
+//! record is committed before the answer, so a `kill -9` loses none.
 
 use crate::server::token;
 use crate::util::Result;
@@ -40,6 +42,9 @@ pub struct LoadArgs {
     pub retry_secs: u64,
     #[arg(long, env = "COMBIPAT_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: String,
+    /// Where the answered detail reads are appended (JSON lines); none: no reads.
+    #[arg(long)]
+    pub reads: Option<PathBuf>,
     /// Citizens whose CAP routes (codici fiscali, comma-separated); default: demo ones.
     #[arg(
         long,
@@ -47,6 +52,13 @@ pub struct LoadArgs {
         default_value = "RSSMRA60E12H501E,BNCNNA52S63H501H,CLMFNC81L70F205M"
     )]
     pub citizens: Vec<String>,
+}
+
+/// A detail read answered 200, found in the read log by its purpose.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct AnsweredRead {
+    purpose: String,
+    request_id: uuid::Uuid,
 }
 
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -67,9 +79,46 @@ struct Client {
     acked: AtomicU64,
     given_up: AtomicU64,
     retries: AtomicU64,
+    reads: Option<std::sync::Mutex<std::fs::File>>,
+    reads_answered: AtomicU64,
+    reads_unanswered: AtomicU64,
 }
 
 impl Client {
+    /// One detail read of a request just created, with a purpose of its own;
+    /// recorded in the reads file only when answered 200 (a read refused or
+    /// cut by a fault needs no record).
+    async fn read(&self, token: &str, id: &str, position: i64) {
+        let Some(file) = &self.reads else { return };
+        let purpose = format!("soak-read-{}", uuid::Uuid::new_v4());
+        let i = self.next.fetch_add(1, Ordering::Relaxed) as usize;
+        let base = &self.apis[i % self.apis.len()];
+        let res = self
+            .http
+            .get(format!(
+                "{base}/api/v1/requests/{id}?min_position={position}"
+            ))
+            .bearer_auth(token)
+            .header("x-access-purpose", &purpose)
+            .send()
+            .await;
+        match res {
+            Ok(r) if r.status().as_u16() == 200 => {
+                let line = serde_json::to_string(&AnsweredRead {
+                    purpose,
+                    request_id: id.parse().unwrap_or_default(),
+                })
+                .expect("read serialises");
+                let mut f = file.lock().expect("lock");
+                let _ = writeln!(f, "{line}");
+                self.reads_answered.fetch_add(1, Ordering::Relaxed);
+            }
+            _ => {
+                self.reads_unanswered.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
     /// Sends one command until a 2xx (recorded), a 4xx (refused: not a
     /// fault, returned as `None`) or the retry bound.
     async fn command(
@@ -156,6 +205,17 @@ pub async fn load(args: LoadArgs) -> Result<()> {
         acked: AtomicU64::new(0),
         given_up: AtomicU64::new(0),
         retries: AtomicU64::new(0),
+        reads: match &args.reads {
+            Some(path) => Some(std::sync::Mutex::new(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)?,
+            )),
+            None => None,
+        },
+        reads_answered: AtomicU64::new(0),
+        reads_unanswered: AtomicU64::new(0),
     });
     let deadline = Instant::now() + Duration::from_secs(args.secs);
     let citizens = Arc::new(args.citizens.clone());
@@ -197,6 +257,8 @@ pub async fn load(args: LoadArgs) -> Result<()> {
                 ) else {
                     continue;
                 };
+                let position = created["position"].as_i64().unwrap_or(0);
+                client.read(&operator, &id, position).await;
                 if i % 2 == 0 {
                     continue;
                 }
@@ -230,10 +292,12 @@ pub async fn load(args: LoadArgs) -> Result<()> {
         let _ = t.await;
     }
     println!(
-        "soak-load: acknowledged {}, given up {}, retried sends {}",
+        "soak-load: acknowledged {}, given up {}, retried sends {}; detail reads answered {}, not answered {}",
         client.acked.load(Ordering::Relaxed),
         client.given_up.load(Ordering::Relaxed),
-        client.retries.load(Ordering::Relaxed)
+        client.retries.load(Ordering::Relaxed),
+        client.reads_answered.load(Ordering::Relaxed),
+        client.reads_unanswered.load(Ordering::Relaxed)
     );
     Ok(())
 }
@@ -247,6 +311,39 @@ pub struct VerifyArgs {
     /// How long to wait for the projections to reach the end of the log.
     #[arg(long, default_value_t = 120)]
     pub catch_up_secs: u64,
+    /// The answered reads of `soak-load --reads`: each must have its record.
+    #[arg(long)]
+    pub reads: Option<PathBuf>,
+}
+
+/// Every read answered 200 has its record in the read log (found by its
+/// purpose, with the request as target). Returns whether all do.
+async fn verify_reads(pool: &sqlx::PgPool, path: &std::path::Path) -> Result<bool> {
+    let text = std::fs::read_to_string(path)?;
+    let reads: Vec<AnsweredRead> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(serde_json::from_str)
+        .collect::<std::result::Result<_, _>>()?;
+    let purposes: Vec<String> = reads.iter().map(|r| r.purpose.clone()).collect();
+    let targets: Vec<String> = reads
+        .iter()
+        .map(|r| format!("request-{}", r.request_id))
+        .collect();
+    let recorded: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM unnest($1::text[], $2::text[]) AS a(purpose, target) \
+         WHERE EXISTS (SELECT 1 FROM personal_data_reads r WHERE r.purpose = a.purpose \
+                       AND r.target = a.target AND r.operation = 'getRequest')",
+    )
+    .bind(&purposes)
+    .bind(&targets)
+    .fetch_one(pool)
+    .await?;
+    println!(
+        "detail reads answered 200: {}, with their record in the read log: {recorded}",
+        reads.len()
+    );
+    Ok(recorded == reads.len() as i64)
 }
 
 pub async fn verify(args: VerifyArgs) -> Result<()> {
@@ -302,6 +399,9 @@ pub async fn verify(args: VerifyArgs) -> Result<()> {
         "  (events in the log: {total}; committed but never acknowledged — the answer was lost in a fault: {unacked})"
     );
     let mut ok = in_log == acks.len() as i64 && duplicated == 0;
+    if let Some(path) = &args.reads {
+        ok &= verify_reads(&pool, path).await?;
+    }
 
     // Projections: caught up, then each equal to a fresh rebuild of itself.
     let end: Option<i64> = sqlx::query_scalar("SELECT max(position) FROM events")

@@ -291,7 +291,7 @@ pub fn committers() -> usize {
     std::env::var("COMBIPAT_COMMITTERS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(commands::store::group::DEFAULT_COMMITTERS)
+        .unwrap_or(store::group::DEFAULT_COMMITTERS)
 }
 
 /// Load average (1 min) — how busy the machine was around a measurement.

@@ -6,7 +6,6 @@
 
 use crate::util::Result;
 use chrono::{DateTime, Duration, Utc};
-use commands::store::Metadata;
 use domain::actor::PatronatoRole;
 use domain::codice_fiscale::CodiceFiscale;
 use domain::ids::{
@@ -18,6 +17,7 @@ use rand::rngs::StdRng;
 use rand::Rng;
 use sqlx::PgPool;
 use std::collections::HashMap;
+use store::Metadata;
 
 pub const PATRONATI: &[&str] = &[
     "INCA", "ACLI", "INAS", "ITAL", "EPACA", "ENAPA", "INAPI", "EPASA",
@@ -68,7 +68,7 @@ const REPLIES: &[&str] = &[
 ];
 
 impl World {
-    /// Reads the reference data already loaded in `pool` (`commands::reference::load_all`).
+    /// Reads the reference data already loaded in `pool` (`reference::load_all`).
     pub async fn load(pool: &PgPool) -> Result<World> {
         #[allow(clippy::type_complexity)]
         let rows: Vec<(

@@ -1,24 +1,23 @@
 //! # Layout
-//! The write side: the event store and the command handlers.
+//! The write side: the command handlers. They load and append through the
+//! event store (the `combipat-store` crate).
 //!
-//! - [`store`]: the only code that touches the `events` table — append with
-//!   optimistic concurrency and hash chain, load, global log, idempotency,
-//!   protocol counters.
-//! - [`ports`]: traits for the outside registries the rules need.
-//! - [`reference`]: PostgreSQL implementations of the ports and their loader.
-//! - [`sessions`]: database sessions kept out of sqlx's pool for the
-//!   statements of every command.
+//! - [`ports`]: traits for the outside registries the rules need, implemented
+//!   on the reference tables by the `combipat-reference` crate.
+//! - [`privacy`]: keys of personal fields, pseudonyms, retention.
 //! - [`attachments`]: content-addressed file storage with type sniffing.
+//! - [`convention`], [`error`]: what request and booking commands share —
+//!   idempotency, replay, metadata, the scoped load, one error enum.
 //! - [`requests`]: one handler per request command: load, decide, append.
 //! - [`bookings`]: counter appointments and appointments on requests: hold,
 //!   confirm, cancel (several streams in one transaction), closures, notices, queue.
+//! - [`privacy`]: pseudonyms, sealed personal fields, erasure, the record of
+//!   reads of personal data, retention.
 
 pub mod attachments;
 pub mod bookings;
-pub mod clock;
+pub mod convention;
+pub mod error;
 pub mod ports;
 pub mod privacy;
-pub mod reference;
 pub mod requests;
-pub mod sessions;
-pub mod store;

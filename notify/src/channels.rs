@@ -4,13 +4,11 @@
 
 use crate::render::Rendered;
 use async_trait::async_trait;
-use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
-use lettre::message::{Attachment, Mailbox, MultiPart};
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use futures::future::BoxFuture;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
+
+pub use crate::smtp::SmtpEmail;
 
 /// Why a delivery failed, and whether trying again may help.
 #[derive(Debug, thiserror::Error)]
@@ -32,9 +30,35 @@ pub struct OutgoingEmail {
     pub rendered: Rendered,
 }
 
+/// Why an e-mail was not delivered, relative to the record of its sending.
+#[derive(Debug)]
+pub enum SendFailure {
+    /// Before `commit` ran: nothing is recorded, the server has no message.
+    Before(DeliveryError),
+    /// `commit` answered `false` (the row is no longer this sender's, or the
+    /// database failed): the message was broken off before its final `.`.
+    NotCommitted,
+    /// `commit` succeeded, then the server refused the message or did not
+    /// answer after its final `.`: the record must be undone.
+    After(DeliveryError),
+}
+
+/// The record of a sending, run when the whole message is at the server but
+/// for its final `.` (docs/notifications.md).
+pub struct Commit<'a> {
+    /// The record: `true` once committed.
+    pub done: BoxFuture<'a, bool>,
+    /// Told as soon as the outcome is settled but for the database's reply:
+    /// `true` when the `COMMIT` has been sent, `false` when the row is no
+    /// longer this claim's. The final `.` follows at once, so a crash cannot
+    /// fall between a commit's reply and the `.` however late that reply is.
+    pub decided: tokio::sync::oneshot::Receiver<bool>,
+}
+
 #[async_trait]
 pub trait EmailPort: Send + Sync {
-    async fn send(&self, email: &OutgoingEmail) -> Result<(), DeliveryError>;
+    /// Sends `email`, completing it only once `commit` has decided.
+    async fn send(&self, email: &OutgoingEmail, commit: Commit<'_>) -> Result<(), SendFailure>;
 }
 
 #[async_trait]
@@ -82,9 +106,9 @@ pub struct SmtpConfig {
     pub timeout: Duration,
 }
 
-/// The stable `Message-ID` of a notification: a second delivery of the same
-/// notification (the at-least-once window, docs/notifications.md) carries the
-/// same id, so a duplicate is recognisable.
+/// The stable `Message-ID` of a notification: should a notification ever be
+/// delivered twice (a server that did not answer after the final `.`,
+/// docs/notifications.md), both copies carry the same id.
 pub fn message_id(notification_id: &str, from: &str) -> String {
     let domain = from
         .rsplit_once('@')
@@ -92,123 +116,6 @@ pub fn message_id(notification_id: &str, from: &str) -> String {
         .unwrap_or("combipat.local");
     let digest = hex::encode(Sha256::digest(notification_id.as_bytes()));
     format!("<{}@{domain}>", &digest[..32])
-}
-
-#[derive(Clone)]
-struct NotificationHeader(String);
-
-impl Header for NotificationHeader {
-    fn name() -> HeaderName {
-        HeaderName::new_from_ascii_str("X-Combipat-Notification")
-    }
-
-    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(Self(s.to_string()))
-    }
-
-    fn display(&self) -> HeaderValue {
-        HeaderValue::new(Self::name(), self.0.clone())
-    }
-}
-
-/// E-mail through an SMTP server, with a pool of connections.
-pub struct SmtpEmail {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
-    from: Mailbox,
-    reply_to: Option<Mailbox>,
-    from_raw: String,
-}
-
-impl SmtpEmail {
-    pub fn new(config: &SmtpConfig) -> Result<SmtpEmail, String> {
-        let mut builder =
-            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(config.host.clone())
-                .port(config.port)
-                .timeout(Some(config.timeout));
-        let tls = |host: &str| {
-            TlsParameters::new(host.to_string()).map_err(|e| format!("TLS per {host}: {e}"))
-        };
-        builder = match config.tls {
-            TlsMode::None => builder.tls(Tls::None),
-            TlsMode::StartTls => builder.tls(Tls::Required(tls(&config.host)?)),
-            TlsMode::Tls => builder.tls(Tls::Wrapper(tls(&config.host)?)),
-        };
-        if let (Some(user), Some(password)) = (&config.username, &config.password) {
-            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
-        }
-        let from: Mailbox = config
-            .from
-            .parse()
-            .map_err(|e| format!("COMBIPAT_SMTP_FROM non valido: {e}"))?;
-        let reply_to = match &config.reply_to {
-            Some(r) => Some(
-                r.parse()
-                    .map_err(|e| format!("COMBIPAT_SMTP_REPLY_TO non valido: {e}"))?,
-            ),
-            None => None,
-        };
-        Ok(SmtpEmail {
-            transport: builder.build(),
-            from,
-            reply_to,
-            from_raw: config.from.clone(),
-        })
-    }
-
-    fn message(&self, email: &OutgoingEmail) -> Result<Message, DeliveryError> {
-        let to: Mailbox = email.to.parse().map_err(|_| {
-            DeliveryError::Permanent("indirizzo del destinatario non valido".into())
-        })?;
-        let mut builder = Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(email.rendered.subject.clone())
-            .message_id(Some(message_id(&email.notification_id, &self.from_raw)))
-            .header(NotificationHeader(email.notification_id.clone()));
-        if let Some(r) = &self.reply_to {
-            builder = builder.reply_to(r.clone());
-        }
-        let body = MultiPart::alternative_plain_html(
-            email.rendered.text.clone(),
-            email.rendered.html.clone(),
-        );
-        let result = match &email.rendered.calendar {
-            None => builder.multipart(body),
-            Some((name, ics)) => {
-                let calendar = ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
-                    .expect("valid content type");
-                builder.multipart(
-                    MultiPart::mixed()
-                        .multipart(body)
-                        .singlepart(Attachment::new(name.clone()).body(ics.clone(), calendar)),
-                )
-            }
-        };
-        result.map_err(|e| DeliveryError::Permanent(format!("messaggio non valido: {e}")))
-    }
-}
-
-#[async_trait]
-impl EmailPort for SmtpEmail {
-    async fn send(&self, email: &OutgoingEmail) -> Result<(), DeliveryError> {
-        let message = self.message(email)?;
-        match self.transport.send(message).await {
-            Ok(_) => Ok(()),
-            // The error's text may quote the server's answer, which can name
-            // the recipient: keep only its code.
-            Err(e) if e.is_permanent() => Err(DeliveryError::Permanent(format!(
-                "SMTP {}",
-                e.status().map(|c| c.to_string()).unwrap_or_default()
-            ))),
-            Err(e) => Err(DeliveryError::Transient(if e.is_timeout() {
-                "SMTP timeout".into()
-            } else if let Some(code) = e.status() {
-                format!("SMTP {code}")
-            } else {
-                "server SMTP non raggiungibile".into()
-            })),
-        }
-    }
 }
 
 /// SMS that only writes a log line: the notification id, the length and the

@@ -25,8 +25,8 @@ pub fn digest_day(now: DateTime<Utc>) -> Option<NaiveDate> {
     (local.hour() >= DIGEST_HOUR).then(|| local.date_naive())
 }
 
-/// Plans today's digests if due and not planned yet; looks at the database
-/// at most once per Rome day per process (`last_look`).
+/// Plans today's digests if due and not planned yet; once it has looked
+/// successfully, not again the same Rome day in this process (`last_look`).
 pub async fn plan_if_due(
     pool: &PgPool,
     now: DateTime<Utc>,
@@ -48,8 +48,8 @@ pub async fn plan_if_due(
     .await?
     .rows_affected()
         == 1;
-    *last_look = Some(day);
     if !first {
+        *last_look = Some(day);
         return Ok(0);
     }
     let rows: Vec<(String, String, String, DateTime<Utc>)> = sqlx::query_as(
@@ -91,5 +91,7 @@ pub async fn plan_if_due(
         }
     }
     tx.commit().await?;
+    // Only now: a failure above (the database busy) is tried again soon.
+    *last_look = Some(day);
     Ok(planned)
 }

@@ -21,6 +21,9 @@ pub struct Claimed {
     pub due_at: DateTime<Utc>,
     pub attempts: i32,
     pub created_at: DateTime<Utc>,
+    /// This claim's mark: a row taken over by another sender (its lease
+    /// passed) has another, and this sender's writes to it change nothing.
+    pub claimed_at: DateTime<Utc>,
 }
 
 /// Marks up to `limit` due rows `sending` and returns them. `now` is the
@@ -34,7 +37,7 @@ pub async fn claim(pool: &PgPool, now: DateTime<Utc>, limit: i64) -> sqlx::Resul
                         WHERE status = 'pending' AND due_at <= $1 AND next_attempt_at <= now() \
                         ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
          RETURNING o.id, o.kind, o.recipient_kind, o.recipient_user, o.booking_id, o.request_id, \
-                   o.sede_code, o.details, o.due_at, o.attempts, o.created_at",
+                   o.sede_code, o.details, o.due_at, o.attempts, o.created_at, o.claimed_at",
     )
     .bind(now)
     .bind(limit)
@@ -42,8 +45,9 @@ pub async fn claim(pool: &PgPool, now: DateTime<Utc>, limit: i64) -> sqlx::Resul
     .await
 }
 
-/// Rows left `sending` longer than `lease` (their sender died mid-send) go
-/// back to `pending`: the at-least-once window of docs/notifications.md.
+/// Rows left `sending` longer than `lease` (their sender died, or stalls,
+/// before recording them sent) go back to `pending`. Nothing of them reached
+/// a recipient: their final `.` is written only after `sent` is committed.
 pub async fn release_stale(pool: &PgPool, lease: std::time::Duration) -> sqlx::Result<u64> {
     Ok(sqlx::query(
         "UPDATE notification_outbox SET status = 'pending', claimed_at = NULL \
@@ -59,7 +63,7 @@ pub async fn release_stale(pool: &PgPool, lease: std::time::Duration) -> sqlx::R
 /// booking gone).
 pub async fn mark_done(
     pool: &PgPool,
-    id: &str,
+    row: &Claimed,
     status: &str,
     channel: &str,
     message_id: Option<&str>,
@@ -68,20 +72,64 @@ pub async fn mark_done(
     sqlx::query(
         "UPDATE notification_outbox SET status = $2, channel = $3, message_id = $4, \
            last_error = $5, sent_at = now(), claimed_at = NULL \
-         WHERE id = $1 AND status = 'sending'",
+         WHERE id = $1 AND status = 'sending' AND claimed_at = $6",
     )
-    .bind(id)
+    .bind(&row.id)
     .bind(status)
     .bind(channel)
     .bind(message_id)
     .bind(note)
+    .bind(row.claimed_at)
     .execute(pool)
     .await?;
     Ok(())
 }
 
-/// A failed try: back to `pending` after `retry_in`, or `dead` when `dead`.
-pub async fn mark_failed(
+/// Records an e-mail sent while its final `.` is still held back
+/// (`smtp.rs`); `false` if the row is no longer this claim's (the `.` is
+/// then never written). `decided` is told `true` right after the `COMMIT`
+/// has been sent, before its reply: the `.` goes out then, so the two leave
+/// this process microseconds apart whatever the machine's load.
+pub async fn mark_sent(
+    pool: &PgPool,
+    row: &Claimed,
+    message_id: &str,
+    decided: tokio::sync::oneshot::Sender<bool>,
+) -> sqlx::Result<bool> {
+    let mut tx = pool.begin().await?;
+    let done = sqlx::query(
+        "UPDATE notification_outbox SET status = 'sent', channel = 'email', message_id = $2, \
+           last_error = NULL, sent_at = now(), claimed_at = NULL \
+         WHERE id = $1 AND status = 'sending' AND claimed_at = $3",
+    )
+    .bind(&row.id)
+    .bind(message_id)
+    .bind(row.claimed_at)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        let _ = decided.send(false);
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    let mut commit = std::pin::pin!(tx.commit());
+    // One poll writes the COMMIT and waits for its reply.
+    match futures::poll!(commit.as_mut()) {
+        std::task::Poll::Ready(result) => {
+            let _ = decided.send(result.is_ok());
+            result?;
+        }
+        std::task::Poll::Pending => {
+            let _ = decided.send(true);
+            commit.await?;
+        }
+    }
+    Ok(true)
+}
+
+/// Undoes [`mark_sent`] when the server refused the message after its final
+/// `.` (or did not answer): a failed try, as [`mark_failed`].
+pub async fn unmark_sent(
     pool: &PgPool,
     id: &str,
     error: &str,
@@ -90,9 +138,10 @@ pub async fn mark_failed(
 ) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE notification_outbox SET attempts = attempts + 1, last_error = $2, \
-           status = CASE WHEN $4 THEN 'dead' ELSE 'pending' END, \
+           status = CASE WHEN $4 THEN 'dead' ELSE 'pending' END, channel = NULL, \
+           message_id = NULL, sent_at = NULL, \
            next_attempt_at = now() + make_interval(secs => $3), claimed_at = NULL \
-         WHERE id = $1 AND status = 'sending'",
+         WHERE id = $1 AND status = 'sent'",
     )
     .bind(id)
     .bind(error)
@@ -103,16 +152,45 @@ pub async fn mark_failed(
     Ok(())
 }
 
+/// A failed try: back to `pending` after `retry_in`, or `dead` when `dead`.
+pub async fn mark_failed(
+    pool: &PgPool,
+    row: &Claimed,
+    error: &str,
+    retry_in: std::time::Duration,
+    dead: bool,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE notification_outbox SET attempts = attempts + 1, last_error = $2, \
+           status = CASE WHEN $4 THEN 'dead' ELSE 'pending' END, \
+           next_attempt_at = now() + make_interval(secs => $3), claimed_at = NULL \
+         WHERE id = $1 AND status = 'sending' AND claimed_at = $5",
+    )
+    .bind(&row.id)
+    .bind(error)
+    .bind(retry_in.as_secs_f64())
+    .bind(dead)
+    .bind(row.claimed_at)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// Not ready yet (the read model has not caught up): looked at again soon,
 /// without counting an attempt.
-pub async fn defer(pool: &PgPool, id: &str, retry_in: std::time::Duration) -> sqlx::Result<()> {
+pub async fn defer(
+    pool: &PgPool,
+    row: &Claimed,
+    retry_in: std::time::Duration,
+) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE notification_outbox SET status = 'pending', claimed_at = NULL, \
            next_attempt_at = now() + make_interval(secs => $2) \
-         WHERE id = $1 AND status = 'sending'",
+         WHERE id = $1 AND status = 'sending' AND claimed_at = $3",
     )
-    .bind(id)
+    .bind(&row.id)
     .bind(retry_in.as_secs_f64())
+    .bind(row.claimed_at)
     .execute(pool)
     .await?;
     Ok(())

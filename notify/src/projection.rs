@@ -6,19 +6,19 @@
 
 use crate::plan::{self, notification_id, recipient_key, Planned, Recipient};
 use async_trait::async_trait;
-use commands::store::RecordedEvent;
 use domain::booking::SlotEvent;
 use domain::request::RequestEvent;
 use projections::{Projection, ProjectionError};
 use sqlx::PgConnection;
+use store::RecordedEvent;
 use uuid::Uuid;
 
 pub const NAME: &str = "notifier";
 /// The channel the sender `LISTEN`s on; notified when a batch planned rows.
 pub const OUTBOX_CHANNEL: &str = "notification_outbox";
 
-const SLOT_STREAM_TYPE: &str = commands::bookings::SLOT_STREAM_TYPE;
-const REQUEST_STREAM_TYPE: &str = commands::requests::STREAM_TYPE;
+const SLOT_STREAM_TYPE: &str = domain::streams::SLOT;
+const REQUEST_STREAM_TYPE: &str = domain::streams::REQUEST;
 
 /// Request events that tell the request's author something.
 const TOLD_TO_AUTHOR: &[&str] = &[

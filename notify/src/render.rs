@@ -215,14 +215,20 @@ pub fn notice(
                 .map(|r| vec![format!("Motivo: {r}")])
                 .unwrap_or_default(),
         ),
-        _ => (
-            format!("Richieste scadute: {}", items.len()),
-            format!(
-                "Alla sede risultano {} richieste in attesa di risposta da oltre 15 giorni.",
-                items.len()
-            ),
-            vec![],
-        ),
+        _ => {
+            // The complete count: a digest lists only the first ones.
+            let count = details
+                .get("count")
+                .and_then(|c| c.as_u64())
+                .unwrap_or(items.len() as u64);
+            (
+                format!("Richieste scadute: {count}"),
+                format!(
+                    "Alla sede risultano {count} richieste in attesa di risposta da oltre 15 giorni."
+                ),
+                vec![],
+            )
+        }
     };
     let ctx = context! {
         subject => &subject,

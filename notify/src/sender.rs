@@ -1,20 +1,23 @@
 //! The sender: claims due rows of the outbox, renders them, hands them to
-//! a channel and marks the outcome. Delivery is at least once toward the
-//! SMTP server, with one window: a sender killed after the server accepted
-//! a message and before `sent` was committed. After the lease its row goes
-//! back to `pending` and the message is sent again with the same
-//! `Message-ID` (docs/notifications.md).
+//! a channel and marks the outcome. An e-mail is recorded `sent` while its
+//! final `.` is held back, and completed only once that record is committed
+//! (`smtp.rs`): a sender killed before the commit leaves the server an
+//! unterminated message it discards, and its row is taken again after the
+//! lease; killed after it, the message is complete. Once, across crashes,
+//! but for the instant between the commit and the `.` (docs/notifications.md).
 
-use crate::channels::{message_id, DeliveryError, EmailPort, OutgoingEmail, SmsPort};
+use crate::channels::{
+    message_id, Commit, DeliveryError, EmailPort, OutgoingEmail, SendFailure, SmsPort,
+};
 use crate::metrics::NotifyMetrics;
 use crate::outbox::{self, Claimed};
 use crate::plan::Kind;
 use crate::render::{self, DigestItem, Rendered};
-use commands::clock::Clock;
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
+use store::clock::Clock;
 use tokio::sync::watch;
 
 /// Where users' addresses come from (the directory; api/src/directory.rs).
@@ -27,8 +30,7 @@ pub trait AddressBook: Send + Sync {
 /// Timings and limits of the sender.
 #[derive(Debug, Clone)]
 pub struct SenderConfig {
-    /// Rows claimed, and sent concurrently, at once: also the most second
-    /// copies a sender killed mid-batch can cause (docs/notifications.md).
+    /// Rows claimed, and sent concurrently, at once.
     pub batch_size: i64,
     /// Tries before a notification is dead-lettered.
     pub max_attempts: i32,
@@ -84,10 +86,29 @@ pub struct Sender {
 
 /// What became of one claimed row.
 enum Outcome {
-    Sent { channel: &'static str },
+    /// Delivered; `recorded` when the channel already committed `sent`.
+    Sent {
+        channel: &'static str,
+        recorded: bool,
+    },
     Skipped(&'static str),
     NotReady,
-    Failed(DeliveryError),
+    /// `recorded`: `sent` had been committed, then the server refused.
+    Failed {
+        error: DeliveryError,
+        recorded: bool,
+    },
+    /// The row was no longer this claim's when its record was due.
+    Abandoned,
+}
+
+impl From<DeliveryError> for Outcome {
+    fn from(error: DeliveryError) -> Outcome {
+        Outcome::Failed {
+            error,
+            recorded: false,
+        }
+    }
 }
 
 /// A booking's read model has not caught up with the event for this long:
@@ -159,39 +180,40 @@ impl Sender {
     async fn deliver_and_mark(&self, row: Claimed) -> sqlx::Result<()> {
         let outcome = self.deliver(&row).await;
         match outcome {
-            Outcome::Sent { channel } => {
-                let mid = (channel == "email").then(|| message_id(&row.id, &self.config.from));
-                outbox::mark_done(&self.pool, &row.id, "sent", channel, mid.as_deref(), None)
-                    .await?;
+            Outcome::Sent { channel, recorded } => {
+                if !recorded {
+                    outbox::mark_done(&self.pool, &row, "sent", channel, None, None).await?;
+                }
                 self.metrics.sent.with_label_values(&[channel]).inc();
                 let lag = (self.clock.now() - row.due_at).num_milliseconds().max(0) as f64;
                 self.metrics.delivery_lag.observe(lag / 1000.0);
             }
             Outcome::Skipped(why) => {
-                outbox::mark_done(&self.pool, &row.id, "skipped", "none", None, Some(why)).await?;
+                outbox::mark_done(&self.pool, &row, "skipped", "none", None, Some(why)).await?;
             }
             Outcome::NotReady => {
                 if chrono::Utc::now() - row.created_at > NOT_READY_LIMIT {
                     let e = "dati della prenotazione non disponibili";
-                    outbox::mark_failed(&self.pool, &row.id, e, Duration::ZERO, true).await?;
+                    outbox::mark_failed(&self.pool, &row, e, Duration::ZERO, true).await?;
                     self.metrics.dead.inc();
                 } else {
-                    outbox::defer(&self.pool, &row.id, NOT_READY_RETRY).await?;
+                    outbox::defer(&self.pool, &row, NOT_READY_RETRY).await?;
                 }
             }
-            Outcome::Failed(e) => {
+            Outcome::Abandoned => {
+                tracing::info!(notification = %row.id, "notification taken over by another sender");
+            }
+            Outcome::Failed { error: e, recorded } => {
                 let attempt = row.attempts + 1;
                 let dead =
                     matches!(e, DeliveryError::Permanent(_)) || attempt >= self.config.max_attempts;
                 let message = e.to_string();
-                outbox::mark_failed(
-                    &self.pool,
-                    &row.id,
-                    &message,
-                    self.config.backoff(attempt),
-                    dead,
-                )
-                .await?;
+                let backoff = self.config.backoff(attempt);
+                if recorded {
+                    outbox::unmark_sent(&self.pool, &row.id, &message, backoff, dead).await?;
+                } else {
+                    outbox::mark_failed(&self.pool, &row, &message, backoff, dead).await?;
+                }
                 self.metrics.failed.inc();
                 if dead {
                     self.metrics.dead.inc();
@@ -217,7 +239,7 @@ impl Sender {
                 return Outcome::Skipped("disattivata nelle preferenze")
             }
             Ok(_) => {}
-            Err(e) => return Outcome::Failed(DeliveryError::Transient(e.to_string())),
+            Err(e) => return DeliveryError::Transient(e.to_string()).into(),
         }
         let Some(address) = self.addresses.email_of(user) else {
             return Outcome::Skipped("nessun indirizzo e-mail nell'anagrafica");
@@ -225,7 +247,7 @@ impl Sender {
         let rendered = match self.render_for_user(kind, row).await {
             Ok(Some(r)) => r,
             Ok(None) => return Outcome::NotReady,
-            Err(e) => return Outcome::Failed(e),
+            Err(e) => return e.into(),
         };
         self.email(address, row, rendered).await
     }
@@ -277,7 +299,7 @@ impl Sender {
         let booking = match self.booking(row).await {
             Ok(Some(b)) => b,
             Ok(None) => return Outcome::NotReady,
-            Err(e) => return Outcome::Failed(e),
+            Err(e) => return e.into(),
         };
         let cancelled = booking.status == "cancelled";
         match kind {
@@ -293,7 +315,7 @@ impl Sender {
         let reason = row.details.get("reason").and_then(|r| r.as_str());
         let rendered = match render::booking(kind, &booking, reason) {
             Ok(r) => r,
-            Err(e) => return Outcome::Failed(DeliveryError::Permanent(format!("modello: {e}"))),
+            Err(e) => return DeliveryError::Permanent(format!("modello: {e}")).into(),
         };
         // Read now, from the booking's recapiti, and never stored here.
         if let Some(address) = booking.email.clone() {
@@ -302,8 +324,11 @@ impl Sender {
         if let Some(mobile) = booking.mobile.as_deref() {
             let text = format!("INPS: {}. Codice {}", rendered.subject, booking.code);
             return match self.sms.send(mobile, &text, &row.id).await {
-                Ok(()) => Outcome::Sent { channel: "sms" },
-                Err(e) => Outcome::Failed(e),
+                Ok(()) => Outcome::Sent {
+                    channel: "sms",
+                    recorded: false,
+                },
+                Err(e) => e.into(),
             };
         }
         Outcome::Skipped("nessun recapito")
@@ -315,9 +340,30 @@ impl Sender {
             notification_id: row.id.clone(),
             rendered,
         };
-        match self.email.send(&email).await {
-            Ok(()) => Outcome::Sent { channel: "email" },
-            Err(e) => Outcome::Failed(e),
+        let mid = message_id(&row.id, &self.config.from);
+        // Runs while the message's final `.` is held back.
+        let (decide, decided) = tokio::sync::oneshot::channel();
+        let done = Box::pin(async move {
+            match outbox::mark_sent(&self.pool, row, &mid, decide).await {
+                Ok(mine) => mine,
+                Err(e) => {
+                    tracing::warn!(notification = %row.id, error = %e, "notification not recorded sent");
+                    false
+                }
+            }
+        });
+        let commit = Commit { done, decided };
+        match self.email.send(&email, commit).await {
+            Ok(()) => Outcome::Sent {
+                channel: "email",
+                recorded: true,
+            },
+            Err(SendFailure::Before(e)) => e.into(),
+            Err(SendFailure::NotCommitted) => Outcome::Abandoned,
+            Err(SendFailure::After(error)) => Outcome::Failed {
+                error,
+                recorded: true,
+            },
         }
     }
 }

@@ -3,8 +3,8 @@
 //! applied the events before it.
 
 use crate::ProjectionError;
-use commands::store::LogPosition;
 use sqlx::{PgConnection, PgExecutor};
+use store::LogPosition;
 
 /// The checkpoint of `name` without locking it; `None` if the projection never ran.
 pub async fn get(
@@ -71,10 +71,10 @@ pub async fn lag(
     after: LogPosition,
     cap: i64,
 ) -> Result<(i64, Option<chrono::DateTime<chrono::Utc>>), ProjectionError> {
-    Ok(commands::store::log::lag_after(db, after, cap).await?)
+    Ok(store::log::lag_after(db, after, cap).await?)
 }
 
 /// The last committed event visible now, in reader order (`None` for an empty log).
 pub async fn log_end(db: impl PgExecutor<'_>) -> Result<Option<LogPosition>, ProjectionError> {
-    Ok(commands::store::log::log_end(db).await?)
+    Ok(store::log::log_end(db).await?)
 }

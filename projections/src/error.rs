@@ -1,6 +1,6 @@
 //! The one error type of the projections layer.
 
-use commands::store::StoreError;
+use store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectionError {
@@ -30,10 +30,7 @@ pub enum ProjectionError {
 }
 
 impl ProjectionError {
-    pub(crate) fn poisoned(
-        event: &commands::store::RecordedEvent,
-        reason: impl std::fmt::Display,
-    ) -> Self {
+    pub(crate) fn poisoned(event: &store::RecordedEvent, reason: impl std::fmt::Display) -> Self {
         ProjectionError::Poisoned {
             position: event.position,
             event_type: event.event_type.clone(),

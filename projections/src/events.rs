@@ -1,14 +1,14 @@
 //! The request events as the projections read them from the log.
 
 use crate::ProjectionError;
-use commands::store::RecordedEvent;
 use domain::actor::Role;
 use domain::request::RequestEvent;
 use serde::Deserialize;
+use store::RecordedEvent;
 use uuid::Uuid;
 
 /// The `stream_type` of request streams (`request-<uuid>`).
-pub const REQUEST_STREAM_TYPE: &str = commands::requests::STREAM_TYPE;
+pub const REQUEST_STREAM_TYPE: &str = domain::streams::REQUEST;
 
 /// One request event with where it sits.
 #[derive(Debug, Clone)]

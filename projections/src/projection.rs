@@ -1,13 +1,12 @@
-//! The contract of a read model fed by the global log. The worker
-//! (`worker.rs`) runs it live, the rebuild (`rebuild.rs`) replays it into
-//! shadow tables; a projection's meaning is its `fold.rs`, its writes its
-//! `store.rs`.
+//! The contract of a read model fed by the global log, and nothing else: the
+//! worker (`worker.rs`) runs it live; what only a rebuild needs is
+//! `rebuild::Rebuildable`, which the rebuild owns. A projection's meaning is
+//! its `fold.rs`, its writes its `store.rs` (through `batch/`).
 
-use crate::replay::{Replay, ReplayOptions};
 use crate::ProjectionError;
 use async_trait::async_trait;
-use commands::store::RecordedEvent;
 use sqlx::PgConnection;
+use store::RecordedEvent;
 
 /// Events applied per transaction unless told otherwise.
 pub const DEFAULT_BATCH_SIZE: i64 = 500;
@@ -51,14 +50,5 @@ pub trait Projection: Send + Sync {
             self.apply(tx, event).await?;
         }
         Ok(())
-    }
-
-    /// For a rebuild only (`replay.rs`): how it replays the log into this
-    /// projection's empty shadow tables; `None` (the default): batch by batch
-    /// with [`Projection::apply_batch`]. A projection whose batches keep
-    /// re-reading and re-writing the same rows returns a [`Replay`] that
-    /// holds them in memory across batches.
-    fn replay(&self, _options: ReplayOptions) -> Option<Box<dyn Replay>> {
-        None
     }
 }

@@ -30,14 +30,15 @@
 //! A view on a read table would make step 4 fail (DROP TABLE refuses), which
 //! rolls back the swap and leaves the live tables as they were.
 
+mod replay;
 mod shadow;
 
+pub(crate) use replay::enter_shadow_tables;
+pub use replay::{Rebuildable, Replay, ReplayOptions, SideSession};
+
 use crate::projection::Projection;
-use crate::replay::{enter_shadow_tables, Replay, ReplayOptions, SideSession};
 use crate::{checkpoint, ProjectionError};
 use async_trait::async_trait;
-use commands::store::log::read_after;
-use commands::store::{LogPosition, RecordedEvent};
 use shadow::{
     build_indexes, create_shadow_tables, deferred_indexes, shadow_statistics, vacuum_and_analyse,
     AUTOVACUUM_SETTINGS,
@@ -45,6 +46,8 @@ use shadow::{
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 use std::time::{Duration, Instant};
+use store::log::read_after;
+use store::{LogPosition, RecordedEvent};
 use tokio::sync::mpsc;
 
 /// What a rebuild did.
@@ -64,7 +67,7 @@ pub struct RebuildReport {
 }
 
 /// Rebuilds `projection` (see the module documentation).
-pub async fn rebuild<P: Projection + ?Sized>(
+pub async fn rebuild<P: Rebuildable + ?Sized>(
     pool: &PgPool,
     projection: &P,
 ) -> Result<RebuildReport, ProjectionError> {
@@ -101,7 +104,7 @@ impl Default for RebuildOptions {
 }
 
 /// [`rebuild`] with an explicit replay batch size.
-pub async fn rebuild_with<P: Projection + ?Sized>(
+pub async fn rebuild_with<P: Rebuildable + ?Sized>(
     pool: &PgPool,
     projection: &P,
     batch_size: i64,
@@ -114,7 +117,7 @@ pub async fn rebuild_with<P: Projection + ?Sized>(
 }
 
 /// [`rebuild`] with explicit [`RebuildOptions`].
-pub async fn rebuild_with_options<P: Projection + ?Sized>(
+pub async fn rebuild_with_options<P: Rebuildable + ?Sized>(
     pool: &PgPool,
     projection: &P,
     options: RebuildOptions,
@@ -166,7 +169,7 @@ pub async fn rebuild_with_options<P: Projection + ?Sized>(
     })
 }
 
-async fn run<P: Projection + ?Sized>(
+async fn run<P: Rebuildable + ?Sized>(
     conn: &mut PgConnection,
     connect: &PgConnectOptions,
     projection: &P,

@@ -1,9 +1,7 @@
 //! One reading of the log for all the projection workers of a process.
 //!
 //! Every worker reads the same events: each batch of the log was fetched and
-//! decoded once per projection, four times over (the HTTP benchmark's
-//! profile: the workers' log reads were a tenth of the server's statement
-//! time and an eighth of the API process). A worker now asks the
+//! decoded once per projection (decision A39). A worker now asks the
 //! [`SharedLog`] of its process, which keeps the batches read lately
 //! ([`Segment`]s) and hands out slices of them; it reads the database only
 //! for events no recent segment holds, one reader at a time, so that workers
@@ -11,16 +9,16 @@
 //! making their own.
 //!
 //! A segment is exactly the log's content between two positions: a read
-//! returns events of finished transactions only (`commands::store::log`), so
+//! returns events of finished transactions only (`store::log`), so
 //! no event can appear later among those it covers.
 
 use crate::metrics::Metrics;
-use commands::store::log::read_after;
-use commands::store::{LogPosition, RecordedEvent, StoreError};
 use sqlx::PgConnection;
 use std::collections::VecDeque;
 use std::ops::{Deref, Range};
 use std::sync::Arc;
+use store::log::read_after;
+use store::{LogPosition, RecordedEvent, StoreError};
 use tokio::sync::Mutex;
 
 /// Events kept in memory for the workers, at most (about 1 KiB each).
@@ -40,7 +38,7 @@ struct Segment {
     /// The read returned fewer events than asked: it reached the readable end.
     reached_end: bool,
     /// This process's commits rung before the read began
-    /// ([`commands::store::commits_rung`]).
+    /// ([`store::commits_rung`]).
     rung_before: u64,
 }
 
@@ -71,32 +69,9 @@ impl Deref for Batch {
     }
 }
 
-/// Where a worker step takes its events from.
-#[derive(Clone, Copy)]
-pub(crate) enum Source<'a> {
-    /// The database, every time (a single [`crate::run_once`]).
-    Database,
-    /// The process's shared reads, for a look that began as said.
-    Shared(&'a SharedLog, LookSince),
-}
-
-impl Source<'_> {
-    pub(crate) async fn read_after(
-        self,
-        conn: &mut PgConnection,
-        after: LogPosition,
-        limit: usize,
-    ) -> Result<Batch, StoreError> {
-        match self {
-            Source::Database => Batch::read(conn, after, limit).await,
-            Source::Shared(log, since) => log.read_after(conn, after, limit, since).await,
-        }
-    }
-}
-
 impl Batch {
     /// Up to `limit` events after `after`, read from the database.
-    async fn read(
+    pub(crate) async fn read(
         conn: &mut PgConnection,
         after: LogPosition,
         limit: usize,
@@ -139,7 +114,7 @@ impl SharedLog {
             self.count("shared", batch.len());
             return Ok(batch);
         }
-        let rung_before = commands::store::commits_rung();
+        let rung_before = store::commits_rung();
         let batch = Batch::read(conn, after, limit).await?;
         self.count("database", batch.len());
         if !batch.is_empty() {

@@ -2,12 +2,12 @@
 //! event; a query may first wait until the projections it reads have passed it.
 
 use crate::ProjectionError;
-use commands::store::log::{position_of, LogPosition};
 use sqlx::PgPool;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use store::log::{position_of, LogPosition};
 use tokio::sync::{watch, Notify};
 use tokio::time::{sleep, Instant};
 

@@ -4,16 +4,21 @@
 
 use crate::metrics::Metrics;
 use crate::projection::{Projection, DEFAULT_BATCH_SIZE};
-use crate::shared_log::{LookSince, SharedLog, Source, DEFAULT_KEPT_EVENTS};
+use crate::shared_log::{Batch, LookSince, SharedLog, DEFAULT_KEPT_EVENTS};
 use crate::{checkpoint, ProjectionError};
 use chrono::Utc;
-use commands::store::{LogPosition, EVENTS_CHANNEL};
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use store::{LogPosition, StoreError, EVENTS_CHANNEL};
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
+
+mod spawn;
+
+pub use spawn::{
+    registered_metrics, spawn_all, spawn_all_sharing, spawn_all_with, WORKER_WORK_MEM,
+};
 
 /// What one [`run_once`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +44,29 @@ pub async fn run_once<P: Projection + ?Sized>(
         0 => Outcome::Idle,
         n => Outcome::Applied(n),
     })
+}
+
+/// Where a worker step takes its events from.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    /// The database, every time (a single [`run_once`]).
+    Database,
+    /// The process's shared reads, for a look that began as said.
+    Shared(&'a SharedLog, LookSince),
+}
+
+impl Source<'_> {
+    async fn read_after(
+        self,
+        conn: &mut PgConnection,
+        after: LogPosition,
+        limit: usize,
+    ) -> Result<Batch, StoreError> {
+        match self {
+            Source::Database => Batch::read(conn, after, limit).await,
+            Source::Shared(log, since) => log.read_after(conn, after, limit, since).await,
+        }
+    }
 }
 
 /// What one [`apply_next_batch`] did.
@@ -140,8 +168,7 @@ pub struct WorkerConfig {
     /// Shortest time between two measures of the lag while the leader is
     /// busy: under load a drain ends every few milliseconds, and a measure
     /// after each one was as many statements as the batches themselves
-    /// (`pg_stat_statements` of the HTTP benchmark: 15 % of the server's
-    /// statement time). The gauges are scraped every few seconds.
+    /// (decision A32). The gauges are scraped every few seconds.
     pub lag_interval: Duration,
     /// Shortest time between the starts of two looks at the log. Under load
     /// a wake-up comes with every commit, and each look is a transaction of
@@ -272,7 +299,7 @@ impl Worker {
         let name = self.projection.name();
         let applied = self.metrics.applied.with_label_values(&[name]);
         let mut listener = self.listener().await?;
-        let mut local_commits = commands::store::local_commits();
+        let mut local_commits = store::local_commits();
         // The lag is measured after a drain that applied events and while
         // events are pending, at most once a lag interval, and at least once
         // a poll interval; the leadership is checked once a poll interval.
@@ -384,7 +411,7 @@ impl Worker {
 /// commits wake its workers in memory); `Ok` also when the listener
 /// reconnected, since notifications may have been missed meanwhile.
 async fn other_process_commit(listener: &mut PgListener) -> Result<(), ProjectionError> {
-    let this_process = commands::store::this_process();
+    let this_process = store::this_process();
     loop {
         match listener.try_recv().await? {
             Some(notification) if notification.payload() == this_process => continue,
@@ -404,71 +431,6 @@ async fn sleep_or_shutdown(shutdown: &mut watch::Receiver<bool>, d: Duration) {
         _ = shutdown.changed() => {}
         _ = tokio::time::sleep(d) => {}
     }
-}
-
-/// `work_mem` of the workers' sessions (see [`asynchronous_commit_sessions`]).
-pub const WORKER_WORK_MEM: &str = "64MB";
-
-/// The options of the workers' own connections to the database of `pool`
-/// (each worker opens one and keeps it), whose transactions commit
-/// asynchronously. A projection's rows and its checkpoint
-/// commit together, so a commit lost in a crash takes its checkpoint with it
-/// and those events are applied again from the log: the read models need no
-/// WAL flush of their own, and the commands' flushes are not shared with the
-/// projections' (asynchronous commit keeps atomicity and order; readers see
-/// a commit at once). The workers never wait for (nor starve) the commands'
-/// pool, and a kept session spares the round trip with which sqlx tests
-/// every connection handed back to a pool.
-///
-/// Their statements look rows up by key or read the log in index order
-/// whatever the values, and take arrays whose lengths change with every
-/// batch: planned once, never as a scan of a whole table
-/// ([`commands::store::KEYED_PLAN_SETTINGS`], as the committers').
-///
-/// The history's trigram index takes new entries in a pending list, and the
-/// insert that fills it past its limit (4 MB) moves the list into the index,
-/// gathering entries by trigram in `work_mem` and writing them out whenever
-/// that is full: with the default 4 MB, several passes over the index per
-/// move; with [`WORKER_WORK_MEM`], one (decision A45).
-fn asynchronous_commit_sessions(pool: &PgPool) -> PgConnectOptions {
-    let mut settings = vec![("synchronous_commit", "off"), ("work_mem", WORKER_WORK_MEM)];
-    settings.extend(commands::store::KEYED_PLAN_SETTINGS);
-    commands::store::session_options(pool, &settings)
-}
-
-/// Starts a [`Worker`] for every projection of [`crate::all`], with metrics
-/// registered in `registry`. The tasks end when `shutdown` turns `true` (or
-/// its sender is dropped); await them after sending it.
-pub fn spawn_all(
-    pool: PgPool,
-    registry: &prometheus::Registry,
-    shutdown: watch::Receiver<bool>,
-) -> Vec<JoinHandle<()>> {
-    spawn_all_with(pool, registry, shutdown, WorkerConfig::default())
-}
-
-/// [`spawn_all`] with explicit timings.
-pub fn spawn_all_with(
-    pool: PgPool,
-    registry: &prometheus::Registry,
-    shutdown: watch::Receiver<bool>,
-    config: WorkerConfig,
-) -> Vec<JoinHandle<()>> {
-    let connect = asynchronous_commit_sessions(&pool);
-    let metrics = Metrics::register(registry).unwrap_or_else(|e| {
-        // Registered twice in one registry: the workers must run all the same.
-        tracing::error!(error = %e, "projection metrics not registered");
-        Metrics::unregistered()
-    });
-    let log = Arc::new(SharedLog::new(DEFAULT_KEPT_EVENTS, metrics.clone()));
-    crate::all(&pool)
-        .into_iter()
-        .map(|projection| {
-            let worker = Worker::new(connect.clone(), projection, metrics.clone(), config.clone())
-                .sharing(log.clone());
-            tokio::spawn(worker.run(shutdown.clone()))
-        })
-        .collect()
 }
 
 #[cfg(test)]

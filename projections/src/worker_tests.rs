@@ -16,7 +16,7 @@ async fn notify(pool: &PgPool, payload: &str) {
 async fn a_worker_wakes_on_other_processes_commits_only(pool: PgPool) {
     let mut listener = PgListener::connect_with(&pool).await.unwrap();
     listener.listen(EVENTS_CHANNEL).await.unwrap();
-    let this_process = commands::store::this_process();
+    let this_process = store::this_process();
 
     notify(&pool, this_process).await;
     let woken = tokio::time::timeout(

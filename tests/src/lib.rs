@@ -110,7 +110,7 @@ impl TestApp {
             .connect_with(options)
             .await
             .expect("connect");
-        commands::reference::load_all(&pool, &reference_dir())
+        reference::load_all(&pool, &reference_dir())
             .await
             .expect("reference data loads");
         let keys = JwtKeys::from_secret(SECRET);

@@ -101,8 +101,18 @@ export async function expectAccessible(page: Page) {
   ).toEqual([]);
 }
 
-/** Every page is watched for CSP refusals and script errors: the app must run under the strict CSP. */
+/** scripts/web.sh serves one server per Playwright worker, each on a database of its own. */
+const BASE_URLS = (process.env.E2E_BASE_URLS ?? '').split(' ').filter(Boolean);
+
+/**
+ * A worker's tests talk to its own server (the tests move the manual clock and count what they
+ * find); every page is watched for CSP refusals and script errors: the app must run under the
+ * strict CSP.
+ */
 export const test = base.extend<{ cspWatch: void }>({
+  baseURL: async ({ baseURL }, provide, testInfo) => {
+    await provide(BASE_URLS.length > 0 ? BASE_URLS[testInfo.parallelIndex % BASE_URLS.length] : baseURL);
+  },
   cspWatch: [
     async ({ page }, use) => {
       const problems: string[] = [];

@@ -34,7 +34,7 @@ function itDay(day: string): string {
   return `${d}/${m}/${y}`;
 }
 
-test('a sede officer takes in charge, replies, forwards; the other sede closes; the operator sees it all', async ({ page, request, browser }) => {
+test('a sede officer takes in charge, replies, forwards; the other sede closes; the operator sees it all', async ({ page, request, browser, baseURL }) => {
   const opToken = await tokenFor(request, OPERATOR.id);
   const created = await createRequest(request, opToken, 'Quando arriva il primo pagamento della NASpI?');
   const sede = await currentSede(request, opToken, created.request_id, created.position);
@@ -42,7 +42,7 @@ test('a sede officer takes in charge, replies, forwards; the other sede closes; 
   const other = sede === '3202' ? { code: '3201', search: 'Flaminio' } : { code: '3202', search: 'Eur' };
 
   // The operator's browser, open on the request's detail.
-  const opContext = await browser.newContext({ baseURL: test.info().project.use.baseURL });
+  const opContext = await browser.newContext({ baseURL }); // this worker's server
   const op = await opContext.newPage();
   await signIn(op);
   await op.goto(`/storico/${created.request_id}`);

@@ -24,6 +24,7 @@ const Coda = lazy(() => import('./pages/sede/Coda').then((m) => ({ default: m.Co
 const Registro = lazy(() => import('./pages/audit/Registro').then((m) => ({ default: m.Registro })));
 const Flusso = lazy(() => import('./pages/audit/Flusso').then((m) => ({ default: m.Flusso })));
 const Accessi = lazy(() => import('./pages/audit/Accessi').then((m) => ({ default: m.Accessi })));
+const CopiaDati = lazy(() => import('./pages/audit/Copia').then((m) => ({ default: m.CopiaDati })));
 const StatoAl = lazy(() => import('./pages/audit/StatoAl').then((m) => ({ default: m.StatoAl })));
 const Cruscotto = lazy(() => import('./pages/stats/Cruscotto').then((m) => ({ default: m.Cruscotto })));
 const VisteSql = lazy(() => import('./pages/stats/VisteSql').then((m) => ({ default: m.VisteSql })));
@@ -95,6 +96,7 @@ export function App() {
           <Route path="/audit/flussi/:streamId" element={<RequireAuth><Flusso /></RequireAuth>} />
           <Route path="/audit/stato" element={<RequireAuth><StatoAl /></RequireAuth>} />
           <Route path="/audit/accessi" element={<RequireAuth><Accessi /></RequireAuth>} />
+          <Route path="/audit/copia" element={<RequireAuth><CopiaDati /></RequireAuth>} />
           <Route path="/nuova-richiesta/*" element={<RequireAuth><NuovaRichiesta /></RequireAuth>} />
           <Route path="/storico" element={<RequireAuth><Storico /></RequireAuth>} />
           <Route path="/storico/:id" element={<RequireAuth><Dettaglio /></RequireAuth>} />

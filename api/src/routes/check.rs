@@ -57,7 +57,7 @@ pub async fn check_request(
     let input = body.parse()?;
     let ctx = app.context(actor, None);
     let checked = app.requests.check(&ctx, input).await?;
-    let sede = commands::reference::get_sede(&app.pool, checked.destination.as_str())
+    let sede = reference::get_sede(&app.pool, checked.destination.as_str())
         .await
         .map_err(ApiError::internal)?
         .ok_or(ApiError::internal("destination without a sede"))?;

@@ -10,8 +10,8 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{Datelike, NaiveDate};
-use commands::reference::municipality_by_cadastral_code;
 use domain::codice_fiscale::{CodiceFiscale, Sex};
+use reference::municipality_by_cadastral_code;
 use serde::Serialize;
 use utoipa::ToSchema;
 

@@ -2,7 +2,7 @@
 //! Regione → Provincia → Comune → Sede, public (no token). Each list is
 //! bounded by its parent and every call counts against the client's hourly
 //! quota (`admit_public_read`), so an anonymous caller cannot page the
-//! registry at speed. The SQL is `commands::reference::territory`.
+//! registry at speed. The SQL is `reference::territory`.
 
 use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery};
@@ -11,8 +11,8 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use commands::reference::sportelli::web_meeting_offered;
-use commands::reference::territory;
+use reference::sportelli::web_meeting_offered;
+use reference::territory;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

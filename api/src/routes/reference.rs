@@ -10,12 +10,12 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::NaiveDate;
-use commands::reference::{search_sedi, CitizenResidence, PgSedeDirectory, RouteRule, Sede};
 use domain::codice_fiscale::CodiceFiscale;
 use domain::ids::{Cap, TopicCode};
 use domain::personal::Personal;
 use domain::request::CitizenRecord;
 use domain::topic::{Topic, TopicAudience};
+use reference::{search_sedi, CitizenResidence, PgSedeDirectory, RouteRule, Sede};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -64,7 +64,7 @@ pub struct ResidenceView {
 
 impl CitizenView {
     /// A registry record (never erased: the registry is not the log).
-    fn new(c: CitizenRecord, residences: &[CitizenResidence]) -> Option<Self> {
+    pub(crate) fn new(c: CitizenRecord, residences: &[CitizenResidence]) -> Option<Self> {
         let (Personal::Known(cf), Personal::Known(birth_date)) = (&c.codice_fiscale, c.birth_date)
         else {
             return None;
@@ -144,7 +144,7 @@ pub async fn search_citizens(
         .iter()
         .filter_map(|c| c.codice_fiscale.known())
         .collect();
-    let residences = commands::reference::residences(&app.pool, &codes).await?;
+    let residences = reference::residences(&app.pool, &codes).await?;
     Ok(Json(CitizenMatches {
         outcome: outcome.to_string(),
         candidates: found
@@ -338,7 +338,7 @@ pub async fn suggest_destination(
             municipality_name: None,
         }));
     };
-    let sede = commands::reference::get_sede(&app.pool, s.sede.as_str())
+    let sede = reference::get_sede(&app.pool, s.sede.as_str())
         .await?
         .map(SedeView::from);
     Ok(Json(RoutingSuggestion {

@@ -19,7 +19,6 @@ use domain::codice_fiscale::CodiceFiscale;
 use domain::ids::{AttachmentId, PracticeRef, PracticeRefKind, RequestId, TopicCode, UploadId};
 use domain::request::RuleViolation;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -81,35 +80,16 @@ fn accepted(status: StatusCode, outcome: &CommandOutcome) -> Response {
     res
 }
 
-/// The `Idempotency-Key` header and a fingerprint of what it came with.
+/// The `Idempotency-Key` header and a fingerprint of what it came with
+/// (the target is the request, none for a creation).
 fn idempotency(
     headers: &HeaderMap,
     operation: &str,
     target: Option<Uuid>,
     input: &impl Serialize,
 ) -> Result<Option<IdempotencyKey>, ApiError> {
-    let Some(raw) = headers.get("idempotency-key") else {
-        return Ok(None);
-    };
-    let key = raw
-        .to_str()
-        .ok()
-        .map(str::trim)
-        .filter(|k| !k.is_empty() && k.len() <= 200)
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "invalid_idempotency_key",
-                "L'intestazione Idempotency-Key deve essere un testo di 1–200 caratteri",
-            )
-        })?;
-    let mut hasher = Sha256::new();
-    hasher.update(operation.as_bytes());
-    hasher.update(target.map(|t| t.to_string()).unwrap_or_default().as_bytes());
-    hasher.update(serde_json::to_vec(input).expect("input serialises"));
-    Ok(Some(IdempotencyKey {
-        key: key.to_string(),
-        fingerprint: hasher.finalize().to_vec(),
-    }))
+    let target = target.map(|t| t.to_string()).unwrap_or_default();
+    crate::idempotency::key(headers, operation, &target, input)
 }
 
 impl AppState {
@@ -132,24 +112,8 @@ impl AppState {
         command: &str,
         result: Result<CommandOutcome, CommandError>,
     ) -> Result<CommandOutcome, ApiError> {
-        match result {
-            Ok(o) => {
-                self.metrics.command(command, "ok");
-                Ok(o)
-            }
-            Err(e) => {
-                let api: ApiError = e.into();
-                let code = match &api {
-                    ApiError::Rule(v) => v.code(),
-                    ApiError::NotFound => "not_found",
-                    ApiError::Conflict(_) => "conflict",
-                    ApiError::Internal(_) => "internal",
-                    _ => "invalid",
-                };
-                self.metrics.command(command, code);
-                Err(api)
-            }
-        }
+        self.metrics
+            .counted(command, result.map_err(ApiError::from))
     }
 
     async fn run_action(

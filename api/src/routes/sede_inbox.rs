@@ -22,9 +22,9 @@ pub fn router() -> Router<AppState> {
 /// it did not exist (R12).
 pub(crate) fn own_sede(actor: &Actor, raw: &str) -> Result<SedeCode, ApiError> {
     let sede = SedeCode::parse(raw).map_err(|_| ApiError::NotFound)?;
-    match actor {
-        Actor::Sede(o) if o.sede == sede => Ok(sede),
-        _ => {
+    match domain::access::officer_of(actor, &sede) {
+        Ok(_) => Ok(sede),
+        Err(_) => {
             tracing::warn!(actor = %actor.id(), %sede, "inbox outside scope refused as not found");
             Err(ApiError::NotFound)
         }

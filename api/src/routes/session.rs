@@ -84,7 +84,7 @@ pub async fn get_me(
     let office = named_office(&c.office, &|code| dir.office_name(code).map(str::to_string));
     let region = match &c.region {
         Some(code) => {
-            let regions = commands::reference::list_regions(&app.read_pool)
+            let regions = reference::list_regions(&app.read_pool)
                 .await
                 .map_err(ApiError::internal)?;
             let name = regions
@@ -100,7 +100,7 @@ pub async fn get_me(
     };
     let sede = match &c.sede {
         Some(code) => {
-            let found = commands::reference::get_sede(&app.read_pool, code)
+            let found = reference::get_sede(&app.read_pool, code)
                 .await
                 .map_err(ApiError::internal)?;
             Some(Named {
@@ -308,7 +308,7 @@ async fn scope_label(app: &AppState, user: &DemoUser) -> Result<String, ApiError
         match (patronato, office, &user.sede, &user.codice_fiscale) {
             (Some(p), Some(o), _, _) => format!("{p} – {o}"),
             (_, _, Some(sede), _) => {
-                let found = commands::reference::get_sede(&app.read_pool, sede)
+                let found = reference::get_sede(&app.read_pool, sede)
                     .await
                     .map_err(ApiError::internal)?;
                 format!(

@@ -1,7 +1,7 @@
 //! Issue 23, item 6, measured on the real binary: 32 concurrent 10 MB uploads
 //! of a type that is not allowed leave the server's peak RSS within 50 MB of
-//! its idle RSS (they moved it by ~150 MB when each file was buffered whole
-//! before its type was checked). The peak is the kernel's VmHWM of the server
+//! its idle RSS (decision H6: each file used to be buffered whole before its
+//! type was checked). The peak is the kernel's VmHWM of the server
 //! process, reset through /proc/<pid>/clear_refs just before the uploads.
 
 use combipat_api::auth::{Claims, JwtKeys, ISSUER};

@@ -3,9 +3,10 @@
 //! their sede. The slot is freed in the same transaction.
 
 use super::{
-    load, BookingContext, BookingError, BookingService, Write, CITIZEN_STREAM_TYPE,
+    load, BookingContext, BookingService, CommandError, Write, CITIZEN_STREAM_TYPE,
     SLOT_STREAM_TYPE,
 };
+use domain::access::Refusal;
 use domain::actor::Actor;
 use domain::booking::{
     citizen_stream_id, Booker, BookingCode, BookingId, BookingViolation, Canceller,
@@ -47,7 +48,7 @@ impl BookingService {
         booking_id: BookingId,
         code: Option<BookingCode>,
         cancel_reason: Option<String>,
-    ) -> Result<CancelOutcome, BookingError> {
+    ) -> Result<CancelOutcome, CommandError> {
         let (cf, authenticated) = ctx.citizen()?;
         let cancel_reason = reason(cancel_reason.as_deref())?;
         let now = ctx.now;
@@ -112,14 +113,18 @@ impl BookingService {
         slot: &SlotRef,
         booking_id: BookingId,
         cancel_reason: Option<String>,
-    ) -> Result<CancelOutcome, BookingError> {
-        let officer = match ctx.actor() {
-            Some(Actor::Sede(o)) => o.clone(),
-            _ => return Err(BookingViolation::NotAllowedForRole.into()),
+    ) -> Result<CancelOutcome, CommandError> {
+        let actor = ctx.actor().ok_or(BookingViolation::NotAllowedForRole)?;
+        // Officers cancel only their sede's bookings: another sede's does not
+        // exist for them.
+        let officer = match domain::access::officer_of(actor, &slot.sede) {
+            Ok(o) => o.clone(),
+            Err(Refusal::OutOfScope) => {
+                tracing::warn!(actor = %actor.id(), sede = %slot.sede, %booking_id, "booking outside scope refused as not found");
+                return Err(BookingViolation::BookingNotFound.into());
+            }
+            Err(Refusal::Forbidden) => return Err(BookingViolation::NotAllowedForRole.into()),
         };
-        if officer.sede != slot.sede {
-            return Err(BookingViolation::BookingNotFound.into());
-        }
         let cancel_reason = reason(cancel_reason.as_deref())?;
         let now = ctx.now;
         let actor = Actor::Sede(officer.clone());

@@ -2,7 +2,7 @@
 //! and contacts; the answer carries the booking code.
 
 use super::{
-    load, new_code, BookingContext, BookingError, BookingOutcome, BookingService, Write,
+    load, new_code, BookingContext, BookingOutcome, BookingService, CommandError, Write,
     CITIZEN_STREAM_TYPE, SLOT_STREAM_TYPE,
 };
 use domain::booking::{
@@ -28,7 +28,7 @@ impl BookingService {
         ctx: &BookingContext,
         hold_id: HoldId,
         input: ConfirmInput,
-    ) -> Result<BookingOutcome, BookingError> {
+    ) -> Result<BookingOutcome, CommandError> {
         let (cf, authenticated) = ctx.citizen()?;
         let details = BookingDetails::parse(
             input.mode,
@@ -53,14 +53,15 @@ impl BookingService {
                 .ok_or(BookingViolation::HoldNotFound)?
                 .slot
                 .clone();
-            let province = crate::reference::get_sede(&self.pool, slot.sede.as_str())
+            let province = self
+                .counters
+                .sede(&slot.sede)
                 .await?
                 .and_then(|s| s.province);
-            let service = crate::reference::sportelli::counter_offer(
-                slot.counter.as_str(),
-                province.as_deref(),
-            )
-            .choose(details.mode, input.service.as_deref())?;
+            let service = self
+                .counters
+                .counter_offer(slot.counter.as_str(), province.as_deref())
+                .choose(details.mode, input.service.as_deref())?;
             let confirmed = citizen.confirm(hold_id, booking_id, code.clone(), now)?;
             let (slot_events, slot_expected) =
                 load::<SlotEvent>(&self.pool, &slot.stream_id(), SLOT_STREAM_TYPE).await?;

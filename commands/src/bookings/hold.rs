@@ -1,7 +1,7 @@
 //! `holdSlot`: a citizen holds a slot for 5 minutes.
 
 use super::{
-    counter_schedule, load, load_sede_calendar, BookingContext, BookingError, BookingService,
+    counter_schedule, load, load_sede_calendar, BookingContext, BookingService, CommandError,
     Write, CITIZEN_STREAM_TYPE, SLOT_STREAM_TYPE,
 };
 use domain::booking::{
@@ -38,9 +38,9 @@ impl BookingService {
         sede: &SedeCode,
         counter: &CounterCode,
         start: Timestamp,
-    ) -> Result<HoldOutcome, BookingError> {
+    ) -> Result<HoldOutcome, CommandError> {
         let (cf, authenticated) = ctx.citizen()?;
-        let schedule = counter_schedule(&self.pool, sede, counter).await?;
+        let schedule = counter_schedule(&self.pool, self.counters.as_ref(), sede, counter).await?;
         let hold_id = HoldId::new();
         let now = ctx.now;
         self.retrying(ctx, || async {

@@ -17,7 +17,6 @@
 
 mod cancel;
 mod confirm;
-mod error;
 mod hold;
 mod queue;
 mod request_appointment;
@@ -26,15 +25,18 @@ mod sede_calendar;
 
 pub use cancel::CancelOutcome;
 pub use confirm::ConfirmInput;
-pub use error::BookingError;
 pub use hold::HoldOutcome;
 pub use queue::{queue_status, TicketOutcome};
 pub use schedule::{counter_schedule, load_sede_calendar, patron_day, sede_schedules};
 pub use sede_calendar::CalendarOutcome;
 
+pub use crate::convention::{Replayable, MAX_ATTEMPTS};
+pub use crate::error::CommandError;
+
+use crate::convention::{self, backoff, IdempotencyKey};
+use crate::error::Contended;
+use crate::ports::CounterDirectory;
 use crate::privacy::seal::{Sealer, StreamSubject};
-use crate::requests::IdempotencyKey;
-use crate::store::{self, idempotency, Expected, Metadata, NewEvent, StoreError};
 use chrono::{DateTime, Utc};
 use domain::actor::Actor;
 use domain::booking::{BookingCode, BookingId, BookingViolation, SlotRef};
@@ -44,15 +46,13 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use std::sync::Arc;
+use store::{self, Expected, Metadata, NewEvent, StoreError};
 use uuid::Uuid;
 
-pub const SLOT_STREAM_TYPE: &str = "slot";
-pub const CITIZEN_STREAM_TYPE: &str = "citizen_bookings";
-pub const SEDE_CALENDAR_STREAM_TYPE: &str = "sede_calendar";
-pub const QUEUE_STREAM_TYPE: &str = "queue";
-
-/// Attempts of a command that keeps losing optimistic-concurrency races.
-pub const MAX_ATTEMPTS: u32 = 20;
+pub const SLOT_STREAM_TYPE: &str = domain::streams::SLOT;
+pub const CITIZEN_STREAM_TYPE: &str = domain::streams::CITIZEN_BOOKINGS;
+pub const SEDE_CALENDAR_STREAM_TYPE: &str = domain::streams::SEDE_CALENDAR;
+pub const QUEUE_STREAM_TYPE: &str = domain::streams::QUEUE;
 
 /// Who calls a booking command.
 #[derive(Debug, Clone)]
@@ -77,14 +77,16 @@ pub struct BookingContext {
 impl BookingContext {
     /// The citizen acting: their codice fiscale and whether they are
     /// authenticated. Other roles may not act as citizens.
-    pub fn citizen(&self) -> Result<(CodiceFiscale, bool), BookingError> {
+    pub fn citizen(&self) -> Result<(CodiceFiscale, bool), CommandError> {
         match &self.caller {
             Caller::Anonymous { codice_fiscale } => Ok((codice_fiscale.clone(), false)),
             Caller::Actor(Actor::Citizen { id }) => CodiceFiscale::parse(id.as_str())
                 .map(|cf| (cf, true))
-                .map_err(|_| BookingError::Invalid {
-                    code: "token_subject_not_codice_fiscale",
-                    message: "Il token del cittadino non riporta un codice fiscale valido".into(),
+                .map_err(|_| {
+                    CommandError::invalid(
+                        "token_subject_not_codice_fiscale",
+                        "Il token del cittadino non riporta un codice fiscale valido",
+                    )
                 }),
             Caller::Actor(_) => Err(BookingViolation::NotAllowedForRole.into()),
         }
@@ -107,32 +109,13 @@ impl BookingContext {
     }
 
     fn metadata(&self, command: &str) -> Metadata {
-        let (role, patronato, office, sede) = match &self.caller {
-            Caller::Anonymous { .. } => ("citizen".to_string(), None, None, None),
-            Caller::Actor(a) => {
-                let (p, o, s) = match a {
-                    Actor::Patronato(u) => (
-                        Some(u.patronato.to_string()),
-                        Some(u.office.to_string()),
-                        None,
-                    ),
-                    Actor::Sede(o) => (None, None, Some(o.sede.to_string())),
-                    _ => (None, None, None),
-                };
-                (a.role().as_str().to_string(), p, o, s)
-            }
-        };
-        Metadata {
-            actor_id: self.actor_id(),
-            actor_role: role,
-            patronato,
-            office,
-            sede,
-            command: command.to_string(),
-            correlation_id: self.correlation_id,
-            causation_id: None,
-            idempotency_key: self.idempotency.as_ref().map(|k| k.key.clone()),
-        }
+        convention::metadata(
+            self.actor(),
+            self.actor_id(),
+            command,
+            self.correlation_id,
+            self.idempotency.as_ref(),
+        )
     }
 }
 
@@ -151,11 +134,6 @@ pub struct BookingOutcome {
     pub position: i64,
     #[serde(default)]
     pub replayed: bool,
-}
-
-/// Outcomes that can be replayed for an idempotency key.
-pub trait Replayable: Serialize + DeserializeOwned {
-    fn mark_replayed(&mut self);
 }
 
 macro_rules! replayable {
@@ -206,6 +184,8 @@ impl Write {
 #[derive(Clone)]
 pub struct BookingService {
     pub(crate) pool: PgPool,
+    /// The sedi's counters (reference data).
+    pub(crate) counters: Arc<dyn CounterDirectory>,
     committer: store::GroupCommitter,
     /// Seals personal fields before they are queued (docs/privacy.md).
     sealer: Option<Sealer>,
@@ -213,17 +193,22 @@ pub struct BookingService {
 
 impl BookingService {
     /// A service with a group committer of its own (see [`BookingService::with_committer`]).
-    pub fn new(pool: PgPool) -> Self {
+    pub fn new(pool: PgPool, counters: Arc<dyn CounterDirectory>) -> Self {
         let notifier = store::CommitNotifier::spawn(pool.clone());
         let committer =
             store::GroupCommitter::spawn(pool.clone(), store::group::DEFAULT_COMMITTERS, notifier);
-        Self::with_committer(pool, committer)
+        Self::with_committer(pool, counters, committer)
     }
 
     /// A service sharing the process's group committer.
-    pub fn with_committer(pool: PgPool, committer: store::GroupCommitter) -> Self {
+    pub fn with_committer(
+        pool: PgPool,
+        counters: Arc<dyn CounterDirectory>,
+        committer: store::GroupCommitter,
+    ) -> Self {
         Self {
             pool,
+            counters,
             committer,
             sealer: None,
         }
@@ -262,23 +247,8 @@ impl BookingService {
     pub(crate) async fn replay<T: Replayable>(
         &self,
         ctx: &BookingContext,
-    ) -> Result<Option<T>, BookingError> {
-        let Some(key) = &ctx.idempotency else {
-            return Ok(None);
-        };
-        match idempotency::find(&self.pool, &self.actor_key(ctx), &key.key).await? {
-            None => Ok(None),
-            Some(rec) if rec.fingerprint == key.fingerprint => {
-                let mut outcome: T =
-                    serde_json::from_value(rec.response).map_err(|e| StoreError::Corrupt {
-                        position: 0,
-                        reason: e.to_string(),
-                    })?;
-                outcome.mark_replayed();
-                Ok(Some(outcome))
-            }
-            Some(_) => Err(BookingError::IdempotencyKeyReused),
-        }
+    ) -> Result<Option<T>, CommandError> {
+        convention::replay(&self.pool, &self.actor_key(ctx), ctx.idempotency.as_ref()).await
     }
 
     /// Appends every write in one transaction (streams in name order), then
@@ -311,11 +281,10 @@ impl BookingService {
             recorded_at: ctx.now,
             protocol: None,
             events: Arc::new(move |_| streams.clone()),
-            idempotency: ctx.idempotency.as_ref().map(|k| store::IdempotencyRecord {
-                actor_id: self.actor_key(ctx),
-                key: k.key.clone(),
-                fingerprint: k.fingerprint.clone(),
-            }),
+            idempotency: ctx
+                .idempotency
+                .as_ref()
+                .map(|k| k.record(self.actor_key(ctx))),
             answer: Arc::new(move |written: &store::Written| {
                 let versions: Vec<(String, u64)> = written
                     .appended
@@ -335,11 +304,11 @@ impl BookingService {
         &self,
         ctx: &BookingContext,
         mut attempt: F,
-    ) -> Result<T, BookingError>
+    ) -> Result<T, CommandError>
     where
         T: Replayable,
         F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<Result<T, StoreError>, BookingError>>,
+        Fut: std::future::Future<Output = Result<Result<T, StoreError>, CommandError>>,
     {
         if let Some(answer) = self.replay(ctx).await? {
             return Ok(answer);
@@ -352,12 +321,12 @@ impl BookingService {
                     if let Some(answer) = self.replay(ctx).await? {
                         return Ok(answer);
                     }
-                    return Err(BookingError::Conflict);
+                    return Err(CommandError::Conflict(Contended::Booking));
                 }
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(BookingError::Conflict)
+        Err(CommandError::Conflict(Contended::Booking))
     }
 }
 
@@ -366,7 +335,7 @@ pub(crate) async fn load<E: DeserializeOwned>(
     pool: &PgPool,
     stream_id: &str,
     stream_type: &str,
-) -> Result<(Vec<E>, Expected), BookingError> {
+) -> Result<(Vec<E>, Expected), CommandError> {
     let stream = store::load_stream(pool, stream_id, stream_type, None).await?;
     let mut events = Vec::with_capacity(stream.events.len());
     for e in &stream.events {
@@ -378,14 +347,6 @@ pub(crate) async fn load<E: DeserializeOwned>(
 /// A fresh booking code: 40 random bits.
 pub(crate) fn new_code() -> BookingCode {
     BookingCode::from_bits(rand::random::<u64>())
-}
-
-/// A short random pause before retrying a lost race, so racers spread out.
-async fn backoff(attempt: u32) {
-    use rand::Rng;
-    let max_ms = 2u64.saturating_pow(attempt.min(6));
-    let ms = rand::thread_rng().gen_range(0..=max_ms);
-    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
 }
 
 /// The version a stream reached in a commit.

@@ -4,8 +4,9 @@
 
 use super::sede_calendar::officer_of;
 use super::{
-    counter_schedule, load, BookingContext, BookingError, BookingService, Write, QUEUE_STREAM_TYPE,
+    counter_schedule, load, BookingContext, BookingService, CommandError, Write, QUEUE_STREAM_TYPE,
 };
+use crate::ports::CounterDirectory;
 use domain::booking::{
     queue_stream_id, rome_today, BookingCode, CounterCode, Queue, QueueEvent, QueueStatus,
 };
@@ -33,11 +34,12 @@ enum QueueAction {
 /// Today's queue of a counter (Europe/Rome day of `now`).
 pub async fn queue_status(
     pool: &PgPool,
+    counters: &dyn CounterDirectory,
     sede: &SedeCode,
     counter: &CounterCode,
     now: Timestamp,
-) -> Result<QueueStatus, BookingError> {
-    counter_schedule(pool, sede, counter).await?;
+) -> Result<QueueStatus, CommandError> {
+    counter_schedule(pool, counters, sede, counter).await?;
     let stream = queue_stream_id(sede, counter, rome_today(now));
     let (events, _) = load::<QueueEvent>(pool, &stream, QUEUE_STREAM_TYPE).await?;
     Ok(Queue::from_events(&events).status())
@@ -50,9 +52,9 @@ impl BookingService {
         sede: &SedeCode,
         counter: &CounterCode,
         action: QueueAction,
-    ) -> Result<TicketOutcome, BookingError> {
+    ) -> Result<TicketOutcome, CommandError> {
         let officer = officer_of(ctx, sede)?;
-        counter_schedule(&self.pool, sede, counter).await?;
+        counter_schedule(&self.pool, self.counters.as_ref(), sede, counter).await?;
         let stream = queue_stream_id(sede, counter, rome_today(ctx.now));
         let name = match &action {
             QueueAction::Issue(_) => "issue_ticket",
@@ -100,7 +102,7 @@ impl BookingService {
         sede: &SedeCode,
         counter: &CounterCode,
         booking_code: Option<BookingCode>,
-    ) -> Result<TicketOutcome, BookingError> {
+    ) -> Result<TicketOutcome, CommandError> {
         self.queue_command(ctx, sede, counter, QueueAction::Issue(booking_code))
             .await
     }
@@ -111,7 +113,7 @@ impl BookingService {
         sede: &SedeCode,
         counter: &CounterCode,
         desk: Option<String>,
-    ) -> Result<TicketOutcome, BookingError> {
+    ) -> Result<TicketOutcome, CommandError> {
         self.queue_command(ctx, sede, counter, QueueAction::CallNext(desk))
             .await
     }
@@ -122,7 +124,7 @@ impl BookingService {
         sede: &SedeCode,
         counter: &CounterCode,
         number: u32,
-    ) -> Result<TicketOutcome, BookingError> {
+    ) -> Result<TicketOutcome, CommandError> {
         self.queue_command(ctx, sede, counter, QueueAction::Serve(number))
             .await
     }
@@ -133,7 +135,7 @@ impl BookingService {
         sede: &SedeCode,
         counter: &CounterCode,
         number: u32,
-    ) -> Result<TicketOutcome, BookingError> {
+    ) -> Result<TicketOutcome, CommandError> {
         self.queue_command(ctx, sede, counter, QueueAction::Skip(number))
             .await
     }

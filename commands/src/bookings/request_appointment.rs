@@ -7,47 +7,25 @@
 
 use super::cancel::CancelOutcome;
 use super::{
-    counter_schedule, load, load_sede_calendar, new_code, version_of, BookingContext, BookingError,
-    BookingOutcome, BookingService, Write, SLOT_STREAM_TYPE,
+    counter_schedule, load, load_sede_calendar, new_code, version_of, BookingContext,
+    BookingOutcome, BookingService, CommandError, Write, SLOT_STREAM_TYPE,
 };
 use domain::actor::Actor;
 use domain::booking::{
     Booker, BookingId, BookingViolation, Canceller, CounterCode, Slot, SlotEvent, PATRONATI_COUNTER,
 };
 use domain::ids::RequestId;
-use domain::request::{Request, RequestCommand, RequestEvent, RuleViolation};
+use domain::request::{RequestCommand, RequestEvent, RuleViolation};
 use domain::time::Timestamp;
 
 impl BookingService {
-    /// The request, if the caller may see it (404 otherwise, logged).
-    async fn visible_request(
-        &self,
-        actor: &Actor,
-        id: RequestId,
-    ) -> Result<(Request, crate::store::Expected), BookingError> {
-        let (request, expected) = crate::requests::load(&self.pool, id, None).await?;
-        if !request.exists() {
-            return Err(BookingError::NotFound);
-        }
-        if !request.visible_to(actor) {
-            tracing::warn!(
-                request_id = %id,
-                actor = %actor.id(),
-                role = actor.role().as_str(),
-                "access outside scope refused as not found"
-            );
-            return Err(BookingError::NotFound);
-        }
-        Ok((request, expected))
-    }
-
     #[tracing::instrument(skip_all, fields(request_id = %request_id, start = %start), err(level = "info"))]
     pub async fn book_request_appointment(
         &self,
         ctx: &BookingContext,
         request_id: RequestId,
         start: Timestamp,
-    ) -> Result<BookingOutcome, BookingError> {
+    ) -> Result<BookingOutcome, CommandError> {
         let actor = ctx
             .actor()
             .cloned()
@@ -58,17 +36,20 @@ impl BookingService {
         let code = new_code();
         let now = ctx.now;
         self.retrying(ctx, || async {
-            let (request, request_expected) = self.visible_request(&actor, request_id).await?;
+            let (request, request_expected) =
+                crate::convention::load_visible_request(&self.pool, request_id, &actor, None)
+                    .await?;
             let user = user.clone().ok_or(RuleViolation::NotAllowedForRole)?;
             // Eligibility first: "not yet" is the answer whatever slot was picked.
             request.check_book_appointment(now)?;
-            let sede = request.current_sede.clone().ok_or(BookingError::NotFound)?;
+            let sede = request.current_sede.clone().ok_or(CommandError::NotFound)?;
             let protocol = request
                 .sent
                 .as_ref()
                 .map(|s| s.protocol.clone())
-                .ok_or(BookingError::NotFound)?;
-            let schedule = counter_schedule(&self.pool, &sede, &counter).await?;
+                .ok_or(CommandError::NotFound)?;
+            let schedule =
+                counter_schedule(&self.pool, self.counters.as_ref(), &sede, &counter).await?;
             let (calendar, _) = load_sede_calendar(&self.pool, &sede).await?;
             let slot = schedule.bookable_slot(start, &calendar, now)?;
             let request_events = request.decide(
@@ -137,14 +118,16 @@ impl BookingService {
         ctx: &BookingContext,
         request_id: RequestId,
         reason: Option<String>,
-    ) -> Result<CancelOutcome, BookingError> {
+    ) -> Result<CancelOutcome, CommandError> {
         let actor = ctx
             .actor()
             .cloned()
             .ok_or(BookingViolation::NotAllowedForRole)?;
         let now = ctx.now;
         self.retrying(ctx, || async {
-            let (request, request_expected) = self.visible_request(&actor, request_id).await?;
+            let (request, request_expected) =
+                crate::convention::load_visible_request(&self.pool, request_id, &actor, None)
+                    .await?;
             let events = request.decide(
                 &actor,
                 RequestCommand::CancelAppointment {

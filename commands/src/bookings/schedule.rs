@@ -2,11 +2,11 @@
 //! schedule (reference data: counters, hours, the sede's slot length and
 //! city, the city's patron day) and the sede's calendar (its stream).
 
-use super::{load, BookingError, SEDE_CALENDAR_STREAM_TYPE};
-use crate::reference::{counters_of, get_sede};
+use super::{load, CommandError, SEDE_CALENDAR_STREAM_TYPE};
+use crate::ports::CounterDirectory;
 use domain::booking::{
     sede_calendar_stream_id, BookingViolation, CounterCode, CounterSchedule, PatronDay,
-    SedeCalendar, SedeCalendarEvent, WeeklyHours,
+    SedeCalendar, SedeCalendarEvent,
 };
 use domain::ids::SedeCode;
 use sqlx::PgPool;
@@ -28,9 +28,10 @@ pub async fn patron_day(pool: &PgPool, city: &str) -> Result<Option<PatronDay>, 
 /// Every counter of a sede as a schedule (empty for an unknown sede).
 pub async fn sede_schedules(
     pool: &PgPool,
+    counters: &dyn CounterDirectory,
     sede: &SedeCode,
-) -> Result<Vec<CounterSchedule>, BookingError> {
-    let Some(s) = get_sede(pool, sede.as_str()).await? else {
+) -> Result<Vec<CounterSchedule>, CommandError> {
+    let Some(s) = counters.sede(sede).await? else {
         return Ok(vec![]);
     };
     let patron = match &s.city {
@@ -38,7 +39,7 @@ pub async fn sede_schedules(
         None => None,
     };
     let mut out = Vec::new();
-    for c in counters_of(pool, sede).await? {
+    for c in counters.counters(sede).await? {
         let Ok(counter) = CounterCode::parse(&c.counter_type) else {
             continue;
         };
@@ -47,16 +48,8 @@ pub async fn sede_schedules(
             counter,
             counter_name: c.name,
             active: s.active && c.active,
-            slot_minutes: u32::from(s.slot_minutes),
-            hours: c
-                .hours
-                .iter()
-                .map(|h| WeeklyHours {
-                    weekday: h.weekday,
-                    opens: h.opens,
-                    closes: h.closes,
-                })
-                .collect(),
+            slot_minutes: s.slot_minutes,
+            hours: c.hours,
             patron_day: patron.clone(),
         });
     }
@@ -66,11 +59,12 @@ pub async fn sede_schedules(
 /// The schedule of one counter; `sede_not_found` / `counter_not_found` otherwise.
 pub async fn counter_schedule(
     pool: &PgPool,
+    counters: &dyn CounterDirectory,
     sede: &SedeCode,
     counter: &CounterCode,
-) -> Result<CounterSchedule, BookingError> {
-    let all = sede_schedules(pool, sede).await?;
-    if all.is_empty() && get_sede(pool, sede.as_str()).await?.is_none() {
+) -> Result<CounterSchedule, CommandError> {
+    let all = sede_schedules(pool, counters, sede).await?;
+    if all.is_empty() && counters.sede(sede).await?.is_none() {
         return Err(BookingViolation::SedeUnknown.into());
     }
     all.into_iter()
@@ -82,7 +76,7 @@ pub async fn counter_schedule(
 pub async fn load_sede_calendar(
     pool: &PgPool,
     sede: &SedeCode,
-) -> Result<(SedeCalendar, crate::store::Expected), BookingError> {
+) -> Result<(SedeCalendar, store::Expected), CommandError> {
     let (events, expected) = load::<SedeCalendarEvent>(
         pool,
         &sede_calendar_stream_id(sede),

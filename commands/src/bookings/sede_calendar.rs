@@ -1,9 +1,10 @@
 //! The sede's closures and notices (officers of the sede only).
 
 use super::{
-    counter_schedule, load_sede_calendar, BookingContext, BookingError, BookingService, Write,
+    counter_schedule, load_sede_calendar, BookingContext, BookingService, CommandError, Write,
 };
-use domain::actor::{Actor, SedeOfficer};
+use domain::access::Refusal;
+use domain::actor::SedeOfficer;
 use domain::booking::{
     BookingViolation, ClosureId, CounterCode, NoticeId, SedeCalendar, SedeCalendarEvent,
 };
@@ -25,14 +26,15 @@ pub struct CalendarOutcome {
 pub(crate) fn officer_of(
     ctx: &BookingContext,
     sede: &SedeCode,
-) -> Result<SedeOfficer, BookingError> {
-    match ctx.actor() {
-        Some(Actor::Sede(o)) if o.sede == *sede => Ok(o.clone()),
-        Some(Actor::Sede(o)) => {
-            tracing::warn!(actor = %o.id, sede = %sede, "sede outside scope refused as not found");
-            Err(BookingError::NotFound)
+) -> Result<SedeOfficer, CommandError> {
+    let actor = ctx.actor().ok_or(BookingViolation::NotAllowedForRole)?;
+    match domain::access::officer_of(actor, sede) {
+        Ok(o) => Ok(o.clone()),
+        Err(Refusal::OutOfScope) => {
+            tracing::warn!(actor = %actor.id(), sede = %sede, "sede outside scope refused as not found");
+            Err(CommandError::NotFound)
         }
-        _ => Err(BookingViolation::NotAllowedForRole.into()),
+        Err(Refusal::Forbidden) => Err(BookingViolation::NotAllowedForRole.into()),
     }
 }
 
@@ -44,7 +46,7 @@ impl BookingService {
         command: &str,
         id: Uuid,
         decide: impl Fn(&SedeCalendar) -> Result<SedeCalendarEvent, BookingViolation>,
-    ) -> Result<CalendarOutcome, BookingError> {
+    ) -> Result<CalendarOutcome, CommandError> {
         self.retrying(ctx, || async {
             let (calendar, expected) = load_sede_calendar(&self.pool, sede).await?;
             let event = decide(&calendar)?;
@@ -73,9 +75,9 @@ impl BookingService {
         &self,
         sede: &SedeCode,
         counter: Option<&CounterCode>,
-    ) -> Result<(), BookingError> {
+    ) -> Result<(), CommandError> {
         if let Some(c) = counter {
-            counter_schedule(&self.pool, sede, c).await?;
+            counter_schedule(&self.pool, self.counters.as_ref(), sede, c).await?;
         }
         Ok(())
     }
@@ -88,7 +90,7 @@ impl BookingService {
         date: chrono::NaiveDate,
         counter: Option<CounterCode>,
         reason: String,
-    ) -> Result<CalendarOutcome, BookingError> {
+    ) -> Result<CalendarOutcome, CommandError> {
         let officer = officer_of(ctx, sede)?;
         self.check_counter(sede, counter.as_ref()).await?;
         let id = ClosureId::new();
@@ -110,7 +112,7 @@ impl BookingService {
         ctx: &BookingContext,
         sede: &SedeCode,
         closure_id: ClosureId,
-    ) -> Result<CalendarOutcome, BookingError> {
+    ) -> Result<CalendarOutcome, CommandError> {
         let officer = officer_of(ctx, sede)?;
         self.calendar_command(ctx, sede, "withdraw_closure", closure_id.0, |c| {
             c.withdraw_closure(closure_id, officer.id.clone(), ctx.now)
@@ -127,7 +129,7 @@ impl BookingService {
         to: chrono::NaiveDate,
         counter: Option<CounterCode>,
         text: String,
-    ) -> Result<CalendarOutcome, BookingError> {
+    ) -> Result<CalendarOutcome, CommandError> {
         let officer = officer_of(ctx, sede)?;
         self.check_counter(sede, counter.as_ref()).await?;
         let id = NoticeId::new();
@@ -150,7 +152,7 @@ impl BookingService {
         ctx: &BookingContext,
         sede: &SedeCode,
         notice_id: NoticeId,
-    ) -> Result<CalendarOutcome, BookingError> {
+    ) -> Result<CalendarOutcome, CommandError> {
         let officer = officer_of(ctx, sede)?;
         self.calendar_command(ctx, sede, "withdraw_notice", notice_id.0, |c| {
             c.withdraw_notice(notice_id, officer.id.clone(), ctx.now)

@@ -13,6 +13,17 @@ use sha2::{Digest, Sha256};
 
 type HmacSha256 = Hmac<Sha256>;
 
+/// A configured pseudonym key that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PseudonymKeyError {
+    #[error("the pseudonym key is not hexadecimal")]
+    NotHex,
+    #[error("the pseudonym key is not 32 bytes (64 hex digits)")]
+    NotThirtyTwoBytes,
+    #[error("the pseudonym key file cannot be read: {0}")]
+    File(String),
+}
+
 /// The key of the pseudonyms; never printed.
 #[derive(Clone)]
 pub struct Pseudonyms {
@@ -28,6 +39,23 @@ impl std::fmt::Debug for Pseudonyms {
 impl Pseudonyms {
     pub fn new(key: [u8; 32]) -> Self {
         Self { key }
+    }
+
+    /// 64 hex digits (whitespace around ignored): `COMBIPAT_PSEUDONYM_KEY`,
+    /// or the content of `COMBIPAT_PSEUDONYM_KEY_FILE`.
+    pub fn from_hex(hex_key: &str) -> Result<Self, PseudonymKeyError> {
+        let bytes = hex::decode(hex_key.trim()).map_err(|_| PseudonymKeyError::NotHex)?;
+        let key: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| PseudonymKeyError::NotThirtyTwoBytes)?;
+        Ok(Self::new(key))
+    }
+
+    /// Reads a key file of 64 hex digits.
+    pub fn from_file(path: &std::path::Path) -> Result<Self, PseudonymKeyError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| PseudonymKeyError::File(format!("{}: {e}", path.display())))?;
+        Self::from_hex(&text)
     }
 
     /// A key derived from another secret of the deployment (`label` keeps the
@@ -87,5 +115,24 @@ mod tests {
         assert!(!a.contains("RSSMRA"));
         assert_ne!(a, Pseudonyms::new([8; 32]).citizen(&cf));
         assert_eq!(a, p.citizen_code("rssmra80a01h501u"));
+    }
+
+    #[test]
+    fn a_configured_key_is_64_hex_digits() {
+        let cf = CodiceFiscale::parse("RSSMRA80A01H501U").unwrap();
+        let p = Pseudonyms::from_hex(&format!(" {}\n", "07".repeat(32))).unwrap();
+        assert_eq!(p.citizen(&cf), Pseudonyms::new([7; 32]).citizen(&cf));
+        assert!(matches!(
+            Pseudonyms::from_hex("zz"),
+            Err(PseudonymKeyError::NotHex)
+        ));
+        assert!(matches!(
+            Pseudonyms::from_hex("0707"),
+            Err(PseudonymKeyError::NotThirtyTwoBytes)
+        ));
+        assert!(matches!(
+            Pseudonyms::from_file(std::path::Path::new("/nonexistent/pseudonym.key")),
+            Err(PseudonymKeyError::File(_))
+        ));
     }
 }

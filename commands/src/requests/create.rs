@@ -3,9 +3,8 @@ use super::{
     STREAM_TYPE,
 };
 use crate::attachments;
+use crate::ports::in_scope;
 use crate::privacy::seal::StreamSubject;
-use crate::reference::ReferenceGeneration;
-use crate::store::{Expected, StoreError};
 use domain::actor::Actor;
 use domain::codice_fiscale::CodiceFiscale;
 use domain::ids::{Cap, PracticeRef, ProtocolNumber, RequestId, SedeCode, TopicCode, UploadId};
@@ -14,6 +13,7 @@ use domain::request::{
 };
 use domain::time::rome_year;
 use std::sync::Arc;
+use store::{Expected, StoreError};
 
 /// A new request as the caller sends it. With `copy_from`, every field left
 /// out is taken from that request (same request for another citizen, or a new
@@ -62,7 +62,7 @@ impl RequestService {
         input: CreateRequestInput,
     ) -> Result<CheckedRequest, CommandError> {
         let input = self.merge_copy(&ctx.actor, input).await?;
-        let new = ReferenceGeneration::as_of_start(self.gather_facts(ctx, input)).await?;
+        let new = in_scope(self.lookups.as_ref(), self.gather_facts(ctx, input)).await?;
         let suggested = new.suggested_destination.clone();
         let basis = match &new.requester {
             RequesterInput::Citizen(c) => RoutingBasis::CitizenCap(c.cap.clone()),
@@ -88,7 +88,7 @@ impl RequestService {
             return Ok(outcome);
         }
         let input = self.merge_copy(&ctx.actor, input).await?;
-        let new = ReferenceGeneration::as_of_start(self.gather_facts(ctx, input)).await?;
+        let new = in_scope(self.lookups.as_ref(), self.gather_facts(ctx, input)).await?;
         let id = new.id;
         let accepted = accept_new_request(&ctx.actor, new)?;
 

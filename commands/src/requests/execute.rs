@@ -1,12 +1,14 @@
 use super::{
-    backoff, new_events, request_write, stream_subject, CommandContext, CommandError,
-    CommandOutcome, RequestService, MAX_ATTEMPTS,
+    new_events, request_write, stream_subject, CommandContext, CommandError, CommandOutcome,
+    RequestService,
 };
 use crate::attachments;
-use crate::store::StoreError;
+use crate::convention::{backoff, MAX_ATTEMPTS};
+use crate::error::Contended;
 use domain::ids::{AttachmentId, ProtocolNumber, RequestId, UploadId};
 use domain::request::RequestCommand;
 use std::sync::Arc;
+use store::StoreError;
 
 /// A command on an existing request as a caller sends it: uploads and sede
 /// codes not yet resolved.
@@ -91,7 +93,7 @@ impl RequestService {
                 Err(e) => return self.after_failed_append(ctx, e).await,
             }
         }
-        Err(CommandError::Conflict)
+        Err(CommandError::Conflict(Contended::Request))
     }
 
     /// Looks up what the command refers to outside the request.

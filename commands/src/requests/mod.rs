@@ -3,16 +3,17 @@
 //! load when a concurrent writer got there first.
 
 mod create;
-mod error;
 mod execute;
 
+pub use crate::convention::IdempotencyKey;
+pub use crate::error::CommandError;
 pub use create::{CheckedRequest, CreateRequestInput, RoutingBasis};
-pub use error::CommandError;
 pub use execute::RequestAction;
 
-use crate::ports::{CitizenRegistry, PracticeRegistry, SedeDirectory, TopicCatalogue};
+use crate::convention::{self, Replayable};
+use crate::ports::{CitizenRegistry, LookupScope, PracticeRegistry, SedeDirectory, TopicCatalogue};
 use crate::privacy::seal::{Sealer, StreamSubject};
-use crate::store::{self, idempotency, Expected, GroupCommitter, Metadata, StoreError};
+use store::{self, Expected, GroupCommitter, StoreError};
 
 use chrono::{DateTime, Utc};
 use domain::actor::Actor;
@@ -23,9 +24,7 @@ use sqlx::PgPool;
 use std::sync::Arc;
 use uuid::Uuid;
 
-pub const STREAM_TYPE: &str = "request";
-/// Attempts of a command that keeps losing optimistic-concurrency races.
-const MAX_ATTEMPTS: u32 = 20;
+pub const STREAM_TYPE: &str = domain::streams::REQUEST;
 
 /// Who asks, when, and how the call is identified (for metadata and idempotency).
 #[derive(Debug, Clone)]
@@ -34,13 +33,6 @@ pub struct CommandContext {
     pub now: DateTime<Utc>,
     pub correlation_id: Uuid,
     pub idempotency: Option<IdempotencyKey>,
-}
-
-/// A client's idempotency key and the fingerprint of the input it came with.
-#[derive(Debug, Clone)]
-pub struct IdempotencyKey {
-    pub key: String,
-    pub fingerprint: Vec<u8>,
 }
 
 /// The answer to a successful command.
@@ -58,6 +50,12 @@ pub struct CommandOutcome {
     pub replayed: bool,
 }
 
+impl Replayable for CommandOutcome {
+    fn mark_replayed(&mut self) {
+        self.replayed = true;
+    }
+}
+
 /// The handlers of every request command, with the ports they consult.
 #[derive(Clone)]
 pub struct RequestService {
@@ -66,6 +64,8 @@ pub struct RequestService {
     pub(crate) practices: Arc<dyn PracticeRegistry>,
     pub(crate) sedi: Arc<dyn SedeDirectory>,
     pub(crate) topics: Arc<dyn TopicCatalogue>,
+    /// How the look-ups of one command share reads (the reference cache's).
+    pub(crate) lookups: Arc<dyn LookupScope>,
     /// Every append goes through it: concurrent commands share a transaction.
     pub(crate) committer: GroupCommitter,
     /// Seals personal fields before they are queued (none: stored in clear,
@@ -80,6 +80,7 @@ impl RequestService {
         practices: Arc<dyn PracticeRegistry>,
         sedi: Arc<dyn SedeDirectory>,
         topics: Arc<dyn TopicCatalogue>,
+        lookups: Arc<dyn LookupScope>,
     ) -> Self {
         let notifier = store::CommitNotifier::spawn(pool.clone());
         Self {
@@ -93,6 +94,7 @@ impl RequestService {
             practices,
             sedi,
             topics,
+            lookups,
             sealer: None,
         }
     }
@@ -132,40 +134,17 @@ impl RequestService {
         actor: &Actor,
         until_version: Option<u64>,
     ) -> Result<(Request, Expected), CommandError> {
-        let (request, expected) = load(&self.pool, id, until_version).await?;
-        if !request.exists() {
-            return Err(CommandError::NotFound);
-        }
-        if !request.visible_to(actor) {
-            tracing::warn!(
-                request_id = %id,
-                actor = %actor.id(),
-                role = actor.role().as_str(),
-                "access outside scope refused as not found"
-            );
-            return Err(CommandError::NotFound);
-        }
-        Ok((request, expected))
+        convention::load_visible_request(&self.pool, id, actor, until_version).await
     }
 
     /// Returns the recorded answer if this key was used before with the same input.
     async fn replay(&self, ctx: &CommandContext) -> Result<Option<CommandOutcome>, CommandError> {
-        let Some(key) = &ctx.idempotency else {
-            return Ok(None);
-        };
-        match idempotency::find(&self.pool, ctx.actor.id().as_str(), &key.key).await? {
-            None => Ok(None),
-            Some(rec) if rec.fingerprint == key.fingerprint => {
-                let mut outcome: CommandOutcome =
-                    serde_json::from_value(rec.response).map_err(|e| StoreError::Corrupt {
-                        position: 0,
-                        reason: e.to_string(),
-                    })?;
-                outcome.replayed = true;
-                Ok(Some(outcome))
-            }
-            Some(_) => Err(CommandError::IdempotencyKeyReused),
-        }
+        convention::replay(
+            &self.pool,
+            ctx.actor.id().as_str(),
+            ctx.idempotency.as_ref(),
+        )
+        .await
     }
 
     /// After a failed append: a lost idempotency race replays the winner's
@@ -233,15 +212,20 @@ fn request_write(
 ) -> store::Write<CommandOutcome> {
     let stream_id = request_id.stream_id();
     store::Write {
-        metadata: metadata(ctx, command),
+        metadata: convention::metadata(
+            Some(&ctx.actor),
+            ctx.actor.id().to_string(),
+            command,
+            ctx.correlation_id,
+            ctx.idempotency.as_ref(),
+        ),
         recorded_at: ctx.now,
         protocol,
         events: make_events,
-        idempotency: ctx.idempotency.as_ref().map(|k| store::IdempotencyRecord {
-            actor_id: ctx.actor.id().to_string(),
-            key: k.key.clone(),
-            fingerprint: k.fingerprint.clone(),
-        }),
+        idempotency: ctx
+            .idempotency
+            .as_ref()
+            .map(|k| k.record(ctx.actor.id().to_string())),
         answer: Arc::new(move |written: &store::Written| CommandOutcome {
             request_id,
             version: written.version_of(&stream_id).unwrap_or(0),
@@ -250,35 +234,4 @@ fn request_write(
             replayed: false,
         }),
     }
-}
-
-fn metadata(ctx: &CommandContext, command: &str) -> Metadata {
-    let (patronato, office, sede) = match &ctx.actor {
-        Actor::Patronato(u) => (
-            Some(u.patronato.to_string()),
-            Some(u.office.to_string()),
-            None,
-        ),
-        Actor::Sede(o) => (None, None, Some(o.sede.to_string())),
-        _ => (None, None, None),
-    };
-    Metadata {
-        actor_id: ctx.actor.id().to_string(),
-        actor_role: ctx.actor.role().as_str().to_string(),
-        patronato,
-        office,
-        sede,
-        command: command.to_string(),
-        correlation_id: ctx.correlation_id,
-        causation_id: None,
-        idempotency_key: ctx.idempotency.as_ref().map(|k| k.key.clone()),
-    }
-}
-
-/// A short random pause before retrying a lost race, so racers spread out.
-async fn backoff(attempt: u32) {
-    use rand::Rng;
-    let max_ms = 2u64.saturating_pow(attempt.min(6));
-    let ms = rand::thread_rng().gen_range(0..=max_ms);
-    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
 }

@@ -5,10 +5,9 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use commands::bookings::{
-    BookingContext, BookingError, BookingService, Caller, ConfirmInput, CITIZEN_STREAM_TYPE,
+    BookingContext, BookingService, Caller, CommandError, ConfirmInput, CITIZEN_STREAM_TYPE,
     SLOT_STREAM_TYPE,
 };
-use commands::store::RecordedEvent;
 use domain::booking::{
     rome_instant, BookingId, BookingMode, BookingViolation, CitizenEvent, CounterCode, HoldId,
     SlotEvent, SlotRef, MAX_ACTIVE_BOOKINGS,
@@ -18,11 +17,13 @@ use domain::ids::SedeCode;
 use futures::future::join_all;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use reference::PgCounterDirectory;
 use sqlx::PgPool;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
+use store::RecordedEvent;
 use uuid::Uuid;
 
 /// Roma Monteverde Gianicolense: an agenzia complessa, 12-minute slots.
@@ -33,7 +34,7 @@ fn reference_dir() -> PathBuf {
 }
 
 async fn setup(pool: &PgPool) -> Vec<CodiceFiscale> {
-    commands::reference::load_all(pool, &reference_dir())
+    reference::load_all(pool, &reference_dir())
         .await
         .expect("reference data loads");
     let codes: Vec<String> = sqlx::query_scalar(
@@ -90,9 +91,9 @@ fn input() -> ConfirmInput {
     }
 }
 
-fn rule(e: &BookingError) -> Option<&BookingViolation> {
+fn rule(e: &CommandError) -> Option<&BookingViolation> {
     match e {
-        BookingError::Rejected(v) => Some(v),
+        CommandError::BookingRejected(v) => Some(v),
         _ => None,
     }
 }
@@ -100,7 +101,10 @@ fn rule(e: &BookingError) -> Option<&BookingViolation> {
 #[sqlx::test(migrations = "../migrations")]
 async fn fifty_racers_for_one_slot_exactly_one_holds_it(pool: PgPool) {
     let people = setup(&pool).await;
-    let svc = BookingService::new(pool.clone());
+    let svc = BookingService::new(
+        pool.clone(),
+        Arc::new(PgCounterDirectory::new(pool.clone())),
+    );
     let start = on_tuesday(8, 30);
     let sv = counter("servizi_veloci");
     let results = join_all(people.iter().take(50).map(|cf| {
@@ -138,7 +142,10 @@ async fn fifty_racers_for_one_slot_exactly_one_holds_it(pool: PgPool) {
 #[sqlx::test(migrations = "../migrations")]
 async fn fifty_confirmations_of_one_hold_book_it_once(pool: PgPool) {
     let people = setup(&pool).await;
-    let svc = BookingService::new(pool.clone());
+    let svc = BookingService::new(
+        pool.clone(),
+        Arc::new(PgCounterDirectory::new(pool.clone())),
+    );
     let cf = &people[0];
     let hold = svc
         .hold(
@@ -186,7 +193,10 @@ async fn fifty_confirmations_of_one_hold_book_it_once(pool: PgPool) {
 #[sqlx::test(migrations = "../migrations")]
 async fn one_citizen_racing_on_many_slots_stays_within_the_limits(pool: PgPool) {
     let people = setup(&pool).await;
-    let svc = BookingService::new(pool.clone());
+    let svc = BookingService::new(
+        pool.clone(),
+        Arc::new(PgCounterDirectory::new(pool.clone())),
+    );
     let cf = &people[0];
     let counters = [
         "reception",
@@ -262,7 +272,7 @@ async fn log(pool: &PgPool, stream_type: &str) -> Vec<RecordedEvent> {
         s
     };
     for id in streams {
-        let loaded = commands::store::load_stream(pool, &id, stream_type, None)
+        let loaded = store::load_stream(pool, &id, stream_type, None)
             .await
             .unwrap();
         // Versions are contiguous from 1: nothing lost, nothing duplicated.
@@ -441,7 +451,10 @@ fn check_citizen_log(
 #[sqlx::test(migrations = "../migrations")]
 async fn a_randomised_concurrent_run_never_double_books(pool: PgPool) {
     let people: Vec<CodiceFiscale> = setup(&pool).await.into_iter().take(10).collect();
-    let svc = BookingService::new(pool.clone());
+    let svc = BookingService::new(
+        pool.clone(),
+        Arc::new(PgCounterDirectory::new(pool.clone())),
+    );
     let counters = [
         "reception",
         "servizi_veloci",
@@ -538,7 +551,7 @@ async fn a_randomised_concurrent_run_never_double_books(pool: PgPool) {
 }
 
 /// A refusal the run may meet; anything else is "other" and fails the test.
-fn outcome(e: &BookingError) -> &'static str {
+fn outcome(e: &CommandError) -> &'static str {
     match rule(e) {
         Some(BookingViolation::SlotUnavailable) => "slot_unavailable",
         Some(
@@ -548,7 +561,7 @@ fn outcome(e: &BookingError) -> &'static str {
             | BookingViolation::LimitTotal { .. }
             | BookingViolation::AlreadyCancelled,
         ) => "refused",
-        _ if matches!(e, BookingError::Conflict) => "conflict",
+        _ if matches!(e, CommandError::Conflict(_)) => "conflict",
         _ => {
             eprintln!("unexpected: {e:?}");
             "other"

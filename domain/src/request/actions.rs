@@ -1,5 +1,5 @@
 //! What the caller may do next on a request, decided by the same checks as
-//! the commands (`rules.rs`): each action with "allowed now", or the reason
+//! the commands (`rules/`): each action with "allowed now", or the reason
 //! and, where time will allow it, from when.
 
 use super::rules::MAX_FURTHER_INTERACTIONS;

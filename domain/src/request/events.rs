@@ -1,5 +1,5 @@
 //! The facts of a request's life. Stored as JSON in the event log; never
-//! rewritten (an older schema is upcast when read, see commands/src/store/upcast.rs).
+//! rewritten (an older schema is upcast when read, see store/src/upcast.rs).
 
 use super::rules::AppointmentGround;
 use crate::actor::{PatronatoRole, Side};

@@ -5,10 +5,12 @@
 //!   (the `requests` read model folds it too).
 //! - `state.rs`: the state folded from the events; `apply` never refuses.
 //! - `command.rs`: what a caller asks, with the facts looked up outside.
-//! - `rules.rs`: **every rule** — creation, scope, follow-ups, sollecito, appointment.
+//! - `rules/`: **every rule** — `creation.rs`, then `decide` and scope in
+//!   `mod.rs`, and one `check_*` per command in `checks.rs`.
 //! - `violation.rs`: the refusals, with stable codes and Italian messages.
 //! - `actions.rs`: what the caller may do next, from the same rules.
 //! - `stored.rs`: decoding a stored event by its log's `event_type` (decisions A40).
+//! - `tests/`: the rules' given/when/then tests, one file per subject.
 
 mod actions;
 mod command;

@@ -1,5 +1,5 @@
 //! The request's state, rebuilt by folding its events. `apply` only records
-//! facts; every decision is in `rules.rs`.
+//! facts; every decision is in `rules/`.
 
 use super::events::{AttachmentRef, RequestEvent, RequestSent};
 use super::rules::AppointmentGround;

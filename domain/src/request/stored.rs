@@ -6,8 +6,7 @@
 //! variant from the copy. The log stores the same name in its `event_type`
 //! column, so a reader that has the column decodes the variant from the
 //! payload directly ([`RequestEvent::from_stored`]). The projection workers
-//! decode every request event of the log this way (the HTTP benchmark's
-//! profile: decoding payloads was about an eighth of the API process).
+//! decode every request event of the log this way (decision A40).
 
 use super::events::{AttachmentRef, RequestEvent, RequestSent};
 use super::rules::AppointmentGround;

@@ -16,12 +16,16 @@ mod ics;
 mod query;
 mod store;
 
-pub use query::{get_booking, list_citizen_bookings, list_sede_bookings, taken_slots, BookingRow};
+pub use query::{
+    get_booking, list_bookings_of_codes, list_citizen_bookings, list_sede_bookings, taken_slots,
+    BookingRow,
+};
 
 use crate::projection::Projection;
+use crate::rebuild::Rebuildable;
 use crate::ProjectionError;
+use ::store::RecordedEvent;
 use async_trait::async_trait;
-use commands::store::RecordedEvent;
 use sqlx::PgConnection;
 
 pub const NAME: &str = "bookings";
@@ -57,3 +61,6 @@ impl Projection for BookingsProjection {
         store::apply_batch(tx, events).await
     }
 }
+
+/// Replayed batch by batch, as the live worker writes.
+impl Rebuildable for BookingsProjection {}

@@ -114,6 +114,19 @@ pub async fn list_citizen_bookings(
         .await?)
 }
 
+/// Every booking of a citizen under any omocodia variant of the code
+/// (`codes`), cancelled and past ones too: the citizen's copy (GDPR art. 15).
+pub async fn list_bookings_of_codes(
+    pool: &PgPool,
+    codes: &[String],
+) -> Result<Vec<BookingRow>, ProjectionError> {
+    let sql = format!(
+        "SELECT {COLUMNS} {FROM} WHERE b.codice_fiscale = ANY($1) \
+         ORDER BY b.slot_start, b.booking_id"
+    );
+    Ok(sqlx::query_as(&sql).bind(codes).fetch_all(pool).await?)
+}
+
 /// A sede's agenda in `[from, to)`: confirmed bookings (and, with
 /// `cancelled`, the cancelled ones), by time.
 pub async fn list_sede_bookings(

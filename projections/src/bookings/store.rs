@@ -6,12 +6,12 @@
 //! inserted once (`DO NOTHING`) and cancelled only while confirmed.
 
 use super::fold::{Bookings, SlotRow};
+use crate::batch::{AppendRows, Mode};
 use crate::ProjectionError;
-use commands::bookings::SLOT_STREAM_TYPE;
-use commands::store::RecordedEvent;
 use domain::booking::SlotEvent;
 use sqlx::types::Json;
 use sqlx::PgConnection;
+use store::RecordedEvent;
 use uuid::Uuid;
 
 /// Applies the slot events of a batch (in log order); other events are ignored.
@@ -21,7 +21,7 @@ pub(crate) async fn apply_batch(
 ) -> Result<(), ProjectionError> {
     let mut slot_events = Vec::new();
     for event in events {
-        if event.stream_type != SLOT_STREAM_TYPE
+        if event.stream_type != domain::streams::SLOT
             || !SlotEvent::TYPES.contains(&event.event_type.as_str())
         {
             continue;
@@ -38,7 +38,7 @@ pub(crate) async fn apply_batch(
     for (event, slot_event) in &slot_events {
         fold.apply(&event.stream_id, event.version, event.position, slot_event);
     }
-    write(conn, &fold).await
+    write(conn, &mut fold).await
 }
 
 /// The rows the fold reads: the batch's slots, and its bookings' status.
@@ -84,7 +84,7 @@ async fn fetch(
     })
 }
 
-async fn write(conn: &mut PgConnection, fold: &Bookings) -> Result<(), ProjectionError> {
+async fn write(conn: &mut PgConnection, fold: &mut Bookings) -> Result<(), ProjectionError> {
     let slots: Vec<&SlotRow> = fold.changed.iter().map(|id| &fold.slots[id]).collect();
     if !slots.is_empty() {
         sqlx::query(
@@ -99,16 +99,9 @@ async fn write(conn: &mut PgConnection, fold: &Bookings) -> Result<(), Projectio
         .execute(&mut *conn)
         .await?;
     }
-    if !fold.bookings.is_empty() {
-        sqlx::query(
-            "INSERT INTO bookings \
-             SELECT * FROM jsonb_populate_recordset(NULL::bookings, $1) \
-             ON CONFLICT (booking_id) DO NOTHING",
-        )
-        .bind(Json(&fold.bookings))
-        .execute(&mut *conn)
+    AppendRows::new("bookings", "booking_id", &Mode::Live)
+        .write(conn, &mut fold.bookings)
         .await?;
-    }
     if !fold.cancellations.is_empty() {
         sqlx::query(
             "UPDATE bookings b SET status = 'cancelled', cancelled_at = c.cancelled_at, \

@@ -14,9 +14,10 @@ pub use query::{list_recent_replies, RecentReplies, RecentRepliesQuery, ReplyRow
 
 use crate::events::request_fact;
 use crate::projection::Projection;
+use crate::rebuild::Rebuildable;
 use crate::ProjectionError;
+use ::store::RecordedEvent;
 use async_trait::async_trait;
-use commands::store::RecordedEvent;
 use sqlx::PgConnection;
 
 pub const NAME: &str = "home_panel";
@@ -63,3 +64,6 @@ impl Projection for HomePanelProjection {
         store::apply_batch(tx, &facts).await
     }
 }
+
+/// Replayed batch by batch, as the live worker writes.
+impl Rebuildable for HomePanelProjection {}

@@ -4,13 +4,13 @@
 //! when it is there, else read from the log once for every reply of the batch.
 
 use super::fold;
+use crate::batch::{AppendRows, Mode};
 use crate::events::RequestFact;
 use crate::ProjectionError;
-use commands::store::{load_first_events, RecordedEvent};
 use domain::request::{RequestEvent, RequestSent};
-use sqlx::types::Json;
 use sqlx::PgConnection;
 use std::collections::HashMap;
+use store::{load_first_events, RecordedEvent};
 use uuid::Uuid;
 
 /// Inserts a row per reply of the batch (`facts` in log order, with the
@@ -62,13 +62,7 @@ pub(crate) async fn apply_batch(
         };
         rows.extend(fold::reply_row(f, s));
     }
-    sqlx::query(
-        "INSERT INTO recent_replies \
-         SELECT * FROM jsonb_populate_recordset(NULL::recent_replies, $1) \
-         ON CONFLICT (request_id, version) DO NOTHING",
-    )
-    .bind(Json(&rows))
-    .execute(conn)
-    .await?;
-    Ok(())
+    AppendRows::new("recent_replies", "request_id, version", &Mode::Live)
+        .write(conn, &mut rows)
+        .await
 }

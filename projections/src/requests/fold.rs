@@ -8,44 +8,18 @@
 //! Applying an event twice changes nothing: a summary only moves to a higher
 //! stream version, and the writer inserts timeline and attachment rows once.
 
-use super::rows::{AttachmentRow, Entry, Removal, StoredAttachment, Summary, TimelineRow};
+use super::rows::{
+    micros, AttachmentRow, BatchRows, Entry, Removal, StoredAttachments, Summary, TimelineRow,
+};
+use crate::batch::RowSet;
 use crate::events::{serde_name, subject, RequestFact};
-use crate::row_cache::RowSet;
-use chrono::SubsecRound;
 use domain::actor::{PatronatoRole, Role, Side};
 use domain::booking::BookingId;
 use domain::ids::UserId;
 use domain::request::{AttachmentRef, RequestEvent, RequestSent, Requester, Status, StatusLine};
 use domain::time::Timestamp;
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use uuid::Uuid;
-
-/// Attachments written before the batch, by request and attachment: those the
-/// batch's `AttachmentRemoved` events name.
-pub(super) type StoredAttachments = HashMap<(Uuid, Uuid), StoredAttachment>;
-
-/// The rows a batch adds beside its summaries.
-#[derive(Debug, Default)]
-pub(super) struct BatchRows {
-    pub(super) timeline: Vec<TimelineRow>,
-    pub(super) attachments: Vec<AttachmentRow>,
-    /// Removals of attachments written before the batch.
-    pub(super) removals: Vec<Removal>,
-}
-
-impl BatchRows {
-    pub(super) fn clear(&mut self) {
-        self.timeline.clear();
-        self.attachments.clear();
-        self.removals.clear();
-    }
-}
-
-/// PostgreSQL keeps microseconds; the binary protocol truncates, so do we.
-pub(super) fn micros(at: Timestamp) -> Timestamp {
-    at.trunc_subsecs(6)
-}
 
 /// At most this many characters of the last reply in the lists.
 pub(super) const EXCERPT_CHARS: usize = 140;

@@ -2,8 +2,10 @@
 
 use super::*;
 use crate::fixtures::*;
+use crate::requests::rows::StoredAttachment;
 use domain::booking::BookingId;
 use domain::request::Request;
+use std::collections::HashMap;
 
 /// A request's rows after some events: the summary as the fold keeps it,
 /// the attachments written before the batch, and the rows of the last batch.

@@ -2,11 +2,13 @@
 //! detail header, sede inbox), the conversation (`request_timeline`) and the
 //! attachments (`request_attachments`).
 //!
-//! - `rows.rs`: one struct per table, field names = column names.
 //! - `fold.rs`: what each event means for those rows — pure, tested without
 //!   PostgreSQL. Start here.
-//! - `store.rs`: fetches the rows the fold needs, runs it, writes the result
-//!   (live: one statement per table; rebuild: cache, COPY, `summary_writer.rs`).
+//! - `rows.rs`: one struct per table, field names = column names.
+//! - `store.rs`: fetches the rows the fold needs (the batch's summaries, the
+//!   attachments it removes), runs it, hands the result to `crate::batch`
+//!   (live: one statement per table; a rebuild: cache, COPY, a second
+//!   session). [`RequestsProjection`] and its rebuild's replay are below.
 //! - `search.rs`, `trigrams.rs`: `request_search`, the text search's keys.
 //! - `query.rs`: history and inbox lists (filters, keyset pagination).
 //! - `detail.rs`: one request: summary, timeline, attachments.
@@ -17,24 +19,24 @@ mod query;
 mod rows;
 pub(crate) mod search;
 mod store;
-mod summary_writer;
 pub mod trigrams;
 
 pub use detail::{
-    get_attachment, get_summary, get_timeline, list_attachments, AttachmentInfo, AttachmentRow,
-    TimelineEntry,
+    get_attachment, get_summary, get_timeline, list_attachments, list_citizen_requests,
+    AttachmentInfo, AttachmentRow, TimelineEntry,
 };
 pub use query::{
     inbox_counts, list_history, list_inbox, HistoryQuery, HistoryScope, InboxBucket, InboxCounts,
     InboxQuery, InboxRow, RequestFilters, RequestRow, SEARCH_WINDOW,
 };
 
+use crate::batch::Mode;
 use crate::events::request_fact;
 use crate::projection::Projection;
-use crate::replay::{Replay, ReplayOptions};
+use crate::rebuild::{Rebuildable, Replay, ReplayOptions, SideSession};
 use crate::ProjectionError;
+use ::store::RecordedEvent;
 use async_trait::async_trait;
-use commands::store::RecordedEvent;
 use sqlx::PgConnection;
 
 /// The projection's name (checkpoint, advisory lock, `combipat rebuild requests`).
@@ -76,20 +78,27 @@ impl Projection for RequestsProjection {
     ) -> Result<(), ProjectionError> {
         store::apply_batch(tx, &facts(events)?).await
     }
+}
 
+impl Rebuildable for RequestsProjection {
     fn replay(&self, options: ReplayOptions) -> Option<Box<dyn Replay>> {
+        let mode = Mode::Replay {
+            cached: options.cached_rows,
+            side: Some(options.side_session.clone()),
+        };
         Some(Box::new(RequestsReplay {
-            batch: store::Batch::replay(options.cached_rows, options.side_session.clone()),
+            batch: store::Batch::new(&mode),
             side_session: options.side_session,
             search: None,
         }))
     }
 }
 
-/// A rebuild's replay: summaries kept in memory across batches.
+/// A rebuild's replay: summaries kept in memory across batches and written
+/// on a session of their own, `request_search` filled ahead.
 struct RequestsReplay {
     batch: store::Batch,
-    side_session: crate::replay::SideSession,
+    side_session: SideSession,
     /// `request_search`, filled beside the replay (`search.rs`).
     search: Option<search::FillAhead>,
 }

@@ -338,11 +338,9 @@ async fn fetch_page(
             // Planned for its values every time, never as a prepared
             // statement: after five calls PostgreSQL may keep a generic plan,
             // which cannot tell a rare text from a common one and walks the
-            // whole list, probing each request's text (a text in no request,
-            // an office of 7,449 requests among 1.44 M: 133 ms, against 1.5 ms
-            // through the trigram index that the text's own plan takes); the
-            // window's generic plan sorted the whole list (43 ms, 6.6 ms
-            // planned with its limit).
+            // whole list, probing each request's text, where the text's own
+            // plan asks the trigram index; the window's generic plan sorted
+            // the whole list (decision A35).
             let query = sql.build_query_as::<RequestRow>().persistent(false);
             rows.extend(query.fetch_all(pool).await?);
         }

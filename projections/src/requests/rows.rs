@@ -2,13 +2,14 @@
 //! field names are the column names (`migrations/0003_read_models.sql` and
 //! later), and both the JSON statements and COPY write them by name.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, SubsecRound};
 use domain::actor::Side;
 use domain::ids::{SedeCode, UserId};
 use domain::request::{AttachmentRef, Status};
 use domain::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// One `request_summary` row; field names are the column names.
@@ -108,19 +109,38 @@ const SUMMARY_UPDATED_COLUMNS: &[&str] = &[
     "status_before_appointment",
 ];
 
-/// Upserts summaries (a JSON array of rows), keeping a newer version.
-pub(super) fn upsert_summaries_sql() -> String {
-    let set: Vec<String> = SUMMARY_UPDATED_COLUMNS
-        .iter()
-        .map(|c| format!("{c} = EXCLUDED.{c}"))
-        .collect();
-    format!(
-        "INSERT INTO request_summary \
-         SELECT * FROM jsonb_populate_recordset(NULL::request_summary, $1) \
-         ON CONFLICT (request_id) DO UPDATE SET {} \
-         WHERE request_summary.version < EXCLUDED.version",
-        set.join(", ")
-    )
+impl crate::batch::CachedRow for Summary {
+    const TABLE: &'static str = "request_summary";
+    const UPDATED_COLUMNS: &'static [&'static str] = SUMMARY_UPDATED_COLUMNS;
+    fn key(&self) -> Uuid {
+        self.request_id
+    }
+}
+
+/// Attachments written before the batch, by request and attachment: those the
+/// batch's `AttachmentRemoved` events name.
+pub(super) type StoredAttachments = HashMap<(Uuid, Uuid), StoredAttachment>;
+
+/// The rows a batch adds beside its summaries.
+#[derive(Debug, Default)]
+pub(super) struct BatchRows {
+    pub(super) timeline: Vec<TimelineRow>,
+    pub(super) attachments: Vec<AttachmentRow>,
+    /// Removals of attachments written before the batch.
+    pub(super) removals: Vec<Removal>,
+}
+
+impl BatchRows {
+    pub(super) fn clear(&mut self) {
+        self.timeline.clear();
+        self.attachments.clear();
+        self.removals.clear();
+    }
+}
+
+/// PostgreSQL keeps microseconds; the binary protocol truncates, so do we.
+pub(super) fn micros(at: Timestamp) -> Timestamp {
+    at.trunc_subsecs(6)
 }
 
 /// One `request_timeline` row.

@@ -9,14 +9,11 @@
 //! twice changes nothing: summaries only move to a higher stream version,
 //! timeline and attachment rows are inserted once.
 
-use super::fold::{self, BatchRows, StoredAttachments};
-use super::rows::{upsert_summaries_sql, StoredAttachment, Summary};
+use super::fold;
+use super::rows::{BatchRows, StoredAttachment, StoredAttachments, Summary};
 use super::search::{self, SearchRow};
-use super::summary_writer::SummaryWriter;
-use crate::copy::CopyRows;
+use crate::batch::{AppendRows, CachedTable, Mode};
 use crate::events::{requests_begun_before, RequestFact};
-use crate::replay::SideSession;
-use crate::row_cache::RowCache;
 use crate::ProjectionError;
 use domain::request::RequestEvent;
 use sqlx::types::Json;
@@ -28,73 +25,41 @@ pub(crate) async fn apply_batch(
     conn: &mut PgConnection,
     facts: &[RequestFact],
 ) -> Result<(), ProjectionError> {
-    let mut batch = Batch::new();
+    let mut batch = Batch::new(&Mode::Live);
     batch.apply_batch(conn, facts).await?;
     batch.finish(conn).await
 }
 
 /// The batch in memory: summaries read or created, rows to write.
 ///
-/// Timeline and attachment rows are written at the end of every batch.
-/// Summaries stay in memory after it, up to `cached` of them (least recently
-/// touched written out first): the live worker keeps none, a rebuild
-/// ([`Batch::replay`] with its cache size) writes most summaries once instead
-/// of once per batch that touches them.
+/// Timeline and attachment rows are written at the end of every batch;
+/// summaries as the [`Mode`] says (the live worker: at the end of every
+/// batch; a rebuild's replay: once each, mostly, on a session of its own).
 pub(crate) struct Batch {
-    cached: usize,
-    /// The tables started empty and only this batch writes them (a rebuild's
-    /// shadow tables): rows it has not written yet go in with COPY.
     bulk: bool,
-    summaries: RowCache<Summary>,
+    summaries: CachedTable<Summary>,
     rows: BatchRows,
     /// `request_search` rows of the requests sent in a live batch (a
     /// replay's come from its fill: `search.rs`).
     searches: Vec<SearchRow>,
-    /// COPY buffers of a bulk batch, kept from batch to batch (their memory
-    /// is reused instead of grown again from nothing).
-    copy: CopyBuffers,
-    /// A replay's summaries, written on a session of their own (`Some`
-    /// exactly when `bulk`).
-    writer: Option<SummaryWriter>,
-}
-
-struct CopyBuffers {
-    timeline: CopyRows,
-    attachments: CopyRows,
+    timeline: AppendRows,
+    attachments: AppendRows,
 }
 
 impl Batch {
-    /// The live worker's batch: idempotent statements, nothing kept.
-    pub(crate) fn new() -> Batch {
-        Batch::with(0, false)
-    }
-
-    /// A rebuild's replay into empty shadow tables, keeping up to `cached`
-    /// summaries in memory; the summaries it evicts are written on the
-    /// `side` session.
-    pub(crate) fn replay(cached: usize, side: SideSession) -> Batch {
-        let mut batch = Batch::with(cached, true);
-        batch.writer = Some(SummaryWriter::start(side));
-        batch
-    }
-
-    fn with(cached: usize, bulk: bool) -> Batch {
+    pub(crate) fn new(mode: &Mode) -> Batch {
         Batch {
-            cached,
-            bulk,
-            summaries: RowCache::new(),
+            bulk: mode.is_bulk(),
+            summaries: CachedTable::new(mode),
             rows: BatchRows::default(),
             searches: Vec::new(),
-            copy: CopyBuffers {
-                timeline: CopyRows::new("request_timeline"),
-                attachments: CopyRows::new("request_attachments"),
-            },
-            writer: None,
+            timeline: AppendRows::new("request_timeline", "request_id, version", mode),
+            attachments: AppendRows::new("request_attachments", "request_id, attachment_id", mode),
         }
     }
 
     /// Applies consecutive events; writes their timeline and attachment rows
-    /// and the summaries that no longer fit the cache.
+    /// and the summaries that no longer fit in memory.
     pub(crate) async fn apply_batch(
         &mut self,
         conn: &mut PgConnection,
@@ -103,11 +68,16 @@ impl Batch {
         if facts.is_empty() {
             return Ok(());
         }
-        self.summaries.next_batch();
-        self.load(conn, facts).await?;
+        // A request whose first event is in the batch has no row yet (live,
+        // the checkpoint moves with the rows): a creation reads nothing. Were
+        // a batch ever applied again, the upsert keeps the newer row and the
+        // timeline and attachment rows exist already (`DO NOTHING`).
+        self.summaries
+            .load(conn, requests_begun_before(facts))
+            .await?;
         let stored = stored_attachments(conn, facts).await?;
         for f in facts {
-            let created = fold::apply(&mut self.summaries, &stored, &mut self.rows, f);
+            let created = fold::apply(self.summaries.rows(), &stored, &mut self.rows, f);
             if created && !self.bulk {
                 if let RequestEvent::RequestSent(sent) = &f.event {
                     self.searches.push(SearchRow::of(f.request_id, sent));
@@ -115,75 +85,12 @@ impl Batch {
             }
         }
         self.write_rows(conn).await?;
-        self.evict(conn, self.cached).await
+        self.summaries.evict(conn).await
     }
 
     /// Writes every summary still held.
     pub(crate) async fn finish(&mut self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
-        self.evict(conn, 0).await?;
-        match &mut self.writer {
-            Some(writer) => writer.finish().await,
-            None => Ok(()),
-        }
-    }
-    /// Reads the summaries of the batch's requests that are not in memory.
-    async fn load(
-        &mut self,
-        conn: &mut PgConnection,
-        facts: &[RequestFact],
-    ) -> Result<(), ProjectionError> {
-        let ids = match &self.writer {
-            // A replay: a summary handed off to the writer may not be
-            // committed yet, so it comes from the hand-off.
-            Some(writer) => {
-                let missing = self.summaries.missing(requests_begun_before(facts));
-                let mut unwritten = Vec::with_capacity(missing.len());
-                for id in missing {
-                    match writer.in_flight(&id) {
-                        Some(summary) => self.summaries.loaded(id, summary),
-                        None => unwritten.push(id),
-                    }
-                }
-                unwritten
-            }
-            // Live: a request whose first event is in the batch has no row,
-            // since the checkpoint moves with the rows. Were the batch ever
-            // applied again, the upsert keeps the newer row
-            // (`version < EXCLUDED.version`) and the timeline and attachment
-            // rows exist already (`DO NOTHING`): skipping the look-up keeps
-            // re-application harmless. A creation then reads nothing.
-            None => self.summaries.missing(requests_begun_before(facts)),
-        };
-        if ids.is_empty() {
-            return Ok(());
-        }
-        let rows: Vec<Json<Summary>> = sqlx::query_scalar(
-            "SELECT to_jsonb(s) FROM request_summary s WHERE request_id = ANY($1)",
-        )
-        .bind(&ids)
-        .fetch_all(&mut *conn)
-        .await?;
-        for Json(summary) in rows {
-            self.summaries.loaded(summary.request_id, summary);
-        }
-        Ok(())
-    }
-
-    /// Keeps at most `keep` summaries in memory (none with `keep` 0), writing
-    /// the changed ones among those it forgets.
-    async fn evict(&mut self, conn: &mut PgConnection, keep: usize) -> Result<(), ProjectionError> {
-        let evicted = self.summaries.evict(keep);
-        if let Some(writer) = &mut self.writer {
-            return writer.write(evicted.new, evicted.stored).await;
-        }
-        let upserted = evicted.all();
-        if !upserted.is_empty() {
-            sqlx::query(&upsert_summaries_sql())
-                .bind(Json(&upserted))
-                .execute(&mut *conn)
-                .await?;
-        }
-        Ok(())
+        self.summaries.finish(conn).await
     }
 
     /// The batch's timeline and attachment rows and removals: one statement
@@ -193,39 +100,10 @@ impl Batch {
             search::insert(conn, &self.searches).await?;
             self.searches.clear();
         }
-        if self.bulk {
-            // Each event is replayed once into empty tables: no row is there yet.
-            let timeline = &mut self.copy.timeline;
-            for row in self.rows.timeline.drain(..) {
-                timeline.push(&row);
-            }
-            timeline.send(conn).await?;
-            let attachments = &mut self.copy.attachments;
-            for row in self.rows.attachments.drain(..) {
-                attachments.push(&row);
-            }
-            attachments.send(conn).await?;
-        }
-        if !self.rows.timeline.is_empty() {
-            sqlx::query(
-                "INSERT INTO request_timeline \
-                 SELECT * FROM jsonb_populate_recordset(NULL::request_timeline, $1) \
-                 ON CONFLICT (request_id, version) DO NOTHING",
-            )
-            .bind(Json(&self.rows.timeline))
-            .execute(&mut *conn)
+        self.timeline.write(conn, &mut self.rows.timeline).await?;
+        self.attachments
+            .write(conn, &mut self.rows.attachments)
             .await?;
-        }
-        if !self.rows.attachments.is_empty() {
-            sqlx::query(
-                "INSERT INTO request_attachments \
-                 SELECT * FROM jsonb_populate_recordset(NULL::request_attachments, $1) \
-                 ON CONFLICT (request_id, attachment_id) DO NOTHING",
-            )
-            .bind(Json(&self.rows.attachments))
-            .execute(&mut *conn)
-            .await?;
-        }
         if !self.rows.removals.is_empty() {
             sqlx::query(
                 "UPDATE request_attachments a SET removed_at = r.removed_at, removed_by = r.removed_by \

@@ -14,8 +14,8 @@
 
 use super::histogram;
 use super::rows::{rome_day, Cohort, DailyKey, DailyRow, Delta, Flow, FlowRow, UNKNOWN_REGION};
+use crate::batch::RowSet;
 use crate::events::RequestFact;
-use crate::row_cache::RowSet;
 use chrono::{NaiveDate, SubsecRound};
 use domain::ids::SedeCode;
 use domain::request::{RequestEvent, RequestSent};

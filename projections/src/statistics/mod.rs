@@ -13,7 +13,7 @@
 //! Modules: `rows.rs` (the tables' rows), `fold.rs` (what each event counts:
 //! pure, tested without PostgreSQL — start here), `store.rs` (fetches what
 //! the fold needs, writes its sums; a rebuild's caching and COPY),
-//! `query.rs` (indicators, regional table), `histogram.rs` (bucket edges,
+//! `query.rs` (indicators), `regional.rs` (the regional table), `histogram.rs` (bucket edges,
 //! quantiles).
 //!
 //! Analysts read these tables through the `analytics` schema's functions and
@@ -23,22 +23,24 @@
 mod fold;
 mod histogram;
 mod query;
+mod regional;
 mod rows;
 mod store;
 
 pub use histogram::{bucket, Histogram};
 pub use query::{
-    indicators, national_total, regional_totals, sede_names, Dimension, Indicators,
-    PercentileMethod, RegionTotals, StatisticsQuery, EXACT_LIMIT,
+    indicators, sede_names, Dimension, Indicators, PercentileMethod, StatisticsQuery, EXACT_LIMIT,
 };
+pub use regional::{national_total, regional_totals, RegionTotals};
 pub use rows::{rome_day, UNKNOWN_REGION};
 
+use crate::batch::Mode;
 use crate::events::request_fact;
 use crate::projection::Projection;
-use crate::replay::{Replay, ReplayOptions};
+use crate::rebuild::{Rebuildable, Replay, ReplayOptions};
 use crate::ProjectionError;
+use ::store::RecordedEvent;
 use async_trait::async_trait;
-use commands::store::RecordedEvent;
 use sqlx::PgConnection;
 
 /// The projection's name (checkpoint, advisory lock, `combipat rebuild statistics`).
@@ -75,11 +77,15 @@ impl Projection for StatisticsProjection {
     ) -> Result<(), ProjectionError> {
         store::apply_batch(tx, &facts(events)?).await
     }
+}
 
+impl Rebuildable for StatisticsProjection {
     fn replay(&self, options: ReplayOptions) -> Option<Box<dyn Replay>> {
-        Some(Box::new(StatisticsReplay(store::Batch::replay(
-            options.cached_rows,
-        ))))
+        let mode = Mode::Replay {
+            cached: options.cached_rows,
+            side: None,
+        };
+        Some(Box::new(StatisticsReplay(store::Batch::new(&mode))))
     }
 }
 

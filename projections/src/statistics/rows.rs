@@ -41,6 +41,36 @@ pub(super) struct Cohort {
     pub(super) version: i32,
 }
 
+/// Every column of `stat_requests` but the key.
+const COHORT_UPDATED_COLUMNS: &[&str] = &[
+    "sent_at",
+    "sent_day",
+    "topic",
+    "subtopic",
+    "patronato",
+    "office",
+    "created_by",
+    "origin_sede",
+    "origin_region",
+    "current_sede",
+    "current_region",
+    "first_reply_at",
+    "reply_seconds",
+    "solleciti",
+    "forwards",
+    "appointment_enabled",
+    "closed_at",
+    "version",
+];
+
+impl crate::batch::CachedRow for Cohort {
+    const TABLE: &'static str = "stat_requests";
+    const UPDATED_COLUMNS: &'static [&'static str] = COHORT_UPDATED_COLUMNS;
+    fn key(&self) -> Uuid {
+        self.request_id
+    }
+}
+
 /// Increments of one `stat_daily` row.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Delta {

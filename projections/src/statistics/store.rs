@@ -9,60 +9,38 @@
 
 use super::fold::{self, Regions, Totals};
 use super::rows::{Cohort, DailyRow, FlowRow, UNKNOWN_REGION};
-use crate::copy::CopyRows;
+use crate::batch::{CachedTable, CopyRows, Mode};
 use crate::events::{requests_begun_before, RequestFact};
-use crate::row_cache::RowCache;
 use crate::ProjectionError;
 use chrono::NaiveDate;
 use sqlx::types::Json;
 use sqlx::PgConnection;
 use std::collections::{BTreeMap, HashMap};
 
-/// Every column of `stat_requests` but the key.
-const COHORT_UPDATED_COLUMNS: &[&str] = &[
-    "sent_at",
-    "sent_day",
-    "topic",
-    "subtopic",
-    "patronato",
-    "office",
-    "created_by",
-    "origin_sede",
-    "origin_region",
-    "current_sede",
-    "current_region",
-    "first_reply_at",
-    "reply_seconds",
-    "solleciti",
-    "forwards",
-    "appointment_enabled",
-    "closed_at",
-    "version",
-];
-
 /// Applies a batch of request events (in log order) to the three tables.
 pub(crate) async fn apply_batch(
     conn: &mut PgConnection,
     facts: &[RequestFact],
 ) -> Result<(), ProjectionError> {
-    let mut batch = Batch::new();
+    let mut batch = Batch::new(&Mode::Live);
     batch.apply_batch(conn, facts).await?;
     batch.finish(conn).await
 }
 
 /// The batch in memory.
 ///
-/// The live worker writes everything at the end of each batch (`cached` 0).
-/// A rebuild keeps up to `cached` request rows (least recently touched
-/// written out first) and as many summed `stat_daily` increments in memory
-/// across batches: the increments are additive, so writing them later, in
-/// fewer and larger upserts, gives the same totals.
+/// The live worker writes everything at the end of each batch. A rebuild's
+/// replay keeps up to `cached` request rows and as many summed `stat_daily`
+/// and `stat_flows` increments in memory across batches: the increments are
+/// additive, so writing them later, in fewer and larger writes, gives the
+/// same totals.
 pub(crate) struct Batch {
+    /// Increments held before the oldest days are written (0: live).
     cached: usize,
     /// The tables started empty and only this batch writes them (a rebuild's
-    /// shadow tables): request rows it has not written yet go in with COPY.
+    /// shadow tables).
     bulk: bool,
-    cohorts: RowCache<Cohort>,
+    cohorts: CachedTable<Cohort>,
     /// Regions of the sedi looked up so far (a replay keeps them all).
     regions: Regions,
     totals: Totals,
@@ -70,32 +48,22 @@ pub(crate) struct Batch {
     /// or later (see [`Batch::write_days_through`]).
     unwritten_from: NaiveDate,
     /// COPY buffers of a replay, kept from batch to batch.
-    copy: CopyRows,
     copy_daily: CopyRows,
     copy_flows: CopyRows,
 }
 
 impl Batch {
-    /// The live worker's batch: idempotent statements, nothing kept.
-    pub(crate) fn new() -> Batch {
-        Batch::with(0, false)
-    }
-
-    /// A rebuild's replay into empty shadow tables, keeping up to `cached`
-    /// request rows and daily totals in memory.
-    pub(crate) fn replay(cached: usize) -> Batch {
-        Batch::with(cached, true)
-    }
-
-    fn with(cached: usize, bulk: bool) -> Batch {
+    pub(crate) fn new(mode: &Mode) -> Batch {
         Batch {
-            cached,
-            bulk,
-            cohorts: RowCache::new(),
+            cached: match mode {
+                Mode::Live => 0,
+                Mode::Replay { cached, .. } => *cached,
+            },
+            bulk: mode.is_bulk(),
+            cohorts: CachedTable::new(mode),
             regions: Regions::new(),
             totals: Totals::default(),
             unwritten_from: NaiveDate::MIN,
-            copy: CopyRows::new("stat_requests"),
             copy_daily: CopyRows::new("stat_daily"),
             copy_flows: CopyRows::new("stat_flows"),
         }
@@ -110,11 +78,18 @@ impl Batch {
         if facts.is_empty() {
             return Ok(());
         }
-        self.cohorts.next_batch();
-        self.load(conn, facts).await?;
+        if self.bulk {
+            self.cohorts
+                .load(conn, requests_begun_before(facts))
+                .await?;
+        } else {
+            self.cohorts
+                .load(conn, facts.iter().map(|f| f.request_id))
+                .await?;
+        }
         self.load_regions(conn, facts).await?;
         for f in facts {
-            fold::apply(&mut self.cohorts, &self.regions, &mut self.totals, f);
+            fold::apply(self.cohorts.rows(), &self.regions, &mut self.totals, f);
         }
         if self.bulk {
             if self.totals.daily.len() + self.totals.flows.len() > self.cached {
@@ -123,7 +98,7 @@ impl Batch {
         } else if self.totals.daily.len() > self.cached {
             self.write_totals(conn).await?;
         }
-        self.evict(conn, self.cached).await
+        self.cohorts.evict(conn).await
     }
 
     /// Writes everything still held.
@@ -133,7 +108,7 @@ impl Batch {
         } else {
             self.write_totals(conn).await?;
         }
-        self.evict(conn, 0).await
+        self.cohorts.finish(conn).await
     }
 
     /// A replay's totals past its bound: the oldest days' rows, until about
@@ -202,66 +177,6 @@ impl Batch {
         Ok(())
     }
 
-    /// Reads the rows of the batch's requests that are not in memory.
-    async fn load(
-        &mut self,
-        conn: &mut PgConnection,
-        facts: &[RequestFact],
-    ) -> Result<(), ProjectionError> {
-        let ids = if self.bulk {
-            self.cohorts.missing(requests_begun_before(facts))
-        } else {
-            self.cohorts.missing(facts.iter().map(|f| f.request_id))
-        };
-        if ids.is_empty() {
-            return Ok(());
-        }
-        let rows: Vec<Json<Cohort>> = sqlx::query_scalar(
-            "SELECT to_jsonb(s) FROM stat_requests s WHERE request_id = ANY($1)",
-        )
-        .bind(&ids)
-        .fetch_all(&mut *conn)
-        .await?;
-        for Json(cohort) in rows {
-            self.cohorts.loaded(cohort.request_id, cohort);
-        }
-        Ok(())
-    }
-
-    /// Keeps at most `keep` request rows in memory (none with `keep` 0),
-    /// writing the changed ones among those it forgets.
-    async fn evict(&mut self, conn: &mut PgConnection, keep: usize) -> Result<(), ProjectionError> {
-        let evicted = self.cohorts.evict(keep);
-        let victims = if self.bulk && !evicted.new.is_empty() {
-            let rows = &mut self.copy;
-            for cohort in &evicted.new {
-                rows.push(cohort);
-            }
-            rows.send(conn).await?;
-            evicted.stored
-        } else {
-            evicted.all()
-        };
-        if victims.is_empty() {
-            return Ok(());
-        }
-        let set: Vec<String> = COHORT_UPDATED_COLUMNS
-            .iter()
-            .map(|c| format!("{c} = EXCLUDED.{c}"))
-            .collect();
-        sqlx::query(&format!(
-            "INSERT INTO stat_requests \
-             SELECT * FROM jsonb_populate_recordset(NULL::stat_requests, $1) \
-             ON CONFLICT (request_id) DO UPDATE SET {} \
-             WHERE stat_requests.version < EXCLUDED.version",
-            set.join(", ")
-        ))
-        .bind(Json(&victims))
-        .execute(&mut *conn)
-        .await?;
-        Ok(())
-    }
-
     /// The regions of the sedi the batch names that the fold may ask for,
     /// with one statement (a sede missing from `ref_sedi` is in region
     /// [`UNKNOWN_REGION`]).
@@ -270,7 +185,7 @@ impl Batch {
         conn: &mut PgConnection,
         facts: &[RequestFact],
     ) -> Result<(), ProjectionError> {
-        let wanted: Vec<&str> = fold::sedi_named(&self.cohorts, facts)
+        let wanted: Vec<&str> = fold::sedi_named(self.cohorts.get(), facts)
             .into_iter()
             .filter(|sede| !self.regions.contains_key(*sede))
             .collect();

@@ -3,7 +3,6 @@
 
 use crate::common::*;
 use async_trait::async_trait;
-use commands::store::{LogPosition, NewEvent, RecordedEvent};
 use projections::requests::RequestsProjection;
 use projections::{
     checkpoint, run_once, run_until_idle, wait_for_position, Metrics, Outcome, Projection,
@@ -13,6 +12,7 @@ use sqlx::{PgConnection, PgPool};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use store::{LogPosition, NewEvent, RecordedEvent};
 use tokio::sync::watch;
 
 async fn count(pool: &PgPool, table: &str) -> i64 {
@@ -26,7 +26,7 @@ async fn count(pool: &PgPool, table: &str) -> i64 {
 /// another test (xids are cluster-wide) may hold back the horizon for a while.
 async fn wait_readable(pool: &PgPool, n: usize) {
     for _ in 0..2000 {
-        let events = commands::store::log::read_after(pool, LogPosition::START, n as i64)
+        let events = store::log::read_after(pool, LogPosition::START, n as i64)
             .await
             .unwrap();
         if events.len() == n {
@@ -106,9 +106,9 @@ async fn unknown_streams_and_event_types_are_skipped(pool: PgPool) {
     )
     .await;
     let mut tx = pool.begin().await.unwrap();
-    commands::store::append(
+    store::append(
         &mut tx,
-        &commands::store::Expected::new_stream("counter-1".into(), "counter"),
+        &store::Expected::new_stream("counter-1".into(), "counter"),
         &[NewEvent {
             event_type: "ReplyReceived".into(),
             schema_version: 1,
@@ -227,7 +227,7 @@ async fn a_busy_worker_folds_the_commits_of_one_interval_into_one_batch(pool: Pg
     };
     let worker = start_with(&pool, &Metrics::unregistered(), config);
     // As the group committer does after each commit: wakes this process's workers.
-    let woken = commands::store::CommitNotifier::silent();
+    let woken = store::CommitNotifier::silent();
     send_many(&pool, 1).await;
     woken.ring();
     wait_applied(&worker, 2).await;
@@ -456,9 +456,8 @@ async fn generic_plan(conn: &mut PgConnection, statement: &str, args: &str) -> S
 /// at the version read.
 #[sqlx::test(migrations = "../migrations")]
 async fn statements_planned_on_empty_tables_still_use_their_indexes(pool: PgPool) {
-    // As a committer's session is opened (commands::store::group).
-    let keyed =
-        commands::sessions::KeptSessions::of(&pool, 1, &commands::store::KEYED_PLAN_SETTINGS);
+    // As a committer's session is opened (store::group).
+    let keyed = store::sessions::KeptSessions::of(&pool, 1, &store::KEYED_PLAN_SETTINGS);
     let mut conn = keyed.session().await.unwrap();
     let look_up = generic_plan(
         &mut conn,

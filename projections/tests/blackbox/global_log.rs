@@ -4,11 +4,11 @@
 //! after the insert, and a reader tailing `read_after` from its own checkpoint.
 
 use chrono::Utc;
-use commands::store::log::read_after;
-use commands::store::{append, Expected, LogPosition, Metadata, NewEvent};
 use sqlx::PgPool;
 use std::collections::HashSet;
 use std::time::Duration;
+use store::log::read_after;
+use store::{append, Expected, LogPosition, Metadata, NewEvent};
 use uuid::Uuid;
 
 const WRITERS: usize = 8;
@@ -141,7 +141,7 @@ async fn reader_sees_every_committed_event_exactly_once(pool: PgPool) {
 /// events of an older version read whole (and upcast) by position.
 #[sqlx::test(migrations = "../migrations")]
 async fn readers_of_one_event_type_page_through_it_below_the_horizon(pool: PgPool) {
-    use commands::store::log::{horizon, read_at, read_fields_of_type_below, TypePage};
+    use store::log::{horizon, read_at, read_fields_of_type_below, TypePage};
     let append_one = |event_type: &'static str, schema_version: i16, n: usize| {
         let pool = pool.clone();
         async move {

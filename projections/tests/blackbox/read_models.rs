@@ -302,10 +302,9 @@ async fn applying_every_event_a_second_time_changes_nothing(pool: PgPool) {
     assert_eq!(before.len(), 2 + 7 + 3, "summaries, timeline, attachments");
 
     let mut tx = pool.begin().await.unwrap();
-    let events =
-        commands::store::log::read_after(&mut *tx, commands::store::LogPosition::START, 1_000)
-            .await
-            .unwrap();
+    let events = store::log::read_after(&mut *tx, store::LogPosition::START, 1_000)
+        .await
+        .unwrap();
     assert_eq!(events.len(), 7);
     // A request's first event alone, after its later ones: the stalest case.
     RequestsProjection.apply(&mut tx, &events[0]).await.unwrap();

@@ -3,14 +3,14 @@
 
 use crate::common::*;
 use async_trait::async_trait;
-use commands::store::log::read_after;
-use commands::store::{commits_rung, CommitNotifier, LogPosition, RecordedEvent};
 use projections::shared_log::{Batch, LookSince, DEFAULT_KEPT_EVENTS};
 use projections::{Metrics, Projection, ProjectionError, SharedLog, Worker, WorkerConfig};
 use sqlx::{PgConnection, PgPool};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use store::log::read_after;
+use store::{commits_rung, CommitNotifier, LogPosition, RecordedEvent};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -281,7 +281,7 @@ async fn a_worker_woken_by_another_process_reads_past_an_earlier_read(pool: PgPo
     // notification from elsewhere.
     let all = readable_log(&pool, 1).await.len();
     sqlx::query("SELECT pg_notify($1, 'another-process')")
-        .bind(commands::store::EVENTS_CHANNEL)
+        .bind(store::EVENTS_CHANNEL)
         .execute(&pool)
         .await
         .unwrap();

@@ -2,7 +2,6 @@
 #![allow(dead_code)]
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
-use commands::store::{append, load_stream, Appended, Expected, Metadata, NewEvent};
 use domain::actor::PatronatoRole;
 use domain::codice_fiscale::CodiceFiscale;
 use domain::ids::{
@@ -15,6 +14,7 @@ use domain::request::{
 use domain::time::Timestamp;
 use sqlx::PgPool;
 use std::sync::atomic::{AtomicU32, Ordering};
+use store::{append, load_stream, Appended, Expected, Metadata, NewEvent};
 use uuid::Uuid;
 
 pub const CF: &str = "RSSMRA85T10A562S";
@@ -219,7 +219,7 @@ pub async fn append_raw(pool: &PgPool, id: RequestId, events: &[NewEvent]) -> Ap
 /// How a worker connects to the test's database (its own sessions, with
 /// the server's default settings).
 pub fn connect(pool: &PgPool) -> sqlx::postgres::PgConnectOptions {
-    commands::store::session_options(pool, &[])
+    store::session_options(pool, &[])
 }
 
 pub async fn send(pool: &PgPool, spec: &Spec) -> RequestId {

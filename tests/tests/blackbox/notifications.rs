@@ -30,7 +30,7 @@ fn free_port() -> u16 {
 }
 
 /// The mail catcher, a child process killed when dropped.
-struct Catcher {
+pub(crate) struct Catcher {
     child: Option<Child>,
     smtp_port: u16,
     web_port: u16,
@@ -49,7 +49,7 @@ fn catcher_python() -> PathBuf {
 }
 
 impl Catcher {
-    async fn start(reject: Option<&str>) -> Catcher {
+    pub(crate) async fn start(reject: Option<&str>) -> Catcher {
         let mut c = Catcher {
             child: None,
             smtp_port: free_port(),
@@ -89,7 +89,7 @@ impl Catcher {
         }
     }
 
-    async fn messages(&self) -> Vec<Value> {
+    pub(crate) async fn messages(&self) -> Vec<Value> {
         self.http
             .get(format!("http://127.0.0.1:{}/api/messages", self.web_port))
             .send()
@@ -101,7 +101,7 @@ impl Catcher {
     }
 
     /// Waits until at least `n` messages arrived (at most 30 s), returns all.
-    async fn wait_for(&self, n: usize) -> Vec<Value> {
+    pub(crate) async fn wait_for(&self, n: usize) -> Vec<Value> {
         let start = Instant::now();
         loop {
             let m = self.messages().await;
@@ -114,7 +114,7 @@ impl Catcher {
 }
 
 /// The service with the demo directory, and the notifier and sender to the catcher.
-async fn spawn(pool: PgPool, catcher: &Catcher, max_attempts: i32) -> (TestApp, Stop) {
+pub(crate) async fn spawn(pool: PgPool, catcher: &Catcher, max_attempts: i32) -> (TestApp, Stop) {
     let directory = Directory::load(&reference_dir()).unwrap();
     let mut captured = None;
     let app = TestApp::spawn_configured(pool, TestApp::limits(), true, |state| {
@@ -124,6 +124,17 @@ async fn spawn(pool: PgPool, catcher: &Catcher, max_attempts: i32) -> (TestApp, 
     })
     .await;
     let state = captured.unwrap();
+    let stop = start_notifications(&app, &state, catcher, max_attempts);
+    (app, stop)
+}
+
+/// The notifier and the sender, as a `serve` process starts them.
+pub(crate) fn start_notifications(
+    app: &TestApp,
+    state: &api::state::AppState,
+    catcher: &Catcher,
+    max_attempts: i32,
+) -> Stop {
     let smtp = notify::SmtpConfig {
         host: "127.0.0.1".into(),
         port: catcher.smtp_port,
@@ -143,18 +154,25 @@ async fn spawn(pool: PgPool, catcher: &Catcher, max_attempts: i32) -> (TestApp, 
         ..SenderConfig::default()
     };
     let (tx, rx) = tokio::sync::watch::channel(false);
-    let tasks =
-        api::notifications::spawn(app.pool.clone(), &state, Some(smtp), config, rx).unwrap();
-    (app, Stop { tx, tasks })
+    // The test app's projections registered their metrics already.
+    let metrics = projections::Metrics::unregistered();
+    let tasks = api::notifications::spawn(app.pool.clone(), state, metrics, Some(smtp), config, rx)
+        .unwrap();
+    Stop {
+        tx,
+        tasks,
+        state: state.clone(),
+    }
 }
 
-struct Stop {
+pub(crate) struct Stop {
     tx: tokio::sync::watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    pub(crate) state: api::state::AppState,
 }
 
 impl Stop {
-    async fn stop(self) {
+    pub(crate) async fn stop(self) {
         let _ = self.tx.send(true);
         for t in self.tasks {
             let _ = t.await;
@@ -167,7 +185,7 @@ async fn public(app: &TestApp, path: &str, body: Value) -> Resp {
         .await
 }
 
-async fn set_clock(app: &TestApp, at: &str) {
+pub(crate) async fn set_clock(app: &TestApp, at: &str) {
     let t = app.token(Role::SystemAdmin, "clock", &[]);
     app.post(&t, "/api/v1/admin/clock", json!({ "set": at }))
         .await
@@ -197,12 +215,12 @@ async fn book(app: &TestApp, cf: &str, start: &str, email: &str) -> Value {
     booking.body
 }
 
-fn to(m: &Value) -> &str {
+pub(crate) fn to(m: &Value) -> &str {
     m["to"][0].as_str().unwrap()
 }
 
 /// Every notification id once: no duplicate at the server.
-fn assert_each_once(messages: &[Value]) {
+pub(crate) fn assert_each_once(messages: &[Value]) {
     let mut ids: Vec<&str> = messages
         .iter()
         .map(|m| m["notification"].as_str().unwrap())
@@ -431,16 +449,26 @@ async fn with_smtp_down_notifications_wait_then_all_arrive_and_one_that_keeps_fa
     assert_eq!(messages.len(), 1, "{messages:#?}");
     assert_eq!(to(&messages[0]), "fail.sempre@example.it");
     assert_eq!(messages[0]["notification"], id.as_str());
-    // The metrics saw it all, without an address.
-    let metrics = app
-        .http
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    // The metrics saw it all, without an address (the sender counts a
+    // message once the server answered, just after the catcher shows it).
+    let start = Instant::now();
+    let metrics = loop {
+        let metrics = app
+            .http
+            .get(format!("{}/metrics", app.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if metrics.contains("combipat_notifications_sent_total{channel=\"email\"} 4")
+            || start.elapsed() > Duration::from_secs(10)
+        {
+            break metrics;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     assert!(
         metrics.contains("combipat_notifications_dead_lettered_total 1"),
         "{metrics}"

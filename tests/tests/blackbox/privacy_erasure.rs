@@ -270,9 +270,7 @@ async fn an_erased_citizen_is_nowhere_in_clear_and_the_others_stay(pool: PgPool)
     assert!(anna.to_string().contains(ANNA));
 
     // The log verifies; a rebuild of every projection gives the same rows.
-    let v = commands::store::verify::verify_log(&app.pool)
-        .await
-        .unwrap();
+    let v = store::verify::verify_log(&app.pool).await.unwrap();
     assert!(v.ok, "{v:?}");
     caught_up(&app).await;
     let scrubbed = read_models(&app.pool).await;

@@ -124,7 +124,7 @@ async fn erasing_a_subject_destroys_its_key_once_and_records_it(pool: PgPool) {
             .await
             .is_err()
     );
-    let v = commands::store::verify::verify_log(&pool).await.unwrap();
+    let v = store::verify::verify_log(&pool).await.unwrap();
     assert!(v.ok, "{v:?}");
 }
 

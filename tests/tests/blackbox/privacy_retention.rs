@@ -1,12 +1,17 @@
 //! Retention (issue 26): attachment contents of requests closed longer ago
 //! than the period are listed by a dry run and deleted for real by the same
-//! step; a file of a request still open is kept.
+//! step; a file of a request still open is kept. Booking contacts past their
+//! period after the appointment lose their key and the read model's copy.
 
 use chrono::{Duration, Utc};
 use combipat_tests::{pdf, who, TestApp};
-use commands::privacy::retention::{run, RetentionPolicy};
+use commands::privacy::crypto::LocalMasterKey;
+use commands::privacy::keys::SubjectKeys;
+use commands::privacy::retention::{run, ContactKey, RetentionPolicy};
+use commands::privacy::Pseudonyms;
 use serde_json::{json, Value};
 use sqlx::PgPool;
+use std::sync::Arc;
 
 async fn request_with_file(app: &TestApp, op: &str, tag: &str) -> (String, String, Value) {
     let upload = app
@@ -63,17 +68,21 @@ async fn attachment_contents_past_retention_are_listed_then_deleted(pool: PgPool
 
     let policy = RetentionPolicy {
         attachments_after_closure: Duration::days(3_650),
+        ..RetentionPolicy::default()
     };
+    let pseudonyms = Pseudonyms::new([7; 32]);
     let soon = Utc::now() + Duration::days(1);
     let later = Utc::now() + Duration::days(3_651);
     // Within the period: nothing.
-    assert!(run(&app.pool, &policy, soon, true)
+    assert!(run(&app.pool, &policy, &pseudonyms, soon, true)
         .await
         .unwrap()
         .attachments
         .is_empty());
     // Past it: the dry run lists the closed request's file only, and keeps it.
-    let dry = run(&app.pool, &policy, later, true).await.unwrap();
+    let dry = run(&app.pool, &policy, &pseudonyms, later, true)
+        .await
+        .unwrap();
     assert_eq!(dry.attachments.len(), 1, "{dry:?}");
     assert_eq!(dry.attachments[0].request_ids[0].to_string(), closed_id);
     let download = |id: String, file: String| {
@@ -95,7 +104,9 @@ async fn attachment_contents_past_retention_are_listed_then_deleted(pool: PgPool
     };
     assert_eq!(download(closed_id.clone(), closed_file.clone()).await, 200);
     // Applied: the content is gone for real; the open request's file stays.
-    let applied = run(&app.pool, &policy, later, false).await.unwrap();
+    let applied = run(&app.pool, &policy, &pseudonyms, later, false)
+        .await
+        .unwrap();
     assert_eq!(applied.attachments.len(), 1);
     let sha = &applied.attachments[0].sha256;
     let bytes = app
@@ -106,10 +117,190 @@ async fn attachment_contents_past_retention_are_listed_then_deleted(pool: PgPool
     assert_eq!(bytes, 0);
     assert_eq!(download(closed_id, closed_file).await, 404);
     assert_eq!(download(open_id, open_file).await, 200);
-    assert!(run(&app.pool, &policy, later, true)
+    assert!(run(&app.pool, &policy, &pseudonyms, later, true)
         .await
         .unwrap()
         .attachments
         .is_empty());
+    app.stop().await;
+}
+
+/// A citizen's booking at Roma Monteverde with the given contacts.
+async fn book(app: &TestApp, cf: &str, start: &str, contacts: Value) -> Value {
+    let hold = app
+        .send(
+            reqwest::Method::POST,
+            None,
+            "/api/v1/sedi/3231/counters/servizi_veloci/holds",
+            Some(&json!({"start": start, "codice_fiscale": cf})),
+            &[],
+        )
+        .await
+        .ok();
+    let mut body = contacts;
+    body["codice_fiscale"] = json!(cf);
+    let path = format!(
+        "/api/v1/holds/{}/confirmation",
+        hold["hold_id"].as_str().unwrap()
+    );
+    app.send(reqwest::Method::POST, None, &path, Some(&body), &[])
+        .await
+        .ok()
+}
+
+async fn contacts_of(app: &TestApp, booking_id: &str) -> (Option<String>, Option<String>, bool) {
+    sqlx::query_as(
+        "SELECT mobile, email, contacts_erased_at IS NOT NULL FROM bookings WHERE booking_id = $1::uuid",
+    )
+    .bind(booking_id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn booking_contacts_past_retention_lose_their_key_and_their_copy(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.token(domain::actor::Role::SystemAdmin, "clock", &[]);
+    app.post(
+        &admin,
+        "/api/v1/admin/clock",
+        json!({"set": "2026-12-01T08:00:00Z"}),
+    )
+    .await
+    .ok();
+    let mario = book(
+        &app,
+        "RSSMRA60E12H501E",
+        "2026-12-03T08:06:00Z",
+        json!({"mode": "in_presenza", "reason": "Estratto conto",
+               "mobile": "333 1234567", "email": "mario.rossi@example.it"}),
+    )
+    .await;
+    let anna = book(
+        &app,
+        "BNCNNA52S63H501H",
+        "2026-12-03T10:06:00Z",
+        json!({"mode": "in_presenza", "mobile": "333 7654321"}),
+    )
+    .await;
+    app.wait_projections(anna["position"].as_i64().unwrap())
+        .await;
+    let mario_id = mario["booking_id"].as_str().unwrap().to_string();
+    let anna_id = anna["booking_id"].as_str().unwrap().to_string();
+
+    // Mario's contacts are sealed under a key of their own (as the log's
+    // sealing does); Anna's booking predates sealing: no key.
+    let pseudonyms = Pseudonyms::new([7; 32]);
+    let mario_subject = pseudonyms.booking(mario_id.parse().unwrap());
+    let keys = SubjectKeys::new(
+        app.pool.clone(),
+        Arc::new(LocalMasterKey::new("test.key", &[42; 32])),
+    );
+    keys.key_for_sealing(&mario_subject, "booking", Utc::now())
+        .await
+        .unwrap()
+        .expect("a live key");
+
+    let policy = RetentionPolicy {
+        booking_contacts_after_appointment: Duration::days(90),
+        ..RetentionPolicy::default()
+    };
+    let at = |s: &str| s.parse::<chrono::DateTime<Utc>>().unwrap();
+    // Mario's appointment ended 90 days before 09:00 of 3 March; Anna's not yet.
+    let between = at("2027-03-03T09:00:00Z");
+    let dry = run(&app.pool, &policy, &pseudonyms, between, true)
+        .await
+        .unwrap();
+    assert_eq!(dry.booking_contacts.len(), 1, "{dry:?}");
+    assert_eq!(dry.booking_contacts[0].booking_id.to_string(), mario_id);
+    assert_eq!(dry.booking_contacts[0].subject, mario_subject);
+    assert_eq!(dry.booking_contacts[0].key, ContactKey::WouldErase);
+    // The dry run changed nothing.
+    assert_eq!(
+        contacts_of(&app, &mario_id).await,
+        (
+            Some("+393331234567".into()),
+            Some("mario.rossi@example.it".into()),
+            false
+        )
+    );
+    assert!(keys
+        .key_for_opening(&mario_subject)
+        .await
+        .unwrap()
+        .is_some());
+
+    let applied = run(&app.pool, &policy, &pseudonyms, between, false)
+        .await
+        .unwrap();
+    assert_eq!(applied.booking_contacts[0].key, ContactKey::Erased);
+    assert_eq!(contacts_of(&app, &mario_id).await, (None, None, true));
+    let reason: Option<String> =
+        sqlx::query_scalar("SELECT reason FROM bookings WHERE booking_id = $1::uuid")
+            .bind(&mario_id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(reason, None);
+    // The key is gone for good, and the erasure is in the log, by pseudonym.
+    let fresh = SubjectKeys::new(
+        app.pool.clone(),
+        Arc::new(LocalMasterKey::new("test.key", &[42; 32])),
+    );
+    assert!(fresh
+        .key_for_opening(&mario_subject)
+        .await
+        .unwrap()
+        .is_none());
+    let (payload,): (Value,) = sqlx::query_as(
+        "SELECT payload FROM events WHERE event_type = 'SubjectErased' AND stream_id = $1",
+    )
+    .bind(format!("erasure-{mario_subject}"))
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(payload["erased_by"], "combipat-retention");
+    assert!(payload["legal_ground"]
+        .as_str()
+        .unwrap()
+        .starts_with("retention"));
+    // Anna's contacts are untouched; a second run finds nothing of Mario's.
+    assert_eq!(
+        contacts_of(&app, &anna_id).await,
+        (Some("+393337654321".into()), None, false)
+    );
+    assert!(run(&app.pool, &policy, &pseudonyms, between, true)
+        .await
+        .unwrap()
+        .booking_contacts
+        .is_empty());
+
+    // Later, Anna's are past too: without a key, only the read model's copy goes.
+    let later = at("2027-03-04T09:00:00Z");
+    let applied = run(&app.pool, &policy, &pseudonyms, later, false)
+        .await
+        .unwrap();
+    assert_eq!(applied.booking_contacts.len(), 1, "{applied:?}");
+    assert_eq!(applied.booking_contacts[0].key, ContactKey::NoKey);
+    assert_eq!(contacts_of(&app, &anna_id).await, (None, None, true));
+
+    // A rebuild fills the read model again from the log (still in clear
+    // until sealing is wired); the next run empties it again, keys untouched.
+    projections::rebuild_by_name(&app.pool, "bookings")
+        .await
+        .unwrap();
+    let again = run(&app.pool, &policy, &pseudonyms, later, false)
+        .await
+        .unwrap();
+    let outcomes: Vec<ContactKey> = again.booking_contacts.iter().map(|b| b.key).collect();
+    assert_eq!(
+        outcomes.len(),
+        2,
+        "both bookings' contacts came back: {again:?}"
+    );
+    assert!(outcomes.contains(&ContactKey::AlreadyErased));
+    assert!(outcomes.contains(&ContactKey::NoKey));
+    assert_eq!(contacts_of(&app, &mario_id).await, (None, None, true));
     app.stop().await;
 }

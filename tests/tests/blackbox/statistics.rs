@@ -822,10 +822,9 @@ async fn applying_every_event_a_second_time_changes_nothing(pool: PgPool) {
     app.wait_projections(c.last_position).await;
     let before = tables(&app.pool).await;
     let mut tx = app.pool.begin().await.unwrap();
-    let events =
-        commands::store::log::read_after(&mut *tx, commands::store::LogPosition::START, 100_000)
-            .await
-            .unwrap();
+    let events = store::log::read_after(&mut *tx, store::LogPosition::START, 100_000)
+        .await
+        .unwrap();
     assert_eq!(events.len() as i64, app.event_count().await);
     for e in &events {
         projections::statistics::StatisticsProjection

@@ -4,15 +4,16 @@
 // audience `combipat`, carrying the claims under the names a production provider might use
 // (inps_profilo, codice_patronato, codice_ufficio), which the server maps with COMBIPAT_OIDC_*.
 //
-//   OIDC_PORT=… OIDC_APP_ORIGIN=http://127.0.0.1:… node e2e/oidc/provider.mjs
+//   OIDC_PORT=… OIDC_APP_ORIGIN="http://127.0.0.1:… [http://127.0.0.1:…]" node e2e/oidc/provider.mjs
+// (one origin per server of the run: scripts/web.sh serves one per Playwright worker)
 //
 // Started by `scripts/web.sh e2e`; never part of the served app.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import Provider from 'oidc-provider';
 
 const port = Number(process.env.OIDC_PORT);
-const appOrigin = process.env.OIDC_APP_ORIGIN;
-if (!port || !appOrigin) throw new Error('OIDC_PORT and OIDC_APP_ORIGIN are required');
+const appOrigins = (process.env.OIDC_APP_ORIGIN ?? '').split(' ').filter(Boolean);
+if (!port || appOrigins.length === 0) throw new Error('OIDC_PORT and OIDC_APP_ORIGIN are required');
 const issuer = `http://127.0.0.1:${port}`;
 
 /** The provider's users: login → claims (both operators of INCA Roma Esquilino). */
@@ -32,7 +33,7 @@ const provider = new Provider(issuer, {
     {
       client_id: 'combipat-web',
       token_endpoint_auth_method: 'none',
-      redirect_uris: [`${appOrigin}/accesso/callback`],
+      redirect_uris: appOrigins.map((origin) => `${origin}/accesso/callback`),
       grant_types: ['authorization_code'],
       response_types: ['code'],
     },

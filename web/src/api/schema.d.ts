@@ -535,6 +535,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/privacy/subject-copy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getSubjectCopy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/requests": {
         parameters: {
             query?: never;
@@ -1596,6 +1612,15 @@ export interface components {
             /** @description Code of the service chosen among the counter's (`listCounters`). */
             service?: string | null;
         };
+        /**
+         * @description One request as the copy shows it: the summary, every step of its
+         *     timeline (texts included), its attachments.
+         */
+        CopyRequest: {
+            attachments: components["schemas"]["AttachmentRow"][];
+            request: components["schemas"]["RequestRow"];
+            timeline: components["schemas"]["TimelineItem"][];
+        };
         CounterView: {
             active: boolean;
             /** @description Why it is closed today, when it is. */
@@ -2517,6 +2542,25 @@ export interface components {
              */
             next_after_version?: number | null;
             stream_id: string;
+        };
+        /** @description Everything combipat holds about one citizen. */
+        SubjectCopy: {
+            /** @description Cancelled and past ones too, by time. */
+            bookings: components["schemas"]["BookingRow"][];
+            /** @description The code as asked, normalised. */
+            codice_fiscale: string;
+            /** Format: date-time */
+            generated_at: string;
+            /** @description Who read this citizen's data, oldest first (this copy included). */
+            reads: components["schemas"]["PersonalDataRead"][];
+            /** @description More reads than [`MAX_READS`]: the rest through the read log's query. */
+            reads_truncated: boolean;
+            /** @description The registry's entries for the code (INPS reference data). */
+            registry: components["schemas"]["CitizenView"][];
+            /** @description Oldest first. */
+            requests: components["schemas"]["CopyRequest"][];
+            /** @description The citizen's pseudonym, as the read log and erasures name them. */
+            subject: string;
         };
         SubtopicView: {
             code: string;
@@ -5177,6 +5221,64 @@ export interface operations {
             };
             /** @description invalid_body and the operation's rules */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded, read_model_lagging, not_ready (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSubjectCopy: {
+        parameters: {
+            query: {
+                /** @description The citizen's codice fiscale (any omocodia variant finds them all). */
+                codice_fiscale: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubjectCopy"];
+                };
+            };
+            /** @description cf_*, invalid_purpose */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description token_missing, token_invalid, token_expired, token_not_yet_valid, token_lifetime_too_long, token_claims_invalid (a token that is sent must be valid) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

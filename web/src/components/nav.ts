@@ -20,6 +20,7 @@ const AUDIT_NAV = [
   { to: '/audit', label: 'Registro eventi', end: true },
   { to: '/audit/stato', label: 'Stato al…', end: true },
   { to: '/audit/accessi', label: 'Accessi ai dati personali', end: true },
+  { to: '/audit/copia', label: 'Copia dei dati', end: true },
 ];
 
 /** An analyst's screens (issue 25): the dashboard is their home. */

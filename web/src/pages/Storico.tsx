@@ -1,16 +1,13 @@
 import { useState, type FormEvent } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { useSearchParams } from 'react-router';
 import { api, unwrap } from '../api/client';
 import type { components } from '../api/schema';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Field } from '../components/Field';
 import { LoadMore, useKeysetList } from '../components/request/KeysetList';
-import { Icon } from '../components/Icon';
-import { Mono } from '../components/Mono';
+import { RequestTable } from '../components/request/RequestTable';
 import { PageHeading } from '../components/PageHeading';
-import { LastReply } from '../components/LastReply';
-import { STATUSES, StatusBadge } from '../components/StatusBadge';
-import { formatDate } from '../format';
+import { STATUSES } from '../components/StatusBadge';
 
 type Page = components['schemas']['PageView_RequestListItem'];
 type Row = Page['items'][number];
@@ -136,45 +133,8 @@ export function Storico() {
       </div>
       <ErrorAlert error={page.error} />
 
-      {rows.length > 0 && (
-        <div className="table-responsive">
-          <table className="table table-requests">
-            <caption className="visually-hidden">Richieste, dalla più recente</caption>
-            <thead>
-              <tr>
-                <th scope="col">Data richiesta</th>
-                <th scope="col">Protocollo</th>
-                <th scope="col">Oggetto</th>
-                <th scope="col">Codice fiscale</th>
-                <th scope="col">Sede</th>
-                <th scope="col">Stato</th>
-                <th scope="col"><span className="visually-hidden">Dettaglio</span></th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.request_id}>
-                  <td>{formatDate(r.sent_at)}</td>
-                  <td><Mono>{r.protocol}</Mono></td>
-                  <td>
-                    {r.subject}
-                    <LastReply excerpt={r.last_reply_excerpt} replies={r.replies} />
-                  </td>
-                  <td>{r.codice_fiscale ? <Mono>{r.codice_fiscale}</Mono> : <span className="text-muted">Per conto proprio</span>}</td>
-                  <td>{r.current_sede_name}</td>
-                  <td><StatusBadge status={r.status} label={r.status_label} /></td>
-                  <td>
-                    <Link to={`/storico/${r.request_id}`} className="btn btn-sm btn-outline-primary"
-                      aria-label={`Dettaglio della richiesta ${r.protocol}`}>
-                      <Icon name="it-arrow-right" />
-                    </Link>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <RequestTable rows={rows} caption="Richieste, dalla più recente" detailPath={(r) => `/storico/${r.request_id}`}
+        sede={(r) => r.current_sede_name} />
       <LoadMore list={list} />
     </>
   );

@@ -13,8 +13,8 @@ use axum::http::HeaderMap;
 use axum::Json;
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
 use commands::bookings::{counter_schedule, load_sede_calendar, sede_schedules};
-use commands::reference::sportelli::{services_of, web_meeting_offered};
 use domain::booking::{rome_instant, rome_today, CounterSchedule, DayAvailability};
+use reference::sportelli::{services_of, web_meeting_offered};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -91,7 +91,7 @@ pub async fn list_counters(
 ) -> HttpResult<Json<CountersView>> {
     let sede = sede_code(&sede)?;
     calendar_written(&app, &headers, params.min_position).await?;
-    let schedules = sede_schedules(&app.pool, &sede).await?;
+    let schedules = sede_schedules(&app.pool, app.counters.as_ref(), &sede).await?;
     if schedules.is_empty() {
         return Err(domain::booking::BookingViolation::SedeUnknown.into());
     }
@@ -135,7 +135,7 @@ pub async fn list_counters(
             }
         })
         .collect();
-    let about = commands::reference::get_sede(&app.pool, sede.as_str()).await?;
+    let about = reference::get_sede(&app.pool, sede.as_str()).await?;
     Ok(Json(CountersView {
         sede: sede.to_string(),
         sede_name: about.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
@@ -235,7 +235,7 @@ pub async fn get_counter_calendar(
     let after_last = (first + Duration::days(32))
         .with_day(1)
         .expect("day 1 exists");
-    let schedule = counter_schedule(&app.pool, &sede, &counter).await?;
+    let schedule = counter_schedule(&app.pool, app.counters.as_ref(), &sede, &counter).await?;
     let (calendar, _) = load_sede_calendar(&app.pool, &sede).await?;
     let taken = taken(
         &app,
@@ -304,7 +304,7 @@ pub async fn list_free_slots(
     let (sede, counter) = (sede_code(&sede)?, counter_code(&counter)?);
     let now = app.clock.now();
     let date = params.date.unwrap_or_else(|| rome_today(now));
-    let schedule = counter_schedule(&app.pool, &sede, &counter).await?;
+    let schedule = counter_schedule(&app.pool, app.counters.as_ref(), &sede, &counter).await?;
     let (calendar, _) = load_sede_calendar(&app.pool, &sede).await?;
     let next = date + Duration::days(1);
     let taken = taken(&app, &headers, params.min_position, &schedule, date, next).await?;

@@ -22,6 +22,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use commands::bookings::{BookingOutcome, Caller, ConfirmInput};
+use domain::access::{booking_sight, BookingHolders, BookingSight};
 use domain::actor::Actor;
 use domain::booking::{BookingCode, BookingId, BookingMode, BookingViolation, HoldId, SlotRef};
 use domain::ids::RequestId;
@@ -255,9 +256,8 @@ pub async fn cancel_booking(
                         projections::bookings::get_booking(pool, booking_id).await?
                     }
                 };
-                let row = row
-                    .filter(|b| b.sede_code == officer.sede.as_str())
-                    .ok_or(BookingViolation::BookingNotFound)?;
+                // Another sede's booking: the command refuses it as not found.
+                let row = row.ok_or(BookingViolation::BookingNotFound)?;
                 let slot = slot_of(&row)?;
                 let ctx = context(&app, Caller::Actor(Actor::Sede(officer)), key);
                 svc.cancel_at_sede(&ctx, &slot, id, body.reason.clone())
@@ -385,17 +385,11 @@ async fn may_see(
     row: &BookingRow,
 ) -> bool {
     match actor {
-        Some(Actor::Citizen { id }) => row.codice_fiscale.as_deref() == Some(id.as_str()),
-        Some(Actor::Sede(o)) => row.sede_code == o.sede.as_str(),
-        Some(a @ Actor::Patronato(_)) => match row.request_id {
-            Some(r) => app
-                .requests
-                .load_visible(RequestId(r), a, None)
-                .await
-                .is_ok(),
-            None => false,
+        Some(a) => match booking_sight(a, holders(row)) {
+            BookingSight::Visible => true,
+            BookingSight::Hidden => false,
+            BookingSight::AsRequest(r) => app.requests.load_visible(r, a, None).await.is_ok(),
         },
-        Some(_) => false,
         None => {
             let cf = params
                 .codice_fiscale
@@ -410,6 +404,15 @@ async fn may_see(
                     .as_ref()
                     .is_some_and(|c| same_code(c.as_str(), &row.code))
         }
+    }
+}
+
+/// What the visibility rule needs of a booking row.
+pub(super) fn holders(row: &BookingRow) -> BookingHolders<'_> {
+    BookingHolders {
+        codice_fiscale: row.codice_fiscale.as_deref(),
+        sede: &row.sede_code,
+        request_id: row.request_id.map(RequestId),
     }
 }
 

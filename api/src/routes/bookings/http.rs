@@ -1,25 +1,23 @@
 //! What the booking handlers share: the optional caller (a citizen may call
-//! without a token), the mapping of booking errors to problem+json, the
-//! idempotency fingerprint, and the views of slots.
+//! without a token), the command context, and the views of slots. Errors are
+//! [`ApiError`]s, mapped in `crate::error` like every other handler's.
 
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ErrorCode, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{header, HeaderMap};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Europe::Rome;
-use commands::bookings::{BookingContext, BookingError, BookingService, Caller};
-use commands::requests::IdempotencyKey;
-use commands::store::StoreError;
-use domain::actor::Actor;
-use domain::booking::{BookingViolation, CounterCode, Notice, SlotRef, ViolationKind};
+use commands::bookings::{BookingContext, BookingService, Caller};
+use commands::convention::IdempotencyKey;
+use domain::access::Refusal;
+use domain::actor::{Actor, SedeOfficer};
+use domain::booking::{BookingViolation, CounterCode, Notice, SlotRef};
 use domain::codice_fiscale::CodiceFiscale;
 use domain::ids::SedeCode;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -40,114 +38,18 @@ impl FromRequestParts<AppState> for MaybeActor {
     }
 }
 
-/// An error of a booking handler: an [`ApiError`], or a booking rule's
-/// refusal with its own status and code.
-#[derive(Debug)]
-pub enum BookingHttpError {
-    Api(ApiError),
-    Rule(BookingViolation),
-}
-
-impl From<ApiError> for BookingHttpError {
-    fn from(e: ApiError) -> Self {
-        BookingHttpError::Api(e)
-    }
-}
-
-impl From<BookingViolation> for BookingHttpError {
-    fn from(v: BookingViolation) -> Self {
-        BookingHttpError::Rule(v)
-    }
-}
-
-impl From<sqlx::Error> for BookingHttpError {
-    fn from(e: sqlx::Error) -> Self {
-        BookingHttpError::Api(ApiError::internal(e))
-    }
-}
-
-impl From<projections::ProjectionError> for BookingHttpError {
-    fn from(e: projections::ProjectionError) -> Self {
-        BookingHttpError::Api(ApiError::internal(e))
-    }
-}
-
-impl From<BookingError> for BookingHttpError {
-    fn from(e: BookingError) -> Self {
-        match e {
-            BookingError::Rejected(v) => BookingHttpError::Rule(v),
-            BookingError::Request(v) => BookingHttpError::Api(ApiError::Rule(v)),
-            BookingError::NotFound => BookingHttpError::Api(ApiError::NotFound),
-            BookingError::Invalid { code, message } => {
-                BookingHttpError::Api(ApiError::Unprocessable {
-                    code,
-                    detail: message,
-                })
-            }
-            BookingError::IdempotencyKeyReused => BookingHttpError::Api(ApiError::Unprocessable {
-                code: "idempotency_key_reused",
-                detail: BookingError::IdempotencyKeyReused.to_string(),
-            }),
-            BookingError::Conflict | BookingError::Store(StoreError::Conflict { .. }) => {
-                BookingHttpError::Api(ApiError::Conflict(BookingError::Conflict.to_string()))
-            }
-            BookingError::Store(s) => BookingHttpError::Api(ApiError::internal(s)),
-        }
-    }
-}
-
-impl BookingHttpError {
-    /// The problem code, for metrics.
-    pub fn code(&self) -> &'static str {
-        match self {
-            BookingHttpError::Rule(v) => v.code(),
-            BookingHttpError::Api(ApiError::Rule(v)) => v.code(),
-            BookingHttpError::Api(ApiError::NotFound) => "not_found",
-            BookingHttpError::Api(ApiError::Conflict(_)) => "conflict",
-            BookingHttpError::Api(ApiError::Unprocessable { code, .. }) => code,
-            BookingHttpError::Api(ApiError::Internal(_)) => "internal",
-            BookingHttpError::Api(_) => "invalid",
-        }
-    }
-}
-
-impl IntoResponse for BookingHttpError {
-    fn into_response(self) -> Response {
-        let v = match self {
-            BookingHttpError::Api(e) => return e.into_response(),
-            BookingHttpError::Rule(v) => v,
-        };
-        let status = match v.kind() {
-            ViolationKind::NotFound => StatusCode::NOT_FOUND,
-            ViolationKind::Forbidden => StatusCode::FORBIDDEN,
-            ViolationKind::Conflict => StatusCode::CONFLICT,
-            ViolationKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
-        };
-        let code = v.code();
-        let problem = Problem {
-            type_: format!("urn:combipat:problem:{code}"),
-            title: status.canonical_reason().unwrap_or("Error").to_string(),
-            status: status.as_u16(),
-            code: code.to_string(),
-            detail: v.to_string(),
-            available_from: None,
-        };
-        let mut res = (status, axum::Json(problem)).into_response();
-        res.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        res.extensions_mut().insert(ErrorCode(code));
-        res
-    }
-}
-
-pub type HttpResult<T> = Result<T, BookingHttpError>;
+/// Booking handlers answer with [`ApiError`] like every other handler: one
+/// mapping to HTTP, one metric code.
+pub type HttpResult<T> = Result<T, ApiError>;
 
 /// The commands, on the primary.
 pub fn service(app: &AppState) -> BookingService {
-    BookingService::with_committer(app.pool.clone(), app.committer.clone())
-        .with_sealer(app.sealer.clone())
+    BookingService::with_committer(
+        app.pool.clone(),
+        app.counters.clone(),
+        app.committer.clone(),
+    )
+    .with_sealer(app.sealer.clone())
 }
 
 /// The `Idempotency-Key` header and a fingerprint of what it came with.
@@ -157,28 +59,7 @@ pub fn idempotency(
     target: &str,
     input: &impl Serialize,
 ) -> Result<Option<IdempotencyKey>, ApiError> {
-    let Some(raw) = headers.get("idempotency-key") else {
-        return Ok(None);
-    };
-    let key = raw
-        .to_str()
-        .ok()
-        .map(str::trim)
-        .filter(|k| !k.is_empty() && k.len() <= 200)
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "invalid_idempotency_key",
-                "L'intestazione Idempotency-Key deve essere un testo di 1–200 caratteri",
-            )
-        })?;
-    let mut hasher = Sha256::new();
-    hasher.update(operation.as_bytes());
-    hasher.update(target.as_bytes());
-    hasher.update(serde_json::to_vec(input).expect("input serialises"));
-    Ok(Some(IdempotencyKey {
-        key: key.to_string(),
-        fingerprint: hasher.finalize().to_vec(),
-    }))
+    crate::idempotency::key(headers, operation, target, input)
 }
 
 pub fn context(app: &AppState, caller: Caller, key: Option<IdempotencyKey>) -> BookingContext {
@@ -192,18 +73,14 @@ pub fn context(app: &AppState, caller: Caller, key: Option<IdempotencyKey>) -> B
 
 /// Counts the command's outcome.
 pub fn counted<T>(app: &AppState, command: &str, result: HttpResult<T>) -> HttpResult<T> {
-    match &result {
-        Ok(_) => app.metrics.command(command, "ok"),
-        Err(e) => app.metrics.command(command, e.code()),
-    }
-    result
+    app.metrics.counted(command, result)
 }
 
-fn cf_error(e: domain::codice_fiscale::CfError) -> BookingHttpError {
-    BookingHttpError::Api(ApiError::Unprocessable {
+fn cf_error(e: domain::codice_fiscale::CfError) -> ApiError {
+    ApiError::Unprocessable {
         code: e.code(),
         detail: e.to_string(),
-    })
+    }
 }
 
 /// The citizen calling: a citizen token (the body's codice fiscale, if any,
@@ -231,6 +108,18 @@ pub fn citizen_caller(actor: Option<Actor>, body_cf: Option<&str>) -> HttpResult
         }
         Some(_) => Err(BookingViolation::NotAllowedForRole.into()),
     }
+}
+
+/// The officer of `sede` ([`domain::access::officer_of`]): another sede's
+/// officer hears 404 (logged), other roles 403.
+pub fn sede_officer<'a>(actor: &'a Actor, sede: &SedeCode) -> HttpResult<&'a SedeOfficer> {
+    domain::access::officer_of(actor, sede).map_err(|r| match r {
+        Refusal::OutOfScope => {
+            tracing::warn!(actor = %actor.id(), %sede, "sede outside scope refused as not found");
+            ApiError::NotFound
+        }
+        Refusal::Forbidden => BookingViolation::NotAllowedForRole.into(),
+    })
 }
 
 pub fn sede_code(raw: &str) -> HttpResult<SedeCode> {

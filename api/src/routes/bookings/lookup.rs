@@ -16,6 +16,7 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::Rome;
 use commands::bookings::load_sede_calendar;
+use domain::access::{booking_sight, BookingSight};
 use domain::actor::Actor;
 use domain::booking::{BookingCode, BookingViolation};
 use projections::bookings::BookingRow;
@@ -136,7 +137,7 @@ pub async fn get_booking_by_code(
             )
             .await?
         }
-        Some(Actor::Citizen { id }) => {
+        Some(citizen @ Actor::Citizen { .. }) => {
             let pool = reader(
                 &app,
                 &headers,
@@ -146,7 +147,9 @@ pub async fn get_booking_by_code(
             .await?;
             projections::bookings::get_booking(pool, booking_id)
                 .await?
-                .filter(|r| r.codice_fiscale.as_deref() == Some(id.as_str()))
+                .filter(|r| {
+                    booking_sight(citizen, super::citizen::holders(r)) == BookingSight::Visible
+                })
                 .ok_or(BookingViolation::BookingNotFound)?
         }
         Some(_) => return Err(BookingViolation::NotAllowedForRole.into()),

@@ -7,7 +7,8 @@
 //! - `request.rs`: appointments on requests.
 //! - `sede.rs`: closures, notices, the sede's agenda.
 //! - `queue.rs`: the queue of a counter today.
-//! - `http.rs`: the optional caller, errors, idempotency, views.
+//! - `http.rs`: the optional caller, the command context, views (errors are
+//!   `ApiError`s, mapped in `crate::error`).
 
 pub mod anonymous;
 mod calendar;

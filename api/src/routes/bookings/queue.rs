@@ -54,7 +54,7 @@ pub async fn get_queue_status(
 ) -> HttpResult<Json<QueueView>> {
     let (sede, counter) = (sede_code(&sede)?, counter_code(&counter)?);
     let now = app.clock.now();
-    let s = queue_status(&app.pool, &sede, &counter, now).await?;
+    let s = queue_status(&app.pool, app.counters.as_ref(), &sede, &counter, now).await?;
     Ok(Json(QueueView {
         sede: sede.to_string(),
         counter: counter.to_string(),

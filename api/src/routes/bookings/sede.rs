@@ -1,8 +1,9 @@
 //! The sede's side: closures, notices and its agenda (officers of the sede).
 
-use super::http::{context, counted, counter_code, idempotency, sede_code, service, HttpResult};
+use super::http::{
+    context, counted, counter_code, idempotency, sede_code, sede_officer, service, HttpResult,
+};
 use crate::auth::AuthUser;
-use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::guard::SedeCaller;
 use crate::routes::queries::reader;
@@ -13,8 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{Duration, NaiveDate, NaiveTime};
 use commands::bookings::{CalendarOutcome, Caller};
-use domain::actor::Actor;
-use domain::booking::{rome_instant, rome_today, BookingViolation, ClosureId, NoticeId};
+use domain::booking::{rome_instant, rome_today, ClosureId, NoticeId};
 use projections::bookings::BookingRow;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -188,11 +188,7 @@ pub async fn list_sede_bookings(
     purpose: crate::access::Purpose,
 ) -> HttpResult<Json<AgendaView>> {
     let sede = sede_code(&sede)?;
-    match &actor {
-        Actor::Sede(o) if o.sede == sede => {}
-        Actor::Sede(_) => return Err(ApiError::NotFound.into()),
-        _ => return Err(BookingViolation::NotAllowedForRole.into()),
-    }
+    sede_officer(&actor, &sede)?;
     let from = params.date.unwrap_or_else(|| rome_today(app.clock.now()));
     let days = params.days.unwrap_or(1).clamp(1, 31);
     let to = from + Duration::days(days);

@@ -8,9 +8,9 @@ interface PageOf<Row> {
   next_cursor?: string | null;
 }
 
-export interface KeysetList<Row> {
-  /** The first page, read again when `key` changes. */
-  page: AsyncState<PageOf<Row>>;
+export interface KeysetList<Row, Page extends PageOf<Row> = PageOf<Row>> {
+  /** The first page, read again when `key` changes; null when nothing was asked yet. */
+  page: AsyncState<Page | null>;
   /** The first page and every page added by "Carica altri". */
   rows: Row[];
   /** The next page's cursor; null on the last page. */
@@ -21,19 +21,23 @@ export interface KeysetList<Row> {
 }
 
 /**
- * A list read page by page on the API's keyset cursor (the patronato's history, the sede's inbox):
- * the first page when the filters (`key`) change, the next ones on "Carica altri", no page numbers.
+ * A list read page by page on the API's keyset cursor (the patronato's history, the sede's inbox,
+ * the auditor's screens): the first page when the filters (`key`) change, the next ones on
+ * "Carica altri", no page numbers. `fetchPage` answers null for a list not asked for yet.
  */
-export function useKeysetList<Row>(fetchPage: (cursor?: string) => Promise<PageOf<Row>>, key: string): KeysetList<Row> {
+export function useKeysetList<Row, Page extends PageOf<Row> = PageOf<Row>>(
+  fetchPage: (cursor?: string) => Promise<Page | null>,
+  key: string,
+): KeysetList<Row, Page> {
   const [more, setMore] = useState<Row[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [moreError, setMoreError] = useState<ApiError | null>(null);
   const [loadingMore, setLoadingMore] = useState(false);
 
-  const page = useAsync<PageOf<Row>>(async () => {
+  const page = useAsync<Page | null>(async () => {
     const r = await fetchPage();
     setMore([]);
-    setCursor(r.next_cursor ?? null);
+    setCursor(r?.next_cursor ?? null);
     return r;
   }, key);
 
@@ -42,8 +46,8 @@ export function useKeysetList<Row>(fetchPage: (cursor?: string) => Promise<PageO
     setLoadingMore(true);
     try {
       const r = await fetchPage(cursor);
-      setMore((m) => [...m, ...r.items]);
-      setCursor(r.next_cursor ?? null);
+      setMore((m) => [...m, ...(r?.items ?? [])]);
+      setCursor(r?.next_cursor ?? null);
       setMoreError(null);
     } catch (e) {
       setMoreError(toApiError(e));
@@ -56,7 +60,7 @@ export function useKeysetList<Row>(fetchPage: (cursor?: string) => Promise<PageO
 }
 
 /** "Carica altri" under a keyset list, with the error of the last attempt. */
-export function LoadMore<Row>({ list }: { list: KeysetList<Row> }) {
+export function LoadMore({ list }: { list: Pick<KeysetList<unknown>, 'cursor' | 'loadMore' | 'loadingMore' | 'moreError'> }) {
   return (
     <>
       <ErrorAlert error={list.moreError} />

@@ -7,11 +7,9 @@ import { ErrorAlert } from '../../components/ErrorAlert';
 import { Field } from '../../components/Field';
 import { LoadMore, useKeysetList } from '../../components/request/KeysetList';
 import { Icon } from '../../components/Icon';
-import { Mono } from '../../components/Mono';
 import { PageHeading } from '../../components/PageHeading';
-import { LastReply } from '../../components/LastReply';
-import { STATUSES, StatusBadge } from '../../components/StatusBadge';
-import { formatDate } from '../../format';
+import { RequestTable } from '../../components/request/RequestTable';
+import { STATUSES } from '../../components/StatusBadge';
 import { useAsync } from '../../useAsync';
 import { BUCKETS, FILTERS, bucketOf, inboxQuery } from './inbox';
 
@@ -127,53 +125,14 @@ export function Inbox() {
       </div>
       <ErrorAlert error={page.error} />
 
-      {rows.length > 0 && (
-        // Scrolls sideways on a phone: focusable so that the keyboard can scroll it too.
-        <div className="table-responsive" tabIndex={0} role="region" aria-label="Elenco delle richieste">
-          <table className="table table-requests">
-            <caption className="visually-hidden">Richieste in arrivo, dalla più recente</caption>
-            <thead>
-              <tr>
-                <th scope="col">Data richiesta</th>
-                <th scope="col">Protocollo</th>
-                <th scope="col">Oggetto</th>
-                <th scope="col">Codice fiscale</th>
-                <th scope="col">Stato</th>
-                <th scope="col"><span className="visually-hidden">Dettaglio</span></th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.request_id}>
-                  <td>{formatDate(r.sent_at)}</td>
-                  <td><Mono>{r.protocol}</Mono></td>
-                  <td>
-                    {r.subject}
-                    {r.forwards > 0 && <div className="excerpt">Inoltrata da {r.origin_sede_name}</div>}
-                    <LastReply excerpt={r.last_reply_excerpt} replies={r.replies} />
-                  </td>
-                  <td>{r.codice_fiscale ? <Mono>{r.codice_fiscale}</Mono> : <span className="text-muted">Per conto proprio</span>}</td>
-                  <td>
-                    <StatusBadge status={r.status} label={r.status_label} />
-                    {r.overdue && (
-                      <div className="overdue-mark small mt-1">
-                        <Icon name="it-clock" size="xs" color="danger" className="me-1" />
-                        Oltre 15 giorni
-                      </div>
-                    )}
-                  </td>
-                  <td>
-                    <Link to={`/sede/richieste/${r.request_id}`} className="btn btn-sm btn-outline-primary"
-                      aria-label={`Dettaglio della richiesta ${r.protocol}`}>
-                      <Icon name="it-arrow-right" />
-                    </Link>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <RequestTable rows={rows} caption="Richieste in arrivo, dalla più recente" detailPath={(r) => `/sede/richieste/${r.request_id}`}
+        underSubject={(r) => r.forwards > 0 && <div className="excerpt">Inoltrata da {r.origin_sede_name}</div>}
+        underStatus={(r) => r.overdue && (
+          <div className="overdue-mark small mt-1">
+            <Icon name="it-clock" size="xs" color="danger" className="me-1" />
+            Oltre 15 giorni
+          </div>
+        )} />
       <LoadMore list={list} />
     </>
   );

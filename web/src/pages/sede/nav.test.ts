@@ -7,7 +7,7 @@ describe('a second kind of user', () => {
     expect(navFor('sede_officer').map((n) => n.label)).toEqual(['Richieste in arrivo', 'Agenda', 'Chiusure e avvisi', 'Coda']);
     expect(navFor('operator').map((n) => n.label)).toContain('Storico richieste');
     expect(navFor('regional_referent').map((n) => n.label)).not.toContain('Coda');
-    expect(navFor('auditor').map((n) => n.label)).toEqual(['Registro eventi', 'Stato al…', 'Accessi ai dati personali']);
+    expect(navFor('auditor').map((n) => n.label)).toEqual(['Registro eventi', 'Stato al…', 'Accessi ai dati personali', 'Copia dei dati']);
     expect([homeFor('sede_officer'), homeFor('auditor'), homeFor('operator')]).toEqual(['/sede/richieste', '/audit', null]);
     expect(navFor('analyst').map((n) => n.label)).toEqual(['Cruscotto', 'Viste SQL']);
     expect(homeFor('analyst')).toBe('/cruscotto');

@@ -1,0 +1,217 @@
+//! The subjects' data keys (`subject_keys`), wrapped by the master key and
+//! cached unwrapped in memory (a hot path: sealing at append and opening at
+//! load must not cost a database round trip per event).
+//!
+//! Erasure ([`SubjectKeys::erase`]) destroys the wrapped key and appends a
+//! `SubjectErased` event (who, whom by pseudonym, when, legal ground) in one
+//! transaction: either both or neither.
+
+use super::crypto::{new_data_key, CryptoError, DataKey, MasterKey};
+use crate::{append, Expected, Metadata, NewEvent, StoreError};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use uuid::Uuid;
+
+/// The stream type of erasure records (`erasure-<subject>`).
+pub const ERASURE_STREAM_TYPE: &str = "erasure";
+pub const SUBJECT_ERASED_EVENT: &str = "SubjectErased";
+
+/// A subject's key as far as this process knows.
+#[derive(Clone, Copy)]
+enum Cached {
+    Live(DataKey),
+    Erased,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("unknown data subject")]
+    UnknownSubject,
+    #[error("the data subject was already erased")]
+    AlreadyErased,
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The legal ground and the actor of an erasure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubjectErased {
+    /// The subject's pseudonym (never the codice fiscale).
+    pub subject: String,
+    pub kind: String,
+    /// e.g. "GDPR art. 17(1)(a)", or the retention rule that applied.
+    pub legal_ground: String,
+    pub erased_by: String,
+    pub erased_by_role: String,
+    pub at: DateTime<Utc>,
+    /// Where the event was appended in the log (not part of it).
+    #[serde(skip)]
+    pub position: i64,
+}
+
+/// The key store (cheap to clone).
+#[derive(Clone)]
+pub struct SubjectKeys {
+    pool: PgPool,
+    master: Arc<dyn MasterKey>,
+    cache: Arc<RwLock<HashMap<String, Cached>>>,
+}
+
+impl std::fmt::Debug for SubjectKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SubjectKeys(master {})", self.master.id())
+    }
+}
+
+impl SubjectKeys {
+    pub fn new(pool: PgPool, master: Arc<dyn MasterKey>) -> Self {
+        Self {
+            pool,
+            master,
+            cache: Arc::default(),
+        }
+    }
+
+    fn cached(&self, subject: &str) -> Option<Cached> {
+        self.cache.read().expect("key cache").get(subject).copied()
+    }
+
+    fn remember(&self, subject: &str, c: Cached) {
+        self.cache
+            .write()
+            .expect("key cache")
+            .insert(subject.to_string(), c);
+    }
+
+    /// The subject's key to seal with, created on first use. `None` once the
+    /// subject is erased: nothing new is written about an erased subject.
+    pub async fn key_for_sealing(
+        &self,
+        subject: &str,
+        kind: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DataKey>, KeyError> {
+        if let Some(c) = self.cached(subject) {
+            return Ok(match c {
+                Cached::Live(k) => Some(k),
+                Cached::Erased => None,
+            });
+        }
+        let dek = new_data_key();
+        let wrapped = self.master.wrap(&dek, subject)?;
+        // Concurrent first uses agree on whichever key was inserted first.
+        sqlx::query(
+            "INSERT INTO subject_keys (subject, kind, master_key_id, wrapped_key, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (subject) DO NOTHING",
+        )
+        .bind(subject)
+        .bind(kind)
+        .bind(self.master.id())
+        .bind(&wrapped)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        self.key_for_opening(subject).await
+    }
+
+    /// The subject's key to open with; `None` when erased (or never keyed).
+    pub async fn key_for_opening(&self, subject: &str) -> Result<Option<DataKey>, KeyError> {
+        if let Some(c) = self.cached(subject) {
+            return Ok(match c {
+                Cached::Live(k) => Some(k),
+                Cached::Erased => None,
+            });
+        }
+        let row: Option<(Option<Vec<u8>>,)> =
+            sqlx::query_as("SELECT wrapped_key FROM subject_keys WHERE subject = $1")
+                .bind(subject)
+                .fetch_optional(&self.pool)
+                .await?;
+        match row {
+            Some((Some(wrapped),)) => {
+                let k = self.master.unwrap(&wrapped, subject)?;
+                self.remember(subject, Cached::Live(k));
+                Ok(Some(k))
+            }
+            Some((None,)) => {
+                self.remember(subject, Cached::Erased);
+                Ok(None)
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Destroys the subject's key and records the erasure, in one
+    /// transaction. Unknown subject and a second erasure change nothing.
+    /// Other processes' caches learn of it when they next miss (see
+    /// docs/privacy.md: a deployment restarts them or they re-read on the
+    /// `SubjectErased` event).
+    pub async fn erase(
+        &self,
+        subject: &str,
+        legal_ground: &str,
+        erased_by: &str,
+        erased_by_role: &str,
+        now: DateTime<Utc>,
+    ) -> Result<SubjectErased, KeyError> {
+        let mut tx = self.pool.begin().await?;
+        let row: Option<(String, bool)> = sqlx::query_as(
+            "SELECT kind, wrapped_key IS NULL FROM subject_keys WHERE subject = $1 FOR UPDATE",
+        )
+        .bind(subject)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let kind = match row {
+            None => return Err(KeyError::UnknownSubject),
+            Some((_, true)) => return Err(KeyError::AlreadyErased),
+            Some((kind, false)) => kind,
+        };
+        sqlx::query(
+            "UPDATE subject_keys SET wrapped_key = NULL, erased_at = $2 WHERE subject = $1",
+        )
+        .bind(subject)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let erased = SubjectErased {
+            subject: subject.to_string(),
+            kind,
+            legal_ground: legal_ground.to_string(),
+            erased_by: erased_by.to_string(),
+            erased_by_role: erased_by_role.to_string(),
+            at: now,
+            position: 0,
+        };
+        let event = NewEvent {
+            event_type: SUBJECT_ERASED_EVENT.into(),
+            schema_version: 1,
+            payload: serde_json::to_value(&erased).expect("serialises"),
+        };
+        let metadata = Metadata {
+            actor_id: erased_by.to_string(),
+            actor_role: erased_by_role.to_string(),
+            patronato: None,
+            office: None,
+            sede: None,
+            command: "erase_subject".into(),
+            correlation_id: Uuid::new_v4(),
+            causation_id: None,
+            idempotency_key: None,
+        };
+        let expected = Expected::new_stream(format!("erasure-{subject}"), ERASURE_STREAM_TYPE);
+        let appended = append(&mut tx, &expected, &[event], &metadata, now).await?;
+        tx.commit().await?;
+        self.remember(subject, Cached::Erased);
+        Ok(SubjectErased {
+            position: appended.last_position,
+            ..erased
+        })
+    }
+}

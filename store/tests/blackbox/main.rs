@@ -1,0 +1,9 @@
+//! The event store's tests on real PostgreSQL: append and load, group
+//! commit, tamper evidence, kept sessions. One binary, so the crate is
+//! linked once.
+
+mod common;
+mod event_store;
+mod group_commit;
+mod sessions;
+mod tamper;
