@@ -91,10 +91,10 @@ impl World {
                 continue;
             };
             citizens.push(CitizenRecord {
-                codice_fiscale: codice_fiscale.into(),
+                codice_fiscale,
                 surname,
                 name,
-                birth_date: birth_date.into(),
+                birth_date,
                 birth_place,
                 cap,
             });

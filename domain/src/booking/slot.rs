@@ -15,7 +15,6 @@ use super::offer::RequestedService;
 use super::violation::BookingViolation;
 use crate::codice_fiscale::CodiceFiscale;
 use crate::ids::{OfficeId, PatronatoId, ProtocolNumber, RequestId, SedeCode, UserId};
-use crate::personal::Personal;
 use crate::time::Timestamp;
 use chrono::{DateTime, Duration};
 use chrono_tz::{Europe::Rome, Tz};
@@ -61,7 +60,7 @@ impl SlotRef {
 pub enum Booker {
     /// A citizen, after a hold, with mode, reason and contacts.
     Citizen {
-        codice_fiscale: Personal<CodiceFiscale>,
+        codice_fiscale: CodiceFiscale,
         /// Booked with a token (SPID/CIE/PIN) rather than the code alone.
         authenticated: bool,
         details: BookingDetails,
@@ -77,10 +76,9 @@ pub enum Booker {
 }
 
 impl Booker {
-    /// The citizen's code, unless the booker is a request's or was erased.
     pub fn codice_fiscale(&self) -> Option<&CodiceFiscale> {
         match self {
-            Booker::Citizen { codice_fiscale, .. } => codice_fiscale.known(),
+            Booker::Citizen { codice_fiscale, .. } => Some(codice_fiscale),
             Booker::Request { .. } => None,
         }
     }
@@ -112,7 +110,7 @@ pub enum SlotEvent {
     SlotHeld {
         slot: SlotRef,
         hold_id: HoldId,
-        codice_fiscale: Personal<CodiceFiscale>,
+        codice_fiscale: CodiceFiscale,
         authenticated: bool,
         at: Timestamp,
         expires_at: Timestamp,
@@ -174,7 +172,7 @@ impl SlotEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Hold {
     pub hold_id: HoldId,
-    pub codice_fiscale: Personal<CodiceFiscale>,
+    pub codice_fiscale: CodiceFiscale,
     pub authenticated: bool,
     pub at: Timestamp,
     pub expires_at: Timestamp,
@@ -310,7 +308,7 @@ impl Slot {
         Ok(SlotEvent::SlotHeld {
             slot: slot.clone(),
             hold_id,
-            codice_fiscale: codice_fiscale.clone().into(),
+            codice_fiscale: codice_fiscale.clone(),
             authenticated,
             at: now,
             expires_at: now + hold_duration(),
@@ -342,7 +340,7 @@ impl Slot {
         }
         let hold = match &self.hold {
             Some(h) if h.hold_id == hold_id => {
-                if !h.codice_fiscale.is(codice_fiscale) {
+                if h.codice_fiscale != *codice_fiscale {
                     return Err(BookingViolation::HoldNotFound);
                 }
                 h
@@ -362,7 +360,7 @@ impl Slot {
             code,
             hold_id: Some(hold_id),
             booker: Booker::Citizen {
-                codice_fiscale: codice_fiscale.clone().into(),
+                codice_fiscale: codice_fiscale.clone(),
                 authenticated: authenticated || hold.authenticated,
                 details,
             },

@@ -69,10 +69,6 @@ impl AcceptedRequest {
     pub fn destination(&self) -> &SedeCode {
         &self.destination
     }
-
-    pub fn requester(&self) -> &super::events::Requester {
-        &self.requester
-    }
 }
 
 /// Commands on an existing request.

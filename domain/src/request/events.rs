@@ -9,7 +9,6 @@ use crate::ids::{
     AttachmentId, Cap, OfficeId, PatronatoId, PracticeRef, ProtocolNumber, RegionCode, RequestId,
     SedeCode, TopicCode, UserId,
 };
-use crate::personal::Personal;
 use crate::time::Timestamp;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -27,11 +26,10 @@ pub enum Requester {
 /// The citizen as identified in the registry when the request was made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CitizenRecord {
-    /// Erased with the citizen's key (crypto-shredding); so is the date.
-    pub codice_fiscale: Personal<CodiceFiscale>,
+    pub codice_fiscale: CodiceFiscale,
     pub surname: String,
     pub name: String,
-    pub birth_date: Personal<NaiveDate>,
+    pub birth_date: NaiveDate,
     pub birth_place: Option<String>,
     pub cap: Cap,
 }

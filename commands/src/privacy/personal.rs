@@ -23,7 +23,7 @@ use super::crypto::{self, CryptoError, DataKey};
 use serde_json::{Map, Value};
 
 /// What an erased field reads as.
-pub const ERASED: &str = domain::personal::ERASED;
+pub const ERASED: &str = "dato cancellato";
 /// The payload key of the sealed fields.
 pub const SEALED_KEY: &str = "_sealed";
 
@@ -92,11 +92,6 @@ pub const PERSONAL_EVENTS: &[PersonalEvent] = &[
         ],
     },
 ];
-
-/// Personal fields whose erased form is `null`: in the domain they are an
-/// `Option` of a parsed value (a mobile number, an e-mail address) that
-/// cannot hold [`ERASED`]; erased, they read as absent.
-pub const ERASED_AS_NULL: &[&str] = &["/booker/details/mobile", "/booker/details/email"];
 
 /// The declaration of `event_type`, if it has personal fields.
 pub fn personal_event(event_type: &str) -> Option<&'static PersonalEvent> {
@@ -178,14 +173,7 @@ pub fn open_payload(
             .map(|d| {
                 d.fields
                     .iter()
-                    .map(|p| {
-                        let erased = if ERASED_AS_NULL.contains(p) {
-                            Value::Null
-                        } else {
-                            Value::String(ERASED.into())
-                        };
-                        ((*p).to_string(), erased)
-                    })
+                    .map(|p| ((*p).to_string(), Value::String(ERASED.into())))
                     .collect()
             })
             .unwrap_or_default(),
@@ -194,16 +182,6 @@ pub fn open_payload(
         put(payload, &pointer, value);
     }
     Ok(())
-}
-
-/// Removes the personal fields of `payload` without keeping them anywhere
-/// (what is left if sealing itself ever failed).
-pub fn drop_personal_fields(event_type: &str, payload: &mut Value) {
-    if let Some(decl) = personal_event(event_type) {
-        for pointer in decl.fields {
-            take(payload, pointer);
-        }
-    }
 }
 
 /// The sealed fields are bound to the event type and the subject.
