@@ -128,12 +128,14 @@ pub async fn log_reads(
     Ok(app.reads.record(records).await?)
 }
 
-/// The citizen a request is about, if any.
+/// The citizen a request is about, if any (an erased citizen's request holds
+/// no personal data left to read).
 pub fn request_subjects(app: &AppState, request: &domain::request::Request) -> Vec<Subject> {
     match request.sent.as_deref().map(|s| &s.requester) {
-        Some(domain::request::Requester::Citizen(c)) => {
-            vec![Subject::Citizen(app.pseudonyms.citizen(&c.codice_fiscale))]
-        }
+        Some(domain::request::Requester::Citizen(c)) => match c.codice_fiscale.known() {
+            Some(cf) => vec![Subject::Citizen(app.pseudonyms.citizen(cf))],
+            None => Vec::new(),
+        },
         _ => Vec::new(),
     }
 }

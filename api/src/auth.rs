@@ -108,6 +108,7 @@ pub struct JwtKeys {
     /// Pseudonyms of data subjects when no key of their own is configured
     /// (development and tests; docs/privacy.md).
     pseudonyms: commands::privacy::Pseudonyms,
+    master_key: [u8; 32],
 }
 
 impl JwtKeys {
@@ -123,7 +124,18 @@ impl JwtKeys {
             decoding: DecodingKey::from_secret(secret),
             cursor_key,
             pseudonyms: commands::privacy::Pseudonyms::derived_from(secret, "jwt"),
+            master_key: sha2::Sha256::new()
+                .chain_update(b"combipat master key\0")
+                .chain_update(secret)
+                .finalize()
+                .into(),
         }
+    }
+
+    /// The master key of crypto-shredding when none is configured
+    /// (development and tests; docs/privacy.md): derived from the secret.
+    pub fn derived_master_key(&self) -> commands::privacy::crypto::LocalMasterKey {
+        commands::privacy::crypto::LocalMasterKey::fingerprinted(&self.master_key)
     }
 
     pub fn derived_pseudonyms(&self) -> commands::privacy::Pseudonyms {

@@ -53,6 +53,9 @@ pub enum ApiError {
     Forbidden,
     #[error("{0}")]
     Conflict(String),
+    /// A state that refuses the operation, with its own code (409).
+    #[error("{detail}")]
+    Refused { code: &'static str, detail: String },
     #[error("Il contenuto supera la dimensione massima consentita")]
     PayloadTooLarge { detail: String },
     #[error("Tipo di contenuto non supportato: {0}")]
@@ -116,6 +119,7 @@ impl ApiError {
             ApiError::Unauthenticated { code } => (StatusCode::UNAUTHORIZED, code),
             ApiError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::Refused { code, .. } => (StatusCode::CONFLICT, code),
             ApiError::PayloadTooLarge { .. } => {
                 (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
             }
@@ -131,6 +135,26 @@ impl ApiError {
             ApiError::Overloaded => (StatusCode::SERVICE_UNAVAILABLE, "overloaded"),
             ApiError::Lagging => (StatusCode::SERVICE_UNAVAILABLE, "read_model_lagging"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl From<commands::privacy::keys::KeyError> for ApiError {
+    fn from(e: commands::privacy::keys::KeyError) -> Self {
+        use commands::privacy::keys::KeyError;
+        match e {
+            KeyError::UnknownSubject => ApiError::Missing {
+                code: "subject_unknown",
+                detail: "Nessun dato personale di questo interessato è custodito nel registro \
+                         degli eventi"
+                    .into(),
+            },
+            KeyError::AlreadyErased => ApiError::Refused {
+                code: "already_erased",
+                detail: "I dati personali di questo interessato sono già stati cancellati".into(),
+            },
+            KeyError::Db(e) => e.into(),
+            other => ApiError::internal(other),
         }
     }
 }

@@ -73,6 +73,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::statistics::router())
         .merge(routes::audit::router())
         .merge(routes::access_log::router())
+        .merge(routes::privacy::router())
         .merge(routes::subject_copy::router())
         .merge(routes::summary::router())
         .merge(routes::bookings::router())

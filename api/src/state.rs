@@ -4,6 +4,9 @@ use crate::auth::JwtKeys;
 use crate::directory::Directory;
 use crate::metrics::Metrics;
 use commands::ports::CounterDirectory;
+use commands::privacy::crypto::MasterKey;
+use commands::privacy::keys::SubjectKeys;
+use commands::privacy::seal::{register_master_key, Sealer};
 use commands::requests::RequestService;
 use projections::wait::CheckpointWatch;
 use reference::{
@@ -127,6 +130,8 @@ pub struct AppState {
     pub reads: commands::privacy::ReadLog,
     /// Keyed pseudonyms of data subjects.
     pub pseudonyms: commands::privacy::Pseudonyms,
+    /// Seals personal fields of the commands' events (crypto-shredding).
+    pub sealer: Sealer,
 }
 
 impl AppState {
@@ -165,9 +170,15 @@ impl AppState {
         let uploads = Arc::new(tokio::sync::Semaphore::new(
             limits.max_concurrent_uploads.max(1),
         ));
+        let pseudonyms = jwt.derived_pseudonyms();
+        let master: Arc<dyn MasterKey> = Arc::new(jwt.derived_master_key());
+        register_master_key(master.clone());
+        let sealer = Sealer::new(SubjectKeys::new(pool.clone(), master), pseudonyms.clone());
+        let requests = requests.with_sealer(sealer.clone());
         Self {
             reads: commands::privacy::ReadLog::spawn(pool.clone()),
-            pseudonyms: jwt.derived_pseudonyms(),
+            pseudonyms,
+            sealer,
             anonymous,
             uploads,
             read_pool: pool.clone(),
@@ -195,10 +206,25 @@ impl AppState {
 }
 
 impl AppState {
+    /// Seals with `master` (a key file, an HSM): configured in production;
+    /// [`AppState::new`] starts with one derived from the JWT secret.
+    pub fn with_master_key(mut self, master: Arc<dyn MasterKey>) -> Self {
+        register_master_key(master.clone());
+        self.sealer = Sealer::new(
+            SubjectKeys::new(self.pool.clone(), master),
+            self.pseudonyms.clone(),
+        );
+        self.requests = self.requests.with_sealer(self.sealer.clone());
+        self
+    }
+
     /// Pseudonyms under the deployment's own key (crate::pseudonym_key)
-    /// rather than the one derived from the JWT secret.
+    /// rather than the one derived from the JWT secret; the sealer names
+    /// subjects with them too.
     pub fn with_pseudonyms(mut self, pseudonyms: commands::privacy::Pseudonyms) -> Self {
         self.pseudonyms = pseudonyms;
+        self.sealer = Sealer::new(self.sealer.keys().clone(), self.pseudonyms.clone());
+        self.requests = self.requests.with_sealer(self.sealer.clone());
         self
     }
 
@@ -243,5 +269,28 @@ impl AppState {
 impl axum::extract::FromRef<AppState> for Metrics {
     fn from_ref(state: &AppState) -> Metrics {
         state.metrics.clone()
+    }
+}
+
+/// The master key configured as 64 hex digits or a key file (the digits
+/// first); none: the one derived from the JWT secret stays (a warning).
+pub fn configured_master_key(
+    hex_key: Option<&str>,
+    file: Option<&std::path::Path>,
+) -> Result<Option<commands::privacy::crypto::LocalMasterKey>, commands::privacy::crypto::CryptoError>
+{
+    use commands::privacy::crypto::LocalMasterKey;
+    match (
+        hex_key.filter(|k| !k.is_empty()),
+        file.filter(|f| !f.as_os_str().is_empty()),
+    ) {
+        (Some(hex_key), _) => LocalMasterKey::from_hex_fingerprinted(hex_key).map(Some),
+        (None, Some(file)) => LocalMasterKey::from_file(file).map(Some),
+        (None, None) => {
+            tracing::warn!(
+                "no master key configured: one derived from the JWT secret seals personal data"
+            );
+            Ok(None)
+        }
     }
 }

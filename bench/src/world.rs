@@ -91,10 +91,10 @@ impl World {
                 continue;
             };
             citizens.push(CitizenRecord {
-                codice_fiscale,
+                codice_fiscale: codice_fiscale.into(),
                 surname,
                 name,
-                birth_date,
+                birth_date: birth_date.into(),
                 birth_place,
                 cap,
             });

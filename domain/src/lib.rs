@@ -8,6 +8,7 @@
 //! - [`codice_fiscale`]: the citizen's tax code, parsed once at the edge.
 //! - [`ids`]: identifiers and small value types (sede code, CAP, protocol number, ...).
 //! - [`actor`]: who is acting, with role and scope, as built from a token.
+//! - [`personal`]: a personal value or the mark that it was erased.
 //! - [`access`]: who sees what on the read side (history, statistics,
 //!   bookings) and which sede an officer acts for.
 //! - [`time`]: calendar helpers for Europe/Rome and the 15-day standard.
@@ -22,6 +23,7 @@ pub mod actor;
 pub mod booking;
 pub mod codice_fiscale;
 pub mod ids;
+pub mod personal;
 pub mod request;
 pub mod streams;
 pub mod time;

@@ -45,10 +45,10 @@ pub(crate) fn sent_to(to: &str, at: Timestamp, attachments: Vec<AttachmentRef>) 
         request_id: RequestId::new(),
         protocol: ProtocolNumber::new(&destination, 2026, 1),
         requester: Requester::Citizen(CitizenRecord {
-            codice_fiscale: CodiceFiscale::parse("RSSMRA85T10A562S").unwrap(),
+            codice_fiscale: CodiceFiscale::parse("RSSMRA85T10A562S").unwrap().into(),
             surname: "ROSSI".into(),
             name: "MARIO".into(),
-            birth_date: NaiveDate::from_ymd_opt(1985, 12, 10).unwrap(),
+            birth_date: NaiveDate::from_ymd_opt(1985, 12, 10).unwrap().into(),
             birth_place: Some("BOLOGNA".into()),
             cap: Cap::parse("00184").unwrap(),
         }),

@@ -54,6 +54,7 @@ mod fixtures;
 pub mod home_panel;
 pub mod metrics;
 pub mod page;
+pub mod privacy;
 mod projection;
 pub mod rebuild;
 pub mod requests;

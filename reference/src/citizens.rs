@@ -33,10 +33,12 @@ const COLUMNS: &str = "codice_fiscale, surname, name, birth_date, birth_place, c
 
 fn record(row: &PgRow) -> Result<CitizenRecord, sqlx::Error> {
     Ok(CitizenRecord {
-        codice_fiscale: CodiceFiscale::parse(row.try_get("codice_fiscale")?).map_err(decode_err)?,
+        codice_fiscale: CodiceFiscale::parse(row.try_get("codice_fiscale")?)
+            .map_err(decode_err)?
+            .into(),
         surname: row.try_get("surname")?,
         name: row.try_get("name")?,
-        birth_date: row.try_get("birth_date")?,
+        birth_date: row.try_get::<chrono::NaiveDate, _>("birth_date")?.into(),
         birth_place: row.try_get("birth_place")?,
         cap: Cap::parse(row.try_get("cap")?).map_err(decode_err)?,
     })

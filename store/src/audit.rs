@@ -2,8 +2,10 @@
 //! global log by position, time, event type, actor or stream type, the
 //! version of a stream at an instant, and the record of every audit read.
 //!
-//! Events are returned **as stored** (not upcast): an auditor sees the payload
-//! and schema version that the hash chain protects.
+//! Events are returned at their stored schema version (not upcast), with
+//! their personal fields opened, or erased once their subject's key is gone
+//! (privacy::seal); the hash chain protects the stored, sealed form, which
+//! the verification endpoint checks.
 //!
 //! Listings are consistent snapshots: the first page takes
 //! `pg_current_snapshot()` and every page keeps only events whose transaction
@@ -15,6 +17,7 @@
 use super::hash::GENESIS_HASH;
 use super::log::{RecordedEvent, EVENT_COLUMNS};
 use super::{append, Appended, Expected, Metadata, NewEvent, StoreError};
+use crate::privacy::open::{open_row, SealedRow, EVENTS_WITH_KEYS, KEY_COLUMNS};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::{PgExecutor, PgPool, Postgres, QueryBuilder};
@@ -71,7 +74,7 @@ pub async fn read_log(
     limit: i64,
 ) -> Result<Vec<RecordedEvent>, StoreError> {
     let mut q: QueryBuilder<Postgres> = QueryBuilder::new(format!(
-        "SELECT {EVENT_COLUMNS} FROM events WHERE position > "
+        "SELECT {EVENT_COLUMNS}, {KEY_COLUMNS} FROM {EVENTS_WITH_KEYS} WHERE position > "
     ));
     q.push_bind(after)
         .push(" AND pg_visible_in_snapshot(tx_id, ")
@@ -103,7 +106,8 @@ pub async fn read_log(
         q.push(" AND stream_id = ").push_bind(s.clone());
     }
     q.push(" ORDER BY position LIMIT ").push_bind(limit.max(1));
-    Ok(q.build_query_as().fetch_all(db).await?)
+    let rows: Vec<SealedRow> = q.build_query_as().fetch_all(db).await?;
+    rows.into_iter().map(open_row).collect()
 }
 
 /// Up to `limit` events of one stream after `after_version`, as stored.
@@ -114,15 +118,16 @@ pub async fn stream_events(
     limit: i64,
 ) -> Result<Vec<RecordedEvent>, StoreError> {
     let sql = format!(
-        "SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND version > $2 \
-         ORDER BY version LIMIT $3"
+        "SELECT {EVENT_COLUMNS}, {KEY_COLUMNS} FROM {EVENTS_WITH_KEYS} \
+         WHERE stream_id = $1 AND version > $2 ORDER BY version LIMIT $3"
     );
-    Ok(sqlx::query_as(&sql)
+    let rows: Vec<SealedRow> = sqlx::query_as(&sql)
         .bind(stream_id)
         .bind(after_version)
         .bind(limit.max(1))
         .fetch_all(db)
-        .await?)
+        .await?;
+    rows.into_iter().map(open_row).collect()
 }
 
 /// The stream's version as of `as_of`: its events up to the first one

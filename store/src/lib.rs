@@ -18,6 +18,7 @@ pub mod idempotency;
 mod load;
 pub mod log;
 mod notify;
+pub mod privacy;
 pub mod protocol;
 pub mod sessions;
 pub mod upcast;

@@ -1,8 +1,9 @@
 use super::log::{RecordedEvent, EVENT_COLUMNS};
-use super::{upcast, Expected, StoreError, GENESIS_HASH};
+use super::{Expected, StoreError, GENESIS_HASH};
+use crate::privacy::open::{open_and_upcast, SealedRow, EVENTS_WITH_KEYS, KEY_COLUMNS};
 use sqlx::PgExecutor;
 
-/// A stream's events in order, upcast to their current schema, and where an
+/// A stream's events in order, opened (privacy::seal) and upcast to their current schema, and where an
 /// append must continue from.
 #[derive(Debug, Clone)]
 pub struct LoadedStream {
@@ -19,17 +20,18 @@ pub async fn load_stream(
     until_version: Option<u64>,
 ) -> Result<LoadedStream, StoreError> {
     let sql = format!(
-        "SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND version <= $2 ORDER BY version"
+        "SELECT {EVENT_COLUMNS}, {KEY_COLUMNS} FROM {EVENTS_WITH_KEYS} \
+         WHERE stream_id = $1 AND version <= $2 ORDER BY version"
     );
     let until = until_version.map_or(i32::MAX, |v| i32::try_from(v).unwrap_or(i32::MAX));
-    let rows: Vec<RecordedEvent> = sqlx::query_as(&sql)
+    let rows: Vec<SealedRow> = sqlx::query_as(&sql)
         .bind(stream_id)
         .bind(until)
         .fetch_all(db)
         .await?;
     let mut events = Vec::with_capacity(rows.len());
     for row in rows {
-        events.push(upcast::upcast(row)?);
+        events.push(open_and_upcast(row)?);
     }
     let expected = Expected {
         stream_id: stream_id.to_string(),
@@ -47,8 +49,10 @@ pub async fn load_first_events(
     db: impl PgExecutor<'_>,
     stream_ids: &[String],
 ) -> Result<Vec<RecordedEvent>, StoreError> {
-    let sql =
-        format!("SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = ANY($1) AND version = 1");
-    let rows: Vec<RecordedEvent> = sqlx::query_as(&sql).bind(stream_ids).fetch_all(db).await?;
-    rows.into_iter().map(upcast::upcast).collect()
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS}, {KEY_COLUMNS} FROM {EVENTS_WITH_KEYS} \
+         WHERE stream_id = ANY($1) AND version = 1"
+    );
+    let rows: Vec<SealedRow> = sqlx::query_as(&sql).bind(stream_ids).fetch_all(db).await?;
+    rows.into_iter().map(open_and_upcast).collect()
 }

@@ -9,6 +9,7 @@
 //! can appear later before the reader's checkpoint.
 
 use super::StoreError;
+use crate::privacy::open::{open_and_upcast, SealedRow, EVENTS_WITH_KEYS, KEY_COLUMNS};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::PgExecutor;
@@ -90,18 +91,18 @@ pub async fn read_after(
     limit: i64,
 ) -> Result<Vec<RecordedEvent>, StoreError> {
     let sql = format!(
-        "SELECT {EVENT_COLUMNS} FROM events \
+        "SELECT {EVENT_COLUMNS}, {KEY_COLUMNS} FROM {EVENTS_WITH_KEYS} \
          WHERE (tx_id, position) > ($1::text::xid8, $2) \
            AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) \
          ORDER BY events.tx_id, events.position LIMIT $3"
     );
-    let rows: Vec<RecordedEvent> = sqlx::query_as(&sql)
+    let rows: Vec<SealedRow> = sqlx::query_as(&sql)
         .bind(after.tx_id.to_string())
         .bind(after.position)
         .bind(limit)
         .fetch_all(db)
         .await?;
-    rows.into_iter().map(super::upcast::upcast).collect()
+    rows.into_iter().map(open_and_upcast).collect()
 }
 
 /// The readable horizon now: every transaction below it has committed or
@@ -175,10 +176,12 @@ pub async fn read_at(
     db: impl PgExecutor<'_>,
     positions: &[i64],
 ) -> Result<Vec<RecordedEvent>, StoreError> {
-    let sql =
-        format!("SELECT {EVENT_COLUMNS} FROM events WHERE position = ANY($1) ORDER BY position");
-    let rows: Vec<RecordedEvent> = sqlx::query_as(&sql).bind(positions).fetch_all(db).await?;
-    rows.into_iter().map(super::upcast::upcast).collect()
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS}, {KEY_COLUMNS} FROM {EVENTS_WITH_KEYS} \
+         WHERE position = ANY($1) ORDER BY position"
+    );
+    let rows: Vec<SealedRow> = sqlx::query_as(&sql).bind(positions).fetch_all(db).await?;
+    rows.into_iter().map(open_and_upcast).collect()
 }
 
 /// The log position of the event at a global `position`, if it exists: what a

@@ -102,6 +102,14 @@ pub enum Command {
         /// Serve /metrics only on this address (e.g. a private interface).
         #[arg(long, env = "COMBIPAT_METRICS_ADDR")]
         metrics_addr: Option<String>,
+        /// The master key of crypto-shredding: a file of 64 hex digits
+        /// (`make run` writes `.local/master.key`). Without it (nor
+        /// COMBIPAT_MASTER_KEY) a key derived from the JWT secret is used.
+        #[arg(long, env = "COMBIPAT_MASTER_KEY_FILE")]
+        master_key_file: Option<PathBuf>,
+        /// The master key as 64 hex digits (instead of a file).
+        #[arg(long, env = "COMBIPAT_MASTER_KEY", hide_env_values = true)]
+        master_key: Option<Redacted>,
         /// Require `Authorization: Bearer <token>` on /metrics.
         #[arg(long, env = "COMBIPAT_METRICS_TOKEN", hide_env_values = true)]
         metrics_token: Option<Redacted>,

@@ -3,6 +3,7 @@
 use super::*;
 use crate::auth::{Claims, JwtKeys, ISSUER};
 use crate::state::{AppState, Limits};
+use commands::privacy::crypto::MasterKey;
 
 pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
     match cli.command {
@@ -26,6 +27,8 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
             notify,
             metrics_addr,
             metrics_token,
+            master_key_file,
+            master_key,
         } => {
             let manual = clock == ClockMode::Manual;
             if manual && allow_manual_clock != "1" {
@@ -88,6 +91,14 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
                 tracing::info!(issuer = %c.issuer, "OpenID Connect tokens accepted");
             }
             state = state.with_oidc(oidc).with_browser_sign_in(browser_sign_in);
+            let master = crate::state::configured_master_key(
+                master_key.as_ref().map(|k| k.expose()),
+                master_key_file.as_deref(),
+            )?;
+            if let Some(master) = master {
+                tracing::info!(id = master.id(), "master key of personal data");
+                state = state.with_master_key(std::sync::Arc::new(master));
+            }
             let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
             let smtp = notify.smtp()?;
             let workers = if no_workers {

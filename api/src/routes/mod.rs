@@ -11,6 +11,7 @@ pub mod config;
 pub mod health;
 pub mod notifications;
 pub mod places;
+pub mod privacy;
 pub mod queries;
 pub mod read_your_writes;
 pub mod reference;

@@ -12,6 +12,7 @@ use axum::{Json, Router};
 use chrono::NaiveDate;
 use domain::codice_fiscale::CodiceFiscale;
 use domain::ids::{Cap, TopicCode};
+use domain::personal::Personal;
 use domain::request::CitizenRecord;
 use domain::topic::{Topic, TopicAudience};
 use reference::{search_sedi, CitizenResidence, PgSedeDirectory, RouteRule, Sede};
@@ -62,16 +63,19 @@ pub struct ResidenceView {
 }
 
 impl CitizenView {
-    pub(crate) fn new(c: CitizenRecord, residences: &[CitizenResidence]) -> Self {
-        let found = residences
-            .iter()
-            .find(|r| r.codice_fiscale == c.codice_fiscale.as_str());
+    /// A registry record (never erased: the registry is not the log).
+    pub(crate) fn new(c: CitizenRecord, residences: &[CitizenResidence]) -> Option<Self> {
+        let (Personal::Known(cf), Personal::Known(birth_date)) = (&c.codice_fiscale, c.birth_date)
+        else {
+            return None;
+        };
+        let found = residences.iter().find(|r| r.codice_fiscale == cf.as_str());
         let cap = c.cap.to_string();
-        Self {
-            codice_fiscale: c.codice_fiscale.to_string(),
+        Some(Self {
+            codice_fiscale: cf.to_string(),
             surname: c.surname,
             name: c.name,
-            birth_date: c.birth_date,
+            birth_date,
             birth_place: c.birth_place,
             birth_province: found.and_then(|r| r.birth_province.clone()),
             residence: found.map(|r| ResidenceView {
@@ -81,7 +85,7 @@ impl CitizenView {
                 cap: cap.clone(),
             }),
             cap,
-        }
+        })
     }
 }
 
@@ -132,16 +136,20 @@ pub async fn search_citizens(
     };
     let subjects: Vec<Subject> = found
         .iter()
-        .map(|c| Subject::Citizen(app.pseudonyms.citizen(&c.codice_fiscale)))
+        .filter_map(|c| c.codice_fiscale.known())
+        .map(|cf| Subject::Citizen(app.pseudonyms.citizen(cf)))
         .collect();
     access::record(&app, &actor, &subjects, "searchCitizens", None, &purpose).await?;
-    let codes: Vec<_> = found.iter().map(|c| &c.codice_fiscale).collect();
+    let codes: Vec<_> = found
+        .iter()
+        .filter_map(|c| c.codice_fiscale.known())
+        .collect();
     let residences = reference::residences(&app.pool, &codes).await?;
     Ok(Json(CitizenMatches {
         outcome: outcome.to_string(),
         candidates: found
             .into_iter()
-            .map(|c| CitizenView::new(c, &residences))
+            .filter_map(|c| CitizenView::new(c, &residences))
             .collect(),
     }))
 }

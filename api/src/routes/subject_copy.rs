@@ -115,11 +115,14 @@ pub async fn get_subject_copy(
     .await?;
     let codes = codes_of(&cf);
     let found = app.requests.citizens().by_codice_fiscale(&cf).await?;
-    let found_codes: Vec<_> = found.iter().map(|c| &c.codice_fiscale).collect();
+    let found_codes: Vec<_> = found
+        .iter()
+        .filter_map(|c| c.codice_fiscale.known())
+        .collect();
     let residences = reference::residences(&app.pool, &found_codes).await?;
     let registry = found
         .into_iter()
-        .map(|c| CitizenView::new(c, &residences))
+        .filter_map(|c| CitizenView::new(c, &residences))
         .collect();
     let names = app.sede_names.all().await.map_err(ApiError::internal)?;
     let mut requests = Vec::new();

@@ -12,6 +12,7 @@ use domain::booking::{
     citizen_stream_id, Booker, BookingCode, BookingId, BookingViolation, Canceller,
     CitizenBookings, CitizenEvent, Slot, SlotEvent, SlotRef,
 };
+use domain::personal::Personal;
 use domain::request::{RequestCommand, RequestEvent};
 use serde::{Deserialize, Serialize};
 
@@ -52,9 +53,12 @@ impl BookingService {
         let cancel_reason = reason(cancel_reason.as_deref())?;
         let now = ctx.now;
         self.retrying(ctx, || async {
-            let (citizen_events, citizen_expected) =
-                load::<CitizenEvent>(&self.pool, &citizen_stream_id(&cf), CITIZEN_STREAM_TYPE)
-                    .await?;
+            let (citizen_events, citizen_expected) = load::<CitizenEvent>(
+                &self.pool,
+                &citizen_stream_id(&self.citizen_subject(&cf)),
+                CITIZEN_STREAM_TYPE,
+            )
+            .await?;
             let citizen = CitizenBookings::from_events(&citizen_events);
             let booking = citizen
                 .booking(booking_id)
@@ -148,10 +152,14 @@ impl BookingService {
                 SlotEvent::SCHEMA_VERSION,
             )];
             match booker {
-                Booker::Citizen { codice_fiscale, .. } => {
+                // An erased citizen's limits are no longer kept: the slot alone.
+                Booker::Citizen {
+                    codice_fiscale: Personal::Known(codice_fiscale),
+                    ..
+                } => {
                     let (events, expected) = load::<CitizenEvent>(
                         &self.pool,
-                        &citizen_stream_id(&codice_fiscale),
+                        &citizen_stream_id(&self.citizen_subject(&codice_fiscale)),
                         CITIZEN_STREAM_TYPE,
                     )
                     .await?;
@@ -185,6 +193,10 @@ impl BookingService {
                         ));
                     }
                 }
+                Booker::Citizen {
+                    codice_fiscale: Personal::Erased,
+                    ..
+                } => {}
             }
             Ok(self
                 .commit(ctx, "cancel_booking", writes, move |position, _| {

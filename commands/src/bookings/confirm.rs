@@ -41,9 +41,12 @@ impl BookingService {
         let code = new_code();
         let now = ctx.now;
         self.retrying(ctx, || async {
-            let (citizen_events, citizen_expected) =
-                load::<CitizenEvent>(&self.pool, &citizen_stream_id(&cf), CITIZEN_STREAM_TYPE)
-                    .await?;
+            let (citizen_events, citizen_expected) = load::<CitizenEvent>(
+                &self.pool,
+                &citizen_stream_id(&self.citizen_subject(&cf)),
+                CITIZEN_STREAM_TYPE,
+            )
+            .await?;
             let citizen = CitizenBookings::from_events(&citizen_events);
             let slot = citizen
                 .hold(hold_id)

@@ -46,9 +46,12 @@ impl BookingService {
         self.retrying(ctx, || async {
             let (calendar, _) = load_sede_calendar(&self.pool, sede).await?;
             let slot = schedule.bookable_slot(start, &calendar, now)?;
-            let (citizen_events, citizen_expected) =
-                load::<CitizenEvent>(&self.pool, &citizen_stream_id(&cf), CITIZEN_STREAM_TYPE)
-                    .await?;
+            let (citizen_events, citizen_expected) = load::<CitizenEvent>(
+                &self.pool,
+                &citizen_stream_id(&self.citizen_subject(&cf)),
+                CITIZEN_STREAM_TYPE,
+            )
+            .await?;
             let citizen = CitizenBookings::from_events(&citizen_events);
             let plan = citizen.place_hold(hold_id, &slot, now + hold_duration(), now)?;
             let (slot_events, slot_expected) =

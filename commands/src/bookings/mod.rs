@@ -36,6 +36,7 @@ pub use crate::error::CommandError;
 use crate::convention::{self, backoff, IdempotencyKey};
 use crate::error::Contended;
 use crate::ports::CounterDirectory;
+use crate::privacy::seal::{Sealer, StreamSubject};
 use chrono::{DateTime, Utc};
 use domain::actor::Actor;
 use domain::booking::{BookingCode, BookingId, BookingViolation, SlotRef};
@@ -186,6 +187,8 @@ pub struct BookingService {
     /// The sedi's counters (reference data).
     pub(crate) counters: Arc<dyn CounterDirectory>,
     committer: store::GroupCommitter,
+    /// Seals personal fields before they are queued (docs/privacy.md).
+    sealer: Option<Sealer>,
 }
 
 impl BookingService {
@@ -207,7 +210,33 @@ impl BookingService {
             pool,
             counters,
             committer,
+            sealer: None,
         }
+    }
+
+    /// How a citizen is named in stream names and the events' metadata:
+    /// their pseudonym (their code only without a sealer, in tests of the
+    /// commands alone).
+    pub fn citizen_subject(&self, cf: &CodiceFiscale) -> String {
+        match &self.sealer {
+            Some(sealer) => sealer.pseudonyms().citizen(cf),
+            None => cf.as_str().to_string(),
+        }
+    }
+
+    /// Who acts, as the log and the idempotency records name them: a
+    /// citizen under their pseudonym (with a sealer), anyone else by id.
+    fn actor_key(&self, ctx: &BookingContext) -> String {
+        match (&self.sealer, ctx.citizen()) {
+            (Some(_), Ok((cf, _))) => self.citizen_subject(&cf),
+            _ => ctx.actor_id(),
+        }
+    }
+
+    /// Seals the personal fields of every event written.
+    pub fn with_sealer(mut self, sealer: Sealer) -> Self {
+        self.sealer = Some(sealer);
+        self
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -219,7 +248,7 @@ impl BookingService {
         &self,
         ctx: &BookingContext,
     ) -> Result<Option<T>, CommandError> {
-        convention::replay(&self.pool, &ctx.actor_id(), ctx.idempotency.as_ref()).await
+        convention::replay(&self.pool, &self.actor_key(ctx), ctx.idempotency.as_ref()).await
     }
 
     /// Appends every write in one transaction (streams in name order), then
@@ -237,14 +266,25 @@ impl BookingService {
         T: Replayable + Send + 'static,
         F: Fn(i64, &[(String, u64)]) -> T + Send + Sync + 'static,
     {
-        let streams: Vec<(Expected, Vec<NewEvent>)> =
+        let mut streams: Vec<(Expected, Vec<NewEvent>)> =
             writes.into_iter().map(|w| (w.expected, w.events)).collect();
+        if let Some(sealer) = &self.sealer {
+            // Booking events name their citizen in the payload.
+            sealer
+                .seal(&mut streams, &StreamSubject::None, ctx.now)
+                .await?;
+        }
+        let mut metadata = ctx.metadata(command);
+        metadata.actor_id = self.actor_key(ctx);
         let write = store::Write {
-            metadata: ctx.metadata(command),
+            metadata,
             recorded_at: ctx.now,
             protocol: None,
             events: Arc::new(move |_| streams.clone()),
-            idempotency: ctx.idempotency.as_ref().map(|k| k.record(ctx.actor_id())),
+            idempotency: ctx
+                .idempotency
+                .as_ref()
+                .map(|k| k.record(self.actor_key(ctx))),
             answer: Arc::new(move |written: &store::Written| {
                 let versions: Vec<(String, u64)> = written
                     .appended

@@ -4,6 +4,7 @@ use super::{
 };
 use crate::attachments;
 use crate::ports::in_scope;
+use crate::privacy::seal::StreamSubject;
 use domain::actor::Actor;
 use domain::codice_fiscale::CodiceFiscale;
 use domain::ids::{Cap, PracticeRef, ProtocolNumber, RequestId, SedeCode, TopicCode, UploadId};
@@ -12,7 +13,7 @@ use domain::request::{
 };
 use domain::time::rome_year;
 use std::sync::Arc;
-use store::Expected;
+use store::{Expected, StoreError};
 
 /// A new request as the caller sends it. With `copy_from`, every field left
 /// out is taken from that request (same request for another citizen, or a new
@@ -94,10 +95,29 @@ impl RequestService {
         let destination = accepted.destination().clone();
         let expected = Expected::new_stream(id.stream_id(), STREAM_TYPE);
         let now = ctx.now;
+        // The citizen's key is fetched now; the event, made once its protocol
+        // number is known, is sealed with it in the committer.
+        let seal_keys = match &self.sealer {
+            Some(sealer) => {
+                let cf = requester_code(&accepted);
+                let citizens: Vec<&CodiceFiscale> = cf.iter().collect();
+                Some(
+                    sealer
+                        .keys_for(&citizens, &StreamSubject::None, now)
+                        .await
+                        .map_err(StoreError::from)?,
+                )
+            }
+            None => None,
+        };
         let make_events = Arc::new(move |protocol: Option<&ProtocolNumber>| {
             let protocol = protocol.expect("a creation asks for its protocol number");
             let event = accepted.clone().into_event(protocol.clone(), now);
-            vec![(expected.clone(), new_events(&[event]))]
+            let mut streams = vec![(expected.clone(), new_events(&[event]))];
+            if let Some(keys) = &seal_keys {
+                keys.seal(&mut streams);
+            }
+            streams
         });
         let write = request_write(
             ctx,
@@ -133,7 +153,7 @@ impl RequestService {
             })?;
         let sent = source.sent.as_ref().expect("a visible request was sent");
         let source_citizen = match &sent.requester {
-            Requester::Citizen(c) => Some(c.codice_fiscale.clone()),
+            Requester::Citizen(c) => c.codice_fiscale.known().cloned(),
             _ => None,
         };
         if input.codice_fiscale.is_none() {
@@ -174,12 +194,11 @@ impl RequestService {
         };
 
         let patronato = ctx.actor.patronato_user().map(|u| u.patronato.clone());
-        let practice_check = match (&input.practice_ref, &requester, &patronato) {
-            (Some(reference), RequesterInput::Citizen(c), Some(patronato)) => Some(
-                self.practices
-                    .check(&c.codice_fiscale, reference, patronato)
-                    .await?,
-            ),
+        // The citizen identified has exactly the code typed.
+        let practice_check = match (&input.practice_ref, &input.codice_fiscale, &patronato) {
+            (Some(reference), Some(cf), Some(patronato)) => {
+                Some(self.practices.check(cf, reference, patronato).await?)
+            }
             _ => None,
         };
 
@@ -227,7 +246,7 @@ impl RequestService {
             .by_codice_fiscale(cf)
             .await?
             .into_iter()
-            .find(|c| &c.codice_fiscale == cf)
+            .find(|c| c.codice_fiscale.is(cf))
             .ok_or_else(|| {
                 CommandError::invalid(
                     "citizen_not_found",
@@ -244,5 +263,13 @@ impl RequestService {
         until_version: Option<u64>,
     ) -> Result<Request, CommandError> {
         Ok(self.load_visible(id, actor, until_version).await?.0)
+    }
+}
+
+/// The citizen a new request names, whose key seals its personal fields.
+fn requester_code(accepted: &domain::request::AcceptedRequest) -> Option<CodiceFiscale> {
+    match accepted.requester() {
+        Requester::Citizen(c) => c.codice_fiscale.known().cloned(),
+        Requester::OwnBehalf { .. } => None,
     }
 }

@@ -1,5 +1,6 @@
 use super::{
-    new_events, request_write, CommandContext, CommandError, CommandOutcome, RequestService,
+    new_events, request_write, stream_subject, CommandContext, CommandError, CommandOutcome,
+    RequestService,
 };
 use crate::attachments;
 use crate::convention::{backoff, MAX_ATTEMPTS};
@@ -7,6 +8,7 @@ use crate::error::Contended;
 use domain::ids::{AttachmentId, ProtocolNumber, RequestId, UploadId};
 use domain::request::RequestCommand;
 use std::sync::Arc;
+use store::StoreError;
 
 /// A command on an existing request as a caller sends it: uploads and sede
 /// codes not yet resolved.
@@ -75,9 +77,15 @@ impl RequestService {
                 None => self.load_visible(id, &ctx.actor, None).await?,
             };
             let events = new_events(&request.decide(&ctx.actor, command.clone(), ctx.now)?);
-            let make_events = Arc::new(move |_: Option<&ProtocolNumber>| {
-                vec![(expected.clone(), events.clone())]
-            });
+            let mut streams = vec![(expected, events)];
+            if let Some(sealer) = &self.sealer {
+                let subject = stream_subject(&request);
+                sealer
+                    .seal(&mut streams, &subject, ctx.now)
+                    .await
+                    .map_err(StoreError::from)?;
+            }
+            let make_events = Arc::new(move |_: Option<&ProtocolNumber>| streams.clone());
             let write = request_write(ctx, command.name(), id, None, make_events);
             match self.committer.commit(write).await {
                 Ok(outcome) => return Ok(outcome),

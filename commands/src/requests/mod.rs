@@ -12,6 +12,7 @@ pub use execute::RequestAction;
 
 use crate::convention::{self, Replayable};
 use crate::ports::{CitizenRegistry, LookupScope, PracticeRegistry, SedeDirectory, TopicCatalogue};
+use crate::privacy::seal::{Sealer, StreamSubject};
 use store::{self, Expected, GroupCommitter, StoreError};
 
 use chrono::{DateTime, Utc};
@@ -67,6 +68,9 @@ pub struct RequestService {
     pub(crate) lookups: Arc<dyn LookupScope>,
     /// Every append goes through it: concurrent commands share a transaction.
     pub(crate) committer: GroupCommitter,
+    /// Seals personal fields before they are queued (none: stored in clear,
+    /// for tests of the store alone).
+    pub(crate) sealer: Option<Sealer>,
 }
 
 impl RequestService {
@@ -91,7 +95,14 @@ impl RequestService {
             sedi,
             topics,
             lookups,
+            sealer: None,
         }
+    }
+
+    /// Seals the personal fields of every event written (docs/privacy.md).
+    pub fn with_sealer(mut self, sealer: Sealer) -> Self {
+        self.sealer = Some(sealer);
+        self
     }
 
     /// Shares the process's group committer (and its notifier).
@@ -165,6 +176,17 @@ pub async fn load(
         request = request.apply(&event);
     }
     Ok((request, stream.expected))
+}
+
+/// Whose the personal fields of a request's later events are.
+fn stream_subject(request: &Request) -> StreamSubject {
+    match request.sent.as_deref().map(|s| &s.requester) {
+        Some(domain::request::Requester::Citizen(c)) => match c.codice_fiscale.known() {
+            Some(cf) => StreamSubject::Citizen(cf.clone()),
+            None => StreamSubject::Erased,
+        },
+        _ => StreamSubject::None,
+    }
 }
 
 /// The events of a decision, as the store takes them.

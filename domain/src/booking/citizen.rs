@@ -1,4 +1,4 @@
-//! The bookings of one codice fiscale: stream `citizen-bookings-<cf>`.
+//! The bookings of one codice fiscale: stream `citizen-bookings-<pseudonym>`.
 //!
 //! The limits of seed 002 ("una prenotazione per ogni tipo di sportello fino
 //! ad un massimo di tre") span slots of many counters and sedi, so no slot
@@ -16,16 +16,16 @@
 use super::ids::{BookingCode, BookingId, HoldId};
 use super::slot::SlotRef;
 use super::violation::BookingViolation;
-use crate::codice_fiscale::CodiceFiscale;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// Active bookings (and live holds) a codice fiscale may have at once.
 pub const MAX_ACTIVE_BOOKINGS: usize = 3;
 
-/// `citizen-bookings-<codice fiscale as written>`.
-pub fn citizen_stream_id(cf: &CodiceFiscale) -> String {
-    format!("citizen-bookings-{}", cf.as_str())
+/// `citizen-bookings-<subject>`: the citizen's keyed pseudonym, so that no
+/// stream name holds a codice fiscale (docs/privacy.md).
+pub fn citizen_stream_id(subject: &str) -> String {
+    format!("citizen-bookings-{subject}")
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

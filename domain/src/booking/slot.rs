@@ -15,6 +15,7 @@ use super::offer::RequestedService;
 use super::violation::BookingViolation;
 use crate::codice_fiscale::CodiceFiscale;
 use crate::ids::{OfficeId, PatronatoId, ProtocolNumber, RequestId, SedeCode, UserId};
+use crate::personal::Personal;
 use crate::time::Timestamp;
 use chrono::{DateTime, Duration};
 use chrono_tz::{Europe::Rome, Tz};
@@ -60,7 +61,7 @@ impl SlotRef {
 pub enum Booker {
     /// A citizen, after a hold, with mode, reason and contacts.
     Citizen {
-        codice_fiscale: CodiceFiscale,
+        codice_fiscale: Personal<CodiceFiscale>,
         /// Booked with a token (SPID/CIE/PIN) rather than the code alone.
         authenticated: bool,
         details: BookingDetails,
@@ -76,9 +77,10 @@ pub enum Booker {
 }
 
 impl Booker {
+    /// The citizen's code, unless the booker is a request's or was erased.
     pub fn codice_fiscale(&self) -> Option<&CodiceFiscale> {
         match self {
-            Booker::Citizen { codice_fiscale, .. } => Some(codice_fiscale),
+            Booker::Citizen { codice_fiscale, .. } => codice_fiscale.known(),
             Booker::Request { .. } => None,
         }
     }
@@ -110,7 +112,7 @@ pub enum SlotEvent {
     SlotHeld {
         slot: SlotRef,
         hold_id: HoldId,
-        codice_fiscale: CodiceFiscale,
+        codice_fiscale: Personal<CodiceFiscale>,
         authenticated: bool,
         at: Timestamp,
         expires_at: Timestamp,
@@ -172,7 +174,7 @@ impl SlotEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Hold {
     pub hold_id: HoldId,
-    pub codice_fiscale: CodiceFiscale,
+    pub codice_fiscale: Personal<CodiceFiscale>,
     pub authenticated: bool,
     pub at: Timestamp,
     pub expires_at: Timestamp,
@@ -308,7 +310,7 @@ impl Slot {
         Ok(SlotEvent::SlotHeld {
             slot: slot.clone(),
             hold_id,
-            codice_fiscale: codice_fiscale.clone(),
+            codice_fiscale: codice_fiscale.clone().into(),
             authenticated,
             at: now,
             expires_at: now + hold_duration(),
@@ -340,7 +342,7 @@ impl Slot {
         }
         let hold = match &self.hold {
             Some(h) if h.hold_id == hold_id => {
-                if h.codice_fiscale != *codice_fiscale {
+                if !h.codice_fiscale.is(codice_fiscale) {
                     return Err(BookingViolation::HoldNotFound);
                 }
                 h
@@ -360,7 +362,7 @@ impl Slot {
             code,
             hold_id: Some(hold_id),
             booker: Booker::Citizen {
-                codice_fiscale: codice_fiscale.clone(),
+                codice_fiscale: codice_fiscale.clone().into(),
                 authenticated: authenticated || hold.authenticated,
                 details,
             },

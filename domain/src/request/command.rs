@@ -69,6 +69,10 @@ impl AcceptedRequest {
     pub fn destination(&self) -> &SedeCode {
         &self.destination
     }
+
+    pub fn requester(&self) -> &super::events::Requester {
+        &self.requester
+    }
 }
 
 /// Commands on an existing request.

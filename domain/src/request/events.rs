@@ -9,6 +9,7 @@ use crate::ids::{
     AttachmentId, Cap, OfficeId, PatronatoId, PracticeRef, ProtocolNumber, RegionCode, RequestId,
     SedeCode, TopicCode, UserId,
 };
+use crate::personal::Personal;
 use crate::time::Timestamp;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -26,10 +27,11 @@ pub enum Requester {
 /// The citizen as identified in the registry when the request was made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CitizenRecord {
-    pub codice_fiscale: CodiceFiscale,
+    /// Erased with the citizen's key (crypto-shredding); so is the date.
+    pub codice_fiscale: Personal<CodiceFiscale>,
     pub surname: String,
     pub name: String,
-    pub birth_date: NaiveDate,
+    pub birth_date: Personal<NaiveDate>,
     pub birth_place: Option<String>,
     pub cap: Cap,
 }

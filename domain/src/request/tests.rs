@@ -275,10 +275,10 @@ fn atts(ns: impl IntoIterator<Item = u128>) -> Vec<AttachmentRef> {
 
 fn citizen() -> CitizenRecord {
     CitizenRecord {
-        codice_fiscale: CodiceFiscale::parse("RSSMRA85T10A562S").unwrap(),
+        codice_fiscale: CodiceFiscale::parse("RSSMRA85T10A562S").unwrap().into(),
         surname: "Rossi".to_string(),
         name: "Mario".to_string(),
-        birth_date: NaiveDate::from_ymd_opt(1985, 12, 10).unwrap(),
+        birth_date: NaiveDate::from_ymd_opt(1985, 12, 10).unwrap().into(),
         birth_place: Some("Agrigento".to_string()),
         cap: Cap::parse("00184").unwrap(),
     }

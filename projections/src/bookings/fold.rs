@@ -264,7 +264,7 @@ impl NewBooking {
                 authenticated,
                 details,
             } => {
-                row.codice_fiscale = Some(codice_fiscale.as_str().to_string());
+                row.codice_fiscale = Some(codice_fiscale.to_string());
                 // The citizen is who booked.
                 row.booked_by = row.codice_fiscale.clone();
                 row.authenticated = *authenticated;

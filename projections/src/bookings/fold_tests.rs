@@ -25,7 +25,7 @@ fn held(hold: HoldId) -> SlotEvent {
     SlotEvent::SlotHeld {
         slot: slot(),
         hold_id: hold,
-        codice_fiscale: CodiceFiscale::parse("RSSMRA85T10A562S").unwrap(),
+        codice_fiscale: CodiceFiscale::parse("RSSMRA85T10A562S").unwrap().into(),
         authenticated: false,
         at: day(1),
         expires_at: day(1) + Duration::minutes(5),
@@ -39,7 +39,7 @@ fn booked_by_citizen(booking: BookingId, hold: HoldId) -> SlotEvent {
         code: BookingCode::parse("K7M2Q9XA").unwrap(),
         hold_id: Some(hold),
         booker: Booker::Citizen {
-            codice_fiscale: CodiceFiscale::parse("RSSMRA85T10A562S").unwrap(),
+            codice_fiscale: CodiceFiscale::parse("RSSMRA85T10A562S").unwrap().into(),
             authenticated: false,
             details: BookingDetails {
                 mode: BookingMode::RicontattoTelefonico,

@@ -48,7 +48,7 @@ pub(super) fn reply_row<'a>(f: &'a RequestFact, s: &'a RequestSent) -> Option<Re
         office: s.office.as_str(),
         protocol: s.protocol.as_str(),
         codice_fiscale: match &s.requester {
-            Requester::Citizen(c) => Some(c.codice_fiscale.as_str()),
+            Requester::Citizen(c) => c.codice_fiscale.known().map(|cf| cf.as_str()),
             Requester::OwnBehalf { .. } => None,
         },
         subject: subject(&s.topic_label, s.subtopic_label.as_deref()),

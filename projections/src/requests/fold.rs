@@ -420,7 +420,7 @@ impl Summary {
             codice_fiscale: citizen.map(|c| c.codice_fiscale.to_string()),
             citizen_surname: citizen.map(|c| c.surname.clone()),
             citizen_name: citizen.map(|c| c.name.clone()),
-            citizen_birth_date: citizen.map(|c| c.birth_date),
+            citizen_birth_date: citizen.and_then(|c| c.birth_date.known().copied()),
             referent_region: region,
             topic: s.topic.to_string(),
             topic_label: s.topic_label.clone(),

@@ -17,7 +17,7 @@ mod detail;
 mod fold;
 mod query;
 mod rows;
-mod search;
+pub(crate) mod search;
 mod store;
 pub mod trigrams;
 

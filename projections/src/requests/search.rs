@@ -67,7 +67,7 @@ impl SearchRow {
     }
 
     /// As `request_summary` searches them: `subject || ' ' || text`.
-    fn keyed(request_id: Uuid, subject: &str, text: &str) -> SearchRow {
+    pub(crate) fn keyed(request_id: Uuid, subject: &str, text: &str) -> SearchRow {
         SearchRow {
             request_id,
             trigrams: trigrams::of_text(&format!("{subject} {text}")),
@@ -201,14 +201,17 @@ async fn fill(
         page.after_position = last.position;
         let mut older = Vec::new();
         for event in events {
-            if event.schema_version == RequestEvent::SCHEMA_VERSION {
+            // A sealed text (docs/privacy.md) is not in the payload's fields:
+            // opened with the whole event, as an older schema's.
+            let sealed = event.fields.get(2).is_some_and(Option::is_none);
+            if event.schema_version == RequestEvent::SCHEMA_VERSION && !sealed {
                 rows.push(&SearchRow::from_fields(event)?);
             } else {
                 older.push(event.position);
             }
         }
         // Another schema version's fields may have moved: decoded whole and
-        // upcast, as the replay reads them.
+        // upcast (and opened), as the replay reads them.
         for event in read_at(&mut conn, &older).await? {
             if let Some(fact) = crate::events::request_fact(&event)? {
                 if let RequestEvent::RequestSent(sent) = &fact.event {

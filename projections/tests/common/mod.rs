@@ -90,10 +90,10 @@ pub fn sent(spec: &Spec) -> RequestEvent {
     let seq = PROTOCOL_SEQ.fetch_add(1, Ordering::Relaxed);
     let requester = if spec.citizen {
         Requester::Citizen(CitizenRecord {
-            codice_fiscale: cf(),
+            codice_fiscale: cf().into(),
             surname: "ROSSI".into(),
             name: "MARIO".into(),
-            birth_date: NaiveDate::from_ymd_opt(1985, 12, 10).unwrap(),
+            birth_date: NaiveDate::from_ymd_opt(1985, 12, 10).unwrap().into(),
             birth_place: Some("BOLOGNA".into()),
             cap: Cap::parse("00184").unwrap(),
         })

@@ -220,24 +220,31 @@ async fn changing_one_byte_of_one_event_is_reported_at_that_event_and_no_earlier
     assert!(ok["first_broken"].is_null());
     assert!(ok["events_checked"].as_u64().unwrap() >= 4);
 
-    // The reply of the second request: one character of its text changes.
+    // The reply of the second request: one character of its text changes
+    // (stored sealed, docs/privacy.md: one hex digit of the sealed value).
     let stream = format!("request-{}", ids[1]);
     let (position, text): (i64, String) = sqlx::query_as(
-        "SELECT position, payload ->> 'text' FROM events \
+        "SELECT position, payload #>> '{_sealed,fields}' FROM events \
          WHERE stream_id = $1 AND event_type = 'ReplyReceived'",
     )
     .bind(&stream)
     .fetch_one(&app.pool)
     .await
     .unwrap();
-    let tampered = text.replacen("Risposta", "Risposte", 1);
+    let flipped = if text.as_bytes()[30] == b'0' {
+        "1"
+    } else {
+        "0"
+    };
+    let tampered = format!("{}{flipped}{}", &text[..30], &text[31..]);
+    assert_ne!(tampered, text);
     assert_eq!(tampered.len(), text.len());
     let mut tx = app.pool.begin().await.unwrap();
     sqlx::query("ALTER TABLE events DISABLE TRIGGER events_no_update")
         .execute(&mut *tx)
         .await
         .unwrap();
-    sqlx::query("UPDATE events SET payload = jsonb_set(payload, '{text}', to_jsonb($2::text)) WHERE position = $1")
+    sqlx::query("UPDATE events SET payload = jsonb_set(payload, '{_sealed,fields}', to_jsonb($2::text)) WHERE position = $1")
         .bind(position)
         .bind(&tampered)
         .execute(&mut *tx)

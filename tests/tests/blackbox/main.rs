@@ -19,6 +19,7 @@ mod oidc;
 mod overload;
 mod privacy_analysts;
 mod privacy_copy;
+mod privacy_erasure;
 mod privacy_keys;
 mod privacy_reads;
 mod privacy_retention;

@@ -519,6 +519,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/privacy/erasures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["eraseSubject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/privacy/subject-copy": {
         parameters: {
             query?: never;
@@ -1705,6 +1721,31 @@ export interface components {
             /** Format: date-time */
             expires_at: string;
             url: string;
+        };
+        /** @description The erasure as recorded (the `SubjectErased` event). */
+        Erasure: {
+            /** Format: date-time */
+            at: string;
+            /** Format: int64 */
+            bookings_scrubbed: number;
+            erased_by: string;
+            erased_by_role: string;
+            kind: string;
+            legal_ground: string;
+            /**
+             * Format: int64
+             * @description Read-model rows rewritten to their erased form.
+             */
+            requests_scrubbed: number;
+            /** @description The subject's pseudonym. */
+            subject: string;
+        };
+        /** @description Whom to erase and why. */
+        ErasureInput: {
+            /** @description The citizen's codice fiscale (turned into its pseudonym; never stored). */
+            codice_fiscale: string;
+            /** @description The legal ground, e.g. "GDPR art. 17(1)(d)" and the file reference. */
+            legal_ground: string;
         };
         /** @description Forward to another sede, with the reason. */
         ForwardBody: {
@@ -5076,6 +5117,110 @@ export interface operations {
             };
             /** @description too_many_public_reads */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description overloaded, read_model_lagging, not_ready (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    eraseSubject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ErasureInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Erasure"];
+                };
+            };
+            /** @description cf_*, invalid_legal_ground */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description token_missing, token_invalid, token_expired, token_not_yet_valid, token_lifetime_too_long, token_claims_invalid (a token that is sent must be valid) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description only a system administrator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description subject_unknown: nothing of this subject is sealed */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description already_erased */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type, attachment_type_not_allowed */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid_body and the operation's rules */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -121,7 +121,7 @@ pub async fn admit_hold(
         .await
         .map_err(ApiError::internal)?
         .iter()
-        .any(|c| c.codice_fiscale == *codice_fiscale);
+        .any(|c| c.codice_fiscale.is(codice_fiscale));
     if !known {
         return Err(ApiError::Unprocessable {
             code: "citizen_not_found",

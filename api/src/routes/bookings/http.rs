@@ -49,6 +49,7 @@ pub fn service(app: &AppState) -> BookingService {
         app.counters.clone(),
         app.committer.clone(),
     )
+    .with_sealer(app.sealer.clone())
 }
 
 /// The `Idempotency-Key` header and a fingerprint of what it came with.

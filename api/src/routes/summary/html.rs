@@ -1,6 +1,7 @@
 //! The printable summary as HTML: escaping, the sections, the style.
 
 use chrono::{DateTime, Utc};
+use domain::personal::Personal;
 use domain::request::{AttachmentRef, Request, RequestEvent, RequestSent, Requester, Routing};
 use domain::time::format_rome_long;
 use std::collections::HashMap;
@@ -185,8 +186,11 @@ pub(super) fn citizen_section(h: &mut String, sent: &RequestSent) {
                  <dt>CAP di residenza</dt><dd>{}</dd>\n<dt>Delega</dt><dd>{}</dd>",
                 escape(&c.surname),
                 escape(&c.name),
-                escape(c.codice_fiscale.as_str()),
-                escape(&c.birth_date.format("%d/%m/%Y").to_string()),
+                escape(&c.codice_fiscale.to_string()),
+                escape(&match &c.birth_date {
+                    Personal::Known(d) => d.format("%d/%m/%Y").to_string(),
+                    Personal::Erased => domain::personal::ERASED.to_string(),
+                }),
                 escape(c.birth_place.as_deref().unwrap_or("–")),
                 escape(&c.cap.to_string()),
                 if sent.mandate_declared {

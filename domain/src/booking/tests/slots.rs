@@ -32,7 +32,7 @@ fn a_held_slot_cannot_be_held_again_until_the_hold_expires() {
         .hold(&nine(), hold_id(2), &cf(ANNA), false, later)
         .unwrap();
     let s = s.apply(&e);
-    assert_eq!(s.hold.as_ref().unwrap().codice_fiscale, cf(ANNA));
+    assert_eq!(s.hold.as_ref().unwrap().codice_fiscale, cf(ANNA).into());
 }
 
 #[test]

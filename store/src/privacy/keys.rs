@@ -7,12 +7,12 @@
 //! transaction: either both or neither.
 
 use super::crypto::{new_data_key, CryptoError, DataKey, MasterKey};
+use crate::{append, Expected, Metadata, NewEvent, StoreError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
-use store::{append, Expected, Metadata, NewEvent, StoreError};
 use uuid::Uuid;
 
 /// The stream type of erasure records (`erasure-<subject>`).
@@ -51,6 +51,9 @@ pub struct SubjectErased {
     pub erased_by: String,
     pub erased_by_role: String,
     pub at: DateTime<Utc>,
+    /// Where the event was appended in the log (not part of it).
+    #[serde(skip)]
+    pub position: i64,
 }
 
 /// The key store (cheap to clone).
@@ -184,6 +187,7 @@ impl SubjectKeys {
             erased_by: erased_by.to_string(),
             erased_by_role: erased_by_role.to_string(),
             at: now,
+            position: 0,
         };
         let event = NewEvent {
             event_type: SUBJECT_ERASED_EVENT.into(),
@@ -202,9 +206,12 @@ impl SubjectKeys {
             idempotency_key: None,
         };
         let expected = Expected::new_stream(format!("erasure-{subject}"), ERASURE_STREAM_TYPE);
-        append(&mut tx, &expected, &[event], &metadata, now).await?;
+        let appended = append(&mut tx, &expected, &[event], &metadata, now).await?;
         tx.commit().await?;
         self.remember(subject, Cached::Erased);
-        Ok(erased)
+        Ok(SubjectErased {
+            position: appended.last_position,
+            ..erased
+        })
     }
 }

@@ -23,7 +23,7 @@ use super::crypto::{self, CryptoError, DataKey};
 use serde_json::{Map, Value};
 
 /// What an erased field reads as.
-pub const ERASED: &str = "dato cancellato";
+pub const ERASED: &str = domain::personal::ERASED;
 /// The payload key of the sealed fields.
 pub const SEALED_KEY: &str = "_sealed";
 
@@ -92,6 +92,11 @@ pub const PERSONAL_EVENTS: &[PersonalEvent] = &[
         ],
     },
 ];
+
+/// Personal fields whose erased form is `null`: in the domain they are an
+/// `Option` of a parsed value (a mobile number, an e-mail address) that
+/// cannot hold [`ERASED`]; erased, they read as absent.
+pub const ERASED_AS_NULL: &[&str] = &["/booker/details/mobile", "/booker/details/email"];
 
 /// The declaration of `event_type`, if it has personal fields.
 pub fn personal_event(event_type: &str) -> Option<&'static PersonalEvent> {
@@ -173,7 +178,14 @@ pub fn open_payload(
             .map(|d| {
                 d.fields
                     .iter()
-                    .map(|p| ((*p).to_string(), Value::String(ERASED.into())))
+                    .map(|p| {
+                        let erased = if ERASED_AS_NULL.contains(p) {
+                            Value::Null
+                        } else {
+                            Value::String(ERASED.into())
+                        };
+                        ((*p).to_string(), erased)
+                    })
                     .collect()
             })
             .unwrap_or_default(),
@@ -182,6 +194,16 @@ pub fn open_payload(
         put(payload, &pointer, value);
     }
     Ok(())
+}
+
+/// Removes the personal fields of `payload` without keeping them anywhere
+/// (what is left if sealing itself ever failed).
+pub fn drop_personal_fields(event_type: &str, payload: &mut Value) {
+    if let Some(decl) = personal_event(event_type) {
+        for pointer in decl.fields {
+            take(payload, pointer);
+        }
+    }
 }
 
 /// The sealed fields are bound to the event type and the subject.

@@ -58,23 +58,28 @@ impl LocalMasterKey {
 
     /// 64 hex digits (whitespace around ignored).
     pub fn from_hex(id: impl Into<String>, hex_key: &str) -> Result<Self, CryptoError> {
-        let bytes = hex::decode(hex_key.trim())
-            .map_err(|_| CryptoError::MasterKey("not hexadecimal".into()))?;
-        let key: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| CryptoError::MasterKey("not 32 bytes".into()))?;
-        Ok(Self::new(id, &key))
+        Ok(Self::new(id, &parse_hex(hex_key)?))
     }
 
-    /// Reads the key file; its name (without directory) is the key's id.
+    /// A key named by its fingerprint (`local-` and 12 hex digits of its
+    /// SHA-256): two different keys never share an id, so the id stored
+    /// beside each wrapped data key says which master key opens it.
+    pub fn fingerprinted(key: &[u8; 32]) -> Self {
+        use sha2::Digest;
+        let fp = hex::encode(sha2::Sha256::digest(key));
+        Self::new(format!("local-{}", &fp[..12]), key)
+    }
+
+    /// 64 hex digits, named by their fingerprint.
+    pub fn from_hex_fingerprinted(hex_key: &str) -> Result<Self, CryptoError> {
+        Ok(Self::fingerprinted(&parse_hex(hex_key)?))
+    }
+
+    /// Reads the key file (64 hex digits); the key is named by its fingerprint.
     pub fn from_file(path: &Path) -> Result<Self, CryptoError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| CryptoError::MasterKey(format!("{}: {e}", path.display())))?;
-        let id = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "master.key".into());
-        Self::from_hex(id, &text)
+        Self::from_hex_fingerprinted(&text)
     }
 
     /// Writes a fresh random key to `path` (mode 0600) unless it exists.
@@ -94,6 +99,14 @@ impl LocalMasterKey {
         std::io::Write::write_all(&mut opts.open(path)?, hex::encode(key).as_bytes())?;
         Ok(true)
     }
+}
+
+fn parse_hex(hex_key: &str) -> Result<[u8; 32], CryptoError> {
+    let bytes = hex::decode(hex_key.trim())
+        .map_err(|_| CryptoError::MasterKey("not hexadecimal".into()))?;
+    bytes
+        .try_into()
+        .map_err(|_| CryptoError::MasterKey("not 32 bytes".into()))
 }
 
 impl MasterKey for LocalMasterKey {
