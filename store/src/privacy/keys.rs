@@ -106,19 +106,44 @@ impl SubjectKeys {
         }
         let dek = new_data_key();
         let wrapped = self.master.wrap(&dek, subject)?;
-        // Concurrent first uses agree on whichever key was inserted first.
-        sqlx::query(
-            "INSERT INTO subject_keys (subject, kind, master_key_id, wrapped_key, created_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (subject) DO NOTHING",
+        // One round trip that does not wait for its own WAL flush: the key
+        // is used only by events committed after it, and their (synchronous)
+        // commit flushes the WAL up to and past this one. The insert's row,
+        // or the key a concurrent first use stored, comes back.
+        let row: Option<(Option<Vec<u8>>,)> = sqlx::query_as(
+            "WITH unflushed AS (SELECT set_config('synchronous_commit', 'off', true)), \
+                  inserted AS ( \
+                    INSERT INTO subject_keys (subject, kind, master_key_id, wrapped_key, created_at) \
+                    SELECT $1, $2, $3, $4, $5 FROM unflushed \
+                    ON CONFLICT (subject) DO NOTHING RETURNING wrapped_key) \
+             SELECT wrapped_key FROM inserted \
+             UNION ALL SELECT wrapped_key FROM subject_keys WHERE subject = $1",
         )
         .bind(subject)
         .bind(kind)
         .bind(self.master.id())
         .bind(&wrapped)
         .bind(now)
-        .execute(&self.pool)
+        .fetch_optional(&self.pool)
         .await?;
-        self.key_for_opening(subject).await
+        match row {
+            Some((Some(stored),)) if stored == wrapped => {
+                self.remember(subject, Cached::Live(dek));
+                Ok(Some(dek))
+            }
+            Some((Some(stored),)) => {
+                let k = self.master.unwrap(&stored, subject)?;
+                self.remember(subject, Cached::Live(k));
+                Ok(Some(k))
+            }
+            Some((None,)) => {
+                self.remember(subject, Cached::Erased);
+                Ok(None)
+            }
+            // A concurrent first use committed while this statement waited
+            // for it, after this statement's snapshot: read it afresh.
+            None => self.key_for_opening(subject).await,
+        }
     }
 
     /// The subject's key to open with; `None` when erased (or never keyed).
