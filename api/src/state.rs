@@ -218,6 +218,14 @@ impl AppState {
         self
     }
 
+    /// Requests stored with their personal fields in clear: the benchmark's
+    /// baseline of what sealing costs, side by side in one run. Not reachable
+    /// from the service's configuration.
+    pub fn unsealed_requests_for_benchmark(mut self) -> Self {
+        self.requests = self.requests.without_sealer();
+        self
+    }
+
     /// Pseudonyms under the deployment's own key (crate::pseudonym_key)
     /// rather than the one derived from the JWT secret; the sealer names
     /// subjects with them too.

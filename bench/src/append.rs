@@ -34,6 +34,12 @@ pub enum Variant {
     Baseline,
     /// The store as the command handlers use it: group commit.
     Combipat,
+    /// The same, each command's personal fields sealed under a new
+    /// citizen's data key (created on the command's path, as for a citizen
+    /// the service has not seen yet).
+    CombipatSealed,
+    /// The same for citizens seen before: their keys are in the cache.
+    CombipatSealedKnown,
     /// Diagnostic: `store::append` in a transaction of its own per command.
     CombipatAlone,
     CqrsEs,
@@ -45,6 +51,8 @@ impl Variant {
         match self {
             Variant::Baseline => "raw INSERT baseline",
             Variant::Combipat => "combipat store (group commit)",
+            Variant::CombipatSealed => "combipat store, sealed, new key",
+            Variant::CombipatSealedKnown => "combipat store, sealed, known key",
             Variant::CombipatAlone => "store::append, one tx per command",
             Variant::CqrsEs => "cqrs-es 0.5 + postgres-es 0.5",
             Variant::Esrs => "esrs 0.18",
@@ -186,6 +194,72 @@ pub async fn run_combipat(
                 recorded_at: chrono::Utc::now(),
                 protocol: None,
                 events: Arc::new(move |_| vec![(expected.clone(), vec![(*event).clone()])]),
+                idempotency: None,
+                answer: Arc::new(|written: &store::Written| written.last_position()),
+            };
+            committer.commit(write).await.is_ok()
+        }
+    })
+    .await
+}
+
+/// [`run_combipat`] with crypto-shredding as the commands seal: each command
+/// creates its citizen's data key (`SubjectKeys::key_for_sealing`, one round
+/// trip) and seals the payload's personal fields with it.
+/// With `known`, the commands' citizens are 1,000 whose keys the first
+/// commands create and the rest find cached.
+pub async fn run_combipat_sealed(
+    pool: &PgPool,
+    writers: usize,
+    duration: Duration,
+    payload: &Payload,
+    tag: &str,
+    known: bool,
+) -> Run {
+    use store::privacy::{crypto::LocalMasterKey, keys::SubjectKeys, personal};
+    let event = Arc::new(payload.event.clone());
+    let metadata = Arc::new(payload.metadata.clone());
+    let tag = tag.to_string();
+    let committers = crate::util::committers();
+    let notifier = match std::env::var("BENCH_NOTIFY").as_deref() {
+        Ok("off") => store::CommitNotifier::silent(),
+        _ => store::CommitNotifier::spawn(pool.clone()),
+    };
+    let committer = store::GroupCommitter::spawn(pool.clone(), committers, notifier);
+    let keys = SubjectKeys::new(
+        pool.clone(),
+        Arc::new(LocalMasterKey::fingerprinted(&[7u8; 32])),
+    );
+    drive(writers, duration, move |i| {
+        let (committer, event, metadata, keys) = (
+            committer.clone(),
+            event.clone(),
+            metadata.clone(),
+            keys.clone(),
+        );
+        let stream = format!("request-bench-{tag}-{i:x}");
+        let subject = if known {
+            format!("cbench{tag}k{:x}", i % 1000)
+        } else {
+            format!("cbench{tag}{i:x}")
+        };
+        async move {
+            let now = chrono::Utc::now();
+            let Ok(Some(dek)) = keys.key_for_sealing(&subject, "citizen", now).await else {
+                return false;
+            };
+            let mut sealed = (*event).clone();
+            if personal::seal_payload(&sealed.event_type, &mut sealed.payload, &subject, &dek)
+                != Ok(true)
+            {
+                return false;
+            }
+            let expected = Expected::new_stream(stream, "request");
+            let write = store::Write {
+                metadata: (*metadata).clone(),
+                recorded_at: now,
+                protocol: None,
+                events: Arc::new(move |_| vec![(expected.clone(), vec![sealed.clone()])]),
                 idempotency: None,
                 answer: Arc::new(|written: &store::Written| written.last_position()),
             };

@@ -5,6 +5,7 @@
 //! verifies them and the projections rebuild from them. Reproducible from
 //! the seed (except `tx_id` and `position`, which PostgreSQL assigns).
 
+use crate::sealing::{NewKey, Sealing};
 use crate::util::Result;
 use crate::world::{self, World};
 use chrono::{DateTime, Duration, SecondsFormat, SubsecRound, Utc};
@@ -26,7 +27,8 @@ pub struct Generated {
 }
 
 /// Generates `requests` lifecycles sent over the `days` before `now`, oldest
-/// first, and COPYs them on `copiers` connections.
+/// first, and COPYs them on `copiers` connections; their personal fields
+/// sealed when `sealed`, as the service stores them.
 pub async fn generate(
     pool: &PgPool,
     mut world: World,
@@ -34,13 +36,16 @@ pub async fn generate(
     days: i64,
     seed: u64,
     copiers: usize,
+    sealed: bool,
 ) -> Result<Generated> {
     let started = Instant::now();
     // Whole seconds: the store keeps microseconds, and the hash covers what is stored.
     let now = (Utc::now() - Duration::minutes(5)).trunc_subsecs(0);
     let start = now - Duration::days(days);
     let span_ms = (now - start).num_milliseconds().max(1);
-    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<u8>>(copiers * 2);
+    let mut sealing = sealed.then(Sealing::new);
+    let master_id = sealing.as_ref().map(Sealing::master_id).unwrap_or_default();
+    let (tx, rx) = tokio::sync::mpsc::channel::<(Vec<u8>, Vec<NewKey>)>(copiers * 2);
     let rx = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
 
     // The producer: a plain thread (serialisation and SHA-256 are CPU work).
@@ -64,9 +69,16 @@ pub async fn generate(
                 let life = world.lifecycle(&mut rng, id, t0, now);
                 let stream_id = id.stream_id();
                 let mut prev = GENESIS_HASH;
+                let mut stream_subject = None;
                 for (version, (event, meta)) in life.iter().enumerate() {
                     let version = version as u64 + 1;
-                    let payload = serde_json::to_value(event).expect("event serialises");
+                    let mut payload = serde_json::to_value(event).expect("event serialises");
+                    if let Some(sealing) = sealing.as_mut() {
+                        if version == 1 {
+                            stream_subject = sealing.stream_subject(&payload);
+                        }
+                        sealing.seal(event.event_type(), &mut payload, stream_subject.as_deref());
+                    }
                     let metadata = serde_json::to_value(meta).expect("metadata serialises");
                     let at = event.at();
                     let hash = event_hash(
@@ -104,7 +116,11 @@ pub async fn generate(
             for (_, line) in rows {
                 buf.extend_from_slice(&line);
             }
-            if tx.blocking_send(buf).is_err() {
+            let keys = sealing
+                .as_mut()
+                .map(Sealing::take_new_keys)
+                .unwrap_or_default();
+            if tx.blocking_send((buf, keys)).is_err() {
                 break;
             }
             made += n as u64;
@@ -116,12 +132,14 @@ pub async fn generate(
     for _ in 0..copiers {
         let pool = pool.clone();
         let rx = rx.clone();
+        let master_id = master_id.clone();
         copy_tasks.push(tokio::spawn(async move {
             loop {
                 let chunk = { rx.lock().await.recv().await };
-                let Some(chunk) = chunk else {
+                let Some((chunk, keys)) = chunk else {
                     return Ok::<(), sqlx::Error>(());
                 };
+                crate::sealing::store_keys(&pool, &master_id, &keys).await?;
                 let mut conn = pool.acquire().await?;
                 let mut copy = conn
                     .copy_in_raw(

@@ -18,6 +18,7 @@ mod generate;
 mod notify_lag;
 mod queries;
 mod report;
+mod sealing;
 mod server;
 mod soak;
 mod util;
@@ -102,6 +103,9 @@ enum Cmd {
         /// Runs the notifier and sends to this SMTP port on 127.0.0.1.
         #[arg(long)]
         smtp_port: Option<u16>,
+        /// Stores requests in clear: the baseline of sealing's cost.
+        #[arg(long)]
+        unsealed: bool,
     },
 }
 
@@ -117,7 +121,8 @@ async fn main() {
             database_url,
             pool,
             smtp_port,
-        }) => server::serve_child(&database_url, pool, smtp_port).await,
+            unsealed,
+        }) => server::serve_child(&database_url, pool, smtp_port, !unsealed).await,
         None => {
             eprintln!("usage: combipat-bench <run|soak-load|soak-verify|cluster-check> --help");
             std::process::exit(2);
@@ -319,7 +324,13 @@ async fn append_section(
             let pool = append::writer_pool(&db.url, w).await?;
             let tag = format!("r{round}w{w}");
             // Alternate the order each round so that neither always goes first.
-            let mut order = vec![Variant::Baseline, Variant::Combipat, Variant::CombipatAlone];
+            let mut order = vec![
+                Variant::Baseline,
+                Variant::Combipat,
+                Variant::CombipatSealed,
+                Variant::CombipatSealedKnown,
+                Variant::CombipatAlone,
+            ];
             if w == 8 {
                 order.push(Variant::CqrsEs);
                 order.push(Variant::Esrs);
@@ -337,6 +348,14 @@ async fn append_section(
                     }
                     Variant::Combipat => {
                         append::run_combipat(&pool, w, duration, &payload, &tag).await
+                    }
+                    Variant::CombipatSealed => {
+                        let tag = format!("{tag}s");
+                        append::run_combipat_sealed(&pool, w, duration, &payload, &tag, false).await
+                    }
+                    Variant::CombipatSealedKnown => {
+                        let tag = format!("{tag}k");
+                        append::run_combipat_sealed(&pool, w, duration, &payload, &tag, true).await
                     }
                     Variant::CombipatAlone => {
                         let tag = format!("{tag}a");
@@ -451,6 +470,39 @@ async fn append_section(
                 verdict,
             );
         }
+        for (v, what) in [
+            (
+                Variant::CombipatSealed,
+                "sealed (crypto-shredding), a new citizen's key per command",
+            ),
+            (
+                Variant::CombipatSealedKnown,
+                "sealed (crypto-shredding), citizens whose keys are cached",
+            ),
+        ] {
+            let (Some(sealed), Some(plain), Some(r)) = (
+                mean_rate(w, v),
+                ratios.get(&(w, Variant::Combipat)),
+                ratios.get(&(w, v)),
+            ) else {
+                continue;
+            };
+            // Each round's sealed and plain runs share its baseline: their
+            // ratio is the cost of sealing, side by side.
+            let per_round: Vec<f64> = r.iter().zip(plain).map(|(s, p)| s / p).collect();
+            let m = median(&per_round);
+            report.figure(
+                "append",
+                &format!("{what}, {w} writer(s)"),
+                format!(
+                    "{sealed:.0} events/s = {:.2}× baseline; {m:.2}× unsealed (rounds: {})",
+                    median(r),
+                    fmt_list(&per_round)
+                ),
+                (w == 8).then(|| "≥ 0.90 × unsealed".to_string()),
+                (w == 8).then(|| Verdict::from_min(m, 0.90, "×")),
+            );
+        }
         for (v, what) in [(
             Variant::CombipatAlone,
             "store::append without group commit (one transaction per command)",
@@ -514,7 +566,6 @@ async fn http_section(s: &Settings, db: &FreshDb, report: &mut Report) -> Result
     pool.close().await;
     // The notifier and the sender run as in `serve`, to a real SMTP server.
     let catcher = notify_lag::Catcher::start().await?;
-    let child = server::Child::spawn_with_mail(&db.url, 32, Some(catcher.smtp_port)).await?;
     let keys = api::auth::JwtKeys::from_secret(server::SECRET);
     let world_offices: Vec<(String, String, String)> = world::PATRONATI
         .iter()
@@ -532,12 +583,15 @@ async fn http_section(s: &Settings, db: &FreshDb, report: &mut Report) -> Result
             )
         })
         .collect();
-    let creator = server::Creator {
+    let mut creator = server::Creator {
         http: server::http_client(s.http_concurrency),
-        url: format!("{}/api/v1/requests", child.base),
+        url: String::new(),
         tokens: std::sync::Arc::new(tokens),
         citizens: std::sync::Arc::new(citizens),
     };
+    let unsealed = unsealed_baseline(s, db, &creator, &lag_pool, catcher.smtp_port).await?;
+    let child = server::Child::spawn_with_mail(&db.url, 32, Some(catcher.smtp_port), true).await?;
+    creator.url = format!("{}/api/v1/requests", child.base);
     // Warm-up (connections, prepared statements, caches).
     let (ok, failed, _, _, err) = server::closed_loop(
         &creator,
@@ -573,6 +627,17 @@ async fn http_section(s: &Settings, db: &FreshDb, report: &mut Report) -> Result
         ),
         Some("≥ 3,000 creations/s".into()),
         Some(Verdict::from_min(rate, 3000.0, "/s")),
+    );
+    report.figure(
+        "http",
+        "createRequest closed loop, sealed / in clear (the same load just before, on the same database)",
+        format!(
+            "{:.2}× ({rate:.0} / {:.0} creations/s)",
+            rate / unsealed.rate,
+            unsealed.rate
+        ),
+        Some("≥ 0.90 ×".into()),
+        Some(Verdict::from_min(rate / unsealed.rate, 0.90, "×")),
     );
     if let Some(e) = err {
         println!(
@@ -729,6 +794,22 @@ async fn http_section(s: &Settings, db: &FreshDb, report: &mut Report) -> Result
         Some("< 250 ms".into()),
         lag99.map(|v| Verdict::from_max(v, 250.0, " ms")),
     );
+    report.figure(
+        "http",
+        &format!(
+            "open loop at {}/s, in clear (the same load just before): latency p99, projection lag p99",
+            s.open_rate
+        ),
+        format!(
+            "{:.1} ms, {:.1} ms (sealed: {:.1} ms, {:.1} ms)",
+            unsealed.open_p99.unwrap_or(f64::NAN),
+            unsealed.lag_p99.unwrap_or(f64::NAN),
+            p99.unwrap_or(f64::NAN),
+            lag99.unwrap_or(f64::NAN)
+        ),
+        None,
+        None,
+    );
     drain(&lag_pool, Duration::from_secs(120)).await;
     notify_lag::figures(s, &child.base, &lag_pool, &catcher, report).await?;
     let hwm = util::proc_status_kb(&child.pid.to_string(), "VmHWM").unwrap_or(0) as f64 / 1024.0;
@@ -746,6 +827,60 @@ async fn http_section(s: &Settings, db: &FreshDb, report: &mut Report) -> Result
     lag_pool.close().await;
     child.stop().await;
     Ok(())
+}
+
+/// What the creations cost with requests stored in clear.
+struct Unsealed {
+    rate: f64,
+    open_p99: Option<f64>,
+    lag_p99: Option<f64>,
+}
+
+/// The closed and open loops of [`http_section`] against a server that
+/// stores requests in clear, just before the sealed one on the same
+/// database: sealing's cost measured side by side in one run.
+async fn unsealed_baseline(
+    s: &Settings,
+    db: &FreshDb,
+    creator: &server::Creator,
+    lag_pool: &sqlx::PgPool,
+    smtp_port: u16,
+) -> Result<Unsealed> {
+    let child = server::Child::spawn_with_mail(&db.url, 32, Some(smtp_port), false).await?;
+    let creator = server::Creator {
+        url: format!("{}/api/v1/requests", child.base),
+        ..creator.clone()
+    };
+    let warm = Duration::from_secs(if s.quick { 1 } else { 3 });
+    server::closed_loop(&creator, 8, warm).await;
+    let (ok, _, secs, _, _) = server::closed_loop(
+        &creator,
+        s.http_concurrency,
+        Duration::from_secs_f64(s.closed_secs),
+    )
+    .await;
+    drain(lag_pool, Duration::from_secs(120)).await;
+    let open = server::open_loop(
+        &creator,
+        lag_pool,
+        s.open_rate,
+        Duration::from_secs_f64(s.open_secs),
+        s.lag_every,
+    )
+    .await;
+    drain(lag_pool, Duration::from_secs(120)).await;
+    child.stop().await;
+    let rate = ok as f64 / secs;
+    println!(
+        "http: in clear {rate:.0} creations/s; open loop p99 {:.1} ms, lag p99 {:.1} ms",
+        open.latency.p99().unwrap_or(f64::NAN),
+        open.lag.p99().unwrap_or(f64::NAN)
+    );
+    Ok(Unsealed {
+        rate,
+        open_p99: open.latency.p99(),
+        lag_p99: open.lag.p99(),
+    })
 }
 
 /// Waits until every projection reached the end of the log (bounded).
@@ -769,10 +904,10 @@ async fn data_section(s: &Settings, db: &FreshDb, report: &mut Report) -> Result
         "data: generating {} requests over {} days (seed {}) ...",
         s.requests, s.days, s.seed
     );
-    let g = generate::generate(&pool, world, s.requests, s.days, s.seed, 2).await?;
+    let g = generate::generate(&pool, world, s.requests, s.days, s.seed, 2, true).await?;
     report.figure(
         "data",
-        "generated log (COPY, real events: domain payloads, metadata, hash chain)",
+        "generated log (COPY, real events: domain payloads sealed as the service seals them, metadata, hash chain)",
         format!(
             "{} events of {} requests in {:.0} s ({:.0} events/s)",
             g.events,
@@ -791,11 +926,15 @@ async fn data_section(s: &Settings, db: &FreshDb, report: &mut Report) -> Result
             if s.quick { ", --quick" } else { "" }
         ));
     }
+    let mut sealed_requests_rate = None;
     for name in projections::NAMES {
         let started = std::time::Instant::now();
         let r = projections::rebuild_by_name(&pool, name).await?;
         let secs = started.elapsed().as_secs_f64();
         let rate = r.events as f64 / secs;
+        if *name == "requests" {
+            sealed_requests_rate = Some(rate);
+        }
         report.figure(
             "rebuild",
             &format!("rebuild {name}"),
@@ -858,5 +997,43 @@ async fn data_section(s: &Settings, db: &FreshDb, report: &mut Report) -> Result
         );
     }
     server.stop().await;
+    if let Some(sealed) = sealed_requests_rate {
+        rebuild_in_clear(s, db, sealed, report).await?;
+    }
     Ok(())
+}
+
+/// The `requests` rebuild on the same log generated in clear, in a database
+/// of its own: what opening the sealed fields costs a rebuild, side by side.
+async fn rebuild_in_clear(
+    s: &Settings,
+    sealed_db: &FreshDb,
+    sealed_rate: f64,
+    report: &mut Report,
+) -> Result<()> {
+    let db = FreshDb::create(&sealed_db.admin_url, "dataclear").await?;
+    let result = async {
+        let pool = prepared(&db, 8).await?;
+        let world = world::World::load(&pool).await?;
+        println!("data: the same log in clear, for the rebuild's baseline ...");
+        generate::generate(&pool, world, s.requests, s.days, s.seed, 2, false).await?;
+        let started = std::time::Instant::now();
+        let r = projections::rebuild_by_name(&pool, "requests").await?;
+        let rate = r.events as f64 / started.elapsed().as_secs_f64();
+        pool.close().await;
+        report.figure(
+            "rebuild",
+            "rebuild requests, sealed log / the same log in clear",
+            format!(
+                "{:.2}× ({sealed_rate:.0} / {rate:.0} events/s)",
+                sealed_rate / rate
+            ),
+            Some("≥ 0.90 ×".into()),
+            Some(Verdict::from_min(sealed_rate / rate, 0.90, "×")),
+        );
+        Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+    }
+    .await;
+    db.drop_now().await;
+    result
 }

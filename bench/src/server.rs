@@ -24,19 +24,27 @@ pub struct Server {
 impl Server {
     /// Serves the API on `pool` (sized like `COMBIPAT_DB_POOL`'s default).
     pub async fn start(pool: PgPool) -> Result<Server> {
-        Self::start_with_mail(pool, None).await
+        Self::start_with_mail(pool, None, true).await
     }
 
     /// [`Server::start`], with the notifier and the sender delivering to
-    /// the SMTP server on 127.0.0.1:`smtp_port` (`notify_lag.rs`).
-    pub async fn start_with_mail(pool: PgPool, smtp_port: Option<u16>) -> Result<Server> {
+    /// the SMTP server on 127.0.0.1:`smtp_port` (`notify_lag.rs`); unless
+    /// `sealed`, requests are stored in clear (the baseline of sealing).
+    pub async fn start_with_mail(
+        pool: PgPool,
+        smtp_port: Option<u16>,
+        sealed: bool,
+    ) -> Result<Server> {
         let keys = JwtKeys::from_secret(SECRET);
         // As the service reads it (COMBIPAT_COMMITTERS, the service's setting).
         let limits = Limits {
             committers: crate::util::committers(),
             ..Limits::default()
         };
-        let state = AppState::new(pool.clone(), keys.clone(), false, limits);
+        let mut state = AppState::new(pool.clone(), keys.clone(), false, limits);
+        if !sealed {
+            state = state.unsealed_requests_for_benchmark();
+        }
         let (stop, stop_rx) = tokio::sync::watch::channel(false);
         let mut workers =
             projections::spawn_all(pool.clone(), &state.metrics.registry, stop_rx.clone());
@@ -369,10 +377,15 @@ pub async fn routable_citizens(pool: &PgPool, limit: i64) -> Result<Vec<String>>
 }
 
 /// `combipat-bench serve-child`: serves until stdin closes or SIGTERM.
-pub async fn serve_child(url: &str, pool_size: u32, smtp_port: Option<u16>) -> Result<()> {
+pub async fn serve_child(
+    url: &str,
+    pool_size: u32,
+    smtp_port: Option<u16>,
+    sealed: bool,
+) -> Result<()> {
     // The service's own pool settings.
     let pool = api::cli::pool_options(pool_size).connect(url).await?;
-    let server = Server::start_with_mail(pool, smtp_port).await?;
+    let server = Server::start_with_mail(pool, smtp_port, sealed).await?;
     println!("listening {}", server.base);
     let term = async {
         if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
@@ -393,11 +406,13 @@ pub struct Child {
 }
 
 impl Child {
-    /// The child, its notifications sent to 127.0.0.1:`smtp_port` when given.
+    /// The child, its notifications sent to 127.0.0.1:`smtp_port` when given;
+    /// requests stored in clear unless `sealed`.
     pub async fn spawn_with_mail(
         url: &str,
         pool_size: u32,
         smtp_port: Option<u16>,
+        sealed: bool,
     ) -> Result<Child> {
         use tokio::io::AsyncBufReadExt;
         let mut command = tokio::process::Command::new(std::env::current_exe()?);
@@ -409,6 +424,9 @@ impl Child {
             .arg(pool_size.to_string());
         if let Some(port) = smtp_port {
             command.arg("--smtp-port").arg(port.to_string());
+        }
+        if !sealed {
+            command.arg("--unsealed");
         }
         let mut child = command
             .stdout(std::process::Stdio::piped())

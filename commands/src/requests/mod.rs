@@ -105,6 +105,13 @@ impl RequestService {
         self
     }
 
+    /// Stores personal fields in clear: only the benchmark's baseline of what
+    /// sealing costs, never a service's setting.
+    pub fn without_sealer(mut self) -> Self {
+        self.sealer = None;
+        self
+    }
+
     /// Shares the process's group committer (and its notifier).
     pub fn with_committer(mut self, committer: GroupCommitter) -> Self {
         self.committer = committer;

@@ -7,6 +7,7 @@
 //! transaction: either both or neither.
 
 use super::crypto::{new_data_key, CryptoError, DataKey, MasterKey};
+use super::new_keys::NewKeys;
 use crate::{append, Expected, Metadata, NewEvent, StoreError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -62,6 +63,7 @@ pub struct SubjectKeys {
     pool: PgPool,
     master: Arc<dyn MasterKey>,
     cache: Arc<RwLock<HashMap<String, Cached>>>,
+    new_keys: NewKeys,
 }
 
 impl std::fmt::Debug for SubjectKeys {
@@ -73,6 +75,7 @@ impl std::fmt::Debug for SubjectKeys {
 impl SubjectKeys {
     pub fn new(pool: PgPool, master: Arc<dyn MasterKey>) -> Self {
         Self {
+            new_keys: NewKeys::new(pool.clone(), master.id().to_string()),
             pool,
             master,
             cache: Arc::default(),
@@ -106,42 +109,28 @@ impl SubjectKeys {
         }
         let dek = new_data_key();
         let wrapped = self.master.wrap(&dek, subject)?;
-        // One round trip that does not wait for its own WAL flush: the key
-        // is used only by events committed after it, and their (synchronous)
-        // commit flushes the WAL up to and past this one. The insert's row,
-        // or the key a concurrent first use stored, comes back.
-        let row: Option<(Option<Vec<u8>>,)> = sqlx::query_as(
-            "WITH unflushed AS (SELECT set_config('synchronous_commit', 'off', true)), \
-                  inserted AS ( \
-                    INSERT INTO subject_keys (subject, kind, master_key_id, wrapped_key, created_at) \
-                    SELECT $1, $2, $3, $4, $5 FROM unflushed \
-                    ON CONFLICT (subject) DO NOTHING RETURNING wrapped_key) \
-             SELECT wrapped_key FROM inserted \
-             UNION ALL SELECT wrapped_key FROM subject_keys WHERE subject = $1",
-        )
-        .bind(subject)
-        .bind(kind)
-        .bind(self.master.id())
-        .bind(&wrapped)
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await?;
-        match row {
-            Some((Some(stored),)) if stored == wrapped => {
+        // Shared with the other first uses waiting (new_keys.rs): the key
+        // stored for the subject comes back, ours or one stored before.
+        match self
+            .new_keys
+            .store(subject, kind, wrapped.clone(), now)
+            .await?
+        {
+            Some(Some(stored)) if stored == wrapped => {
                 self.remember(subject, Cached::Live(dek));
                 Ok(Some(dek))
             }
-            Some((Some(stored),)) => {
+            Some(Some(stored)) => {
                 let k = self.master.unwrap(&stored, subject)?;
                 self.remember(subject, Cached::Live(k));
                 Ok(Some(k))
             }
-            Some((None,)) => {
+            Some(None) => {
                 self.remember(subject, Cached::Erased);
                 Ok(None)
             }
-            // A concurrent first use committed while this statement waited
-            // for it, after this statement's snapshot: read it afresh.
+            // A concurrent first use committed while the statement waited
+            // for it, after the statement's snapshot: read it afresh.
             None => self.key_for_opening(subject).await,
         }
     }

@@ -7,9 +7,11 @@
 //!   open of a payload.
 //! - [`keys`]: the subjects' wrapped data keys, cached; erasure destroys one
 //!   and records who erased whom, when, on what ground.
+//! - `new_keys`: the first uses of new subjects, stored together.
 //! - [`open`]: the opening of stored rows, joined with their subject's key.
 
 pub mod crypto;
 pub mod keys;
+mod new_keys;
 pub mod open;
 pub mod personal;

@@ -1,0 +1,145 @@
+//! New subjects' keys stored together: the first uses that arrive while a
+//! statement is in flight share the next one, as writes share a group commit.
+//!
+//! A first use needs to know whether the subject already has a key (from an
+//! earlier process, or another one) and, if not, to store its own before any
+//! event sealed with it commits. Alone, that is a round trip and a small
+//! transaction per new citizen, beside the command's group commit; shared,
+//! it is one statement for all the creations waiting at that instant.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+use tokio::sync::{mpsc, oneshot};
+
+/// Most first uses in one statement.
+const MAX_BATCH: usize = 256;
+
+/// What a first use wants stored, and where the stored key is answered.
+struct Wanted {
+    subject: String,
+    kind: String,
+    wrapped: Vec<u8>,
+    at: DateTime<Utc>,
+    /// The key stored for the subject (`None`: erased); `Ok(None)` when the
+    /// row was committed by someone else after the statement's snapshot.
+    reply: oneshot::Sender<Result<Option<Option<Vec<u8>>>, Arc<sqlx::Error>>>,
+}
+
+/// The queue of first uses (cheap to clone); its task starts on first use.
+#[derive(Clone)]
+pub(super) struct NewKeys {
+    pool: PgPool,
+    master_id: String,
+    queue: Arc<OnceLock<mpsc::Sender<Wanted>>>,
+}
+
+impl NewKeys {
+    pub(super) fn new(pool: PgPool, master_id: String) -> Self {
+        Self {
+            pool,
+            master_id,
+            queue: Arc::default(),
+        }
+    }
+
+    /// Stores `wrapped` as the subject's key unless it has one; answers the
+    /// stored key: `Some(Some(k))` live (ours or the one stored first),
+    /// `Some(None)` erased, `None` to be read afresh.
+    pub(super) async fn store(
+        &self,
+        subject: &str,
+        kind: &str,
+        wrapped: Vec<u8>,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Option<Vec<u8>>>, sqlx::Error> {
+        let queue = self.queue.get_or_init(|| {
+            let (tx, rx) = mpsc::channel(MAX_BATCH * 4);
+            tokio::spawn(run(self.pool.clone(), self.master_id.clone(), rx));
+            tx
+        });
+        let (reply, answer) = oneshot::channel();
+        let wanted = Wanted {
+            subject: subject.to_string(),
+            kind: kind.to_string(),
+            wrapped,
+            at,
+            reply,
+        };
+        let closed = || sqlx::Error::PoolClosed;
+        queue.send(wanted).await.map_err(|_| closed())?;
+        answer
+            .await
+            .map_err(|_| closed())?
+            .map_err(|e| sqlx::Error::Protocol(format!("storing a new data key: {e}")))
+    }
+}
+
+/// Takes every first use waiting, stores them with one statement, answers each.
+async fn run(pool: PgPool, master_id: String, mut queue: mpsc::Receiver<Wanted>) {
+    while let Some(first) = queue.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(w) => batch.push(w),
+                Err(_) => break,
+            }
+        }
+        match store_batch(&pool, &master_id, &batch).await {
+            Ok(stored) => {
+                for w in batch {
+                    let _ = w.reply.send(Ok(stored.get(&w.subject).cloned()));
+                }
+            }
+            Err(e) => {
+                let e = Arc::new(e);
+                for w in batch {
+                    let _ = w.reply.send(Err(e.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// One statement: inserts the keys of subjects without one, returns every
+/// subject's stored key. It does not wait for its own WAL flush: a key
+/// serves only events committed after it, and their synchronous commit
+/// flushes the WAL past it (decision P30).
+async fn store_batch(
+    pool: &PgPool,
+    master_id: &str,
+    batch: &[Wanted],
+) -> Result<HashMap<String, Option<Vec<u8>>>, sqlx::Error> {
+    // One row per subject: the first use's key; the others get it back.
+    let mut first: Vec<&Wanted> = Vec::with_capacity(batch.len());
+    for w in batch {
+        if !first.iter().any(|f| f.subject == w.subject) {
+            first.push(w);
+        }
+    }
+    let rows: Vec<(String, Option<Vec<u8>>)> = sqlx::query_as(
+        "WITH unflushed AS (SELECT set_config('synchronous_commit', 'off', true)), \
+              inserted AS ( \
+                INSERT INTO subject_keys (subject, kind, master_key_id, wrapped_key, created_at) \
+                SELECT u.subject, u.kind, $5, u.wrapped, u.at \
+                FROM unflushed, unnest($1::text[], $2::text[], $3::bytea[], $4::timestamptz[]) \
+                     AS u(subject, kind, wrapped, at) \
+                ON CONFLICT (subject) DO NOTHING RETURNING subject, wrapped_key) \
+         SELECT subject, wrapped_key FROM inserted \
+         UNION ALL SELECT subject, wrapped_key FROM subject_keys WHERE subject = ANY($1)",
+    )
+    .bind(first.iter().map(|w| w.subject.as_str()).collect::<Vec<_>>())
+    .bind(first.iter().map(|w| w.kind.as_str()).collect::<Vec<_>>())
+    .bind(
+        first
+            .iter()
+            .map(|w| w.wrapped.as_slice())
+            .collect::<Vec<_>>(),
+    )
+    .bind(first.iter().map(|w| w.at).collect::<Vec<_>>())
+    .bind(master_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
