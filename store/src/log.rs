@@ -142,7 +142,8 @@ pub struct PayloadFields {
 
 /// A page of events of one type, each reduced to `fields`: for a reader that
 /// needs a few fields of many events (it neither transfers nor parses the
-/// rest of the payload and the metadata).
+/// rest of the payload and the metadata). A sealed field is opened (or
+/// erased) from the event's sealed value, with its subject's key joined.
 pub async fn read_fields_of_type_below(
     db: impl PgExecutor<'_>,
     page: TypePage<'_>,
@@ -153,7 +154,8 @@ pub async fn read_fields_of_type_below(
         .collect();
     let sql = format!(
         "SELECT position, tx_id::text::bigint AS tx_id, stream_id, schema_version, \
-                ARRAY[{}]::text[] AS fields FROM events \
+                ARRAY[{}]::text[] AS fields, payload -> '_sealed' AS sealed, {KEY_COLUMNS} \
+         FROM {EVENTS_WITH_KEYS} \
          WHERE stream_type = $1 AND event_type = $2 AND tx_id < $3::text::xid8 \
            AND position > $4 \
          ORDER BY position LIMIT $5",
@@ -168,7 +170,51 @@ pub async fn read_fields_of_type_below(
     for field in fields {
         query = query.bind(*field);
     }
-    Ok(query.fetch_all(db).await?)
+    let rows: Vec<SealedFields> = query.fetch_all(db).await?;
+    rows.into_iter()
+        .map(|row| open_fields(page.event_type, fields, row))
+        .collect()
+}
+
+/// A row of [`read_fields_of_type_below`] as read: the sealed value and its
+/// subject's key beside the clear fields.
+#[derive(sqlx::FromRow)]
+struct SealedFields {
+    #[sqlx(flatten)]
+    clear: PayloadFields,
+    sealed: Option<serde_json::Value>,
+    sealed_master: Option<String>,
+    sealed_key: Option<Vec<u8>>,
+}
+
+/// The fields asked for, the sealed ones opened: only the sealed value is
+/// parsed and decrypted, not the whole payload.
+fn open_fields(
+    event_type: &str,
+    fields: &[&str],
+    row: SealedFields,
+) -> Result<PayloadFields, StoreError> {
+    let mut out = row.clear;
+    let Some(sealed) = row.sealed else {
+        return Ok(out);
+    };
+    let mut opened = serde_json::json!({ "_sealed": sealed });
+    crate::privacy::open::open_in_place(
+        event_type,
+        out.position,
+        &mut opened,
+        row.sealed_master.as_deref().zip(row.sealed_key.as_deref()),
+    )?;
+    for (value, name) in out.fields.iter_mut().zip(fields) {
+        if value.is_none() {
+            *value = opened.get(*name).and_then(|v| match v {
+                serde_json::Value::String(s) => Some(s.clone()),
+                serde_json::Value::Null => None,
+                other => Some(other.to_string()),
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// The events at `positions`, whole and upcast, in position order.

@@ -7,7 +7,7 @@
 //! transaction: either both or neither.
 
 use super::crypto::{new_data_key, CryptoError, DataKey, MasterKey};
-use super::new_keys::NewKeys;
+use super::new_keys::{NewKeys, Stored};
 use crate::{append, Expected, Metadata, NewEvent, StoreError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -116,22 +116,22 @@ impl SubjectKeys {
             .store(subject, kind, wrapped.clone(), now)
             .await?
         {
-            Some(Some(stored)) if stored == wrapped => {
+            Stored::Live(stored) if stored == wrapped => {
                 self.remember(subject, Cached::Live(dek));
                 Ok(Some(dek))
             }
-            Some(Some(stored)) => {
+            Stored::Live(stored) => {
                 let k = self.master.unwrap(&stored, subject)?;
                 self.remember(subject, Cached::Live(k));
                 Ok(Some(k))
             }
-            Some(None) => {
+            Stored::Erased => {
                 self.remember(subject, Cached::Erased);
                 Ok(None)
             }
             // A concurrent first use committed while the statement waited
             // for it, after the statement's snapshot: read it afresh.
-            None => self.key_for_opening(subject).await,
+            Stored::NotSeen => self.key_for_opening(subject).await,
         }
     }
 

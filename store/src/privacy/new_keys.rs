@@ -16,15 +16,25 @@ use tokio::sync::{mpsc, oneshot};
 /// Most first uses in one statement.
 const MAX_BATCH: usize = 256;
 
+/// The key stored for a subject, as the statement found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Stored {
+    /// Wrapped: ours, or the one stored first.
+    Live(Vec<u8>),
+    Erased,
+    /// Committed by someone else after the statement's snapshot: to be read afresh.
+    NotSeen,
+}
+
+type Reply = oneshot::Sender<Result<Stored, Arc<sqlx::Error>>>;
+
 /// What a first use wants stored, and where the stored key is answered.
 struct Wanted {
     subject: String,
     kind: String,
     wrapped: Vec<u8>,
     at: DateTime<Utc>,
-    /// The key stored for the subject (`None`: erased); `Ok(None)` when the
-    /// row was committed by someone else after the statement's snapshot.
-    reply: oneshot::Sender<Result<Option<Option<Vec<u8>>>, Arc<sqlx::Error>>>,
+    reply: Reply,
 }
 
 /// The queue of first uses (cheap to clone); its task starts on first use.
@@ -45,15 +55,14 @@ impl NewKeys {
     }
 
     /// Stores `wrapped` as the subject's key unless it has one; answers the
-    /// stored key: `Some(Some(k))` live (ours or the one stored first),
-    /// `Some(None)` erased, `None` to be read afresh.
+    /// key stored.
     pub(super) async fn store(
         &self,
         subject: &str,
         kind: &str,
         wrapped: Vec<u8>,
         at: DateTime<Utc>,
-    ) -> Result<Option<Option<Vec<u8>>>, sqlx::Error> {
+    ) -> Result<Stored, sqlx::Error> {
         let queue = self.queue.get_or_init(|| {
             let (tx, rx) = mpsc::channel(MAX_BATCH * 4);
             tokio::spawn(run(self.pool.clone(), self.master_id.clone(), rx));
@@ -89,7 +98,12 @@ async fn run(pool: PgPool, master_id: String, mut queue: mpsc::Receiver<Wanted>)
         match store_batch(&pool, &master_id, &batch).await {
             Ok(stored) => {
                 for w in batch {
-                    let _ = w.reply.send(Ok(stored.get(&w.subject).cloned()));
+                    let found = match stored.get(&w.subject) {
+                        Some(Some(wrapped)) => Stored::Live(wrapped.clone()),
+                        Some(None) => Stored::Erased,
+                        None => Stored::NotSeen,
+                    };
+                    let _ = w.reply.send(Ok(found));
                 }
             }
             Err(e) => {

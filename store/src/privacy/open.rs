@@ -78,27 +78,36 @@ fn data_key(master_id: &str, wrapped: &[u8], subject: &str) -> Result<DataKey, C
 /// key is gone. Not upcast (the audit API shows the stored schema version).
 pub(crate) fn open_row(row: SealedRow) -> Result<RecordedEvent, StoreError> {
     let mut event = row.event;
-    let Some(subject) = personal::sealed_subject(&event.payload).map(str::to_owned) else {
-        return Ok(event);
+    open_in_place(
+        &event.event_type,
+        event.position,
+        &mut event.payload,
+        row.sealed_master.as_deref().zip(row.sealed_key.as_deref()),
+    )?;
+    Ok(event)
+}
+
+/// Opens the payload (of the event at `position`) in place with its
+/// subject's wrapped key and the master key that wrapped it; erased without
+/// one. A payload that was never sealed is left as it is.
+pub(crate) fn open_in_place(
+    event_type: &str,
+    position: i64,
+    payload: &mut serde_json::Value,
+    key: Option<(&str, &[u8])>,
+) -> Result<(), StoreError> {
+    let Some(subject) = personal::sealed_subject(payload).map(str::to_owned) else {
+        return Ok(());
     };
     let corrupt = |e: CryptoError| StoreError::Corrupt {
-        position: event.position,
+        position,
         reason: e.to_string(),
     };
-    let dek = match (&row.sealed_master, &row.sealed_key) {
-        (Some(master), Some(wrapped)) => {
-            Some(data_key(master, wrapped, &subject).map_err(corrupt)?)
-        }
-        _ => None,
+    let dek = match key {
+        Some((master, wrapped)) => Some(data_key(master, wrapped, &subject).map_err(corrupt)?),
+        None => None,
     };
-    let position = event.position;
-    personal::open_payload(&event.event_type, &mut event.payload, dek.as_ref()).map_err(|e| {
-        StoreError::Corrupt {
-            position,
-            reason: e.to_string(),
-        }
-    })?;
-    Ok(event)
+    personal::open_payload(event_type, payload, dek.as_ref()).map_err(corrupt)
 }
 
 /// Opens and brings to the current schema: what folds and projections read.
