@@ -98,6 +98,7 @@ pub(crate) fn open_row(row: SealedRow) -> Result<RecordedEvent, StoreError> {
             reason: e.to_string(),
         }
     })?;
+    event.subject = Some(subject);
     Ok(event)
 }
 
