@@ -21,6 +21,17 @@ pub(crate) struct RequestFact {
     /// The role of who acted, from the event's metadata (`None` if it has
     /// none this code knows).
     pub actor_role: Option<Role>,
+    /// The citizen's pseudonym of a `RequestSent` sealed for a citizen
+    /// ([`citizen_pseudonym`]); `None` for every other event.
+    pub citizen: Option<String>,
+}
+
+/// The pseudonym of the citizen an opened event was sealed for, as the read
+/// models key a citizen's rows (docs/privacy.md): `None` for an event stored
+/// before sealing or sealed for another kind of subject (a booking's `b…`,
+/// an erased stream's).
+pub(crate) fn citizen_pseudonym(event: &RecordedEvent) -> Option<&str> {
+    event.subject.as_deref().filter(|s| s.starts_with('c'))
 }
 
 /// Decodes `event` if it is a request event this code knows; `None` otherwise.
@@ -44,6 +55,7 @@ pub(crate) fn request_fact(event: &RecordedEvent) -> Result<Option<RequestFact>,
     // whole payload first (domain::request::stored).
     let decoded = RequestEvent::from_stored(&event.event_type, &event.payload)
         .map_err(|e| ProjectionError::poisoned(event, e))?;
+    let decoded_is_sent = matches!(decoded, RequestEvent::RequestSent(_));
     Ok(Some(RequestFact {
         request_id,
         version: event.version,
@@ -54,6 +66,11 @@ pub(crate) fn request_fact(event: &RecordedEvent) -> Result<Option<RequestFact>,
             .metadata
             .get("actor_role")
             .and_then(|role| Role::deserialize(role).ok()),
+        citizen: if decoded_is_sent {
+            citizen_pseudonym(event).map(str::to_owned)
+        } else {
+            None
+        },
     }))
 }
 

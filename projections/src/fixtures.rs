@@ -16,6 +16,9 @@ use domain::request::{
 use domain::time::Timestamp;
 use uuid::Uuid;
 
+/// The pseudonym of the fixtures' citizen, as a sealed `RequestSent` carries it.
+pub(crate) const CITIZEN: &str = "c0123456789abcdef0123456789abcdef";
+
 pub(crate) fn day(n: i64) -> Timestamp {
     Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap() + Duration::days(n)
 }
@@ -199,6 +202,10 @@ pub(crate) fn facts(
             tx_id: 1,
             event: event.clone(),
             actor_role: Some(fixture_role(event)),
+            citizen: match event {
+                RequestEvent::RequestSent(_) => Some(CITIZEN.to_string()),
+                _ => None,
+            },
         })
         .collect()
 }

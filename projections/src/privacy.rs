@@ -21,14 +21,16 @@ pub struct Scrubbed {
     pub bookings: u64,
 }
 
-/// Rewrites the personal columns of the rows of the citizen with any of
-/// `codes` (as their events carried them), in one transaction.
-pub async fn scrub_citizen(pool: &PgPool, codes: &[String]) -> Result<Scrubbed, ProjectionError> {
+/// Rewrites the personal columns of the rows of the citizen with pseudonym
+/// `citizen`, in one transaction. Rows are selected by pseudonym, so those
+/// sent or booked under any omocodia variant of the code are caught; the
+/// pseudonym stays (a rebuild projects it again from the sealed events).
+pub async fn scrub_citizen(pool: &PgPool, citizen: &str) -> Result<Scrubbed, ProjectionError> {
     let mut tx = pool.begin().await?;
     let requests: Vec<(Uuid, String)> = sqlx::query_as(
-        "SELECT request_id, subject FROM request_summary WHERE codice_fiscale = ANY($1)",
+        "SELECT request_id, subject FROM request_summary WHERE citizen_pseudonym = $1",
     )
-    .bind(codes)
+    .bind(citizen)
     .fetch_all(&mut *tx)
     .await?;
     let ids: Vec<Uuid> = requests.iter().map(|(id, _)| *id).collect();
@@ -95,9 +97,9 @@ pub async fn scrub_citizen(pool: &PgPool, codes: &[String]) -> Result<Scrubbed, 
     let bookings = sqlx::query(
         "UPDATE bookings SET codice_fiscale = $2, booked_by = $2, reason = $2, \
              mobile = NULL, email = NULL \
-         WHERE codice_fiscale = ANY($1)",
+         WHERE citizen_pseudonym = $1",
     )
-    .bind(codes)
+    .bind(citizen)
     .bind(ERASED)
     .execute(&mut *tx)
     .await?

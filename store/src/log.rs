@@ -35,6 +35,13 @@ pub struct RecordedEvent {
     pub prev_hash: Vec<u8>,
     #[serde(serialize_with = "as_hex")]
     pub hash: Vec<u8>,
+    /// The pseudonym its personal fields were sealed for (`_sealed.subject`),
+    /// kept once they are opened: the read models key their rows by it
+    /// without computing it again. `None` for an unsealed event and in the
+    /// stored form. Not serialised (the opened payload is what is shown).
+    #[sqlx(skip)]
+    #[serde(skip)]
+    pub subject: Option<String>,
 }
 
 fn as_hex<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {

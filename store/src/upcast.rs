@@ -82,6 +82,7 @@ mod tests {
             recorded_at: chrono::Utc::now(),
             prev_hash: vec![0; 32],
             hash: vec![0; 32],
+            subject: None,
         };
         let current = upcast_with(stored.clone(), &steps).unwrap();
         assert_eq!(current.schema_version, 3);

@@ -105,7 +105,7 @@ pub async fn erase_subject(
     if !passed {
         tracing::warn!(subject = %subject, "erasure: projections behind, scrubbing anyway");
     }
-    let scrubbed = projections::privacy::scrub_citizen(&app.pool, &[cf.as_str().to_string()])
+    let scrubbed = projections::privacy::scrub_citizen(&app.pool, &subject)
         .await
         .map_err(ApiError::internal)?;
     tracing::info!(subject = %subject, ?scrubbed, "data subject erased");

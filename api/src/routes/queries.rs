@@ -17,6 +17,7 @@ use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::NaiveDate;
+use commands::privacy::Pseudonyms;
 use domain::actor::PatronatoRole;
 use domain::codice_fiscale::CodiceFiscale;
 use domain::ids::ProtocolNumber;
@@ -83,7 +84,9 @@ pub struct ListParams {
 }
 
 impl ListParams {
-    fn filters(&self) -> Result<RequestFilters, ApiError> {
+    /// The filters; a codice fiscale is searched as its citizen's pseudonym
+    /// (`pseudonyms`), so every omocodia variant finds the same requests.
+    fn filters(&self, pseudonyms: &Pseudonyms) -> Result<RequestFilters, ApiError> {
         if let (Some(from), Some(to)) = (self.sent_from, self.sent_to) {
             if from > to {
                 return Err(ApiError::bad_request(
@@ -106,12 +109,7 @@ impl ListParams {
                 .map(ProtocolNumber::parse)
                 .transpose()
                 .map_err(|e| ApiError::bad_request("invalid_protocol", e.to_string()))?,
-            codice_fiscale: self
-                .codice_fiscale
-                .as_deref()
-                .map(CodiceFiscale::parse)
-                .transpose()
-                .map_err(|e| ApiError::bad_request(e.code(), e.to_string()))?,
+            citizen: citizen_pseudonym(pseudonyms, self.codice_fiscale.as_deref())?,
             status: self
                 .status
                 .as_deref()
@@ -123,6 +121,19 @@ impl ListParams {
                 .transpose()?,
         })
     }
+}
+
+/// The pseudonym of the citizen of a codice fiscale given as a filter: the
+/// read models are searched by it, never by the code (docs/privacy.md).
+fn citizen_pseudonym(
+    pseudonyms: &Pseudonyms,
+    codice_fiscale: Option<&str>,
+) -> Result<Option<String>, ApiError> {
+    codice_fiscale
+        .map(CodiceFiscale::parse)
+        .transpose()
+        .map(|cf| cf.map(|cf| pseudonyms.citizen(&cf)))
+        .map_err(|e| ApiError::bad_request(e.code(), e.to_string()))
 }
 
 /// A page of rows and the cursor of the next page.
@@ -181,7 +192,7 @@ pub async fn list_requests(
         ));
     }
     let limit = page_limit(&params.limit)?;
-    let filters = params.filters()?;
+    let filters = params.filters(&app.pseudonyms)?;
     let cursor = parse_cursor(&params.cursor)?;
     let db = reader(&app, &headers, params.min_position, &[read::NAME]).await?;
     let query = HistoryQuery {
@@ -251,12 +262,7 @@ pub async fn list_recent_replies(
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_string);
-    q.codice_fiscale = params
-        .codice_fiscale
-        .as_deref()
-        .map(CodiceFiscale::parse)
-        .transpose()
-        .map_err(|e| ApiError::bad_request(e.code(), e.to_string()))?;
+    q.citizen = citizen_pseudonym(&app.pseudonyms, params.codice_fiscale.as_deref())?;
     q.protocol = params
         .protocol
         .as_deref()
@@ -311,7 +317,7 @@ pub async fn list_sede_inbox(
         }
     };
     let limit = page_limit(&params.limit)?;
-    let filters = params.filters()?;
+    let filters = params.filters(&app.pseudonyms)?;
     let cursor = parse_cursor(&params.cursor)?;
     let db = reader(&app, &headers, params.min_position, &[read::NAME]).await?;
     let q = InboxQuery {

@@ -72,20 +72,6 @@ pub struct SubjectCopy {
     pub reads_truncated: bool,
 }
 
-/// The code and its omocodia variants: a request or booking may carry any.
-fn codes_of(cf: &CodiceFiscale) -> Vec<String> {
-    let mut codes: Vec<String> = cf
-        .omocodia_variants()
-        .iter()
-        .map(|v| v.as_str().to_string())
-        .collect();
-    codes.push(cf.base_code());
-    codes.push(cf.as_str().to_string());
-    codes.sort();
-    codes.dedup();
-    codes
-}
-
 #[utoipa::path(get, path = "/api/v1/privacy/subject-copy", operation_id = "getSubjectCopy", tag = "audit",
     security(("bearer" = [])),
     params(CopyParams),
@@ -103,6 +89,8 @@ pub async fn get_subject_copy(
     }
     let cf = CodiceFiscale::parse(params.codice_fiscale.trim())
         .map_err(|e| ApiError::bad_request(e.code(), e.to_string()))?;
+    // The requests and bookings are found by the pseudonym, which every
+    // omocodia variant of the code shares.
     let subject = app.pseudonyms.citizen(&cf);
     access::record(
         &app,
@@ -113,7 +101,6 @@ pub async fn get_subject_copy(
         &purpose,
     )
     .await?;
-    let codes = codes_of(&cf);
     let found = app.requests.citizens().by_codice_fiscale(&cf).await?;
     let found_codes: Vec<_> = found
         .iter()
@@ -126,7 +113,7 @@ pub async fn get_subject_copy(
         .collect();
     let names = app.sede_names.all().await.map_err(ApiError::internal)?;
     let mut requests = Vec::new();
-    for request in read::list_citizen_requests(&app.pool, &codes)
+    for request in read::list_citizen_requests(&app.pool, &subject)
         .await
         .map_err(ApiError::internal)?
     {
@@ -144,7 +131,7 @@ pub async fn get_subject_copy(
             attachments,
         });
     }
-    let bookings = projections::bookings::list_bookings_of_codes(&app.pool, &codes)
+    let bookings = projections::bookings::list_bookings_of_citizen(&app.pool, &subject)
         .await
         .map_err(ApiError::internal)?;
     let query = ReadQuery {
@@ -169,19 +156,4 @@ pub async fn get_subject_copy(
         reads,
         reads_truncated,
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_codes_searched_are_the_code_its_base_and_its_variants() {
-        let cf = CodiceFiscale::parse("RSSMRA60E12H501E").unwrap();
-        let codes = codes_of(&cf);
-        assert!(codes.contains(&"RSSMRA60E12H501E".to_string()));
-        assert_eq!(codes.len(), 8, "{codes:?}");
-        let variant = CodiceFiscale::parse(&codes[0]).unwrap();
-        assert_eq!(variant.base_code(), cf.base_code());
-    }
 }

@@ -41,7 +41,11 @@ pub(super) struct NewBooking {
     pub(super) slot_start: Timestamp,
     pub(super) slot_end: Timestamp,
     pub(super) booker_kind: &'static str,
+    /// Shown to authorised readers only; never indexed nor searched.
     pub(super) codice_fiscale: Option<String>,
+    /// The citizen's keyed pseudonym: what a search by codice fiscale and
+    /// the erasure look up.
+    pub(super) citizen_pseudonym: Option<String>,
     pub(super) authenticated: bool,
     pub(super) request_id: Option<Uuid>,
     pub(super) protocol: Option<String>,
@@ -96,8 +100,13 @@ fn micros(at: Timestamp) -> Timestamp {
 
 impl Bookings {
     /// Applies the event at `version` of the slot stream `stream_id`, at
-    /// `position` in the log.
-    pub(super) fn apply(&mut self, stream_id: &str, version: i32, position: i64, e: &SlotEvent) {
+    /// `position` in the log, sealed for the citizen `citizen` (a pseudonym).
+    pub(super) fn apply(
+        &mut self,
+        (stream_id, version, position): (&str, i32, i64),
+        citizen: Option<&str>,
+        e: &SlotEvent,
+    ) {
         match e {
             SlotEvent::SlotHeld {
                 slot,
@@ -120,7 +129,7 @@ impl Bookings {
                 let booking = Some(booking_id.0);
                 self.set_slot(stream_id, version, slot, "booked", (None, None), booking);
                 self.confirmed.entry(booking_id.0).or_insert(true);
-                self.bookings.push(NewBooking::of(
+                let mut row = NewBooking::of(
                     booking_id.0,
                     code.as_str(),
                     slot,
@@ -128,7 +137,11 @@ impl Bookings {
                     service.as_ref(),
                     *at,
                     position,
-                ));
+                );
+                if matches!(booker, Booker::Citizen { .. }) {
+                    row.citizen_pseudonym = citizen.map(str::to_owned);
+                }
+                self.bookings.push(row);
             }
             SlotEvent::SlotHoldReleased { hold_id, .. } => {
                 if let Some(row) = self.newer(stream_id, version) {
@@ -238,6 +251,7 @@ impl NewBooking {
             slot_end: micros(slot.end),
             booker_kind: "citizen",
             codice_fiscale: None,
+            citizen_pseudonym: None,
             authenticated: true,
             request_id: None,
             protocol: None,

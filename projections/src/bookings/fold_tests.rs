@@ -1,7 +1,7 @@
 //! What slot events do to the two tables, given/when/then, without PostgreSQL.
 
 use super::*;
-use crate::fixtures::{day, sede, user};
+use crate::fixtures::{day, sede, user, CITIZEN};
 use chrono::Duration;
 use domain::booking::{
     BookingCode, BookingDetails, BookingId, BookingMode, CounterCode, HoldId, Mobile,
@@ -103,7 +103,8 @@ fn given(events: &[SlotEvent]) -> Bookings {
 fn when(fold: &mut Bookings, first_version: i32, events: &[SlotEvent]) {
     for (i, e) in events.iter().enumerate() {
         let version = first_version + i as i32;
-        fold.apply(STREAM, version, 100 + i64::from(version), e);
+        let citizen = matches!(e, SlotEvent::SlotBooked { .. }).then_some(CITIZEN);
+        fold.apply((STREAM, version, 100 + i64::from(version)), citizen, e);
     }
 }
 
@@ -141,6 +142,7 @@ fn a_citizens_booking_confirms_the_hold_with_the_citizens_details() {
     assert_eq!((b.booker_kind, b.status), ("citizen", "confirmed"));
     assert_eq!(b.codice_fiscale.as_deref(), Some("RSSMRA85T10A562S"));
     assert_eq!(b.booked_by, b.codice_fiscale);
+    assert_eq!(b.citizen_pseudonym.as_deref(), Some(CITIZEN));
     assert_eq!(
         (b.mode, b.mobile.as_deref()),
         (Some("ricontatto_telefonico"), Some("+393331234567"))
@@ -165,6 +167,7 @@ fn a_requests_appointment_names_its_request_and_who_booked() {
         (Some("op1"), Some("INCA"), Some("ROMA1"))
     );
     assert_eq!((b.codice_fiscale.as_deref(), b.mode), (None, None));
+    assert_eq!(b.citizen_pseudonym, None);
 }
 
 #[test]

@@ -17,7 +17,7 @@ mod query;
 mod store;
 
 pub use query::{
-    get_booking, list_bookings_of_codes, list_citizen_bookings, list_sede_bookings, taken_slots,
+    get_booking, list_bookings_of_citizen, list_citizen_bookings, list_sede_bookings, taken_slots,
     BookingRow,
 };
 

@@ -93,38 +93,39 @@ pub async fn get_booking(
         .await?)
 }
 
-/// A citizen's bookings, soonest first: the active ones (confirmed and not
+/// The bookings of the citizen with pseudonym `citizen` (under any omocodia
+/// variant of the code), soonest first: the active ones (confirmed and not
 /// over at `now`), or, with `all`, every one including cancelled and past.
 pub async fn list_citizen_bookings(
     pool: &PgPool,
-    codice_fiscale: &str,
+    citizen: &str,
     all: bool,
     now: DateTime<Utc>,
 ) -> Result<Vec<BookingRow>, ProjectionError> {
     let sql = format!(
-        "SELECT {COLUMNS} {FROM} WHERE b.codice_fiscale = $1 \
+        "SELECT {COLUMNS} {FROM} WHERE b.citizen_pseudonym = $1 \
            AND ($2 OR (b.status = 'confirmed' AND b.slot_end > $3)) \
          ORDER BY b.slot_start, b.booking_id LIMIT 500"
     );
     Ok(sqlx::query_as(&sql)
-        .bind(codice_fiscale)
+        .bind(citizen)
         .bind(all)
         .bind(now)
         .fetch_all(pool)
         .await?)
 }
 
-/// Every booking of a citizen under any omocodia variant of the code
-/// (`codes`), cancelled and past ones too: the citizen's copy (GDPR art. 15).
-pub async fn list_bookings_of_codes(
+/// Every booking of the citizen with pseudonym `citizen`, cancelled and
+/// past ones too: the citizen's copy (GDPR art. 15).
+pub async fn list_bookings_of_citizen(
     pool: &PgPool,
-    codes: &[String],
+    citizen: &str,
 ) -> Result<Vec<BookingRow>, ProjectionError> {
     let sql = format!(
-        "SELECT {COLUMNS} {FROM} WHERE b.codice_fiscale = ANY($1) \
+        "SELECT {COLUMNS} {FROM} WHERE b.citizen_pseudonym = $1 \
          ORDER BY b.slot_start, b.booking_id"
     );
-    Ok(sqlx::query_as(&sql).bind(codes).fetch_all(pool).await?)
+    Ok(sqlx::query_as(&sql).bind(citizen).fetch_all(pool).await?)
 }
 
 /// A sede's agenda in `[from, to)`: confirmed bookings (and, with

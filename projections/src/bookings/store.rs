@@ -7,6 +7,7 @@
 
 use super::fold::{Bookings, SlotRow};
 use crate::batch::{AppendRows, Mode};
+use crate::events::citizen_pseudonym;
 use crate::ProjectionError;
 use domain::booking::SlotEvent;
 use sqlx::types::Json;
@@ -36,7 +37,8 @@ pub(crate) async fn apply_batch(
     }
     let mut fold = fetch(conn, &slot_events).await?;
     for (event, slot_event) in &slot_events {
-        fold.apply(&event.stream_id, event.version, event.position, slot_event);
+        let place = (event.stream_id.as_str(), event.version, event.position);
+        fold.apply(place, citizen_pseudonym(event), slot_event);
     }
     write(conn, &mut fold).await
 }

@@ -25,12 +25,19 @@ pub(super) struct ReplyRow<'a> {
     pub(super) office: &'a str,
     pub(super) protocol: &'a str,
     pub(super) codice_fiscale: Option<&'a str>,
+    /// What the panel's filter by codice fiscale looks up.
+    pub(super) citizen_pseudonym: Option<&'a str>,
     pub(super) subject: String,
     pub(super) excerpt: String,
 }
 
-/// The row of a reply to the request that `s` began; `None` for any other event.
-pub(super) fn reply_row<'a>(f: &'a RequestFact, s: &'a RequestSent) -> Option<ReplyRow<'a>> {
+/// The row of a reply to the request that `s` began (sealed for the citizen
+/// `citizen`); `None` for any other event.
+pub(super) fn reply_row<'a>(
+    f: &'a RequestFact,
+    s: &'a RequestSent,
+    citizen: Option<&'a str>,
+) -> Option<ReplyRow<'a>> {
     let RequestEvent::ReplyReceived {
         by, sede, text, at, ..
     } = &f.event
@@ -49,6 +56,10 @@ pub(super) fn reply_row<'a>(f: &'a RequestFact, s: &'a RequestSent) -> Option<Re
         protocol: s.protocol.as_str(),
         codice_fiscale: match &s.requester {
             Requester::Citizen(c) => c.codice_fiscale.known().map(|cf| cf.as_str()),
+            Requester::OwnBehalf { .. } => None,
+        },
+        citizen_pseudonym: match &s.requester {
+            Requester::Citizen(_) => citizen,
             Requester::OwnBehalf { .. } => None,
         },
         subject: subject(&s.topic_label, s.subtopic_label.as_deref()),
@@ -74,7 +85,7 @@ mod tests {
             at: day(2),
         };
         let f = &facts(Uuid::now_v7(), 7, &[sent(day(0)), long])[1];
-        let row = reply_row(f, &s).expect("a row");
+        let row = reply_row(f, &s, Some(CITIZEN)).expect("a row");
         assert_eq!((row.request_id, row.version), (f.request_id, 2));
         assert_eq!((row.replied_by, row.sede), ("officer1", "ROMA01"));
         assert_eq!(
@@ -82,6 +93,7 @@ mod tests {
             ("op1", "INCA", "ROMA1")
         );
         assert_eq!(row.codice_fiscale, Some("RSSMRA85T10A562S"));
+        assert_eq!(row.citizen_pseudonym, Some(CITIZEN));
         assert_eq!(row.subject, "Prestazione in corso o respinta – NASpI");
         assert_eq!(row.excerpt, "è".repeat(200));
         assert_eq!(row.replied_at, day(2));
@@ -93,6 +105,6 @@ mod tests {
             unreachable!()
         };
         let f = &facts(Uuid::now_v7(), 1, &[sent(day(0)), message(1, day(1))])[1];
-        assert!(reply_row(f, &s).is_none());
+        assert!(reply_row(f, &s, Some(CITIZEN)).is_none());
     }
 }

@@ -4,7 +4,6 @@ use crate::page::{clamp_limit, contains_pattern, Cursor, Page, TimeRange};
 use crate::ProjectionError;
 use chrono::{DateTime, Utc};
 use chrono::{Duration, NaiveDate};
-use domain::codice_fiscale::CodiceFiscale;
 use domain::ids::{ProtocolNumber, UserId};
 use domain::time::Timestamp;
 use serde::Serialize;
@@ -45,7 +44,9 @@ pub struct RecentRepliesQuery {
     pub replied_on: Option<NaiveDate>,
     /// Case-insensitive substring of the subject.
     pub subject: Option<String>,
-    pub codice_fiscale: Option<CodiceFiscale>,
+    /// The citizen's pseudonym (a codice fiscale searched for is turned
+    /// into it at the API's edge: the table is never searched by the code).
+    pub citizen: Option<String>,
     pub protocol: Option<ProtocolNumber>,
     pub cursor: Option<Cursor>,
     /// Rows per page, clamped to `1..=100`.
@@ -61,7 +62,7 @@ impl RecentRepliesQuery {
             days: DEFAULT_DAYS,
             replied_on: None,
             subject: None,
-            codice_fiscale: None,
+            citizen: None,
             protocol: None,
             cursor: None,
             limit: 20,
@@ -129,9 +130,9 @@ fn push_filters(sql: &mut QueryBuilder<'_, Postgres>, q: &RecentRepliesQuery) {
     if let Some(pattern) = contains_pattern(q.subject.as_deref()) {
         sql.push(" AND subject ILIKE ").push_bind(pattern);
     }
-    if let Some(cf) = &q.codice_fiscale {
-        sql.push(" AND codice_fiscale = ")
-            .push_bind(cf.as_str().to_string());
+    if let Some(citizen) = &q.citizen {
+        sql.push(" AND citizen_pseudonym = ")
+            .push_bind(citizen.clone());
     }
     if let Some(protocol) = &q.protocol {
         sql.push(" AND protocol = ")

@@ -5,7 +5,7 @@
 
 use super::fold;
 use crate::batch::{AppendRows, Mode};
-use crate::events::RequestFact;
+use crate::events::{citizen_pseudonym, RequestFact};
 use crate::ProjectionError;
 use domain::request::{RequestEvent, RequestSent};
 use sqlx::PgConnection;
@@ -26,10 +26,11 @@ pub(crate) async fn apply_batch(
     if replies.is_empty() {
         return Ok(());
     }
-    let mut sent: HashMap<Uuid, RequestSent> = HashMap::new();
+    // Each request's first event, with the citizen it was sealed for.
+    let mut sent: HashMap<Uuid, (RequestSent, Option<String>)> = HashMap::new();
     for (_, f) in facts {
         if let RequestEvent::RequestSent(s) = &f.event {
-            sent.insert(f.request_id, (**s).clone());
+            sent.insert(f.request_id, ((**s).clone(), f.citizen.clone()));
         }
     }
     let mut missing: Vec<String> = replies
@@ -47,20 +48,21 @@ pub(crate) async fn apply_batch(
                     .strip_prefix("request-")
                     .and_then(|id| Uuid::parse_str(id).ok())
                 {
-                    sent.insert(id, *s);
+                    let citizen = citizen_pseudonym(&first).map(str::to_owned);
+                    sent.insert(id, (*s, citizen));
                 }
             }
         }
     }
     let mut rows = Vec::with_capacity(replies.len());
     for (event, f) in replies {
-        let Some(s) = sent.get(&f.request_id) else {
+        let Some((s, citizen)) = sent.get(&f.request_id) else {
             return Err(ProjectionError::poisoned(
                 event,
                 "the request's first event is not a readable RequestSent",
             ));
         };
-        rows.extend(fold::reply_row(f, s));
+        rows.extend(fold::reply_row(f, s, citizen.as_deref()));
     }
     AppendRows::new("recent_replies", "request_id, version", &Mode::Live)
         .write(conn, &mut rows)

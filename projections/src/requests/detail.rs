@@ -21,17 +21,18 @@ pub async fn get_summary(pool: &PgPool, id: Uuid) -> Result<Option<RequestRow>, 
     Ok(row)
 }
 
-/// Every request about a citizen, whichever omocodia variant of the code it
-/// was sent with (`codes`), oldest first: the citizen's copy (GDPR art. 15).
+/// Every request about the citizen with pseudonym `citizen`, whichever
+/// omocodia variant of the code it was sent with, oldest first: the
+/// citizen's copy (GDPR art. 15).
 pub async fn list_citizen_requests(
     pool: &PgPool,
-    codes: &[String],
+    citizen: &str,
 ) -> Result<Vec<RequestRow>, ProjectionError> {
     let rows = sqlx::query_as(&format!(
-        "SELECT {SUMMARY_COLUMNS} FROM request_summary WHERE codice_fiscale = ANY($1) \
+        "SELECT {SUMMARY_COLUMNS} FROM request_summary WHERE citizen_pseudonym = $1 \
          ORDER BY sent_at, request_id"
     ))
-    .bind(codes)
+    .bind(citizen)
     .fetch_all(pool)
     .await?;
     Ok(rows)

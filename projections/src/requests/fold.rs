@@ -418,6 +418,7 @@ impl Summary {
             created_by_role: role.to_string(),
             requester_kind: kind.to_string(),
             codice_fiscale: citizen.map(|c| c.codice_fiscale.to_string()),
+            citizen_pseudonym: citizen.and(f.citizen.clone()),
             citizen_surname: citizen.map(|c| c.surname.clone()),
             citizen_name: citizen.map(|c| c.name.clone()),
             citizen_birth_date: citizen.and_then(|c| c.birth_date.known().copied()),

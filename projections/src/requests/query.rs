@@ -7,7 +7,6 @@ use crate::page::{clamp_limit, contains_pattern, Cursor, Page, TimeRange};
 use crate::ProjectionError;
 use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
-use domain::codice_fiscale::CodiceFiscale;
 use domain::ids::{OfficeId, PatronatoId, ProtocolNumber, SedeCode, UserId};
 use domain::request::Status;
 use domain::time::{standard_response_time, Timestamp};
@@ -105,7 +104,9 @@ pub struct RequestFilters {
     /// Case-insensitive substring of the subject or the text.
     pub subject: Option<String>,
     pub protocol: Option<ProtocolNumber>,
-    pub codice_fiscale: Option<CodiceFiscale>,
+    /// The citizen's pseudonym (a codice fiscale searched for is turned
+    /// into it at the API's edge: the table is never searched by the code).
+    pub citizen: Option<String>,
     pub status: Option<Status>,
 }
 
@@ -414,9 +415,9 @@ fn push_filters(sql: &mut QueryBuilder<'_, Postgres>, f: &RequestFilters, cursor
         sql.push(" AND protocol = ")
             .push_bind(protocol.as_str().to_string());
     }
-    if let Some(cf) = &f.codice_fiscale {
-        sql.push(" AND codice_fiscale = ")
-            .push_bind(cf.as_str().to_string());
+    if let Some(citizen) = &f.citizen {
+        sql.push(" AND citizen_pseudonym = ")
+            .push_bind(citizen.clone());
     }
     if let Some(status) = f.status {
         sql.push(" AND status = ").push_bind(status.as_str());

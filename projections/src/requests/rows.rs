@@ -22,7 +22,11 @@ pub(super) struct Summary {
     pub(super) created_by: String,
     pub(super) created_by_role: String,
     pub(super) requester_kind: String,
+    /// Shown to authorised readers only; never indexed nor searched.
     pub(super) codice_fiscale: Option<String>,
+    /// The citizen's keyed pseudonym: what a search by codice fiscale and
+    /// the erasure look up (`events::citizen_pseudonym`).
+    pub(super) citizen_pseudonym: Option<String>,
     pub(super) citizen_surname: Option<String>,
     pub(super) citizen_name: Option<String>,
     pub(super) citizen_birth_date: Option<NaiveDate>,
@@ -71,6 +75,7 @@ const SUMMARY_UPDATED_COLUMNS: &[&str] = &[
     "created_by_role",
     "requester_kind",
     "codice_fiscale",
+    "citizen_pseudonym",
     "citizen_surname",
     "citizen_name",
     "citizen_birth_date",
@@ -267,6 +272,7 @@ mod tests {
             created_by_role: String::new(),
             requester_kind: String::new(),
             codice_fiscale: None,
+            citizen_pseudonym: None,
             citizen_surname: None,
             citizen_name: None,
             citizen_birth_date: None,

@@ -455,7 +455,7 @@ async fn history_filters_and_scopes(pool: PgPool) {
     });
     assert_eq!(ids(&pool, &by_protocol).await, [a.0]);
     let by_cf = history(RequestFilters {
-        codice_fiscale: Some(cf()),
+        citizen: Some(test_pseudonym(CF)),
         ..RequestFilters::default()
     });
     assert_eq!(ids(&pool, &by_cf).await, [b.0, a.0]);
@@ -998,7 +998,7 @@ async fn recent_replies_count_and_window(pool: PgPool) {
         2
     );
     let by_cf = RecentRepliesQuery {
-        codice_fiscale: Some(cf()),
+        citizen: Some(test_pseudonym(CF)),
         ..panel.clone()
     };
     assert_eq!(list_recent_replies(&pool, &by_cf).await.unwrap().count, 3);

@@ -14,6 +14,7 @@ use domain::request::{
 use domain::time::Timestamp;
 use sqlx::PgPool;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 use store::{append, load_stream, Appended, Expected, Metadata, NewEvent};
 use uuid::Uuid;
 
@@ -198,7 +199,41 @@ pub async fn append_events(pool: &PgPool, id: RequestId, events: &[RequestEvent]
     append_raw(pool, id, &events.iter().map(new_event).collect::<Vec<_>>()).await
 }
 
+/// The pseudonym the fixtures seal a citizen's events for. Not keyed (the
+/// service's is `commands::privacy::Pseudonyms`), but like it shared by the
+/// omocodia variants of a code.
+pub fn test_pseudonym(code: &str) -> String {
+    let base = CodiceFiscale::parse(code).map_or_else(|_| code.to_string(), |cf| cf.base_code());
+    format!("c{}", hex::encode(&base.as_bytes()[..16]))
+}
+
+/// Seals the personal fields of the events that name their citizen, as the
+/// commands do, under a key stored in `subject_keys`: the projections read
+/// them opened, with the citizen's pseudonym beside them.
+async fn seal(pool: &PgPool, events: &[NewEvent]) -> Vec<NewEvent> {
+    use store::privacy::crypto::{LocalMasterKey, MasterKey};
+    use store::privacy::{keys::SubjectKeys, open::register_master_key, personal};
+    let master: Arc<dyn MasterKey> = Arc::new(LocalMasterKey::new("projections-test", &[9; 32]));
+    register_master_key(master.clone());
+    let keys = SubjectKeys::new(pool.clone(), master);
+    let mut sealed = events.to_vec();
+    for e in &mut sealed {
+        let Some(code) = personal::subject_code(&e.event_type, &e.payload) else {
+            continue;
+        };
+        let subject = test_pseudonym(code);
+        let dek = keys
+            .key_for_sealing(&subject, "citizen", Utc::now())
+            .await
+            .unwrap()
+            .expect("a live key");
+        personal::seal_payload(&e.event_type, &mut e.payload, &subject, &dek).unwrap();
+    }
+    sealed
+}
+
 pub async fn append_raw(pool: &PgPool, id: RequestId, events: &[NewEvent]) -> Appended {
+    let events = &seal(pool, events).await;
     let mut tx = pool.begin().await.unwrap();
     let loaded = load_stream(&mut *tx, &id.stream_id(), "request", None)
         .await

@@ -78,7 +78,7 @@ fn data_key(master_id: &str, wrapped: &[u8], subject: &str) -> Result<DataKey, C
 /// key is gone. Not upcast (the audit API shows the stored schema version).
 pub(crate) fn open_row(row: SealedRow) -> Result<RecordedEvent, StoreError> {
     let mut event = row.event;
-    open_in_place(
+    event.subject = open_in_place(
         &event.event_type,
         event.position,
         &mut event.payload,
@@ -89,15 +89,16 @@ pub(crate) fn open_row(row: SealedRow) -> Result<RecordedEvent, StoreError> {
 
 /// Opens the payload (of the event at `position`) in place with its
 /// subject's wrapped key and the master key that wrapped it; erased without
-/// one. A payload that was never sealed is left as it is.
+/// one. A payload that was never sealed is left as it is. Answers the
+/// subject it was sealed for.
 pub(crate) fn open_in_place(
     event_type: &str,
     position: i64,
     payload: &mut serde_json::Value,
     key: Option<(&str, &[u8])>,
-) -> Result<(), StoreError> {
+) -> Result<Option<String>, StoreError> {
     let Some(subject) = personal::sealed_subject(payload).map(str::to_owned) else {
-        return Ok(());
+        return Ok(None);
     };
     let corrupt = |e: CryptoError| StoreError::Corrupt {
         position,
@@ -107,7 +108,8 @@ pub(crate) fn open_in_place(
         Some((master, wrapped)) => Some(data_key(master, wrapped, &subject).map_err(corrupt)?),
         None => None,
     };
-    personal::open_payload(event_type, payload, dek.as_ref()).map_err(corrupt)
+    personal::open_payload(event_type, payload, dek.as_ref()).map_err(corrupt)?;
+    Ok(Some(subject))
 }
 
 /// Opens and brings to the current schema: what folds and projections read.

@@ -21,6 +21,7 @@ mod privacy_analysts;
 mod privacy_copy;
 mod privacy_erasure;
 mod privacy_keys;
+mod privacy_pseudonyms;
 mod privacy_reads;
 mod privacy_retention;
 mod rebuild;

@@ -353,13 +353,11 @@ pub async fn list_my_bookings(
         &[projections::bookings::NAME],
     )
     .await?;
-    let items = projections::bookings::list_citizen_bookings(
-        pool,
-        id.as_str(),
-        params.all,
-        app.clock.now(),
-    )
-    .await?;
+    // Looked up by the citizen's pseudonym: the read model is not searched by code.
+    let citizen = app.pseudonyms.citizen_code(id.as_str());
+    let items =
+        projections::bookings::list_citizen_bookings(pool, &citizen, params.all, app.clock.now())
+            .await?;
     Ok(Json(MyBookingsView {
         codice_fiscale: id.to_string(),
         items,
