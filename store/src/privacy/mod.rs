@@ -13,3 +13,4 @@ pub mod crypto;
 pub mod keys;
 pub mod open;
 pub mod personal;
+pub mod pointer;

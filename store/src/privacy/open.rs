@@ -21,13 +21,15 @@ use std::sync::{Arc, LazyLock, RwLock};
 /// is keyed under it, so what is sealed for it opens as erased.
 pub const ERASED_SUBJECT: &str = "erased";
 
-/// The events table with each sealed event's subject key beside it (a join
-/// on the primary key of `subject_keys`; unsealed events join nothing).
+/// The events table with each sealed event's subject key beside it, and the
+/// second subject's key of its joint fields (joins on the primary key of
+/// `subject_keys`; unsealed events join nothing).
 pub(crate) const EVENTS_WITH_KEYS: &str = "events LEFT JOIN subject_keys sk \
-    ON sk.subject = events.payload #>> '{_sealed,subject}'";
-/// The columns the join adds to [`crate::log::EVENT_COLUMNS`].
-pub(crate) const KEY_COLUMNS: &str =
-    "sk.master_key_id AS sealed_master, sk.wrapped_key AS sealed_key";
+    ON sk.subject = events.payload #>> '{_sealed,subject}' \
+    LEFT JOIN subject_keys jk ON jk.subject = events.payload #>> '{_sealed,joint,subject}'";
+/// The columns the joins add to [`crate::log::EVENT_COLUMNS`].
+pub(crate) const KEY_COLUMNS: &str = "sk.master_key_id AS sealed_master, \
+    sk.wrapped_key AS sealed_key, jk.master_key_id AS joint_master, jk.wrapped_key AS joint_key";
 
 /// A stored event with its subject's wrapped key, as a query returns it.
 #[derive(sqlx::FromRow)]
@@ -36,6 +38,8 @@ pub(crate) struct SealedRow {
     pub event: RecordedEvent,
     pub sealed_master: Option<String>,
     pub sealed_key: Option<Vec<u8>>,
+    pub joint_master: Option<String>,
+    pub joint_key: Option<Vec<u8>>,
 }
 
 static MASTER_KEYS: LazyLock<RwLock<HashMap<String, Arc<dyn MasterKey>>>> =
@@ -91,12 +95,26 @@ pub(crate) fn open_row(row: SealedRow) -> Result<RecordedEvent, StoreError> {
         }
         _ => None,
     };
-    let position = event.position;
-    personal::open_payload(&event.event_type, &mut event.payload, dek.as_ref()).map_err(|e| {
-        StoreError::Corrupt {
-            position,
-            reason: e.to_string(),
+    let joint_dek = match (
+        personal::sealed_joint_subject(&event.payload),
+        &row.joint_master,
+        &row.joint_key,
+    ) {
+        (Some(second), Some(master), Some(wrapped)) => {
+            Some(data_key(master, wrapped, second).map_err(corrupt)?)
         }
+        _ => None,
+    };
+    let position = event.position;
+    personal::open_payload(
+        &event.event_type,
+        &mut event.payload,
+        dek.as_ref(),
+        joint_dek.as_ref(),
+    )
+    .map_err(|e| StoreError::Corrupt {
+        position,
+        reason: e.to_string(),
     })?;
     Ok(event)
 }
