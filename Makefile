@@ -64,11 +64,11 @@ web: ## Build the web app into web/dist (installs Node and the npm packages when
 
 run: db build web ## Migrate, load demo data, serve the API and the web app
 	@$(DEV_ENV)
+	mkdir -p .local && [ -s .local/master.key ] || (umask 077 && openssl rand -hex 32 > .local/master.key)
+	export COMBIPAT_MASTER_KEY_FILE="$${COMBIPAT_MASTER_KEY_FILE:-.local/master.key}"
 	$(BIN) migrate
 	$(BIN) seed --demo
 	bash scripts/mailcatcher.sh start
-	mkdir -p .local && [ -s .local/master.key ] || (umask 077 && openssl rand -hex 32 > .local/master.key)
-	export COMBIPAT_MASTER_KEY_FILE="$${COMBIPAT_MASTER_KEY_FILE:-.local/master.key}"
 	export COMBIPAT_SMTP_HOST="$${COMBIPAT_SMTP_HOST:-127.0.0.1}" COMBIPAT_SMTP_PORT="$${COMBIPAT_SMTP_PORT:-$${COMBIPAT_MAIL_SMTP_PORT:-1025}}" COMBIPAT_SMTP_TLS="$${COMBIPAT_SMTP_TLS:-none}" COMBIPAT_PUBLIC_URL="$${COMBIPAT_PUBLIC_URL:-http://$${COMBIPAT_ADDR:-127.0.0.1:8080}}"
 	db_shown="$$(sed -E 's#(://[^:/@]*):[^@/]*@#\1:***@#' <<<"$$DATABASE_URL")"
 	addr="$${COMBIPAT_ADDR:-127.0.0.1:8080}"

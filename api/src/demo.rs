@@ -3,6 +3,7 @@
 //! idempotency key, so a second run replays instead of duplicating.
 
 use commands::ports::EachLookupAlone;
+use commands::privacy::seal::Sealer;
 use commands::requests::{
     CommandContext, CommandOutcome, CreateRequestInput, IdempotencyKey, RequestAction,
     RequestService,
@@ -60,7 +61,11 @@ fn topic(code: &str) -> Option<TopicCode> {
 }
 
 /// Creates the demo requests (see README "Demo data"); returns how many exist.
-pub async fn seed(pool: &PgPool) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
+/// Their personal fields are sealed by `sealer`, as the server's are.
+pub async fn seed(
+    pool: &PgPool,
+    sealer: Sealer,
+) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
     let service = RequestService::new(
         pool.clone(),
         Arc::new(PgCitizenRegistry::new(pool.clone())),
@@ -68,7 +73,8 @@ pub async fn seed(pool: &PgPool) -> Result<usize, Box<dyn std::error::Error + Se
         Arc::new(PgSedeDirectory::new(pool.clone())),
         Arc::new(PgTopicCatalogue::new(pool.clone())),
         Arc::new(EachLookupAlone),
-    );
+    )
+    .with_sealer(sealer);
     let rossi = patronato_user(
         "op.rossi",
         PatronatoRole::Operator,

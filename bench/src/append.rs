@@ -249,9 +249,11 @@ pub async fn run_combipat_sealed(
                 return false;
             };
             let mut sealed = (*event).clone();
-            if personal::seal_payload(&sealed.event_type, &mut sealed.payload, &subject, &dek)
-                != Ok(true)
-            {
+            let to = personal::SealFor {
+                subject: Some((subject.as_str(), &dek)),
+                joint: None,
+            };
+            if personal::seal_payload(&sealed.event_type, &mut sealed.payload, to) != Ok(true) {
                 return false;
             }
             let expected = Expected::new_stream(stream, "request");

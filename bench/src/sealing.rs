@@ -73,6 +73,8 @@ impl Sealing {
                 let code = code.to_string();
                 self.key_of(&code)
             }
+            // The generated log holds requests only.
+            SubjectOf::BookingAt(_) => return,
             SubjectOf::Stream => {
                 let Some(subject) = stream_subject else {
                     return;
@@ -80,7 +82,11 @@ impl Sealing {
                 (subject.to_string(), self.keys[subject])
             }
         };
-        personal::seal_payload(event_type, payload, &subject, &dek).expect("seals");
+        let to = personal::SealFor {
+            subject: Some((subject.as_str(), &dek)),
+            joint: None,
+        };
+        personal::seal_payload(event_type, payload, to).expect("seals");
     }
 
     /// The keys created since the last call.

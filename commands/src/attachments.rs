@@ -197,6 +197,32 @@ pub async fn resolve_uploads(
         .collect()
 }
 
+/// Forgets the names the uploads of these contents (SHA-256 in hex) were
+/// given: an erased citizen's files may be named after them ("CI_Rossi.pdf").
+/// The log keeps each attachment's name sealed under the citizen's key; the
+/// upload's copy, needed only to reference the file, becomes the erased
+/// mark. Returns how many uploads were changed.
+pub async fn forget_names(
+    db: impl PgExecutor<'_>,
+    sha256_hex: &[String],
+) -> Result<u64, AttachmentError> {
+    let digests: Vec<Vec<u8>> = sha256_hex
+        .iter()
+        .filter_map(|h| hex::decode(h).ok())
+        .collect();
+    if digests.is_empty() {
+        return Ok(0);
+    }
+    Ok(sqlx::query(
+        "UPDATE attachment_uploads SET filename = $2 WHERE sha256 = ANY($1) AND filename <> $2",
+    )
+    .bind(&digests)
+    .bind(domain::personal::ERASED)
+    .execute(db)
+    .await?
+    .rows_affected())
+}
+
 /// The stored content of a file.
 pub async fn read_blob(
     db: impl PgExecutor<'_>,

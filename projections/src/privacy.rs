@@ -19,6 +19,9 @@ use uuid::Uuid;
 pub struct Scrubbed {
     pub requests: u64,
     pub bookings: u64,
+    /// The SHA-256 (hex) of every file the citizen's requests hold: the
+    /// uploads' copies of their names are the attachments' to forget.
+    pub attachments: Vec<String>,
 }
 
 /// Rewrites the personal columns of the rows of the citizen with pseudonym
@@ -37,7 +40,8 @@ pub async fn scrub_citizen(pool: &PgPool, citizen: &str) -> Result<Scrubbed, Pro
     // RequestSent's citizen, text and notes; a reply's excerpt.
     sqlx::query(
         "UPDATE request_summary SET codice_fiscale = $2, citizen_surname = $2, \
-             citizen_name = $2, citizen_birth_date = NULL, text = $2, notes = $2, \
+             citizen_name = $2, citizen_birth_date = NULL, text = $2, \
+             notes = CASE WHEN notes IS NULL THEN NULL ELSE $2 END, \
              last_reply_excerpt = CASE WHEN last_reply_excerpt IS NULL THEN NULL ELSE $2 END \
          WHERE request_id = ANY($1)",
     )
@@ -45,36 +49,45 @@ pub async fn scrub_citizen(pool: &PgPool, citizen: &str) -> Result<Scrubbed, Pro
     .bind(ERASED)
     .execute(&mut *tx)
     .await?;
-    // The texts of the sending, the replies and the messages; the sending's notes.
+    // The texts of the sending, the replies, the messages, a forward's
+    // reason, a closing's note and an appointment's cancellation (an empty
+    // one stays empty); the sending's notes, the forward's reason.
     sqlx::query(
-        "UPDATE request_timeline SET text = $2, \
-             details = CASE WHEN kind = 'sent' \
-                 THEN jsonb_set(details, '{notes}', to_jsonb($2::text)) ELSE details END \
-         WHERE request_id = ANY($1) AND kind IN ('sent', 'reply', 'message')",
+        "UPDATE request_timeline SET text = CASE WHEN text IS NULL THEN NULL ELSE $2 END, \
+             details = CASE \
+                 WHEN kind = 'sent' AND details->>'notes' IS NOT NULL \
+                     THEN jsonb_set(details, '{notes}', to_jsonb($2::text)) \
+                 WHEN kind = 'forwarded' \
+                     THEN jsonb_set(details, '{reason}', to_jsonb($2::text)) \
+                 ELSE details END \
+         WHERE request_id = ANY($1) AND kind IN ('sent', 'reply', 'message', 'forwarded', \
+             'closed', 'appointment_cancelled')",
     )
     .bind(&ids)
     .bind(ERASED)
     .execute(&mut *tx)
     .await?;
-    // A file added on its own (`AttachmentAdded`): its name is sealed.
-    sqlx::query(
-        "UPDATE request_attachments a SET filename = $2 FROM request_timeline t \
-         WHERE a.request_id = ANY($1) AND t.request_id = a.request_id \
-           AND t.version = a.added_version AND t.kind = 'attachment_added'",
-    )
-    .bind(&ids)
-    .bind(ERASED)
-    .execute(&mut *tx)
-    .await?;
+    // Every file's name is sealed (added on its own or with a text).
+    sqlx::query("UPDATE request_attachments SET filename = $2 WHERE request_id = ANY($1)")
+        .bind(&ids)
+        .bind(ERASED)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(
         "UPDATE request_timeline SET attachments = (SELECT coalesce(jsonb_agg( \
              jsonb_set(a, '{filename}', to_jsonb($2::text)) ORDER BY n), '[]'::jsonb) \
              FROM jsonb_array_elements(attachments) WITH ORDINALITY AS e(a, n)) \
-         WHERE request_id = ANY($1) AND kind = 'attachment_added'",
+         WHERE request_id = ANY($1) AND jsonb_array_length(attachments) > 0",
     )
     .bind(&ids)
     .bind(ERASED)
     .execute(&mut *tx)
+    .await?;
+    let attachments: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT sha256 FROM request_attachments WHERE request_id = ANY($1)",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *tx)
     .await?;
     sqlx::query(
         "UPDATE recent_replies SET codice_fiscale = NULL, excerpt = $2 WHERE request_id = ANY($1)",
@@ -95,7 +108,9 @@ pub async fn scrub_citizen(pool: &PgPool, citizen: &str) -> Result<Scrubbed, Pro
     search::insert(&mut tx, &rows).await?;
     // A citizen's booking: the code, the reason, the contacts.
     let bookings = sqlx::query(
-        "UPDATE bookings SET codice_fiscale = $2, booked_by = $2, reason = $2, \
+        "UPDATE bookings SET codice_fiscale = $2, booked_by = $2, \
+             reason = CASE WHEN reason IS NULL THEN NULL ELSE $2 END, \
+             cancel_reason = CASE WHEN cancel_reason IS NULL THEN NULL ELSE $2 END, \
              mobile = NULL, email = NULL \
          WHERE citizen_pseudonym = $1",
     )
@@ -108,5 +123,6 @@ pub async fn scrub_citizen(pool: &PgPool, citizen: &str) -> Result<Scrubbed, Pro
     Ok(Scrubbed {
         requests: ids.len() as u64,
         bookings,
+        attachments,
     })
 }

@@ -192,6 +192,8 @@ struct SealedFields {
     sealed: Option<serde_json::Value>,
     sealed_master: Option<String>,
     sealed_key: Option<Vec<u8>>,
+    joint_master: Option<String>,
+    joint_key: Option<Vec<u8>>,
 }
 
 /// The fields asked for, the sealed ones opened: only the sealed value is
@@ -210,7 +212,10 @@ fn open_fields(
         event_type,
         out.position,
         &mut opened,
-        row.sealed_master.as_deref().zip(row.sealed_key.as_deref()),
+        crate::privacy::open::JoinedKeys {
+            subject: row.sealed_master.as_deref().zip(row.sealed_key.as_deref()),
+            joint: row.joint_master.as_deref().zip(row.joint_key.as_deref()),
+        },
     )?;
     for (value, name) in out.fields.iter_mut().zip(fields) {
         if value.is_none() {

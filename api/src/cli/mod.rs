@@ -119,7 +119,8 @@ pub enum Command {
         #[command(flatten)]
         db: Db,
     },
-    /// Load the reference data and, with --demo, demo requests.
+    /// Load the reference data and, with --demo, demo requests (sealed as
+    /// `serve` seals: the same master and pseudonym keys, or the JWT secret's).
     Seed {
         #[command(flatten)]
         db: Db,
@@ -127,6 +128,16 @@ pub enum Command {
         demo: bool,
         #[arg(long, env = "COMBIPAT_REFERENCE_DIR", default_value = "reference")]
         reference_dir: PathBuf,
+        /// What `serve` derives keys from when none is configured.
+        #[arg(long, env = "COMBIPAT_JWT_SECRET", hide_env_values = true)]
+        jwt_secret: Option<Redacted>,
+        #[command(flatten)]
+        pseudonym_key: crate::pseudonym_key::PseudonymKeyArgs,
+        /// The master key of crypto-shredding, as for `serve`.
+        #[arg(long, env = "COMBIPAT_MASTER_KEY_FILE")]
+        master_key_file: Option<PathBuf>,
+        #[arg(long, env = "COMBIPAT_MASTER_KEY", hide_env_values = true)]
+        master_key: Option<Redacted>,
     },
     /// Reference data.
     Reference {

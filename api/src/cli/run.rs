@@ -159,13 +159,46 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
             db,
             demo,
             reference_dir,
+            jwt_secret,
+            pseudonym_key,
+            master_key_file,
+            master_key,
         } => {
             let pool = connect(&db).await?;
             migrate(&pool).await?;
             let report = reference::load_all(&pool, &reference_dir).await?;
             print_report(&report);
             if demo {
-                let n = crate::demo::seed(&pool).await?;
+                // The demo's personal fields are sealed with the keys the
+                // server will open them with (P26).
+                let secret = jwt_secret
+                    .as_ref()
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.expose().as_bytes());
+                let pseudonyms = pseudonym_key.resolve_logged(secret)?;
+                let configured = crate::state::configured_master_key(
+                    master_key.as_ref().map(|k| k.expose()),
+                    master_key_file.as_deref(),
+                )?;
+                let master: std::sync::Arc<dyn MasterKey> = match (configured, secret) {
+                    (Some(m), _) => std::sync::Arc::new(m),
+                    (None, Some(secret)) => {
+                        std::sync::Arc::new(JwtKeys::from_secret(secret).derived_master_key())
+                    }
+                    (None, None) => {
+                        return Err(
+                            "manca la chiave dei dati personali: COMBIPAT_MASTER_KEY_FILE, \
+                             COMBIPAT_MASTER_KEY o COMBIPAT_JWT_SECRET"
+                                .into(),
+                        )
+                    }
+                };
+                commands::privacy::seal::register_master_key(master.clone());
+                let sealer = commands::privacy::seal::Sealer::new(
+                    commands::privacy::keys::SubjectKeys::new(pool.clone(), master),
+                    pseudonyms,
+                );
+                let n = crate::demo::seed(&pool, sealer).await?;
                 println!("demo requests: {n}");
             }
             Ok(())

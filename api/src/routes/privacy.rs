@@ -108,7 +108,10 @@ pub async fn erase_subject(
     let scrubbed = projections::privacy::scrub_citizen(&app.pool, &subject)
         .await
         .map_err(ApiError::internal)?;
-    tracing::info!(subject = %subject, ?scrubbed, "data subject erased");
+    // The uploads' copies of the files' names (P25).
+    let uploads = commands::attachments::forget_names(&app.pool, &scrubbed.attachments).await?;
+    tracing::info!(subject = %subject, requests = scrubbed.requests,
+        bookings = scrubbed.bookings, uploads, "data subject erased");
     Ok((
         StatusCode::CREATED,
         Json(Erasure {

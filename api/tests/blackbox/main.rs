@@ -3,4 +3,5 @@
 
 mod notifications_crash;
 mod openapi;
+mod seed_demo;
 mod upload_memory;

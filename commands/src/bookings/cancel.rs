@@ -6,6 +6,7 @@ use super::{
     load, BookingContext, BookingService, CommandError, Write, CITIZEN_STREAM_TYPE,
     SLOT_STREAM_TYPE,
 };
+use crate::privacy::seal::StreamSubject;
 use domain::access::Refusal;
 use domain::actor::Actor;
 use domain::booking::{
@@ -90,14 +91,19 @@ impl BookingService {
                     CitizenEvent::SCHEMA_VERSION,
                 ),
             ];
+            let subject = StreamSubject::Citizen(cf.clone());
             Ok(self
-                .commit(ctx, "cancel_booking", writes, move |position, _| {
-                    CancelOutcome {
+                .commit_for(
+                    ctx,
+                    "cancel_booking",
+                    writes,
+                    &subject,
+                    move |position, _| CancelOutcome {
                         booking_id,
                         position,
                         replayed: false,
-                    }
-                })
+                    },
+                )
                 .await)
         })
         .await
@@ -151,12 +157,14 @@ impl BookingService {
                 SlotEvent::event_type,
                 SlotEvent::SCHEMA_VERSION,
             )];
+            let mut subject = StreamSubject::Erased;
             match booker {
                 // An erased citizen's limits are no longer kept: the slot alone.
                 Booker::Citizen {
                     codice_fiscale: Personal::Known(codice_fiscale),
                     ..
                 } => {
+                    subject = StreamSubject::Citizen(codice_fiscale.clone());
                     let (events, expected) = load::<CitizenEvent>(
                         &self.pool,
                         &citizen_stream_id(&self.citizen_subject(&codice_fiscale)),
@@ -175,6 +183,7 @@ impl BookingService {
                 Booker::Request { request_id, .. } => {
                     let (request, expected) =
                         crate::requests::load(&self.pool, request_id, None).await?;
+                    subject = crate::requests::stream_subject(&request);
                     if request.appointment.as_ref().map(|a| a.booking_id) == Some(booking_id) {
                         let events = request
                             .decide(
@@ -199,13 +208,17 @@ impl BookingService {
                 } => {}
             }
             Ok(self
-                .commit(ctx, "cancel_booking", writes, move |position, _| {
-                    CancelOutcome {
+                .commit_for(
+                    ctx,
+                    "cancel_booking",
+                    writes,
+                    &subject,
+                    move |position, _| CancelOutcome {
                         booking_id,
                         position,
                         replayed: false,
-                    }
-                })
+                    },
+                )
                 .await)
         })
         .await

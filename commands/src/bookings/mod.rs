@@ -266,13 +266,29 @@ impl BookingService {
         T: Replayable + Send + 'static,
         F: Fn(i64, &[(String, u64)]) -> T + Send + Sync + 'static,
     {
+        // Booking events name their citizen in the payload.
+        self.commit_for(ctx, command, writes, &StreamSubject::None, outcome)
+            .await
+    }
+
+    /// As [`BookingService::commit`], for writes with events that do not
+    /// name their citizen (a cancellation's reason): `subject` is whose they are.
+    pub(crate) async fn commit_for<T, F>(
+        &self,
+        ctx: &BookingContext,
+        command: &str,
+        writes: Vec<Write>,
+        subject: &StreamSubject,
+        outcome: F,
+    ) -> Result<T, StoreError>
+    where
+        T: Replayable + Send + 'static,
+        F: Fn(i64, &[(String, u64)]) -> T + Send + Sync + 'static,
+    {
         let mut streams: Vec<(Expected, Vec<NewEvent>)> =
             writes.into_iter().map(|w| (w.expected, w.events)).collect();
         if let Some(sealer) = &self.sealer {
-            // Booking events name their citizen in the payload.
-            sealer
-                .seal(&mut streams, &StreamSubject::None, ctx.now)
-                .await?;
+            sealer.seal(&mut streams, subject, ctx.now).await?;
         }
         let mut metadata = ctx.metadata(command);
         metadata.actor_id = self.actor_key(ctx);

@@ -169,11 +169,13 @@ impl BookingService {
                     SlotEvent::SCHEMA_VERSION,
                 ),
             ];
+            let subject = crate::requests::stream_subject(&request);
             Ok(self
-                .commit(
+                .commit_for(
                     ctx,
                     "cancel_request_appointment",
                     writes,
+                    &subject,
                     move |position, _| CancelOutcome {
                         booking_id,
                         position,

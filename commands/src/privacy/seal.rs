@@ -11,13 +11,14 @@
 
 use super::crypto::{new_data_key, DataKey};
 use super::keys::{KeyError, SubjectKeys};
-use super::personal::{self, SubjectOf};
+use super::personal::{self, SealFor, SubjectOf};
 use super::Pseudonyms;
 use chrono::{DateTime, Utc};
 use domain::codice_fiscale::CodiceFiscale;
 use std::collections::HashMap;
 pub use store::privacy::open::{register_master_key, ERASED_SUBJECT};
 use store::{Expected, NewEvent};
+use uuid::Uuid;
 
 /// Seals the events of commands' writes (cheap to clone).
 #[derive(Clone, Debug)]
@@ -68,21 +69,43 @@ impl Sealer {
         stream: &StreamSubject,
         now: DateTime<Utc>,
     ) -> Result<SealKeys, KeyError> {
-        let mut keys = HashMap::new();
-        let mut wanted: Vec<&CodiceFiscale> = citizens.to_vec();
-        if let StreamSubject::Citizen(cf) = stream {
-            wanted.push(cf);
+        self.keys_for_subjects(citizens, &[], stream, now).await
+    }
+
+    /// As [`Sealer::keys_for`], and the keys of `bookings`' contact data
+    /// (`b…`). The keys not cached are fetched side by side: however many
+    /// subjects are new, the write waits for one round trip.
+    pub async fn keys_for_subjects(
+        &self,
+        citizens: &[&CodiceFiscale],
+        bookings: &[Uuid],
+        stream: &StreamSubject,
+        now: DateTime<Utc>,
+    ) -> Result<SealKeys, KeyError> {
+        let mut wanted: Vec<(String, &'static str)> = Vec::new();
+        let stream_citizen = match stream {
+            StreamSubject::Citizen(cf) => Some(cf),
+            _ => None,
+        };
+        for cf in citizens.iter().copied().chain(stream_citizen) {
+            wanted.push((self.pseudonyms.citizen(cf), "citizen"));
         }
-        for cf in wanted {
-            let subject = self.pseudonyms.citizen(cf);
-            if let std::collections::hash_map::Entry::Vacant(slot) = keys.entry(subject) {
-                let key = self
-                    .keys
-                    .key_for_sealing(slot.key(), "citizen", now)
-                    .await?;
-                slot.insert(key);
-            }
+        for id in bookings {
+            wanted.push((self.pseudonyms.booking(*id), "booking"));
         }
+        wanted.sort();
+        wanted.dedup();
+        let fetched = futures::future::try_join_all(
+            wanted
+                .iter()
+                .map(|(subject, kind)| self.keys.key_for_sealing(subject, kind, now)),
+        )
+        .await?;
+        let keys = wanted
+            .into_iter()
+            .map(|(subject, _)| subject)
+            .zip(fetched)
+            .collect();
         let stream_subject = match stream {
             StreamSubject::None => None,
             StreamSubject::Citizen(cf) => Some(self.pseudonyms.citizen(cf)),
@@ -95,8 +118,8 @@ impl Sealer {
         })
     }
 
-    /// Seals built events in place: the citizens their payloads name are
-    /// found in them.
+    /// Seals built events in place: the citizens and bookings their payloads
+    /// name are found in them; `stream` is whose the rest is.
     pub async fn seal(
         &self,
         streams: &mut [(Expected, Vec<NewEvent>)],
@@ -104,6 +127,7 @@ impl Sealer {
         now: DateTime<Utc>,
     ) -> Result<(), KeyError> {
         let mut named = Vec::new();
+        let mut bookings = Vec::new();
         for (_, events) in streams.iter() {
             for e in events {
                 if let Some(raw) = personal::subject_code(&e.event_type, &e.payload) {
@@ -111,12 +135,25 @@ impl Sealer {
                         named.push(cf);
                     }
                 }
+                if let Some(id) = joint_booking(&e.event_type, &e.payload) {
+                    bookings.push(id);
+                }
             }
         }
         let refs: Vec<&CodiceFiscale> = named.iter().collect();
-        self.keys_for(&refs, stream, now).await?.seal(streams);
+        self.keys_for_subjects(&refs, &bookings, stream, now)
+            .await?
+            .seal(streams);
         Ok(())
     }
+}
+
+/// The booking whose contact data the event holds, if it holds any.
+fn joint_booking(event_type: &str, payload: &serde_json::Value) -> Option<Uuid> {
+    if !personal::has_joint_fields(event_type, payload) {
+        return None;
+    }
+    personal::joint_booking(event_type, payload)?.parse().ok()
 }
 
 impl SealKeys {
@@ -139,24 +176,39 @@ impl SealKeys {
             SubjectOf::CitizenAt(_) => personal::subject_code(&e.event_type, &e.payload)
                 .map(|raw| self.pseudonyms.citizen_code(raw)),
             SubjectOf::Stream => self.stream_subject.clone(),
+            SubjectOf::BookingAt(p) => e
+                .payload
+                .pointer(p)
+                .and_then(|v| v.as_str())
+                .and_then(|id| id.parse().ok())
+                .map(|id| self.pseudonyms.booking(id)),
         };
-        let Some(subject) = subject else {
-            return;
+        let joint = joint_booking(&e.event_type, &e.payload).map(|id| self.pseudonyms.booking(id));
+        let dek = subject.as_deref().map(|s| self.key_of(s, &e.event_type));
+        let joint_dek = joint.as_deref().map(|s| self.key_of(s, &e.event_type));
+        let to = SealFor {
+            subject: subject.as_deref().zip(dek.as_ref()),
+            joint: joint.as_deref().zip(joint_dek.as_ref()),
         };
-        let dek = match self.keys.get(&subject) {
+        if let Err(err) = personal::seal_payload(&e.event_type, &mut e.payload, to) {
+            // AES-GCM sealing fails only on absurd lengths; never store in clear.
+            tracing::error!(error = %err, "sealing failed: personal fields dropped");
+            personal::drop_personal_fields(&e.event_type, &mut e.payload);
+        }
+    }
+
+    /// The subject's live key; a key that is thrown away when the subject is
+    /// erased (or, by a bug, was not fetched): nothing is stored in clear.
+    fn key_of(&self, subject: &str, event_type: &str) -> DataKey {
+        match self.keys.get(subject) {
             Some(Some(k)) => *k,
             Some(None) => new_data_key(),
             None => {
                 if subject != ERASED_SUBJECT {
-                    tracing::error!(event_type = %e.event_type, "no data key fetched for a subject: sealed as erased");
+                    tracing::error!(%event_type, "no data key fetched for a subject: sealed as erased");
                 }
                 new_data_key()
             }
-        };
-        if let Err(err) = personal::seal_payload(&e.event_type, &mut e.payload, &subject, &dek) {
-            // AES-GCM sealing fails only on absurd lengths; never store in clear.
-            tracing::error!(error = %err, "sealing failed: personal fields dropped");
-            personal::drop_personal_fields(&e.event_type, &mut e.payload);
         }
     }
 }

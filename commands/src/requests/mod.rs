@@ -186,7 +186,7 @@ pub async fn load(
 }
 
 /// Whose the personal fields of a request's later events are.
-fn stream_subject(request: &Request) -> StreamSubject {
+pub(crate) fn stream_subject(request: &Request) -> StreamSubject {
     match request.sent.as_deref().map(|s| &s.requester) {
         Some(domain::request::Requester::Citizen(c)) => match c.codice_fiscale.known() {
             Some(cf) => StreamSubject::Citizen(cf.clone()),

@@ -227,7 +227,11 @@ async fn seal(pool: &PgPool, events: &[NewEvent]) -> Vec<NewEvent> {
             .await
             .unwrap()
             .expect("a live key");
-        personal::seal_payload(&e.event_type, &mut e.payload, &subject, &dek).unwrap();
+        let to = personal::SealFor {
+            subject: Some((subject.as_str(), &dek)),
+            joint: None,
+        };
+        personal::seal_payload(&e.event_type, &mut e.payload, to).unwrap();
     }
     sealed
 }

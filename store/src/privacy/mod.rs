@@ -15,3 +15,4 @@ pub mod keys;
 mod new_keys;
 pub mod open;
 pub mod personal;
+pub mod pointer;

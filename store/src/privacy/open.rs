@@ -21,13 +21,15 @@ use std::sync::{Arc, LazyLock, RwLock};
 /// is keyed under it, so what is sealed for it opens as erased.
 pub const ERASED_SUBJECT: &str = "erased";
 
-/// The events table with each sealed event's subject key beside it (a join
-/// on the primary key of `subject_keys`; unsealed events join nothing).
+/// The events table with each sealed event's subject key beside it, and the
+/// second subject's key of its joint fields (joins on the primary key of
+/// `subject_keys`; unsealed events join nothing).
 pub(crate) const EVENTS_WITH_KEYS: &str = "events LEFT JOIN subject_keys sk \
-    ON sk.subject = events.payload #>> '{_sealed,subject}'";
-/// The columns the join adds to [`crate::log::EVENT_COLUMNS`].
-pub(crate) const KEY_COLUMNS: &str =
-    "sk.master_key_id AS sealed_master, sk.wrapped_key AS sealed_key";
+    ON sk.subject = events.payload #>> '{_sealed,subject}' \
+    LEFT JOIN subject_keys jk ON jk.subject = events.payload #>> '{_sealed,joint,subject}'";
+/// The columns the joins add to [`crate::log::EVENT_COLUMNS`].
+pub(crate) const KEY_COLUMNS: &str = "sk.master_key_id AS sealed_master, \
+    sk.wrapped_key AS sealed_key, jk.master_key_id AS joint_master, jk.wrapped_key AS joint_key";
 
 /// A stored event with its subject's wrapped key, as a query returns it.
 #[derive(sqlx::FromRow)]
@@ -36,6 +38,8 @@ pub(crate) struct SealedRow {
     pub event: RecordedEvent,
     pub sealed_master: Option<String>,
     pub sealed_key: Option<Vec<u8>>,
+    pub joint_master: Option<String>,
+    pub joint_key: Option<Vec<u8>>,
 }
 
 static MASTER_KEYS: LazyLock<RwLock<HashMap<String, Arc<dyn MasterKey>>>> =
@@ -78,24 +82,32 @@ fn data_key(master_id: &str, wrapped: &[u8], subject: &str) -> Result<DataKey, C
 /// key is gone. Not upcast (the audit API shows the stored schema version).
 pub(crate) fn open_row(row: SealedRow) -> Result<RecordedEvent, StoreError> {
     let mut event = row.event;
-    event.subject = open_in_place(
-        &event.event_type,
-        event.position,
-        &mut event.payload,
-        row.sealed_master.as_deref().zip(row.sealed_key.as_deref()),
-    )?;
+    let keys = JoinedKeys {
+        subject: row.sealed_master.as_deref().zip(row.sealed_key.as_deref()),
+        joint: row.joint_master.as_deref().zip(row.joint_key.as_deref()),
+    };
+    event.subject = open_in_place(&event.event_type, event.position, &mut event.payload, keys)?;
     Ok(event)
 }
 
-/// Opens the payload (of the event at `position`) in place with its
-/// subject's wrapped key and the master key that wrapped it; erased without
-/// one. A payload that was never sealed is left as it is. Answers the
-/// subject it was sealed for.
+/// The wrapped keys a query joined beside a sealed value, each with the id
+/// of the master key that wrapped it: its subject's, and the second
+/// subject's of its joint fields.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct JoinedKeys<'a> {
+    pub subject: Option<(&'a str, &'a [u8])>,
+    pub joint: Option<(&'a str, &'a [u8])>,
+}
+
+/// Opens the payload (of the event at `position`) in place with the keys
+/// joined beside it; what a missing (destroyed) key sealed reads as erased.
+/// A payload that was never sealed is left as it is. Answers the subject it
+/// was sealed for.
 pub(crate) fn open_in_place(
     event_type: &str,
     position: i64,
     payload: &mut serde_json::Value,
-    key: Option<(&str, &[u8])>,
+    keys: JoinedKeys<'_>,
 ) -> Result<Option<String>, StoreError> {
     let Some(subject) = personal::sealed_subject(payload).map(str::to_owned) else {
         return Ok(None);
@@ -104,11 +116,18 @@ pub(crate) fn open_in_place(
         position,
         reason: e.to_string(),
     };
-    let dek = match key {
+    let dek = match keys.subject {
         Some((master, wrapped)) => Some(data_key(master, wrapped, &subject).map_err(corrupt)?),
         None => None,
     };
-    personal::open_payload(event_type, payload, dek.as_ref()).map_err(corrupt)?;
+    let joint_dek = match (personal::sealed_joint_subject(payload), keys.joint) {
+        (Some(second), Some((master, wrapped))) => {
+            Some(data_key(master, wrapped, second).map_err(corrupt)?)
+        }
+        _ => None,
+    };
+    personal::open_payload(event_type, payload, dek.as_ref(), joint_dek.as_ref())
+        .map_err(corrupt)?;
     Ok(Some(subject))
 }
 

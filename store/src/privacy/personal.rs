@@ -20,12 +20,17 @@
 //! (a `String`, or an `Option` for which erased reads as `None`).
 
 use super::crypto::{self, CryptoError, DataKey};
+use super::pointer::{expand, put, take};
+use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
+use sha2::Sha256;
 
 /// What an erased field reads as.
 pub const ERASED: &str = domain::personal::ERASED;
 /// The payload key of the sealed fields.
 pub const SEALED_KEY: &str = "_sealed";
+/// Inside [`SEALED_KEY`], the fields sealed under the joint key.
+const JOINT_KEY: &str = "joint";
 
 /// Whose data an event's personal fields are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +40,8 @@ pub enum SubjectOf {
     /// The subject of the event's stream (e.g. a request's later messages
     /// belong to the request's citizen), known to the caller.
     Stream,
+    /// The contact data of the booking whose id is at this pointer (`b…`).
+    BookingAt(&'static str),
 }
 
 /// An event type with personal fields.
@@ -42,7 +49,21 @@ pub enum SubjectOf {
 pub struct PersonalEvent {
     pub event_type: &'static str,
     pub subject: SubjectOf,
-    /// JSON pointers (RFC 6901) of the personal fields; absent ones are skipped.
+    /// JSON pointers (RFC 6901, `*` for each element of an array) of the
+    /// personal fields; absent ones are skipped.
+    pub fields: &'static [&'static str],
+    /// Fields that are a second subject's too.
+    pub joint: Option<Joint>,
+}
+
+/// Fields of two subjects at once: sealed under a key joined from both
+/// subjects' keys, so that destroying either key erases them. A booking's
+/// contacts: retention destroys the booking's key (`b…`), the citizen's
+/// erasure the citizen's. Without the first subject they are sealed under
+/// the second's key alone.
+#[derive(Debug, Clone, Copy)]
+pub struct Joint {
+    pub subject: SubjectOf,
     pub fields: &'static [&'static str],
 }
 
@@ -59,39 +80,56 @@ pub const PERSONAL_EVENTS: &[PersonalEvent] = &[
             "/requester/birth_place",
             "/text",
             "/notes",
+            "/attachments/*/filename",
         ],
+        joint: None,
     },
-    PersonalEvent {
-        event_type: "MessageSent",
-        subject: SubjectOf::Stream,
-        fields: &["/text"],
-    },
-    PersonalEvent {
-        event_type: "ReplyReceived",
-        subject: SubjectOf::Stream,
-        fields: &["/text"],
-    },
-    PersonalEvent {
-        event_type: "AttachmentAdded",
-        subject: SubjectOf::Stream,
-        fields: &["/attachment/filename"],
-    },
+    stream_event("MessageSent", &["/text", "/attachments/*/filename"]),
+    stream_event("ReplyReceived", &["/text", "/attachments/*/filename"]),
+    stream_event("AttachmentAdded", &["/attachment/filename"]),
+    stream_event("ForwardedToSede", &["/reason"]),
+    stream_event("ConversationClosed", &["/note"]),
+    stream_event("AppointmentCancelled", &["/reason"]),
     PersonalEvent {
         event_type: "SlotHeld",
         subject: SubjectOf::CitizenAt("/codice_fiscale"),
         fields: &["/codice_fiscale"],
+        joint: None,
     },
     PersonalEvent {
         event_type: "SlotBooked",
         subject: SubjectOf::CitizenAt("/booker/codice_fiscale"),
-        fields: &[
-            "/booker/codice_fiscale",
-            "/booker/details/reason",
-            "/booker/details/mobile",
-            "/booker/details/email",
-        ],
+        fields: &["/booker/codice_fiscale"],
+        joint: Some(Joint {
+            subject: SubjectOf::BookingAt("/booking_id"),
+            fields: &[
+                "/booker/details/reason",
+                "/booker/details/mobile",
+                "/booker/details/email",
+            ],
+        }),
+    },
+    // The slot stream's subject is the booking's citizen, when the command
+    // knows it (docs/privacy.md).
+    PersonalEvent {
+        event_type: "SlotBookingCancelled",
+        subject: SubjectOf::Stream,
+        fields: &[],
+        joint: Some(Joint {
+            subject: SubjectOf::BookingAt("/booking_id"),
+            fields: &["/reason"],
+        }),
     },
 ];
+
+const fn stream_event(event_type: &'static str, fields: &'static [&'static str]) -> PersonalEvent {
+    PersonalEvent {
+        event_type,
+        subject: SubjectOf::Stream,
+        fields,
+        joint: None,
+    }
+}
 
 /// Personal fields whose erased form is `null`: in the domain they are an
 /// `Option` of a parsed value (a mobile number, an e-mail address) that
@@ -107,38 +145,108 @@ pub fn personal_event(event_type: &str) -> Option<&'static PersonalEvent> {
 pub fn subject_code<'a>(event_type: &str, payload: &'a Value) -> Option<&'a str> {
     match personal_event(event_type)?.subject {
         SubjectOf::CitizenAt(p) => payload.pointer(p)?.as_str(),
-        SubjectOf::Stream => None,
+        _ => None,
     }
 }
 
-/// Moves the personal fields of `payload` into one sealed value for
-/// `subject` under `dek`; a payload without any is left as it is. Returns
-/// whether anything was sealed.
+/// The booking id that names the event's joint subject, when it has one.
+pub fn joint_booking<'a>(event_type: &str, payload: &'a Value) -> Option<&'a str> {
+    match personal_event(event_type)?.joint?.subject {
+        SubjectOf::BookingAt(p) => payload.pointer(p)?.as_str(),
+        _ => None,
+    }
+}
+
+/// Whether any joint field of the event holds a value (a booking without
+/// contacts needs no key of its own).
+pub fn has_joint_fields(event_type: &str, payload: &Value) -> bool {
+    personal_event(event_type)
+        .and_then(|d| d.joint)
+        .is_some_and(|j| {
+            j.fields.iter().any(|declared| {
+                expand(payload, declared)
+                    .iter()
+                    .any(|p| payload.pointer(p).is_some_and(|v| !v.is_null()))
+            })
+        })
+}
+
+/// The subjects and keys an event is sealed for: the first (the citizen),
+/// and the second of its joint fields (a booking's contacts), each when known.
+pub struct SealFor<'a> {
+    pub subject: Option<(&'a str, &'a DataKey)>,
+    pub joint: Option<(&'a str, &'a DataKey)>,
+}
+
+/// The key of joint fields: neither subject's key alone opens them.
+fn joint_key(first: &DataKey, second: &DataKey) -> DataKey {
+    let mut mac = Hmac::<Sha256>::new_from_slice(first).expect("HMAC takes any key length");
+    mac.update(b"combipat-joint-key\0");
+    mac.update(second);
+    mac.finalize().into_bytes().into()
+}
+
+/// Takes the non-null values of `pointers` out of `payload` (a `null`, an
+/// empty optional field, stays: it tells nothing about anyone).
+fn take_all(payload: &mut Value, pointers: &[&str], into: &mut Map<String, Value>) {
+    for declared in pointers {
+        for pointer in expand(payload, declared) {
+            if payload.pointer(&pointer).is_some_and(|v| !v.is_null()) {
+                if let Some(v) = take(payload, &pointer) {
+                    into.insert(pointer, v);
+                }
+            }
+        }
+    }
+}
+
+fn seal_map(fields: Map<String, Value>, dek: &DataKey, aad: &str) -> Result<String, CryptoError> {
+    let plain = serde_json::to_vec(&Value::Object(fields)).expect("JSON serialises");
+    Ok(hex::encode(crypto::seal(dek, &plain, aad.as_bytes())?))
+}
+
+/// Moves the personal fields of `payload` into one sealed value under the
+/// keys of `to`; a payload without any (or without a known subject) is left
+/// as it is. Returns whether anything was sealed.
 pub fn seal_payload(
     event_type: &str,
     payload: &mut Value,
-    subject: &str,
-    dek: &DataKey,
+    to: SealFor,
 ) -> Result<bool, CryptoError> {
     let Some(decl) = personal_event(event_type) else {
         return Ok(false);
     };
-    let mut taken = Map::new();
-    for pointer in decl.fields {
-        if let Some(v) = take(payload, pointer) {
-            taken.insert((*pointer).to_string(), v);
+    let joint_fields = decl.joint.map(|j| j.fields).unwrap_or_default();
+    let sealed = match (to.subject, to.joint) {
+        (None, None) => return Ok(false),
+        (Some((subject, dek)), Some((second, second_dek))) if !joint_fields.is_empty() => {
+            let (mut own, mut joint) = (Map::new(), Map::new());
+            take_all(payload, decl.fields, &mut own);
+            take_all(payload, joint_fields, &mut joint);
+            if own.is_empty() && joint.is_empty() {
+                return Ok(false);
+            }
+            let key = joint_key(dek, second_dek);
+            serde_json::json!({
+                "subject": subject,
+                "fields": seal_map(own, dek, &aad(event_type, subject))?,
+                JOINT_KEY: {"subject": second,
+                    "fields": seal_map(joint, &key, &joint_aad(event_type, subject, second))?},
+            })
         }
-    }
-    if taken.is_empty() {
-        return Ok(false);
-    }
-    let plain = serde_json::to_vec(&Value::Object(taken)).expect("JSON serialises");
-    let sealed = crypto::seal(dek, &plain, aad(event_type, subject).as_bytes())?;
+        (Some((subject, dek)), _) | (None, Some((subject, dek))) => {
+            let mut taken = Map::new();
+            take_all(payload, decl.fields, &mut taken);
+            take_all(payload, joint_fields, &mut taken);
+            if taken.is_empty() {
+                return Ok(false);
+            }
+            serde_json::json!({"subject": subject,
+                "fields": seal_map(taken, dek, &aad(event_type, subject))?})
+        }
+    };
     if let Value::Object(m) = payload {
-        m.insert(
-            SEALED_KEY.into(),
-            serde_json::json!({"subject": subject, "fields": hex::encode(sealed)}),
-        );
+        m.insert(SEALED_KEY.into(), sealed);
     }
     Ok(true)
 }
@@ -148,51 +256,86 @@ pub fn sealed_subject(payload: &Value) -> Option<&str> {
     payload.get(SEALED_KEY)?.get("subject")?.as_str()
 }
 
-/// Puts the sealed fields back: opened with `dek`, or [`ERASED`] in each
-/// declared field when `dek` is `None` (the subject's key was destroyed). A
+/// The second subject of a stored payload's joint fields, if any.
+pub fn sealed_joint_subject(payload: &Value) -> Option<&str> {
+    payload
+        .get(SEALED_KEY)?
+        .get(JOINT_KEY)?
+        .get("subject")?
+        .as_str()
+}
+
+fn open_map(sealed: &Value, dek: &DataKey, aad: &str) -> Result<Map<String, Value>, CryptoError> {
+    let bytes = sealed
+        .get("fields")
+        .and_then(Value::as_str)
+        .and_then(|h| hex::decode(h).ok())
+        .ok_or(CryptoError::Malformed)?;
+    let plain = crypto::open(dek, &bytes, aad.as_bytes())?;
+    serde_json::from_slice(&plain).map_err(|_| CryptoError::Malformed)
+}
+
+/// Puts [`ERASED`] (or `null`) wherever a declared field was taken out.
+fn erase_all(payload: &mut Value, pointers: &[&str]) {
+    for declared in pointers {
+        let erased = if ERASED_AS_NULL.contains(declared) {
+            Value::Null
+        } else {
+            Value::String(ERASED.into())
+        };
+        for pointer in expand(payload, declared) {
+            if payload.pointer(&pointer).is_none() {
+                put(payload, &pointer, erased.clone());
+            }
+        }
+    }
+}
+
+/// Puts the sealed fields back: opened with the subject's key `dek` (and
+/// the joint fields with `joint_dek` too), or [`ERASED`] in each declared
+/// field whose key is gone (`None`: the subject's key was destroyed). A
 /// payload that was never sealed is returned as it is.
 pub fn open_payload(
     event_type: &str,
     payload: &mut Value,
     dek: Option<&DataKey>,
+    joint_dek: Option<&DataKey>,
 ) -> Result<(), CryptoError> {
-    let Some(Value::Object(sealed)) = payload.as_object_mut().and_then(|m| m.remove(SEALED_KEY))
-    else {
+    let Some(sealed) = payload.as_object_mut().and_then(|m| m.remove(SEALED_KEY)) else {
         return Ok(());
     };
     let subject = sealed
         .get("subject")
         .and_then(Value::as_str)
         .ok_or(CryptoError::Malformed)?;
-    let fields: Map<String, Value> = match dek {
-        Some(dek) => {
-            let bytes = sealed
-                .get("fields")
+    let decl = personal_event(event_type);
+    let own_fields = decl.map(|d| d.fields).unwrap_or_default();
+    let joint_fields = decl
+        .and_then(|d| d.joint)
+        .map(|j| j.fields)
+        .unwrap_or_default();
+    let joint = sealed.get(JOINT_KEY);
+    let mut opened = Map::new();
+    if let Some(dek) = dek {
+        opened.extend(open_map(&sealed, dek, &aad(event_type, subject))?);
+        if let (Some(joint), Some(second_dek)) = (joint, joint_dek) {
+            let second = joint
+                .get("subject")
                 .and_then(Value::as_str)
-                .and_then(|h| hex::decode(h).ok())
                 .ok_or(CryptoError::Malformed)?;
-            let plain = crypto::open(dek, &bytes, aad(event_type, subject).as_bytes())?;
-            serde_json::from_slice(&plain).map_err(|_| CryptoError::Malformed)?
+            let key = joint_key(dek, second_dek);
+            opened.extend(open_map(
+                joint,
+                &key,
+                &joint_aad(event_type, subject, second),
+            )?);
         }
-        None => personal_event(event_type)
-            .map(|d| {
-                d.fields
-                    .iter()
-                    .map(|p| {
-                        let erased = if ERASED_AS_NULL.contains(p) {
-                            Value::Null
-                        } else {
-                            Value::String(ERASED.into())
-                        };
-                        ((*p).to_string(), erased)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-    };
-    for (pointer, value) in fields {
+    }
+    for (pointer, value) in opened {
         put(payload, &pointer, value);
     }
+    erase_all(payload, own_fields);
+    erase_all(payload, joint_fields);
     Ok(())
 }
 
@@ -200,9 +343,9 @@ pub fn open_payload(
 /// (what is left if sealing itself ever failed).
 pub fn drop_personal_fields(event_type: &str, payload: &mut Value) {
     if let Some(decl) = personal_event(event_type) {
-        for pointer in decl.fields {
-            take(payload, pointer);
-        }
+        let joint = decl.joint.map(|j| j.fields).unwrap_or_default();
+        take_all(payload, decl.fields, &mut Map::new());
+        take_all(payload, joint, &mut Map::new());
     }
 }
 
@@ -211,94 +354,11 @@ fn aad(event_type: &str, subject: &str) -> String {
     format!("{event_type}\0{subject}")
 }
 
-fn split(pointer: &str) -> Option<(&str, &str)> {
-    let (parent, last) = pointer.rsplit_once('/')?;
-    Some((parent, last))
-}
-
-fn take(payload: &mut Value, pointer: &str) -> Option<Value> {
-    let (parent, last) = split(pointer)?;
-    let target = if parent.is_empty() {
-        payload
-    } else {
-        payload.pointer_mut(parent)?
-    };
-    target.as_object_mut()?.remove(last)
-}
-
-fn put(payload: &mut Value, pointer: &str, value: Value) {
-    let Some((parent, last)) = split(pointer) else {
-        return;
-    };
-    let target = if parent.is_empty() {
-        Some(payload)
-    } else {
-        payload.pointer_mut(parent)
-    };
-    if let Some(Value::Object(m)) = target {
-        m.insert(last.to_string(), value);
-    }
+/// Joint fields are bound to both subjects.
+fn joint_aad(event_type: &str, subject: &str, second: &str) -> String {
+    format!("{event_type}\0{subject}\0{second}")
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn sent() -> Value {
-        json!({"type": "RequestSent", "protocol": "INPS.1234.2026.0000001",
-               "requester": {"kind": "citizen", "codice_fiscale": "RSSMRA60E12H501E",
-                             "surname": "ROSSI", "name": "MARIO", "birth_date": "1960-05-12",
-                             "birth_place": "ROMA", "cap": "00184"},
-               "text": "Mio figlio Luca…", "notes": null, "at": "2026-03-01T10:00:00Z"})
-    }
-
-    #[test]
-    fn sealed_payloads_hold_no_personal_field_and_open_to_the_original() {
-        let dek = crypto::new_data_key();
-        let original = sent();
-        let mut p = original.clone();
-        assert_eq!(subject_code("RequestSent", &p), Some("RSSMRA60E12H501E"));
-        assert!(seal_payload("RequestSent", &mut p, "cabc", &dek).unwrap());
-        let stored = p.to_string();
-        for clear in ["RSSMRA60E12H501E", "ROSSI", "MARIO", "1960-05-12", "Luca"] {
-            assert!(!stored.contains(clear), "{clear} in {stored}");
-        }
-        assert!(stored.contains("INPS.1234.2026.0000001") && stored.contains("00184"));
-        assert_eq!(sealed_subject(&p), Some("cabc"));
-        open_payload("RequestSent", &mut p, Some(&dek)).unwrap();
-        assert_eq!(p, original);
-    }
-
-    #[test]
-    fn without_the_key_personal_fields_read_as_erased_and_the_rest_stays() {
-        let dek = crypto::new_data_key();
-        let mut p = sent();
-        seal_payload("RequestSent", &mut p, "cabc", &dek).unwrap();
-        open_payload("RequestSent", &mut p, None).unwrap();
-        assert_eq!(p["requester"]["surname"], ERASED);
-        assert_eq!(p["requester"]["codice_fiscale"], ERASED);
-        assert_eq!(p["text"], ERASED);
-        assert_eq!(p["protocol"], "INPS.1234.2026.0000001");
-        assert_eq!(p["at"], "2026-03-01T10:00:00Z");
-    }
-
-    #[test]
-    fn a_sealed_payload_opens_only_as_its_event_and_subject() {
-        let dek = crypto::new_data_key();
-        let mut p = sent();
-        seal_payload("RequestSent", &mut p, "cabc", &dek).unwrap();
-        p[SEALED_KEY]["subject"] = json!("cother");
-        assert!(open_payload("RequestSent", &mut p, Some(&dek)).is_err());
-    }
-
-    #[test]
-    fn events_without_personal_fields_are_untouched() {
-        let dek = crypto::new_data_key();
-        let mut p = json!({"type": "TakenInCharge", "by": "u1"});
-        assert!(!seal_payload("TakenInCharge", &mut p, "cabc", &dek).unwrap());
-        assert_eq!(p, json!({"type": "TakenInCharge", "by": "u1"}));
-        open_payload("TakenInCharge", &mut p, None).unwrap();
-        assert_eq!(p, json!({"type": "TakenInCharge", "by": "u1"}));
-    }
-}
+#[path = "personal_tests.rs"]
+mod tests;

@@ -1,5 +1,6 @@
-//! Erasure of a citizen, end to end (issue 26): a citizen with requests, an
-//! attachment, a booking and audit reads is erased; then no API answer, no
+//! Erasure of a citizen, end to end (issue 26): a citizen with requests,
+//! attachments named after them, a reply, a closing note, a booking and
+//! audit reads is erased; then no API answer, no
 //! export and no `pg_dump` of the database holds their codice fiscale, names,
 //! birth date, mobile or e-mail in clear; the log still verifies; a rebuild
 //! of every projection gives the same rows; another citizen is untouched.
@@ -121,11 +122,43 @@ async fn an_erased_citizen_is_nowhere_in_clear_and_the_others_stay(pool: PgPool)
     let created = app.create_request(&rossi, MARIO, MARIO_TEXT).await;
     let r1 = created["request_id"].as_str().unwrap().to_string();
     let protocol = created["protocol"].as_str().unwrap().to_string();
+    // Files named after the citizen, added on their own and with a reply;
+    // the sede replies and closes with texts that name the son.
     app.upload(
         &rossi,
         &format!("/api/v1/requests/{r1}/attachments"),
-        "allegato.pdf",
+        &format!("CI_{surname}.pdf"),
         pdf("m1"),
+    )
+    .await
+    .ok();
+    let sede = app
+        .request_detail(&rossi, &r1, created["position"].as_i64().unwrap())
+        .await["request"]["current_sede"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let officer = app.officer("uff.bianchi", &sede);
+    let reply_file = app
+        .upload(
+            &officer,
+            "/api/v1/uploads",
+            &format!("Estratto_{surname}_{name}.pdf"),
+            pdf("m2"),
+        )
+        .await
+        .ok();
+    app.post(
+        &officer,
+        &format!("/api/v1/requests/{r1}/replies"),
+        json!({"text": "Per Luchino serve il modello SR163", "attachments": [reply_file["id"]]}),
+    )
+    .await
+    .ok();
+    app.post(
+        &officer,
+        &format!("/api/v1/requests/{r1}/close"),
+        json!({"note": "Informato Luchino al telefono"}),
     )
     .await
     .ok();

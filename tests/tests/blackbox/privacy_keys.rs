@@ -7,7 +7,7 @@ use chrono::Utc;
 use combipat_tests::{who, TestApp};
 use commands::privacy::crypto::LocalMasterKey;
 use commands::privacy::keys::{KeyError, SubjectKeys};
-use commands::privacy::personal::{open_payload, seal_payload, ERASED};
+use commands::privacy::personal::{open_payload, seal_payload, SealFor, ERASED};
 use domain::actor::Role;
 use serde_json::json;
 use sqlx::PgPool;
@@ -55,7 +55,15 @@ async fn erasing_a_subject_destroys_its_key_once_and_records_it(pool: PgPool) {
         "requester": {"kind": "citizen", "codice_fiscale": "RSSMRA60E12H501E", "surname": "ROSSI",
                       "name": "MARIO", "birth_date": "1960-05-12", "cap": "00184"},
         "text": "testo", "notes": null});
-    seal_payload("RequestSent", &mut payload, "cmario", &dek).unwrap();
+    seal_payload(
+        "RequestSent",
+        &mut payload,
+        SealFor {
+            subject: Some(("cmario", &dek)),
+            joint: None,
+        },
+    )
+    .unwrap();
 
     let erased = store
         .erase(
@@ -92,7 +100,7 @@ async fn erasing_a_subject_destroys_its_key_once_and_records_it(pool: PgPool) {
 
     // The sealed payload now opens as erased; the rest stays.
     let key = keys(&pool).key_for_opening("cmario").await.unwrap();
-    open_payload("RequestSent", &mut payload, key.as_ref()).unwrap();
+    open_payload("RequestSent", &mut payload, key.as_ref(), None).unwrap();
     assert_eq!(payload["requester"]["surname"], ERASED);
     assert_eq!(payload["protocol"], "P1");
 

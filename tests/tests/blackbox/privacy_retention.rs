@@ -1,7 +1,8 @@
 //! Retention (issue 26): attachment contents of requests closed longer ago
 //! than the period are listed by a dry run and deleted for real by the same
 //! step; a file of a request still open is kept. Booking contacts past their
-//! period after the appointment lose their key and the read model's copy.
+//! period after the appointment lose their key, the log's copy with it (a
+//! rebuild keeps them erased), and the read model's copy.
 
 use chrono::{Duration, Utc};
 use combipat_tests::{pdf, who, TestApp};
@@ -158,9 +159,36 @@ async fn contacts_of(app: &TestApp, booking_id: &str) -> (Option<String>, Option
     .unwrap()
 }
 
+/// Mario's booking as the log opens it now: the `SlotBooked` event's payload.
+async fn booked_in_the_log(app: &TestApp, booking_id: &str) -> Value {
+    let stream: String = sqlx::query_scalar(
+        "SELECT stream_id FROM events WHERE event_type = 'SlotBooked' \
+         AND payload->>'booking_id' = $1",
+    )
+    .bind(booking_id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let loaded = store::load_stream(&app.pool, &stream, "slot", None)
+        .await
+        .unwrap();
+    loaded
+        .events
+        .into_iter()
+        .find(|e| e.event_type == "SlotBooked")
+        .unwrap()
+        .payload
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn booking_contacts_past_retention_lose_their_key_and_their_copy(pool: PgPool) {
-    let app = TestApp::spawn(pool).await;
+    // The server names subjects with the same pseudonyms as this test.
+    let pseudonyms = Pseudonyms::new([7; 32]);
+    let named = pseudonyms.clone();
+    let app = TestApp::spawn_configured(pool, TestApp::limits(), true, move |state| {
+        state.with_pseudonyms(named)
+    })
+    .await;
     let admin = app.token(domain::actor::Role::SystemAdmin, "clock", &[]);
     app.post(
         &admin,
@@ -189,18 +217,31 @@ async fn booking_contacts_past_retention_lose_their_key_and_their_copy(pool: PgP
     let mario_id = mario["booking_id"].as_str().unwrap().to_string();
     let anna_id = anna["booking_id"].as_str().unwrap().to_string();
 
-    // Mario's contacts are sealed under a key of their own (as the log's
-    // sealing does); Anna's booking predates sealing: no key.
-    let pseudonyms = Pseudonyms::new([7; 32]);
+    // Mario's contacts are sealed in the log under his booking's own key
+    // (and his citizen's); the log holds them nowhere in clear.
     let mario_subject = pseudonyms.booking(mario_id.parse().unwrap());
+    let kind: String = sqlx::query_scalar("SELECT kind FROM subject_keys WHERE subject = $1")
+        .bind(&mario_subject)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(kind, "booking");
+    let log: String = sqlx::query_scalar("SELECT string_agg(payload::text, E'\\n') FROM events")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    for clear in ["3331234567", "mario.rossi@example.it", "Estratto conto"] {
+        assert!(!log.contains(clear), "{clear} in clear in the log");
+    }
+    let opened = booked_in_the_log(&app, &mario_id).await;
+    assert_eq!(
+        opened["booker"]["details"]["mobile"], "+393331234567",
+        "{opened}"
+    );
     let keys = SubjectKeys::new(
         app.pool.clone(),
         Arc::new(LocalMasterKey::new("test.key", &[42; 32])),
     );
-    keys.key_for_sealing(&mario_subject, "booking", Utc::now())
-        .await
-        .unwrap()
-        .expect("a live key");
 
     let policy = RetentionPolicy {
         booking_contacts_after_appointment: Duration::days(90),
@@ -225,11 +266,13 @@ async fn booking_contacts_past_retention_lose_their_key_and_their_copy(pool: PgP
             false
         )
     );
-    assert!(keys
-        .key_for_opening(&mario_subject)
-        .await
-        .unwrap()
-        .is_some());
+    let live: Option<Vec<u8>> =
+        sqlx::query_scalar("SELECT wrapped_key FROM subject_keys WHERE subject = $1")
+            .bind(&mario_subject)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(live.is_some());
 
     let applied = run(&app.pool, &policy, &pseudonyms, between, false)
         .await
@@ -244,11 +287,7 @@ async fn booking_contacts_past_retention_lose_their_key_and_their_copy(pool: PgP
             .unwrap();
     assert_eq!(reason, None);
     // The key is gone for good, and the erasure is in the log, by pseudonym.
-    let fresh = SubjectKeys::new(
-        app.pool.clone(),
-        Arc::new(LocalMasterKey::new("test.key", &[42; 32])),
-    );
-    assert!(fresh
+    assert!(keys
         .key_for_opening(&mario_subject)
         .await
         .unwrap()
@@ -265,6 +304,15 @@ async fn booking_contacts_past_retention_lose_their_key_and_their_copy(pool: PgP
         .as_str()
         .unwrap()
         .starts_with("retention"));
+    // The log's copy went with the key; the citizen's code did not.
+    let opened = booked_in_the_log(&app, &mario_id).await;
+    let text = opened.to_string();
+    for clear in ["3331234567", "mario.rossi@example.it", "Estratto conto"] {
+        assert!(!text.contains(clear), "{clear} in the opened log: {text}");
+    }
+    assert_eq!(opened["booker"]["details"]["mobile"], Value::Null);
+    assert_eq!(opened["booker"]["details"]["reason"], "dato cancellato");
+    assert_eq!(opened["booker"]["codice_fiscale"], "RSSMRA60E12H501E");
     // Anna's contacts are untouched; a second run finds nothing of Mario's.
     assert_eq!(
         contacts_of(&app, &anna_id).await,
@@ -276,31 +324,31 @@ async fn booking_contacts_past_retention_lose_their_key_and_their_copy(pool: PgP
         .booking_contacts
         .is_empty());
 
-    // Later, Anna's are past too: without a key, only the read model's copy goes.
+    // Later, Anna's are past too.
     let later = at("2027-03-04T09:00:00Z");
     let applied = run(&app.pool, &policy, &pseudonyms, later, false)
         .await
         .unwrap();
     assert_eq!(applied.booking_contacts.len(), 1, "{applied:?}");
-    assert_eq!(applied.booking_contacts[0].key, ContactKey::NoKey);
+    assert_eq!(applied.booking_contacts[0].key, ContactKey::Erased);
     assert_eq!(contacts_of(&app, &anna_id).await, (None, None, true));
 
-    // A rebuild fills the read model again from the log (still in clear
-    // until sealing is wired); the next run empties it again, keys untouched.
+    // A rebuild projects the log as it opens now: the contacts stay erased.
     projections::rebuild_by_name(&app.pool, "bookings")
         .await
         .unwrap();
+    for id in [&mario_id, &anna_id] {
+        let (mobile, email, _) = contacts_of(&app, id).await;
+        assert_eq!((mobile, email), (None, None), "{id} after the rebuild");
+    }
+    // The next run finds Mario's row unmarked (its reason reads "dato
+    // cancellato"; Anna's holds nothing), and the key already gone.
     let again = run(&app.pool, &policy, &pseudonyms, later, false)
         .await
         .unwrap();
-    let outcomes: Vec<ContactKey> = again.booking_contacts.iter().map(|b| b.key).collect();
-    assert_eq!(
-        outcomes.len(),
-        2,
-        "both bookings' contacts came back: {again:?}"
-    );
-    assert!(outcomes.contains(&ContactKey::AlreadyErased));
-    assert!(outcomes.contains(&ContactKey::NoKey));
+    assert_eq!(again.booking_contacts.len(), 1, "{again:?}");
+    assert_eq!(again.booking_contacts[0].booking_id.to_string(), mario_id);
+    assert_eq!(again.booking_contacts[0].key, ContactKey::AlreadyErased);
     assert_eq!(contacts_of(&app, &mario_id).await, (None, None, true));
     app.stop().await;
 }
