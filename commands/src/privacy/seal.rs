@@ -197,6 +197,19 @@ impl SealKeys {
         }
     }
 
+    /// `draft`'s sealed value, made before the event is final: a creation's
+    /// event waits in the committer for its protocol number, which no
+    /// personal field holds, so the encryption is done here, on the
+    /// command's task, and the committer only swaps the fields for it.
+    pub fn preseal(&self, draft: &NewEvent) -> PreSealed {
+        let mut sealed = draft.clone();
+        self.seal_event(&mut sealed);
+        PreSealed {
+            event_type: draft.event_type.clone(),
+            sealed: sealed.payload.get(personal::SEALED_KEY).cloned(),
+        }
+    }
+
     /// The subject's live key; a key that is thrown away when the subject is
     /// erased (or, by a bug, was not fetched): nothing is stored in clear.
     fn key_of(&self, subject: &str, event_type: &str) -> DataKey {
@@ -210,5 +223,78 @@ impl SealKeys {
                 new_data_key()
             }
         }
+    }
+}
+
+/// An event's sealed value made ahead of the event ([`SealKeys::preseal`]).
+#[derive(Debug, Clone)]
+pub struct PreSealed {
+    event_type: String,
+    /// `None`: nothing to seal (no personal field, or no subject).
+    sealed: Option<serde_json::Value>,
+}
+
+impl PreSealed {
+    /// Seals the final events of its type: their personal fields (the same
+    /// as the draft's) give way to the sealed value made ahead.
+    pub fn apply(&self, streams: &mut [(Expected, Vec<NewEvent>)]) {
+        let Some(sealed) = &self.sealed else {
+            return;
+        };
+        for (_, events) in streams.iter_mut() {
+            for e in events
+                .iter_mut()
+                .filter(|e| e.event_type == self.event_type)
+            {
+                personal::drop_personal_fields(&e.event_type, &mut e.payload);
+                if let serde_json::Value::Object(m) = &mut e.payload {
+                    m.insert(personal::SEALED_KEY.into(), sealed.clone());
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sent(protocol: &str) -> NewEvent {
+        NewEvent {
+            event_type: "RequestSent".into(),
+            schema_version: 1,
+            payload: json!({"type": "RequestSent", "protocol": protocol,
+                "requester": {"kind": "citizen", "codice_fiscale": "RSSMRA60E12H501E",
+                    "surname": "ROSSI", "name": "MARIO", "birth_date": "1960-05-12",
+                    "cap": "00184"},
+                "text": "Il figlio chiede la NASpI", "notes": null}),
+        }
+    }
+
+    #[test]
+    fn a_value_sealed_ahead_opens_to_the_final_events_fields() {
+        let pseudonyms = Pseudonyms::new([3; 32]);
+        let subject = pseudonyms.citizen_code("RSSMRA60E12H501E");
+        let dek = new_data_key();
+        let keys = SealKeys {
+            pseudonyms,
+            keys: HashMap::from([(subject, Some(dek))]),
+            stream_subject: None,
+        };
+        let presealed = keys.preseal(&sent("3201-2000-000001"));
+        let final_event = sent("3201-2026-000042");
+        let mut streams = vec![(
+            Expected::new_stream("request-x".into(), "request"),
+            vec![final_event.clone()],
+        )];
+        presealed.apply(&mut streams);
+        let stored = &streams[0].1[0].payload;
+        assert_eq!(stored["protocol"], "3201-2026-000042");
+        assert!(stored.get("text").is_none() && stored["requester"].get("surname").is_none());
+        assert_eq!(stored["requester"]["cap"], "00184");
+        let mut opened = stored.clone();
+        personal::open_payload("RequestSent", &mut opened, Some(&dek), None).unwrap();
+        assert_eq!(opened, final_event.payload);
     }
 }

@@ -95,18 +95,22 @@ impl RequestService {
         let destination = accepted.destination().clone();
         let expected = Expected::new_stream(id.stream_id(), STREAM_TYPE);
         let now = ctx.now;
-        // The citizen's key is fetched now; the event, made once its protocol
-        // number is known, is sealed with it in the committer.
-        let seal_keys = match &self.sealer {
+        // Sealed now, with the citizen's key: the event, made once its
+        // protocol number is known, takes the sealed value in the committer.
+        let presealed = match &self.sealer {
             Some(sealer) => {
                 let cf = requester_code(&accepted);
                 let citizens: Vec<&CodiceFiscale> = cf.iter().collect();
-                Some(
-                    sealer
-                        .keys_for(&citizens, &StreamSubject::None, now)
-                        .await
-                        .map_err(StoreError::from)?,
-                )
+                let keys = sealer
+                    .keys_for(&citizens, &StreamSubject::None, now)
+                    .await
+                    .map_err(StoreError::from)?;
+                let draft = accepted
+                    .clone()
+                    .into_event(draft_protocol(&destination), now);
+                new_events(&[draft])
+                    .first()
+                    .map(|draft| keys.preseal(draft))
             }
             None => None,
         };
@@ -114,8 +118,8 @@ impl RequestService {
             let protocol = protocol.expect("a creation asks for its protocol number");
             let event = accepted.clone().into_event(protocol.clone(), now);
             let mut streams = vec![(expected.clone(), new_events(&[event]))];
-            if let Some(keys) = &seal_keys {
-                keys.seal(&mut streams);
+            if let Some(presealed) = &presealed {
+                presealed.apply(&mut streams);
             }
             streams
         });
@@ -272,4 +276,10 @@ fn requester_code(accepted: &domain::request::AcceptedRequest) -> Option<CodiceF
         Requester::Citizen(c) => c.codice_fiscale.known().cloned(),
         Requester::OwnBehalf { .. } => None,
     }
+}
+
+/// A stand-in protocol number for the draft that is sealed ahead: no sealed
+/// field holds the number, so any will do.
+fn draft_protocol(sede: &SedeCode) -> ProtocolNumber {
+    ProtocolNumber::new(sede, 2000, 1)
 }

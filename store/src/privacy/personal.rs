@@ -334,8 +334,14 @@ pub fn open_payload(
     for (pointer, value) in opened {
         put(payload, &pointer, value);
     }
-    erase_all(payload, own_fields);
-    erase_all(payload, joint_fields);
+    // Only what a missing key sealed reads as erased: with the keys, a
+    // declared field the event never had stays absent.
+    if dek.is_none() {
+        erase_all(payload, own_fields);
+        erase_all(payload, joint_fields);
+    } else if joint.is_some() && joint_dek.is_none() {
+        erase_all(payload, joint_fields);
+    }
     Ok(())
 }
 

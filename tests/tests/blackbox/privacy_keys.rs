@@ -178,3 +178,54 @@ async fn analysts_see_no_codice_fiscale_nor_name(pool: PgPool) {
     }
     app.stop().await;
 }
+
+/// New subjects' keys are stored together (store/src/privacy/new_keys.rs):
+/// concurrent first uses of one subject, in one process or in two, all get
+/// the one key stored; first uses of many subjects each get their own; a
+/// subject erased meanwhile gets none.
+#[sqlx::test(migrations = "../migrations")]
+async fn concurrent_first_uses_agree_on_one_stored_key(pool: PgPool) {
+    let now = Utc::now();
+    let (a, b) = (keys(&pool), keys(&pool));
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+        tasks.push(tokio::spawn(async move {
+            let shared = store.key_for_sealing("cshared", "citizen", now).await;
+            let own = store
+                .key_for_sealing(&format!("cown{i}"), "citizen", now)
+                .await;
+            (shared.unwrap().unwrap(), own.unwrap().unwrap())
+        }));
+    }
+    let mut shared = Vec::new();
+    let mut own = std::collections::HashSet::new();
+    for t in tasks {
+        let (s, o) = t.await.unwrap();
+        shared.push(s);
+        own.insert(o);
+    }
+    assert!(
+        shared.iter().all(|k| *k == shared[0]),
+        "one key for one subject"
+    );
+    assert_eq!(own.len(), 40, "a key of its own for each subject");
+    assert_eq!(
+        keys(&pool).key_for_opening("cshared").await.unwrap(),
+        Some(shared[0]),
+        "the key every first use got is the one stored"
+    );
+    assert_eq!(count(&pool, "SELECT count(*) FROM subject_keys").await, 41);
+
+    a.erase("cown3", "GDPR art. 17(1)(a)", "dpo", "system_admin", now)
+        .await
+        .unwrap();
+    // A process that never saw the subject learns it is erased.
+    assert_eq!(
+        keys(&pool)
+            .key_for_sealing("cown3", "citizen", now)
+            .await
+            .unwrap(),
+        None
+    );
+}
