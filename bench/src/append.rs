@@ -166,6 +166,16 @@ pub async fn writer_pool(url: &str, writers: usize) -> Result<PgPool> {
     Ok(pool)
 }
 
+/// The group committer as the service runs it (`COMBIPAT_COMMITTERS`);
+/// `BENCH_NOTIFY=off`: a diagnostic run without the workers' wake-up.
+fn group_committer(pool: &PgPool) -> store::GroupCommitter {
+    let notifier = match std::env::var("BENCH_NOTIFY").as_deref() {
+        Ok("off") => store::CommitNotifier::silent(),
+        _ => store::CommitNotifier::spawn(pool.clone()),
+    };
+    store::GroupCommitter::spawn(pool.clone(), crate::util::committers(), notifier)
+}
+
 /// The store through the group committer, as the command handlers call it.
 pub async fn run_combipat(
     pool: &PgPool,
@@ -177,14 +187,7 @@ pub async fn run_combipat(
     let event = Arc::new(payload.event.clone());
     let metadata = Arc::new(payload.metadata.clone());
     let tag = tag.to_string();
-    // As the service runs it (COMBIPAT_COMMITTERS, the service's setting).
-    let committers = crate::util::committers();
-    // BENCH_NOTIFY=off: a diagnostic run without the workers' wake-up.
-    let notifier = match std::env::var("BENCH_NOTIFY").as_deref() {
-        Ok("off") => store::CommitNotifier::silent(),
-        _ => store::CommitNotifier::spawn(pool.clone()),
-    };
-    let committer = store::GroupCommitter::spawn(pool.clone(), committers, notifier);
+    let committer = group_committer(pool);
     drive(writers, duration, move |i| {
         let (committer, event, metadata) = (committer.clone(), event.clone(), metadata.clone());
         let expected = Expected::new_stream(format!("request-bench-{tag}-{i:x}"), "request");
@@ -220,12 +223,7 @@ pub async fn run_combipat_sealed(
     let event = Arc::new(payload.event.clone());
     let metadata = Arc::new(payload.metadata.clone());
     let tag = tag.to_string();
-    let committers = crate::util::committers();
-    let notifier = match std::env::var("BENCH_NOTIFY").as_deref() {
-        Ok("off") => store::CommitNotifier::silent(),
-        _ => store::CommitNotifier::spawn(pool.clone()),
-    };
-    let committer = store::GroupCommitter::spawn(pool.clone(), committers, notifier);
+    let committer = group_committer(pool);
     let keys = SubjectKeys::new(
         pool.clone(),
         Arc::new(LocalMasterKey::fingerprinted(&[7u8; 32])),

@@ -395,6 +395,27 @@ impl TestApp {
     }
 
     /// Waits until every projection has applied the event at `position`.
+    /// Waits until every projection passed the last event of the log; returns its position.
+    pub async fn caught_up(&self) -> i64 {
+        let last = self
+            .scalar("SELECT coalesce(max(position), 0) FROM events")
+            .await;
+        self.wait_projections(last).await;
+        last
+    }
+
+    /// Sets the service's manual clock (a system administrator's call).
+    pub async fn set_clock(&self, at: &str) {
+        let admin = self.token(Role::SystemAdmin, "clock.admin", &[]);
+        self.post(
+            &admin,
+            "/api/v1/admin/clock",
+            serde_json::json!({"set": at}),
+        )
+        .await
+        .ok();
+    }
+
     pub async fn wait_projections(&self, position: i64) {
         let reached = projections::wait_for_position(
             &self.pool,

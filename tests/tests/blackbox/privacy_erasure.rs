@@ -50,13 +50,6 @@ async fn read_models(pool: &PgPool) -> BTreeMap<String, Value> {
     out
 }
 
-async fn caught_up(app: &TestApp) {
-    let last = app
-        .scalar("SELECT coalesce(max(position), 0) FROM events")
-        .await;
-    app.wait_projections(last).await;
-}
-
 /// The whole database as `pg_dump` writes it, but the registry's copy of
 /// the citizens (`ref_*`: INPS's registry, kept under its own retention,
 /// not combipat's record; docs/privacy.md).
@@ -91,13 +84,7 @@ fn assert_none_in(what: &str, haystack: &str, needles: &[String]) {
 async fn an_erased_citizen_is_nowhere_in_clear_and_the_others_stay(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let admin = app.token(Role::SystemAdmin, "dpo.bianchi", &[]);
-    app.post(
-        &admin,
-        "/api/v1/admin/clock",
-        json!({"set": "2026-12-01T08:00:00Z"}),
-    )
-    .await
-    .ok();
+    app.set_clock("2026-12-01T08:00:00Z").await;
     let (surname, name, birth): (String, String, NaiveDate) = sqlx::query_as(
         "SELECT surname, name, birth_date FROM ref_citizens WHERE codice_fiscale = $1",
     )
@@ -194,7 +181,7 @@ async fn an_erased_citizen_is_nowhere_in_clear_and_the_others_stay(pool: PgPool)
     .await
     .ok();
     let auditor = app.token(Role::Auditor, "aud.verdi", &[]);
-    caught_up(&app).await;
+    app.caught_up().await;
     let before = app
         .get(&auditor, &format!("/api/v1/requests/{r1}"))
         .await
@@ -213,7 +200,7 @@ async fn an_erased_citizen_is_nowhere_in_clear_and_the_others_stay(pool: PgPool)
     .await
     .unwrap();
     assert_none_in("the events table", &log, &mario_clear);
-    caught_up(&app).await;
+    app.caught_up().await;
 
     // Refusals change nothing.
     let events = app.event_count().await;
@@ -305,7 +292,7 @@ async fn an_erased_citizen_is_nowhere_in_clear_and_the_others_stay(pool: PgPool)
     // The log verifies; a rebuild of every projection gives the same rows.
     let v = store::verify::verify_log(&app.pool).await.unwrap();
     assert!(v.ok, "{v:?}");
-    caught_up(&app).await;
+    app.caught_up().await;
     let scrubbed = read_models(&app.pool).await;
     for name in projections::NAMES {
         projections::rebuild_by_name(&app.pool, name).await.unwrap();

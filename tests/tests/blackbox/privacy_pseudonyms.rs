@@ -34,13 +34,6 @@ async fn register_variant(app: &TestApp) -> String {
     variant
 }
 
-async fn caught_up(app: &TestApp) {
-    let last = app
-        .scalar("SELECT coalesce(max(position), 0) FROM events")
-        .await;
-    app.wait_projections(last).await;
-}
-
 /// An anonymous citizen's booking of the first quick-service slot of the day.
 async fn book(app: &TestApp, cf: &str, start: &str) {
     let hold = app
@@ -87,13 +80,7 @@ fn ids(list: &Value) -> Vec<String> {
 async fn an_omocodia_variants_rows_are_found_and_scrubbed_at_erasure(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let admin = app.token(Role::SystemAdmin, "dpo.bianchi", &[]);
-    app.post(
-        &admin,
-        "/api/v1/admin/clock",
-        json!({"set": "2026-12-01T08:00:00Z"}),
-    )
-    .await
-    .ok();
+    app.set_clock("2026-12-01T08:00:00Z").await;
     let variant = register_variant(&app).await;
     let rossi = app.operator("op.rossi", who::PATRONATO, who::OFFICE);
     let mut mario = vec![
@@ -117,7 +104,7 @@ async fn an_omocodia_variants_rows_are_found_and_scrubbed_at_erasure(pool: PgPoo
         .to_string();
     // Booked under the variant only (one booking per counter type and citizen).
     book(&app, &variant, "2026-12-03T08:06:00Z").await;
-    caught_up(&app).await;
+    app.caught_up().await;
 
     // Either code finds both requests, and nothing of Anna.
     for code in [MARIO, variant.as_str()] {
@@ -163,14 +150,7 @@ async fn an_omocodia_variants_rows_are_found_and_scrubbed_at_erasure(pool: PgPoo
 #[sqlx::test(migrations = "../migrations")]
 async fn no_read_model_index_covers_a_codice_fiscale_in_clear(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let admin = app.token(Role::SystemAdmin, "dpo.bianchi", &[]);
-    app.post(
-        &admin,
-        "/api/v1/admin/clock",
-        json!({"set": "2026-12-01T08:00:00Z"}),
-    )
-    .await
-    .ok();
+    app.set_clock("2026-12-01T08:00:00Z").await;
     let rossi = app.operator("op.rossi", who::PATRONATO, who::OFFICE);
     let created = app
         .create_request(&rossi, MARIO, "Richiesta di Mario")
@@ -189,7 +169,7 @@ async fn no_read_model_index_covers_a_codice_fiscale_in_clear(pool: PgPool) {
     .await
     .ok();
     book(&app, MARIO, "2026-12-03T08:06:00Z").await;
-    caught_up(&app).await;
+    app.caught_up().await;
 
     let mut tables = Vec::new();
     for name in projections::NAMES {

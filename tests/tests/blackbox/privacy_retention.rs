@@ -189,14 +189,7 @@ async fn booking_contacts_past_retention_lose_their_key_and_their_copy(pool: PgP
         state.with_pseudonyms(named)
     })
     .await;
-    let admin = app.token(domain::actor::Role::SystemAdmin, "clock", &[]);
-    app.post(
-        &admin,
-        "/api/v1/admin/clock",
-        json!({"set": "2026-12-01T08:00:00Z"}),
-    )
-    .await
-    .ok();
+    app.set_clock("2026-12-01T08:00:00Z").await;
     let mario = book(
         &app,
         "RSSMRA60E12H501E",

@@ -56,14 +56,6 @@ fn rows(snap: &BTreeMap<String, Value>, table: &str) -> usize {
     snap[table].as_array().unwrap().len()
 }
 
-async fn caught_up(app: &TestApp) -> i64 {
-    let last = app
-        .scalar("SELECT coalesce(max(position), 0) FROM events")
-        .await;
-    app.wait_projections(last).await;
-    last
-}
-
 async fn rebuild_all(app: &TestApp) {
     for name in projections::NAMES {
         let report = projections::rebuild_by_name(&app.pool, name)
@@ -282,7 +274,7 @@ async fn drive(app: &TestApp) -> Scenario {
 async fn a_rebuild_gives_back_the_same_read_tables(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let Scenario { r1, r2 } = drive(&app).await;
-    caught_up(&app).await;
+    app.caught_up().await;
     let before = snapshot(&app.pool).await;
     assert_eq!(rows(&before, "request_summary"), 5);
     assert!(rows(&before, "request_timeline") >= 20);
@@ -368,7 +360,7 @@ async fn a_rebuild_gives_back_the_same_read_tables(pool: PgPool) {
     assert_eq!(kinds, ["sent", "reply", "message", "reply"]);
 
     // And what the workers project after a rebuild is what a rebuild makes.
-    caught_up(&app).await;
+    app.caught_up().await;
     let live = snapshot(&app.pool).await;
     rebuild_all(&app).await;
     diff(&live, &snapshot(&app.pool).await);
@@ -425,7 +417,7 @@ async fn a_rebuild_under_write_load_loses_nothing(pool: PgPool) {
     assert_eq!(answers.len(), 24);
     assert!(rebuilt >= 1);
 
-    caught_up(&app).await;
+    app.caught_up().await;
     let live = snapshot(&app.pool).await;
     assert_eq!(rows(&live, "request_summary"), 5 + 24);
     assert_eq!(rows(&live, "recent_replies"), 5 + 24);
