@@ -240,7 +240,11 @@ pub async fn run_combipat_sealed(
         let now = chrono::Utc::now();
         for k in 0..KNOWN_CITIZENS {
             let subject = known_subject(&tag, k);
-            if keys.key_for_sealing(&subject, "citizen", now).await.is_err() {
+            if keys
+                .key_for_sealing(&subject, "citizen", now)
+                .await
+                .is_err()
+            {
                 return Run {
                     events: 0,
                     secs: 1.0,

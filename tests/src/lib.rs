@@ -404,6 +404,31 @@ impl TestApp {
         last
     }
 
+    /// An anonymous citizen's booking of a quick-service slot at Roma
+    /// Monteverde (3231) starting at `start`: the hold, then its confirmation
+    /// with `details` (mode, reason, contacts). Returns the confirmation.
+    pub async fn book_as_citizen(&self, cf: &str, start: &str, details: Value) -> Value {
+        let hold = self
+            .send(
+                reqwest::Method::POST,
+                None,
+                "/api/v1/sedi/3231/counters/servizi_veloci/holds",
+                Some(&json!({"start": start, "codice_fiscale": cf})),
+                &[],
+            )
+            .await
+            .ok();
+        let mut body = details;
+        body["codice_fiscale"] = json!(cf);
+        let path = format!(
+            "/api/v1/holds/{}/confirmation",
+            hold["hold_id"].as_str().expect("a hold")
+        );
+        self.send(reqwest::Method::POST, None, &path, Some(&body), &[])
+            .await
+            .ok()
+    }
+
     /// Sets the service's manual clock (a system administrator's call).
     pub async fn set_clock(&self, at: &str) {
         let admin = self.token(Role::SystemAdmin, "clock.admin", &[]);

@@ -9,9 +9,8 @@
 use chrono::NaiveDate;
 use combipat_tests::{pdf, who, TestApp};
 use domain::actor::Role;
-use serde_json::{json, Value};
+use serde_json::json;
 use sqlx::PgPool;
-use std::collections::BTreeMap;
 
 const MARIO: &str = "RSSMRA60E12H501E";
 const ANNA: &str = "BNCNNA52S63H501H";
@@ -30,24 +29,6 @@ async fn text(app: &TestApp, token: &str, path: &str) -> String {
         .unwrap();
     assert!(r.status().is_success(), "{path}: {}", r.status());
     r.text().await.unwrap()
-}
-
-/// Every row of every read model, in a fixed order.
-async fn read_models(pool: &PgPool) -> BTreeMap<String, Value> {
-    let mut out = BTreeMap::new();
-    for name in projections::NAMES {
-        for table in projections::by_name(pool, name).unwrap().tables() {
-            let rows: Value = sqlx::query_scalar(&format!(
-                "SELECT coalesce(jsonb_agg(to_jsonb(t) ORDER BY to_jsonb(t)::text), '[]'::jsonb) \
-                 FROM {table} t"
-            ))
-            .fetch_one(pool)
-            .await
-            .unwrap();
-            out.insert(table.to_string(), rows);
-        }
-    }
-    out
 }
 
 /// The whole database as `pg_dump` writes it, but the registry's copy of
@@ -155,31 +136,13 @@ async fn an_erased_citizen_is_nowhere_in_clear_and_the_others_stay(pool: PgPool)
         .as_str()
         .unwrap()
         .to_string();
-    let hold = app
-        .send(
-            reqwest::Method::POST,
-            None,
-            "/api/v1/sedi/3231/counters/servizi_veloci/holds",
-            Some(&json!({"start": "2026-12-03T08:06:00Z", "codice_fiscale": MARIO})),
-            &[],
-        )
-        .await
-        .ok();
-    app.send(
-        reqwest::Method::POST,
-        None,
-        &format!(
-            "/api/v1/holds/{}/confirmation",
-            hold["hold_id"].as_str().unwrap()
-        ),
-        Some(
-            &json!({"mode": "in_presenza", "reason": "Estratto conto", "mobile": MOBILE,
-                     "email": EMAIL, "codice_fiscale": MARIO}),
-        ),
-        &[],
+    app.book_as_citizen(
+        MARIO,
+        "2026-12-03T08:06:00Z",
+        json!({"mode": "in_presenza", "reason": "Estratto conto", "mobile": MOBILE,
+               "email": EMAIL}),
     )
-    .await
-    .ok();
+    .await;
     let auditor = app.token(Role::Auditor, "aud.verdi", &[]);
     app.caught_up().await;
     let before = app
@@ -293,11 +256,11 @@ async fn an_erased_citizen_is_nowhere_in_clear_and_the_others_stay(pool: PgPool)
     let v = store::verify::verify_log(&app.pool).await.unwrap();
     assert!(v.ok, "{v:?}");
     app.caught_up().await;
-    let scrubbed = read_models(&app.pool).await;
+    let scrubbed = crate::rebuild::snapshot(&app.pool).await;
     for name in projections::NAMES {
         projections::rebuild_by_name(&app.pool, name).await.unwrap();
     }
-    let rebuilt = read_models(&app.pool).await;
+    let rebuilt = crate::rebuild::snapshot(&app.pool).await;
     for (table, rows) in &scrubbed {
         assert_eq!(rows, &rebuilt[table], "{table} differs after the rebuild");
     }

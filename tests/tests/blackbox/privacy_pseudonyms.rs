@@ -34,33 +34,6 @@ async fn register_variant(app: &TestApp) -> String {
     variant
 }
 
-/// An anonymous citizen's booking of the first quick-service slot of the day.
-async fn book(app: &TestApp, cf: &str, start: &str) {
-    let hold = app
-        .send(
-            reqwest::Method::POST,
-            None,
-            "/api/v1/sedi/3231/counters/servizi_veloci/holds",
-            Some(&json!({"start": start, "codice_fiscale": cf})),
-            &[],
-        )
-        .await
-        .ok();
-    app.send(
-        reqwest::Method::POST,
-        None,
-        &format!(
-            "/api/v1/holds/{}/confirmation",
-            hold["hold_id"].as_str().unwrap()
-        ),
-        Some(&json!({"mode": "in_presenza", "reason": "Estratto conto",
-                     "mobile": "3331234567", "codice_fiscale": cf})),
-        &[],
-    )
-    .await
-    .ok();
-}
-
 fn ids(list: &Value) -> Vec<String> {
     let mut ids: Vec<String> = list["items"]
         .as_array()
@@ -103,7 +76,12 @@ async fn an_omocodia_variants_rows_are_found_and_scrubbed_at_erasure(pool: PgPoo
         .unwrap()
         .to_string();
     // Booked under the variant only (one booking per counter type and citizen).
-    book(&app, &variant, "2026-12-03T08:06:00Z").await;
+    app.book_as_citizen(
+        &variant,
+        "2026-12-03T08:06:00Z",
+        json!({"mode": "in_presenza", "reason": "Estratto conto", "mobile": "3331234567"}),
+    )
+    .await;
     app.caught_up().await;
 
     // Either code finds both requests, and nothing of Anna.
@@ -168,7 +146,12 @@ async fn no_read_model_index_covers_a_codice_fiscale_in_clear(pool: PgPool) {
     )
     .await
     .ok();
-    book(&app, MARIO, "2026-12-03T08:06:00Z").await;
+    app.book_as_citizen(
+        MARIO,
+        "2026-12-03T08:06:00Z",
+        json!({"mode": "in_presenza", "reason": "Estratto conto", "mobile": "3331234567"}),
+    )
+    .await;
     app.caught_up().await;
 
     let mut tables = Vec::new();

@@ -126,29 +126,6 @@ async fn attachment_contents_past_retention_are_listed_then_deleted(pool: PgPool
     app.stop().await;
 }
 
-/// A citizen's booking at Roma Monteverde with the given contacts.
-async fn book(app: &TestApp, cf: &str, start: &str, contacts: Value) -> Value {
-    let hold = app
-        .send(
-            reqwest::Method::POST,
-            None,
-            "/api/v1/sedi/3231/counters/servizi_veloci/holds",
-            Some(&json!({"start": start, "codice_fiscale": cf})),
-            &[],
-        )
-        .await
-        .ok();
-    let mut body = contacts;
-    body["codice_fiscale"] = json!(cf);
-    let path = format!(
-        "/api/v1/holds/{}/confirmation",
-        hold["hold_id"].as_str().unwrap()
-    );
-    app.send(reqwest::Method::POST, None, &path, Some(&body), &[])
-        .await
-        .ok()
-}
-
 async fn contacts_of(app: &TestApp, booking_id: &str) -> (Option<String>, Option<String>, bool) {
     sqlx::query_as(
         "SELECT mobile, email, contacts_erased_at IS NOT NULL FROM bookings WHERE booking_id = $1::uuid",
@@ -190,21 +167,21 @@ async fn booking_contacts_past_retention_lose_their_key_and_their_copy(pool: PgP
     })
     .await;
     app.set_clock("2026-12-01T08:00:00Z").await;
-    let mario = book(
-        &app,
-        "RSSMRA60E12H501E",
-        "2026-12-03T08:06:00Z",
-        json!({"mode": "in_presenza", "reason": "Estratto conto",
+    let mario = app
+        .book_as_citizen(
+            "RSSMRA60E12H501E",
+            "2026-12-03T08:06:00Z",
+            json!({"mode": "in_presenza", "reason": "Estratto conto",
                "mobile": "333 1234567", "email": "mario.rossi@example.it"}),
-    )
-    .await;
-    let anna = book(
-        &app,
-        "BNCNNA52S63H501H",
-        "2026-12-03T10:06:00Z",
-        json!({"mode": "in_presenza", "mobile": "333 7654321"}),
-    )
-    .await;
+        )
+        .await;
+    let anna = app
+        .book_as_citizen(
+            "BNCNNA52S63H501H",
+            "2026-12-03T10:06:00Z",
+            json!({"mode": "in_presenza", "mobile": "333 7654321"}),
+        )
+        .await;
     app.wait_projections(anna["position"].as_i64().unwrap())
         .await;
     let mario_id = mario["booking_id"].as_str().unwrap().to_string();

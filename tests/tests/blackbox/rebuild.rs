@@ -24,7 +24,7 @@ const READ_TABLES: [&str; 4] = [
 ];
 
 /// Every row of every read table, as JSON, in a fixed order.
-async fn snapshot(pool: &PgPool) -> BTreeMap<String, Value> {
+pub(crate) async fn snapshot(pool: &PgPool) -> BTreeMap<String, Value> {
     let mut tables: Vec<&str> = projections::NAMES
         .iter()
         .flat_map(|name| {
