@@ -590,7 +590,8 @@ async fn http_section(s: &Settings, db: &FreshDb, report: &mut Report) -> Result
         tokens: std::sync::Arc::new(tokens),
         citizens: std::sync::Arc::new(citizens),
     };
-    let unsealed = sealing_cost::unsealed_baseline(s, db, &creator, &lag_pool, catcher.smtp_port).await?;
+    let unsealed =
+        sealing_cost::unsealed_baseline(s, db, &creator, &lag_pool, catcher.smtp_port).await?;
     let child = server::Child::spawn_with_mail(&db.url, 32, Some(catcher.smtp_port), true).await?;
     creator.url = format!("{}/api/v1/requests", child.base);
     // Warm-up (connections, prepared statements, caches).
@@ -799,7 +800,8 @@ async fn http_section(s: &Settings, db: &FreshDb, report: &mut Report) -> Result
         Some(Verdict::from_max(hwm, 200.0, " MB")),
     );
     child.stop().await;
-    let after = sealing_cost::unsealed_baseline(s, db, &creator, &lag_pool, catcher.smtp_port).await?;
+    let after =
+        sealing_cost::unsealed_baseline(s, db, &creator, &lag_pool, catcher.smtp_port).await?;
     lag_pool.close().await;
     sealing_cost::sealing_figures(report, s, [unsealed, after], rate, p99, lag99);
     Ok(())
