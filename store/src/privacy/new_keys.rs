@@ -126,12 +126,11 @@ async fn store_batch(
     batch: &[Wanted],
 ) -> Result<HashMap<String, Option<Vec<u8>>>, sqlx::Error> {
     // One row per subject: the first use's key; the others get it back.
-    let mut first: Vec<&Wanted> = Vec::with_capacity(batch.len());
-    for w in batch {
-        if !first.iter().any(|f| f.subject == w.subject) {
-            first.push(w);
-        }
-    }
+    let mut seen = std::collections::HashSet::new();
+    let first: Vec<&Wanted> = batch
+        .iter()
+        .filter(|w| seen.insert(w.subject.as_str()))
+        .collect();
     let rows: Vec<(String, Option<Vec<u8>>)> = sqlx::query_as(
         "WITH unflushed AS (SELECT set_config('synchronous_commit', 'off', true)), \
               inserted AS ( \

@@ -1,14 +1,12 @@
 //! Crypto-shredding's key store (issue 26): a data key per subject, wrapped
 //! by the master key; erasure destroys it and records who erased whom, when,
-//! on what ground, in one transaction; the log still verifies. Also: the
-//! analysts' views and export hold no codice fiscale or name.
+//! on what ground, in one transaction; the log still verifies. (The
+//! analysts' views: privacy_analysts.rs.)
 
 use chrono::Utc;
-use combipat_tests::{who, TestApp};
 use commands::privacy::crypto::LocalMasterKey;
 use commands::privacy::keys::{KeyError, SubjectKeys};
 use commands::privacy::personal::{open_payload, seal_payload, SealFor, ERASED};
-use domain::actor::Role;
 use serde_json::json;
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -134,49 +132,6 @@ async fn erasing_a_subject_destroys_its_key_once_and_records_it(pool: PgPool) {
     );
     let v = store::verify::verify_log(&pool).await.unwrap();
     assert!(v.ok, "{v:?}");
-}
-
-#[sqlx::test(migrations = "../migrations")]
-async fn analysts_see_no_codice_fiscale_nor_name(pool: PgPool) {
-    let app = TestApp::spawn(pool).await;
-    let op = app.operator("op.rossi", who::PATRONATO, who::OFFICE);
-    let created = app
-        .create_request(&op, "RSSMRA60E12H501E", "Requisiti NASpI")
-        .await;
-    app.request_detail(
-        &op,
-        created["request_id"].as_str().unwrap(),
-        created["position"].as_i64().unwrap(),
-    )
-    .await;
-    let surname: String = sqlx::query_scalar(
-        "SELECT surname FROM ref_citizens WHERE codice_fiscale = 'RSSMRA60E12H501E'",
-    )
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
-    let analyst = app.token(Role::Analyst, "an.demo", &[]);
-    for path in [
-        "/api/v1/statistics",
-        "/api/v1/statistics/regions",
-        "/api/v1/statistics/export",
-    ] {
-        let res = app
-            .http
-            .get(format!("{}{path}", app.base))
-            .bearer_auth(&analyst)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200, "{path}");
-        let body = res.text().await.unwrap();
-        assert!(!body.contains("RSSMRA60E12H501E"), "{path}");
-        assert!(
-            !body.to_uppercase().contains(&surname.to_uppercase()),
-            "{path}"
-        );
-    }
-    app.stop().await;
 }
 
 /// New subjects' keys are stored together (store/src/privacy/new_keys.rs):
