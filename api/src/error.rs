@@ -176,7 +176,7 @@ impl From<CommandError> for ApiError {
             },
             e @ CommandError::Conflict(_) => ApiError::Conflict(e.to_string()),
             // A race lost at the store: the same answer as one lost in a retry loop.
-            CommandError::Store(StoreError::Conflict { .. }) => {
+            CommandError::Store(StoreError::Conflict { .. } | StoreError::KeyLost) => {
                 ApiError::Conflict(CommandError::Conflict(Contended::Request).to_string())
             }
             CommandError::Store(StoreError::Database(e)) => e.into(),

@@ -22,6 +22,7 @@ pub mod guard;
 pub mod headers;
 pub mod idempotency;
 pub mod links;
+pub mod master_key;
 pub mod metrics;
 pub mod notifications;
 pub mod oidc;

@@ -279,26 +279,3 @@ impl axum::extract::FromRef<AppState> for Metrics {
         state.metrics.clone()
     }
 }
-
-/// The master key configured as 64 hex digits or a key file (the digits
-/// first); none: the one derived from the JWT secret stays (a warning).
-pub fn configured_master_key(
-    hex_key: Option<&str>,
-    file: Option<&std::path::Path>,
-) -> Result<Option<commands::privacy::crypto::LocalMasterKey>, commands::privacy::crypto::CryptoError>
-{
-    use commands::privacy::crypto::LocalMasterKey;
-    match (
-        hex_key.filter(|k| !k.is_empty()),
-        file.filter(|f| !f.as_os_str().is_empty()),
-    ) {
-        (Some(hex_key), _) => LocalMasterKey::from_hex_fingerprinted(hex_key).map(Some),
-        (None, Some(file)) => LocalMasterKey::from_file(file).map(Some),
-        (None, None) => {
-            tracing::warn!(
-                "no master key configured: one derived from the JWT secret seals personal data"
-            );
-            Ok(None)
-        }
-    }
-}

@@ -214,8 +214,9 @@ fn known_subject(tag: &str, k: u64) -> String {
 }
 
 /// [`run_combipat`] with crypto-shredding as the commands seal: each command
-/// creates its citizen's data key (`SubjectKeys::key_for_sealing`, one round
-/// trip) and seals the payload's personal fields with it.
+/// creates its citizen's data key (`SubjectKeys::key_for_sealing_ahead`,
+/// stored while the write waits for its batch) and seals the payload's
+/// personal fields with it.
 /// With `known`, the commands' citizens are [`KNOWN_CITIZENS`] whose keys
 /// were created before the run: every command finds its key cached.
 pub async fn run_combipat_sealed(
@@ -268,7 +269,11 @@ pub async fn run_combipat_sealed(
         };
         async move {
             let now = chrono::Utc::now();
-            let Ok(Some(dek)) = keys.key_for_sealing(&subject, "citizen", now).await else {
+            // As the creations: a new key is stored while the write waits
+            // for its batch.
+            let Ok(Some((dek, receipt))) =
+                keys.key_for_sealing_ahead(&subject, "citizen", now).await
+            else {
                 return false;
             };
             let mut sealed = (*event).clone();
@@ -288,7 +293,10 @@ pub async fn run_combipat_sealed(
                 idempotency: None,
                 answer: Arc::new(|written: &store::Written| written.last_position()),
             };
-            committer.commit(write).await.is_ok()
+            committer
+                .commit_sealed(write, receipt.into_iter().collect())
+                .await
+                .is_ok()
         }
     })
     .await

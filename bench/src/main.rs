@@ -17,6 +17,7 @@ mod cluster;
 mod generate;
 mod notify_lag;
 mod queries;
+mod rebuild_pair;
 mod report;
 mod sealing;
 mod sealing_cost;
@@ -92,6 +93,10 @@ enum Cmd {
     /// With `make cluster` running: read-your-writes through the replica, N times,
     /// and query throughput with one vs two database servers.
     ClusterCheck(cluster::CheckArgs),
+    /// The `requests` rebuild of a sealed log and of the same log in clear,
+    /// alternately (a development aid).
+    #[command(hide = true)]
+    RebuildPair(rebuild_pair::PairArgs),
     /// The API with its projection workers, as `combipat serve` runs them, on
     /// 127.0.0.1:0 (the HTTP section runs it as a child process, so that its
     /// memory is measured apart from the load generator's).
@@ -118,6 +123,7 @@ async fn main() {
         Some(Cmd::SoakLoad(args)) => soak::load(args).await,
         Some(Cmd::SoakVerify(args)) => soak::verify(args).await,
         Some(Cmd::ClusterCheck(args)) => cluster::check(args).await,
+        Some(Cmd::RebuildPair(args)) => rebuild_pair::run(args).await,
         Some(Cmd::ServeChild {
             database_url,
             pool,

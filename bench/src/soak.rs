@@ -314,6 +314,11 @@ pub struct VerifyArgs {
     /// The answered reads of `soak-load --reads`: each must have its record.
     #[arg(long)]
     pub reads: Option<PathBuf>,
+    /// The servers' keys: the rebuilds open what they sealed.
+    #[command(flatten)]
+    pub secret: api::master_key::DerivingSecret,
+    #[command(flatten)]
+    pub master_key: api::master_key::MasterKeyArgs,
 }
 
 /// Every read answered 200 has its record in the read log (found by its
@@ -347,6 +352,7 @@ async fn verify_reads(pool: &sqlx::PgPool, path: &std::path::Path) -> Result<boo
 }
 
 pub async fn verify(args: VerifyArgs) -> Result<()> {
+    args.master_key.resolve_registered(args.secret.bytes())?;
     let pool = crate::util::pool(&args.database_url, 4).await?;
     let text = std::fs::read_to_string(&args.acks)?;
     let acks: Vec<Ack> = text

@@ -46,7 +46,7 @@ use shadow::{
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 use std::time::{Duration, Instant};
-use store::log::read_after;
+use store::log::{read_after, read_after_unopened, Unopened};
 use store::{LogPosition, RecordedEvent};
 use tokio::sync::mpsc;
 
@@ -355,36 +355,53 @@ impl<P: Projection + ?Sized> Replay for BatchByBatch<'_, P> {
 
 /// Reads the log ahead of the replay on a session of its own: batch after
 /// batch from position 0 until the readable end, at most two batches ahead.
+/// A batch is opened (its sealed fields decrypted) on a task of its own
+/// while the next one is read.
 struct Prefetch {
     batches: mpsc::Receiver<Result<Vec<RecordedEvent>, ProjectionError>>,
     task: tokio::task::JoinHandle<()>,
+    opener: tokio::task::JoinHandle<()>,
 }
 
 impl Prefetch {
     fn start(options: PgConnectOptions, batch_size: i64) -> Prefetch {
-        let (send, batches) = mpsc::channel(2);
+        let (send_read, mut read) = mpsc::channel(2);
         let task = tokio::spawn(async move {
-            let read = async {
+            let reading = async {
                 let mut conn = PgConnection::connect_with(&options).await?;
                 let mut at = LogPosition::START;
                 loop {
-                    let batch = read_after(&mut conn, at, batch_size).await?;
-                    let Some(last) = batch.last() else {
+                    let batch = read_after_unopened(&mut conn, at, batch_size).await?;
+                    let Some(last) = batch.last_position() else {
                         break;
                     };
-                    at = last.log_position();
-                    if send.send(Ok(batch)).await.is_err() {
+                    at = last;
+                    if send_read.send(Ok(batch)).await.is_err() {
                         break;
                     }
                 }
                 conn.close().await?;
                 Ok::<(), ProjectionError>(())
             };
-            if let Err(e) = read.await {
-                let _ = send.send(Err(e)).await;
+            if let Err(e) = reading.await {
+                let _ = send_read.send(Err(e)).await;
             }
         });
-        Prefetch { batches, task }
+        let (send, batches) = mpsc::channel(2);
+        let opener = tokio::spawn(async move {
+            while let Some(batch) = read.recv().await {
+                let opened = batch.and_then(|b: Unopened| b.open().map_err(ProjectionError::from));
+                let failed = opened.is_err();
+                if send.send(opened).await.is_err() || failed {
+                    break;
+                }
+            }
+        });
+        Prefetch {
+            batches,
+            task,
+            opener,
+        }
     }
 
     /// The next batch; `None` at the readable end of the log.
@@ -396,6 +413,7 @@ impl Prefetch {
 impl Drop for Prefetch {
     fn drop(&mut self) {
         self.task.abort();
+        self.opener.abort();
     }
 }
 

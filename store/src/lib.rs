@@ -49,6 +49,10 @@ pub enum StoreError {
     /// not known (the client may retry with its idempotency key).
     #[error("commit failed: {0}")]
     CommitFailed(String),
+    /// A write sealed with a new subject's key that lost to another
+    /// writer's key for the same subject: to be sealed again and retried.
+    #[error("a new data subject's key was stored first by another writer")]
+    KeyLost,
     #[error("stored event {position} cannot be read: {reason}")]
     Corrupt { position: i64, reason: String },
     #[error(transparent)]

@@ -97,6 +97,17 @@ pub async fn read_after(
     after: LogPosition,
     limit: i64,
 ) -> Result<Vec<RecordedEvent>, StoreError> {
+    read_after_unopened(db, after, limit).await?.open()
+}
+
+/// As [`read_after`], the events left sealed: opening them is the bigger
+/// part of a read of a sealed log, which a reader may do on another task
+/// while it reads the next batch ([`Unopened::open`]).
+pub async fn read_after_unopened(
+    db: impl PgExecutor<'_>,
+    after: LogPosition,
+    limit: i64,
+) -> Result<Unopened, StoreError> {
     let sql = format!(
         "SELECT {EVENT_COLUMNS}, {KEY_COLUMNS} FROM {EVENTS_WITH_KEYS} \
          WHERE (tx_id, position) > ($1::text::xid8, $2) \
@@ -109,7 +120,22 @@ pub async fn read_after(
         .bind(limit)
         .fetch_all(db)
         .await?;
-    rows.into_iter().map(open_and_upcast).collect()
+    Ok(Unopened(rows))
+}
+
+/// Events as read, with their subjects' wrapped keys, not opened yet.
+pub struct Unopened(Vec<SealedRow>);
+
+impl Unopened {
+    /// Where the last of them is in the log.
+    pub fn last_position(&self) -> Option<LogPosition> {
+        self.0.last().map(|row| row.event.log_position())
+    }
+
+    /// Opened and upcast, as [`read_after`] returns them.
+    pub fn open(self) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.0.into_iter().map(open_and_upcast).collect()
+    }
 }
 
 /// The readable horizon now: every transaction below it has committed or

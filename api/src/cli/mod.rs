@@ -102,14 +102,8 @@ pub enum Command {
         /// Serve /metrics only on this address (e.g. a private interface).
         #[arg(long, env = "COMBIPAT_METRICS_ADDR")]
         metrics_addr: Option<String>,
-        /// The master key of crypto-shredding: a file of 64 hex digits
-        /// (`make run` writes `.local/master.key`). Without it (nor
-        /// COMBIPAT_MASTER_KEY) a key derived from the JWT secret is used.
-        #[arg(long, env = "COMBIPAT_MASTER_KEY_FILE")]
-        master_key_file: Option<PathBuf>,
-        /// The master key as 64 hex digits (instead of a file).
-        #[arg(long, env = "COMBIPAT_MASTER_KEY", hide_env_values = true)]
-        master_key: Option<Redacted>,
+        #[command(flatten)]
+        master_key: crate::master_key::MasterKeyArgs,
         /// Require `Authorization: Bearer <token>` on /metrics.
         #[arg(long, env = "COMBIPAT_METRICS_TOKEN", hide_env_values = true)]
         metrics_token: Option<Redacted>,
@@ -128,16 +122,13 @@ pub enum Command {
         demo: bool,
         #[arg(long, env = "COMBIPAT_REFERENCE_DIR", default_value = "reference")]
         reference_dir: PathBuf,
-        /// What `serve` derives keys from when none is configured.
-        #[arg(long, env = "COMBIPAT_JWT_SECRET", hide_env_values = true)]
-        jwt_secret: Option<Redacted>,
+        #[command(flatten)]
+        secret: crate::master_key::DerivingSecret,
         #[command(flatten)]
         pseudonym_key: crate::pseudonym_key::PseudonymKeyArgs,
         /// The master key of crypto-shredding, as for `serve`.
-        #[arg(long, env = "COMBIPAT_MASTER_KEY_FILE")]
-        master_key_file: Option<PathBuf>,
-        #[arg(long, env = "COMBIPAT_MASTER_KEY", hide_env_values = true)]
-        master_key: Option<Redacted>,
+        #[command(flatten)]
+        master_key: crate::master_key::MasterKeyArgs,
     },
     /// Reference data.
     Reference {
@@ -164,15 +155,25 @@ pub enum Command {
         #[arg(long, default_value_t = 12)]
         ttl_hours: i64,
     },
-    /// Run the projection workers only.
+    /// Run the projection workers only (with the master key of `serve`:
+    /// they open the sealed personal fields).
     Project {
         #[command(flatten)]
         db: Db,
+        #[command(flatten)]
+        secret: crate::master_key::DerivingSecret,
+        #[command(flatten)]
+        master_key: crate::master_key::MasterKeyArgs,
     },
-    /// Rebuild a projection from the log (or `all`) while the service keeps answering.
+    /// Rebuild a projection from the log (or `all`) while the service keeps
+    /// answering (with the master key of `serve`, as `project`).
     Rebuild {
         #[command(flatten)]
         db: Db,
+        #[command(flatten)]
+        secret: crate::master_key::DerivingSecret,
+        #[command(flatten)]
+        master_key: crate::master_key::MasterKeyArgs,
         name: String,
     },
     /// Retention (docs/privacy.md): lists what is past its period (dry run,

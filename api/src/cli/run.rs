@@ -27,7 +27,6 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
             notify,
             metrics_addr,
             metrics_token,
-            master_key_file,
             master_key,
         } => {
             let manual = clock == ClockMode::Manual;
@@ -91,13 +90,14 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
                 tracing::info!(issuer = %c.issuer, "OpenID Connect tokens accepted");
             }
             state = state.with_oidc(oidc).with_browser_sign_in(browser_sign_in);
-            let master = crate::state::configured_master_key(
-                master_key.as_ref().map(|k| k.expose()),
-                master_key_file.as_deref(),
-            )?;
-            if let Some(master) = master {
-                tracing::info!(id = master.id(), "master key of personal data");
-                state = state.with_master_key(std::sync::Arc::new(master));
+            match master_key.configured()? {
+                Some(master) => {
+                    tracing::info!(id = master.id(), "master key of personal data");
+                    state = state.with_master_key(std::sync::Arc::new(master));
+                }
+                None => tracing::warn!(
+                    "no master key configured: one derived from the JWT secret seals personal data"
+                ),
             }
             let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
             let smtp = notify.smtp()?;
@@ -159,9 +159,8 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
             db,
             demo,
             reference_dir,
-            jwt_secret,
+            secret,
             pseudonym_key,
-            master_key_file,
             master_key,
         } => {
             let pool = connect(&db).await?;
@@ -171,29 +170,8 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
             if demo {
                 // The demo's personal fields are sealed with the keys the
                 // server will open them with (P26).
-                let secret = jwt_secret
-                    .as_ref()
-                    .filter(|s| !s.is_empty())
-                    .map(|s| s.expose().as_bytes());
-                let pseudonyms = pseudonym_key.resolve_logged(secret)?;
-                let configured = crate::state::configured_master_key(
-                    master_key.as_ref().map(|k| k.expose()),
-                    master_key_file.as_deref(),
-                )?;
-                let master: std::sync::Arc<dyn MasterKey> = match (configured, secret) {
-                    (Some(m), _) => std::sync::Arc::new(m),
-                    (None, Some(secret)) => {
-                        std::sync::Arc::new(JwtKeys::from_secret(secret).derived_master_key())
-                    }
-                    (None, None) => {
-                        return Err(
-                            "manca la chiave dei dati personali: COMBIPAT_MASTER_KEY_FILE, \
-                             COMBIPAT_MASTER_KEY o COMBIPAT_JWT_SECRET"
-                                .into(),
-                        )
-                    }
-                };
-                commands::privacy::seal::register_master_key(master.clone());
+                let pseudonyms = pseudonym_key.resolve_logged(secret.bytes())?;
+                let master = master_key.resolve_registered(secret.bytes())?;
                 let sealer = commands::privacy::seal::Sealer::new(
                     commands::privacy::keys::SubjectKeys::new(pool.clone(), master),
                     pseudonyms,
@@ -267,7 +245,12 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
             );
             Ok(())
         }
-        Command::Project { db } => {
+        Command::Project {
+            db,
+            secret,
+            master_key,
+        } => {
+            master_key.resolve_registered(secret.bytes())?;
             let pool = connect(&db).await?;
             migrate(&pool).await?;
             let registry = prometheus::Registry::new();
@@ -281,7 +264,13 @@ pub async fn run(cli: Cli) -> anyhow_like::Result<()> {
             Ok(())
         }
         Command::Retention(args) => crate::retention_cli::run(args).await,
-        Command::Rebuild { db, name } => {
+        Command::Rebuild {
+            db,
+            secret,
+            master_key,
+            name,
+        } => {
+            master_key.resolve_registered(secret.bytes())?;
             let pool = connect(&db).await?;
             migrate(&pool).await?;
             let names: Vec<String> = if name == "all" {

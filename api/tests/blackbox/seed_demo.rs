@@ -28,8 +28,13 @@ fn database_url(pool: &PgPool) -> String {
 /// `combipat seed --demo` with only the variables given (no JWT secret nor
 /// key from the environment this test runs in).
 fn seed(db: &str, env: &[(&str, String)]) -> Output {
+    combipat(&["seed", "--demo"], db, env)
+}
+
+/// `combipat <args>` with only the variables given.
+fn combipat(args: &[&str], db: &str, env: &[(&str, String)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_combipat"));
-    cmd.args(["seed", "--demo"])
+    cmd.args(args)
         .env("DATABASE_URL", db)
         .env("COMBIPAT_DB_POOL", "4")
         .env("COMBIPAT_REFERENCE_DIR", root().join("reference"));
@@ -109,4 +114,42 @@ async fn demo_requests_are_sealed_with_the_deployments_master_key(pool: PgPool) 
     let sent = loaded.events[0].payload.to_string();
     assert!(sent.contains(MARIO) && sent.contains(MARIO_TEXT), "{sent}");
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The projection workers and `combipat rebuild` run in processes of their
+/// own: they take the master key as `serve` does, and without one they
+/// refuse rather than project what they cannot open.
+#[sqlx::test(migrations = "../migrations")]
+async fn rebuild_opens_with_the_deployments_master_key(pool: PgPool) {
+    let db = database_url(&pool);
+    let key = ("COMBIPAT_MASTER_KEY", "5a".repeat(32));
+    let pseudonym = ("COMBIPAT_PSEUDONYM_KEY", "6b".repeat(32));
+    let out = seed(&db, &[key.clone(), pseudonym.clone()]);
+    assert!(out.status.success(), "{out:?}");
+
+    let refused = combipat(
+        &["rebuild", "requests"],
+        &db,
+        std::slice::from_ref(&pseudonym),
+    );
+    assert!(!refused.status.success(), "rebuilt without a key");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("COMBIPAT_MASTER_KEY"), "{stderr}");
+
+    let rebuilt = combipat(&["rebuild", "requests"], &db, &[key, pseudonym]);
+    assert!(rebuilt.status.success(), "{rebuilt:?}");
+    let (marios, rows, sent): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM request_summary WHERE codice_fiscale = $1), \
+                (SELECT count(*) FROM request_summary), \
+                (SELECT count(*) FROM events WHERE event_type = 'RequestSent')",
+    )
+    .bind(MARIO)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(marios > 0, "the rebuild opened no request of {MARIO}");
+    assert_eq!(
+        rows, sent,
+        "a request of the demo missing after the rebuild"
+    );
 }

@@ -77,7 +77,7 @@ impl Pseudonyms {
         mac.update(kind.as_bytes());
         mac.update(&[0]);
         mac.update(id.as_bytes());
-        hex::encode(&mac.finalize().into_bytes()[..16])
+        store::privacy::hex_text::encode(&mac.finalize().into_bytes()[..16])
     }
 
     /// The pseudonym of a citizen (`c` followed by 32 hex digits).

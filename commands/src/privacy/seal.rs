@@ -10,7 +10,7 @@
 //! re-exported here).
 
 use super::crypto::{new_data_key, DataKey};
-use super::keys::{KeyError, SubjectKeys};
+use super::keys::{KeyError, KeyReceipt, SubjectKeys};
 use super::personal::{self, SealFor, SubjectOf};
 use super::Pseudonyms;
 use chrono::{DateTime, Utc};
@@ -46,6 +46,8 @@ pub struct SealKeys {
     pseudonyms: Pseudonyms,
     keys: HashMap<String, Option<DataKey>>,
     stream_subject: Option<String>,
+    /// New subjects' keys not stored yet ([`Sealer::keys_ahead_for`]).
+    pending: Vec<KeyReceipt>,
 }
 
 impl Sealer {
@@ -72,10 +74,45 @@ impl Sealer {
         self.keys_for_subjects(citizens, &[], stream, now).await
     }
 
+    /// As [`Sealer::keys_for`] without waiting for new citizens' keys to be
+    /// stored: the write hands [`SealKeys::pending`] to the committer
+    /// (`GroupCommitter::commit_sealed`), which waits for them while the
+    /// write waits for its batch (decision P30).
+    pub async fn keys_ahead_for(
+        &self,
+        citizens: &[&CodiceFiscale],
+        stream: &StreamSubject,
+        now: DateTime<Utc>,
+    ) -> Result<SealKeys, KeyError> {
+        self.keys_ahead(citizens, &[], stream, now).await
+    }
+
     /// As [`Sealer::keys_for`], and the keys of `bookings`' contact data
     /// (`b…`). The keys not cached are fetched side by side: however many
     /// subjects are new, the write waits for one round trip.
     pub async fn keys_for_subjects(
+        &self,
+        citizens: &[&CodiceFiscale],
+        bookings: &[Uuid],
+        stream: &StreamSubject,
+        now: DateTime<Utc>,
+    ) -> Result<SealKeys, KeyError> {
+        // A key that lost to one stored first by another process is
+        // replaced by the stored one in the second round.
+        for _ in 0..2 {
+            let mut keys = self.keys_ahead(citizens, bookings, stream, now).await?;
+            let mut lost = false;
+            for receipt in std::mem::take(&mut keys.pending) {
+                lost |= receipt.stored().await.is_err();
+            }
+            if !lost {
+                return Ok(keys);
+            }
+        }
+        Err(KeyError::Store(store::StoreError::KeyLost))
+    }
+
+    async fn keys_ahead(
         &self,
         citizens: &[&CodiceFiscale],
         bookings: &[Uuid],
@@ -98,13 +135,21 @@ impl Sealer {
         let fetched = futures::future::try_join_all(
             wanted
                 .iter()
-                .map(|(subject, kind)| self.keys.key_for_sealing(subject, kind, now)),
+                .map(|(subject, kind)| self.keys.key_for_sealing_ahead(subject, kind, now)),
         )
         .await?;
+        let mut pending = Vec::new();
         let keys = wanted
             .into_iter()
             .map(|(subject, _)| subject)
             .zip(fetched)
+            .map(|(subject, fetched)| {
+                let key = fetched.map(|(key, receipt)| {
+                    pending.extend(receipt);
+                    key
+                });
+                (subject, key)
+            })
             .collect();
         let stream_subject = match stream {
             StreamSubject::None => None,
@@ -115,6 +160,7 @@ impl Sealer {
             pseudonyms: self.pseudonyms.clone(),
             keys,
             stream_subject,
+            pending,
         })
     }
 
@@ -195,6 +241,11 @@ impl SealKeys {
             tracing::error!(error = %err, "sealing failed: personal fields dropped");
             personal::drop_personal_fields(&e.event_type, &mut e.payload);
         }
+    }
+
+    /// The new subjects' keys still being stored, for the committer.
+    pub fn pending(&self) -> Vec<KeyReceipt> {
+        self.pending.clone()
     }
 
     /// `draft`'s sealed value, made before the event is final: a creation's
@@ -281,6 +332,7 @@ mod tests {
             pseudonyms,
             keys: HashMap::from([(subject, Some(dek))]),
             stream_subject: None,
+            pending: Vec::new(),
         };
         let presealed = keys.preseal(&sent("3201-2000-000001"));
         let final_event = sent("3201-2026-000042");

@@ -84,6 +84,23 @@ impl RequestService {
         ctx: &CommandContext,
         input: CreateRequestInput,
     ) -> Result<CommandOutcome, CommandError> {
+        // A new citizen's key that lost to one another process stored first
+        // (rare): sealed again with the stored key.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.create_once(ctx, input.clone()).await {
+                Err(CommandError::Store(StoreError::KeyLost)) if attempts < 3 => continue,
+                outcome => return outcome,
+            }
+        }
+    }
+
+    async fn create_once(
+        &self,
+        ctx: &CommandContext,
+        input: CreateRequestInput,
+    ) -> Result<CommandOutcome, CommandError> {
         if let Some(outcome) = self.replay(ctx).await? {
             return Ok(outcome);
         }
@@ -97,22 +114,24 @@ impl RequestService {
         let now = ctx.now;
         // Sealed now, with the citizen's key: the event, made once its
         // protocol number is known, takes the sealed value in the committer.
-        let presealed = match &self.sealer {
+        // A new citizen's key is stored while the write waits for its batch.
+        let (presealed, new_keys) = match &self.sealer {
             Some(sealer) => {
                 let cf = requester_code(&accepted);
                 let citizens: Vec<&CodiceFiscale> = cf.iter().collect();
                 let keys = sealer
-                    .keys_for(&citizens, &StreamSubject::None, now)
+                    .keys_ahead_for(&citizens, &StreamSubject::None, now)
                     .await
                     .map_err(StoreError::from)?;
                 let draft = accepted
                     .clone()
                     .into_event(draft_protocol(&destination), now);
-                new_events(&[draft])
+                let presealed = new_events(&[draft])
                     .first()
-                    .map(|draft| keys.preseal(draft))
+                    .map(|draft| keys.preseal(draft));
+                (presealed, keys.pending())
             }
-            None => None,
+            None => (None, Vec::new()),
         };
         let make_events = Arc::new(move |protocol: Option<&ProtocolNumber>| {
             let protocol = protocol.expect("a creation asks for its protocol number");
@@ -130,7 +149,7 @@ impl RequestService {
             Some((destination, rome_year(ctx.now))),
             make_events,
         );
-        match self.committer.commit(write).await {
+        match self.committer.commit_sealed(write, new_keys).await {
             Ok(outcome) => Ok(outcome),
             Err(e) => self.after_failed_append(ctx, e).await,
         }

@@ -40,6 +40,25 @@ fn take_waiting(jobs: &mut mpsc::Receiver<Job>, batch: &mut Vec<Job>) {
     }
 }
 
+/// The writes whose new subjects' keys are stored (most were while the
+/// writes waited in the queue); one whose key lost to another writer's is
+/// answered [`StoreError::KeyLost`] and left out: its events would not open.
+async fn with_keys_stored(batch: Vec<Job>) -> Vec<Job> {
+    let mut kept = Vec::with_capacity(batch.len());
+    for job in batch {
+        let mut lost = false;
+        for key in &job.keys {
+            lost |= key.stored().await.is_err();
+        }
+        if lost {
+            let _ = job.reply.send(Err(StoreError::KeyLost));
+        } else {
+            kept.push(job);
+        }
+    }
+    kept
+}
+
 /// How a batch's transaction ended.
 enum Together {
     /// Committed: each write's own answer.
@@ -73,7 +92,11 @@ impl Committer {
         }
     }
 
-    async fn commit_batch(&self, mut batch: Vec<Job>) {
+    async fn commit_batch(&self, batch: Vec<Job>) {
+        let mut batch = with_keys_stored(batch).await;
+        if batch.is_empty() {
+            return;
+        }
         let events_only = batch
             .iter()
             .all(|job| job.protocol.is_none() && job.idempotency.is_none());
@@ -362,7 +385,7 @@ async fn write_one(conn: &mut PgConnection, job: &Job) -> Answer {
 /// session is still in step with it (and only its transaction is lost).
 fn server_answered(error: &StoreError) -> bool {
     match error {
-        StoreError::Conflict { .. } | StoreError::IdempotencyRace => true,
+        StoreError::Conflict { .. } | StoreError::IdempotencyRace | StoreError::KeyLost => true,
         StoreError::Database(e) => matches!(e, sqlx::Error::Database(_)),
         StoreError::CommitFailed(_) | StoreError::Corrupt { .. } => false,
     }

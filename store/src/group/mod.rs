@@ -79,6 +79,7 @@ mod counters;
 mod statements;
 
 use super::{CommitNotifier, Expected, Metadata, NewEvent, StoreError};
+use crate::privacy::keys::KeyReceipt;
 use crate::sessions::KeptSessions;
 use chrono::{DateTime, SubsecRound, Utc};
 use committer::Committer;
@@ -161,6 +162,9 @@ struct Job {
     idempotency: Option<IdempotencyRecord>,
     answer: Arc<ErasedAnswer>,
     reply: oneshot::Sender<Answer>,
+    /// New subjects' keys the events were sealed with, stored beside the
+    /// write: its batch waits for them before it commits.
+    keys: Vec<KeyReceipt>,
 }
 
 /// The process's group committer; cheap to clone.
@@ -243,6 +247,18 @@ impl GroupCommitter {
         &self,
         write: Write<T>,
     ) -> Result<T, StoreError> {
+        self.commit_sealed(write, Vec::new()).await
+    }
+
+    /// As [`commit`](Self::commit), for a write sealed with new subjects'
+    /// keys still being stored (`keys`): it waits for them in the queue,
+    /// not before it. [`StoreError::KeyLost`] if one lost to another
+    /// writer's key for the same subject.
+    pub async fn commit_sealed<T: serde::Serialize + Send + 'static>(
+        &self,
+        write: Write<T>,
+        keys: Vec<KeyReceipt>,
+    ) -> Result<T, StoreError> {
         let make_answer = write.answer;
         let answer: Arc<ErasedAnswer> = Arc::new(move |written, json| {
             let answer = make_answer(written);
@@ -259,6 +275,7 @@ impl GroupCommitter {
             idempotency: write.idempotency,
             answer,
             reply,
+            keys,
         };
         self.queue_for(job.protocol.as_ref())
             .send(job)

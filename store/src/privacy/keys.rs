@@ -7,7 +7,7 @@
 //! transaction: either both or neither.
 
 use super::crypto::{new_data_key, CryptoError, DataKey, MasterKey};
-use super::new_keys::{NewKeys, Stored};
+use super::new_keys::{outcome, Answer, NewKeys, Outcome, Stored};
 use crate::{append, Expected, Metadata, NewEvent, StoreError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -21,10 +21,43 @@ pub const ERASURE_STREAM_TYPE: &str = "erasure";
 pub const SUBJECT_ERASED_EVENT: &str = "SubjectErased";
 
 /// A subject's key as far as this process knows.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 enum Cached {
     Live(DataKey),
     Erased,
+    /// Made here for a first use, on its way to `subject_keys`.
+    Pending(DataKey, KeyReceipt),
+}
+
+/// A new subject's key on its way to `subject_keys` (new_keys.rs): the
+/// events sealed with it wait for it before their commit (decision P30).
+#[derive(Clone)]
+pub struct KeyReceipt {
+    wrapped: Arc<[u8]>,
+    answer: Answer,
+}
+
+/// The key a write was sealed with lost to one stored first by another
+/// writer: the write is to be sealed again.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("a new data subject's key was stored first by another writer")]
+pub struct KeyLost;
+
+impl KeyReceipt {
+    /// Waits for the statement. `Ok` when events sealed with the key may
+    /// commit: the key stored is this one, or the subject turned out to be
+    /// erased (sealed under a key nobody keeps, they read as erased).
+    pub async fn stored(&self) -> Result<(), KeyLost> {
+        match outcome(&self.answer).await {
+            Ok(Stored::Live(w)) if *w == *self.wrapped => Ok(()),
+            Ok(Stored::Erased) => Ok(()),
+            _ => Err(KeyLost),
+        }
+    }
+
+    fn resolved(&self) -> Option<Outcome> {
+        self.answer.borrow().clone()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,7 +116,7 @@ impl SubjectKeys {
     }
 
     fn cached(&self, subject: &str) -> Option<Cached> {
-        self.cache.read().expect("key cache").get(subject).copied()
+        self.cache.read().expect("key cache").get(subject).cloned()
     }
 
     fn remember(&self, subject: &str, c: Cached) {
@@ -93,55 +126,116 @@ impl SubjectKeys {
             .insert(subject.to_string(), c);
     }
 
-    /// The subject's key to seal with, created on first use. `None` once the
-    /// subject is erased: nothing new is written about an erased subject.
+    /// The subject's key to seal with, created on first use; blocks until a
+    /// new key is stored. `None` once the subject is erased: nothing new is
+    /// written about an erased subject.
     pub async fn key_for_sealing(
         &self,
         subject: &str,
         kind: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<DataKey>, KeyError> {
-        if let Some(c) = self.cached(subject) {
-            return Ok(match c {
-                Cached::Live(k) => Some(k),
-                Cached::Erased => None,
-            });
-        }
-        let dek = new_data_key();
-        let wrapped = self.master.wrap(&dek, subject)?;
-        // Shared with the other first uses waiting (new_keys.rs): the key
-        // stored for the subject comes back, ours or one stored before.
-        match self
-            .new_keys
-            .store(subject, kind, wrapped.clone(), now)
-            .await?
-        {
-            Stored::Live(stored) if stored == wrapped => {
-                self.remember(subject, Cached::Live(dek));
-                Ok(Some(dek))
+        // A statement that found another key meanwhile hands that one out
+        // next time round; a second round settles every case.
+        for _ in 0..3 {
+            match self.key_for_sealing_ahead(subject, kind, now).await? {
+                None => return Ok(None),
+                Some((key, None)) => return Ok(Some(key)),
+                Some((_, Some(receipt))) => {
+                    if let Err(e) = outcome(&receipt.answer).await {
+                        self.forget_pending(subject, &receipt);
+                        return Err(KeyError::Db(sqlx::Error::Protocol(format!(
+                            "storing a new data key: {e}"
+                        ))));
+                    }
+                }
             }
-            Stored::Live(stored) => {
+        }
+        Err(KeyError::Store(StoreError::KeyLost))
+    }
+
+    /// As [`key_for_sealing`](Self::key_for_sealing) without waiting: a new
+    /// key comes with its [`KeyReceipt`], which the write sealed with it
+    /// hands to the committer (`GroupCommitter::commit_sealed`) so that
+    /// storing the key overlaps the write's wait for its batch.
+    pub async fn key_for_sealing_ahead(
+        &self,
+        subject: &str,
+        kind: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(DataKey, Option<KeyReceipt>)>, KeyError> {
+        loop {
+            match self.cached(subject) {
+                Some(Cached::Live(k)) => return Ok(Some((k, None))),
+                Some(Cached::Erased) => return Ok(None),
+                Some(Cached::Pending(dek, receipt)) => match receipt.resolved() {
+                    None => return Ok(Some((dek, Some(receipt)))),
+                    Some(outcome) => {
+                        self.settle(subject, dek, &receipt, outcome)?;
+                        continue;
+                    }
+                },
+                None => {}
+            }
+            let dek = new_data_key();
+            let wrapped = self.master.wrap(&dek, subject)?;
+            let answer = self
+                .new_keys
+                .enqueue(subject, kind, wrapped.clone(), now)
+                .await?;
+            let receipt = KeyReceipt {
+                wrapped: wrapped.into(),
+                answer,
+            };
+            // Two first uses here at once: the first to be remembered is
+            // the one both seal with (the other's key is not kept).
+            let mut cache = self.cache.write().expect("key cache");
+            if cache.contains_key(subject) {
+                continue;
+            }
+            cache.insert(subject.to_string(), Cached::Pending(dek, receipt.clone()));
+            return Ok(Some((dek, Some(receipt))));
+        }
+    }
+
+    /// What a pending key's statement found becomes what this process knows.
+    fn settle(
+        &self,
+        subject: &str,
+        dek: DataKey,
+        receipt: &KeyReceipt,
+        outcome: Outcome,
+    ) -> Result<(), KeyError> {
+        match outcome {
+            Ok(Stored::Live(stored)) if *stored == *receipt.wrapped => {
+                self.remember(subject, Cached::Live(dek));
+            }
+            Ok(Stored::Live(stored)) => {
                 let k = self.master.unwrap(&stored, subject)?;
                 self.remember(subject, Cached::Live(k));
-                Ok(Some(k))
             }
-            Stored::Erased => {
-                self.remember(subject, Cached::Erased);
-                Ok(None)
-            }
-            // A concurrent first use committed while the statement waited
-            // for it, after the statement's snapshot: read it afresh.
-            Stored::NotSeen => self.key_for_opening(subject).await,
+            Ok(Stored::Erased) => self.remember(subject, Cached::Erased),
+            // Stored by another writer after the statement's snapshot, or
+            // not stored at all: the next first use asks afresh.
+            Ok(Stored::NotSeen) | Err(_) => self.forget_pending(subject, receipt),
+        }
+        Ok(())
+    }
+
+    fn forget_pending(&self, subject: &str, receipt: &KeyReceipt) {
+        let mut cache = self.cache.write().expect("key cache");
+        if matches!(cache.get(subject), Some(Cached::Pending(_, r)) if Arc::ptr_eq(&r.wrapped, &receipt.wrapped))
+        {
+            cache.remove(subject);
         }
     }
 
     /// The subject's key to open with; `None` when erased (or never keyed).
     pub async fn key_for_opening(&self, subject: &str) -> Result<Option<DataKey>, KeyError> {
-        if let Some(c) = self.cached(subject) {
-            return Ok(match c {
-                Cached::Live(k) => Some(k),
-                Cached::Erased => None,
-            });
+        match self.cached(subject) {
+            Some(Cached::Live(k)) | Some(Cached::Pending(k, _)) => return Ok(Some(k)),
+            Some(Cached::Erased) => return Ok(None),
+            None => {}
         }
         let row: Option<(Option<Vec<u8>>,)> =
             sqlx::query_as("SELECT wrapped_key FROM subject_keys WHERE subject = $1")

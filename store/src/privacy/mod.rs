@@ -8,9 +8,11 @@
 //! - [`keys`]: the subjects' wrapped data keys, cached; erasure destroys one
 //!   and records who erased whom, when, on what ground.
 //! - `new_keys`: the first uses of new subjects, stored together.
+//! - [`hex_text`]: the hex text of sealed values and pseudonyms, by table.
 //! - [`open`]: the opening of stored rows, joined with their subject's key.
 
 pub mod crypto;
+pub mod hex_text;
 pub mod keys;
 mod new_keys;
 pub mod open;

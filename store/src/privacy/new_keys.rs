@@ -8,10 +8,10 @@
 //! it is one statement for all the creations waiting at that instant.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{Connection, PgConnection, PgPool};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, watch};
 
 /// Most first uses in one statement.
 const MAX_BATCH: usize = 256;
@@ -26,7 +26,11 @@ pub(super) enum Stored {
     NotSeen,
 }
 
-type Reply = oneshot::Sender<Result<Stored, Arc<sqlx::Error>>>;
+/// What the statement found for a subject, or why it failed.
+pub(super) type Outcome = Result<Stored, Arc<sqlx::Error>>;
+/// Where a first use learns the outcome (`None` until the statement ran).
+pub(super) type Answer = watch::Receiver<Option<Outcome>>;
+type Reply = watch::Sender<Option<Outcome>>;
 
 /// What a first use wants stored, and where the stored key is answered.
 struct Wanted {
@@ -54,21 +58,21 @@ impl NewKeys {
         }
     }
 
-    /// Stores `wrapped` as the subject's key unless it has one; answers the
-    /// key stored.
-    pub(super) async fn store(
+    /// Queues `wrapped` to be stored as the subject's key unless it has one;
+    /// the answer tells the key stored, once the statement ran.
+    pub(super) async fn enqueue(
         &self,
         subject: &str,
         kind: &str,
         wrapped: Vec<u8>,
         at: DateTime<Utc>,
-    ) -> Result<Stored, sqlx::Error> {
+    ) -> Result<Answer, sqlx::Error> {
         let queue = self.queue.get_or_init(|| {
             let (tx, rx) = mpsc::channel(MAX_BATCH * 4);
             tokio::spawn(run(self.pool.clone(), self.master_id.clone(), rx));
             tx
         });
-        let (reply, answer) = oneshot::channel();
+        let (reply, answer) = watch::channel(None);
         let wanted = Wanted {
             subject: subject.to_string(),
             kind: kind.to_string(),
@@ -76,17 +80,37 @@ impl NewKeys {
             at,
             reply,
         };
-        let closed = || sqlx::Error::PoolClosed;
-        queue.send(wanted).await.map_err(|_| closed())?;
-        answer
+        queue
+            .send(wanted)
             .await
-            .map_err(|_| closed())?
-            .map_err(|e| sqlx::Error::Protocol(format!("storing a new data key: {e}")))
+            .map_err(|_| sqlx::Error::PoolClosed)?;
+        Ok(answer)
     }
 }
 
-/// Takes every first use waiting, stores them with one statement, answers each.
+/// Waits for the statement of `answer`; a queue that stopped first (the
+/// process is ending) is a closed pool.
+pub(super) async fn outcome(answer: &Answer) -> Outcome {
+    let mut answer = answer.clone();
+    let waited = answer
+        .wait_for(Option::is_some)
+        .await
+        .map(|outcome| outcome.clone());
+    match waited {
+        Ok(outcome) => outcome.expect("waited for it"),
+        Err(_) => Err(Arc::new(sqlx::Error::PoolClosed)),
+    }
+}
+
+/// Takes every first use waiting, stores them with one statement, answers
+/// each. The statements run on a connection of their own: waiting for one
+/// of the pool's behind the requests being served would hold every first
+/// use back (and the commands behind them).
 async fn run(pool: PgPool, master_id: String, mut queue: mpsc::Receiver<Wanted>) {
+    // Planned once, as the committers' statements: the arrays' lengths
+    // change with every batch, and custom plans would be made afresh.
+    let options = crate::session_options(&pool, &crate::KEYED_PLAN_SETTINGS);
+    let mut own: Option<PgConnection> = None;
     while let Some(first) = queue.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -95,7 +119,22 @@ async fn run(pool: PgPool, master_id: String, mut queue: mpsc::Receiver<Wanted>)
                 Err(_) => break,
             }
         }
-        match store_batch(&pool, &master_id, &batch).await {
+        let stored = match own.take() {
+            Some(conn) => Ok(conn),
+            None => PgConnection::connect_with(&options).await,
+        };
+        let stored = match stored {
+            Ok(mut conn) => {
+                let result = store_batch(&mut conn, &master_id, &batch).await;
+                // A connection that failed a statement is not trusted again.
+                if result.is_ok() {
+                    own = Some(conn);
+                }
+                result
+            }
+            Err(e) => Err(e),
+        };
+        match stored {
             Ok(stored) => {
                 for w in batch {
                     let found = match stored.get(&w.subject) {
@@ -103,13 +142,13 @@ async fn run(pool: PgPool, master_id: String, mut queue: mpsc::Receiver<Wanted>)
                         Some(None) => Stored::Erased,
                         None => Stored::NotSeen,
                     };
-                    let _ = w.reply.send(Ok(found));
+                    w.reply.send_replace(Some(Ok(found)));
                 }
             }
             Err(e) => {
                 let e = Arc::new(e);
                 for w in batch {
-                    let _ = w.reply.send(Err(e.clone()));
+                    w.reply.send_replace(Some(Err(e.clone())));
                 }
             }
         }
@@ -121,7 +160,7 @@ async fn run(pool: PgPool, master_id: String, mut queue: mpsc::Receiver<Wanted>)
 /// serves only events committed after it, and their synchronous commit
 /// flushes the WAL past it (decision P30).
 async fn store_batch(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     master_id: &str,
     batch: &[Wanted],
 ) -> Result<HashMap<String, Option<Vec<u8>>>, sqlx::Error> {
@@ -152,7 +191,7 @@ async fn store_batch(
     )
     .bind(first.iter().map(|w| w.at).collect::<Vec<_>>())
     .bind(master_id)
-    .fetch_all(pool)
+    .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().collect())
 }

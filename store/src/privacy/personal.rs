@@ -20,6 +20,7 @@
 //! (a `String`, or an `Option` for which erased reads as `None`).
 
 use super::crypto::{self, CryptoError, DataKey};
+use super::hex_text;
 use super::pointer::{expand, put, take};
 use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
@@ -202,7 +203,11 @@ fn take_all(payload: &mut Value, pointers: &[&str], into: &mut Map<String, Value
 
 fn seal_map(fields: Map<String, Value>, dek: &DataKey, aad: &str) -> Result<String, CryptoError> {
     let plain = serde_json::to_vec(&Value::Object(fields)).expect("JSON serialises");
-    Ok(hex::encode(crypto::seal(dek, &plain, aad.as_bytes())?))
+    Ok(hex_text::encode(&crypto::seal(
+        dek,
+        &plain,
+        aad.as_bytes(),
+    )?))
 }
 
 /// Moves the personal fields of `payload` into one sealed value under the
@@ -269,7 +274,7 @@ fn open_map(sealed: &Value, dek: &DataKey, aad: &str) -> Result<Map<String, Valu
     let bytes = sealed
         .get("fields")
         .and_then(Value::as_str)
-        .and_then(|h| hex::decode(h).ok())
+        .and_then(hex_text::decode)
         .ok_or(CryptoError::Malformed)?;
     let plain = crypto::open(dek, &bytes, aad.as_bytes())?;
     serde_json::from_slice(&plain).map_err(|_| CryptoError::Malformed)

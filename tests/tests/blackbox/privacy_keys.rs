@@ -184,3 +184,81 @@ async fn concurrent_first_uses_agree_on_one_stored_key(pool: PgPool) {
         None
     );
 }
+
+/// A creation seals with a new citizen's key before it is stored, and the
+/// committer waits for it (P30). Two first uses in one process share the
+/// pending key; a key that loses to one another process stored first makes
+/// its write fail with nothing written, and the next first use seals with
+/// the stored key.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_write_sealed_with_a_key_that_lost_is_refused_and_the_stored_key_follows(pool: PgPool) {
+    use store::{CommitNotifier, Expected, GroupCommitter, NewEvent, StoreError};
+    let now = Utc::now();
+    let (here, elsewhere) = (keys(&pool), keys(&pool));
+
+    // One process, two first uses at once: one pending key, stored once.
+    let (first, second) = tokio::join!(
+        here.key_for_sealing_ahead("cpaired", "citizen", now),
+        here.key_for_sealing_ahead("cpaired", "citizen", now)
+    );
+    let (first, second) = (first.unwrap().unwrap(), second.unwrap().unwrap());
+    assert_eq!(first.0, second.0, "both seal with one key");
+    for receipt in [first.1.unwrap(), second.1.unwrap()] {
+        receipt.stored().await.unwrap();
+    }
+    assert_eq!(
+        keys(&pool).key_for_opening("cpaired").await.unwrap(),
+        Some(first.0)
+    );
+
+    // Another process stores its key for "crace" first; this one, which
+    // has not seen it, seals with a key of its own, which loses.
+    let stored = elsewhere
+        .key_for_sealing("crace", "citizen", now)
+        .await
+        .unwrap()
+        .unwrap();
+    let (lost_key, receipt) = here
+        .key_for_sealing_ahead("crace", "citizen", now)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(lost_key, stored);
+    let receipt = receipt.expect("a key made here, still to be stored");
+    let committer = GroupCommitter::spawn(pool.clone(), 1, CommitNotifier::silent());
+    let event = NewEvent {
+        event_type: "Noted".into(),
+        schema_version: 1,
+        payload: json!({"note": "sealed with the key that lost"}),
+    };
+    let expected = Expected::new_stream("note-race".into(), "note");
+    let write = store::Write {
+        metadata: store::Metadata {
+            actor_id: "op".into(),
+            actor_role: "operator".into(),
+            patronato: None,
+            office: None,
+            sede: None,
+            command: "note".into(),
+            correlation_id: uuid::Uuid::new_v4(),
+            causation_id: None,
+            idempotency_key: None,
+        },
+        recorded_at: now,
+        protocol: None,
+        events: Arc::new(move |_| vec![(expected.clone(), vec![event.clone()])]),
+        idempotency: None,
+        answer: Arc::new(|written: &store::Written| written.last_position()),
+    };
+    let refused = committer.commit_sealed(write, vec![receipt]).await;
+    assert!(matches!(refused, Err(StoreError::KeyLost)), "{refused:?}");
+    assert_eq!(count(&pool, "SELECT count(*) FROM events").await, 0);
+    // The next first use here seals with the key stored, and waits for nothing.
+    let (next, pending) = here
+        .key_for_sealing_ahead("crace", "citizen", now)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(next, stored);
+    assert!(pending.is_none());
+}
