@@ -29,6 +29,18 @@ enum Cached {
     Pending(DataKey, KeyReceipt),
 }
 
+/// Beyond this many subjects the cache keeps only the keys being stored:
+/// a server sees new citizens every day, and its memory must not grow with
+/// them (a forgotten key is read again, once, when next needed).
+const CACHED_SUBJECTS_MAX: usize = 100_000;
+
+fn remember_in(cache: &mut HashMap<String, Cached>, subject: &str, c: Cached) {
+    if cache.len() >= CACHED_SUBJECTS_MAX {
+        cache.retain(|_, c| matches!(c, Cached::Pending(..)));
+    }
+    cache.insert(subject.to_string(), c);
+}
+
 /// A new subject's key on its way to `subject_keys` (new_keys.rs): the
 /// events sealed with it wait for it before their commit (decision P30).
 #[derive(Clone)]
@@ -120,10 +132,7 @@ impl SubjectKeys {
     }
 
     fn remember(&self, subject: &str, c: Cached) {
-        self.cache
-            .write()
-            .expect("key cache")
-            .insert(subject.to_string(), c);
+        remember_in(&mut self.cache.write().expect("key cache"), subject, c);
     }
 
     /// The subject's key to seal with, created on first use; blocks until a
@@ -193,7 +202,7 @@ impl SubjectKeys {
             if cache.contains_key(subject) {
                 continue;
             }
-            cache.insert(subject.to_string(), Cached::Pending(dek, receipt.clone()));
+            remember_in(&mut cache, subject, Cached::Pending(dek, receipt.clone()));
             return Ok(Some((dek, Some(receipt))));
         }
     }
@@ -321,5 +330,28 @@ impl SubjectKeys {
             position: appended.last_position,
             ..erased
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_cache_forgets_all_but_the_keys_being_stored() {
+        let mut cache = HashMap::new();
+        let receipt = KeyReceipt {
+            wrapped: Arc::from(&b"wrapped"[..]),
+            answer: tokio::sync::watch::channel(None).1,
+        };
+        remember_in(&mut cache, "cpending", Cached::Pending([1; 32], receipt));
+        for i in 1..CACHED_SUBJECTS_MAX {
+            remember_in(&mut cache, &format!("c{i}"), Cached::Live([2; 32]));
+        }
+        assert_eq!(cache.len(), CACHED_SUBJECTS_MAX);
+        remember_in(&mut cache, "cnew", Cached::Erased);
+        let mut left: Vec<&String> = cache.keys().collect();
+        left.sort();
+        assert_eq!(left, ["cnew", "cpending"]);
     }
 }
