@@ -338,6 +338,18 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_new_citizens_key_lost_to_another_writer_asks_to_try_again() {
+        let lost = CommandError::Store(StoreError::KeyLost);
+        let (status, _, body) = answer(lost.into()).await;
+        assert_eq!(status, 409);
+        assert_eq!(body["code"], "conflict");
+        assert!(
+            body["detail"].as_str().unwrap().contains("riprovare"),
+            "{body}"
+        );
+    }
+
+    #[tokio::test]
     async fn a_request_rule_refusing_a_booking_says_when_it_becomes_possible() {
         let from = chrono::Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap();
         let refusal = RuleViolation::AppointmentNotEligible {

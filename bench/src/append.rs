@@ -227,15 +227,12 @@ pub async fn run_combipat_sealed(
     tag: &str,
     known: bool,
 ) -> Run {
-    use store::privacy::{crypto::LocalMasterKey, keys::SubjectKeys, personal};
+    use store::privacy::{keys::SubjectKeys, personal};
     let event = Arc::new(payload.event.clone());
     let metadata = Arc::new(payload.metadata.clone());
     let tag = tag.to_string();
     let committer = group_committer(pool);
-    let keys = SubjectKeys::new(
-        pool.clone(),
-        Arc::new(LocalMasterKey::fingerprinted(&[7u8; 32])),
-    );
+    let keys = SubjectKeys::new(pool.clone(), crate::sealing::register_master_key());
     if known {
         // Before the clock starts: every command then finds its key cached.
         let now = chrono::Utc::now();

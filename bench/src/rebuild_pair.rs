@@ -30,8 +30,7 @@ pub struct PairArgs {
 }
 
 pub async fn run(args: PairArgs) -> Result<()> {
-    // The generator's master key opens both logs in this process.
-    let _ = crate::sealing::Sealing::new();
+    crate::sealing::register_master_key();
     let dbs = match args.reuse.as_slice() {
         [sealed, clear] => [sealed, clear].map(|name| FreshDb {
             admin_url: args.database_url.clone(),

@@ -23,12 +23,19 @@ pub struct Sealing {
     new_keys: Vec<NewKey>,
 }
 
+/// The bench's master key, registered in this process: what the generator
+/// seals, this process's rebuilds open.
+pub fn register_master_key() -> Arc<LocalMasterKey> {
+    let master = Arc::new(LocalMasterKey::fingerprinted(&[7u8; 32]));
+    store::privacy::open::register_master_key(master.clone());
+    master
+}
+
 impl Sealing {
     /// Sealing under the bench's master key, registered in this process so
     /// that its rebuilds open what was sealed.
     pub fn new() -> Self {
-        let master = Arc::new(LocalMasterKey::fingerprinted(&[7u8; 32]));
-        store::privacy::open::register_master_key(master.clone());
+        let master = register_master_key();
         Self {
             master,
             pseudonyms: Pseudonyms::new([9u8; 32]),

@@ -46,14 +46,15 @@ fn take_waiting(jobs: &mut mpsc::Receiver<Job>, batch: &mut Vec<Job>) {
 async fn with_keys_stored(batch: Vec<Job>) -> Vec<Job> {
     let mut kept = Vec::with_capacity(batch.len());
     for job in batch {
-        let mut lost = false;
+        let mut stored = Ok(());
         for key in &job.keys {
-            lost |= key.stored().await.is_err();
+            stored = stored.and(key.stored().await);
         }
-        if lost {
-            let _ = job.reply.send(Err(StoreError::KeyLost));
-        } else {
-            kept.push(job);
+        match stored {
+            Ok(()) => kept.push(job),
+            Err(lost) => {
+                let _ = job.reply.send(Err(lost));
+            }
         }
     }
     kept

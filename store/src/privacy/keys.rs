@@ -49,22 +49,22 @@ pub struct KeyReceipt {
     answer: Answer,
 }
 
-/// The key a write was sealed with lost to one stored first by another
-/// writer: the write is to be sealed again.
-#[derive(Debug, Clone, Copy, thiserror::Error)]
-#[error("a new data subject's key was stored first by another writer")]
-pub struct KeyLost;
-
 impl KeyReceipt {
     /// Waits for the statement. `Ok` when events sealed with the key may
     /// commit: the key stored is this one, or the subject turned out to be
-    /// erased (sealed under a key nobody keeps, they read as erased).
-    pub async fn stored(&self) -> Result<(), KeyLost> {
+    /// erased (sealed under a key nobody keeps, they read as erased);
+    /// [`StoreError::KeyLost`] when another writer's key was stored first.
+    pub async fn stored(&self) -> Result<(), StoreError> {
         match outcome(&self.answer).await {
-            Ok(Stored::Live(w)) if *w == *self.wrapped => Ok(()),
+            Ok(Stored::Live(w)) if self.is(&w) => Ok(()),
             Ok(Stored::Erased) => Ok(()),
-            _ => Err(KeyLost),
+            _ => Err(StoreError::KeyLost),
         }
+    }
+
+    /// Whether `stored` is this key.
+    fn is(&self, stored: &[u8]) -> bool {
+        *stored == *self.wrapped
     }
 
     fn resolved(&self) -> Option<Outcome> {
@@ -216,7 +216,7 @@ impl SubjectKeys {
         outcome: Outcome,
     ) -> Result<(), KeyError> {
         match outcome {
-            Ok(Stored::Live(stored)) if *stored == *receipt.wrapped => {
+            Ok(Stored::Live(stored)) if receipt.is(&stored) => {
                 self.remember(subject, Cached::Live(dek));
             }
             Ok(Stored::Live(stored)) => {

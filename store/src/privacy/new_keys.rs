@@ -7,8 +7,9 @@
 //! transaction per new citizen, beside the command's group commit; shared,
 //! it is one statement for all the creations waiting at that instant.
 
+use crate::sessions::KeptSessions;
 use chrono::{DateTime, Utc};
-use sqlx::{Connection, PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use tokio::sync::{mpsc, watch};
@@ -109,8 +110,7 @@ pub(super) async fn outcome(answer: &Answer) -> Outcome {
 async fn run(pool: PgPool, master_id: String, mut queue: mpsc::Receiver<Wanted>) {
     // Planned once, as the committers' statements: the arrays' lengths
     // change with every batch, and custom plans would be made afresh.
-    let options = crate::session_options(&pool, &crate::KEYED_PLAN_SETTINGS);
-    let mut own: Option<PgConnection> = None;
+    let own = KeptSessions::of(&pool, 1, &crate::KEYED_PLAN_SETTINGS);
     while let Some(first) = queue.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -119,21 +119,13 @@ async fn run(pool: PgPool, master_id: String, mut queue: mpsc::Receiver<Wanted>)
                 Err(_) => break,
             }
         }
-        let stored = match own.take() {
-            Some(conn) => Ok(conn),
-            None => PgConnection::connect_with(&options).await,
-        };
-        let stored = match stored {
-            Ok(mut conn) => {
-                let result = store_batch(&mut conn, &master_id, &batch).await;
-                // A connection that failed a statement is not trusted again.
-                if result.is_ok() {
-                    own = Some(conn);
-                }
-                result
-            }
-            Err(e) => Err(e),
-        };
+        let stored = async {
+            let mut session = own.session().await?;
+            let stored = store_batch(&mut session, &master_id, &batch).await?;
+            session.done();
+            Ok::<_, sqlx::Error>(stored)
+        }
+        .await;
         match stored {
             Ok(stored) => {
                 for w in batch {

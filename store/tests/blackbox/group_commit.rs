@@ -1,62 +1,13 @@
 //! The group committer against a real PostgreSQL: concurrent writes share
 //! transactions, each keeps its own outcome, answers come after durability.
 
-use crate::common::meta;
+use crate::common::{committer, event, meta, write_at};
 use chrono::Utc;
-use domain::ids::SedeCode;
-use serde_json::json;
 use sqlx::PgPool;
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use store::{
-    self, Appended, CommitNotifier, Expected, GroupCommitter, NewEvent, StoreError, Write, Written,
-};
-
-fn event(n: u64) -> NewEvent {
-    NewEvent {
-        event_type: "Tested".into(),
-        schema_version: 1,
-        payload: json!({ "n": n }),
-    }
-}
-
-fn committer(pool: &PgPool, committers: usize) -> GroupCommitter {
-    GroupCommitter::spawn(
-        pool.clone(),
-        committers,
-        CommitNotifier::spawn(pool.clone()),
-    )
-}
-
-/// A write of one event at `expected`, as the command handlers make them;
-/// with a protocol number of sede 3201 when `numbered`.
-fn write_at(expected: Expected, n: u64, numbered: bool) -> Write<(Appended, Option<String>)> {
-    let stream_id = expected.stream_id.clone();
-    Write {
-        metadata: meta(),
-        recorded_at: Utc::now(),
-        protocol: numbered.then(|| (SedeCode::parse("3201").unwrap(), 2026)),
-        // A numbered write's event carries its number, as a creation's does.
-        events: Arc::new(move |protocol| {
-            let mut event = event(n);
-            if let Some(protocol) = protocol {
-                event.payload["protocol"] = json!(protocol.to_string());
-            }
-            vec![(expected.clone(), vec![event])]
-        }),
-        idempotency: None,
-        answer: Arc::new(move |written: &Written| {
-            let appended = written
-                .appended
-                .iter()
-                .find(|(s, _)| *s == stream_id)
-                .map(|(_, a)| *a)
-                .expect("the stream was written");
-            (appended, written.protocol.as_ref().map(ToString::to_string))
-        }),
-    }
-}
+use store::{self, Appended, Expected, GroupCommitter, StoreError, Write, Written};
 
 async fn append_via(
     committer: &GroupCommitter,

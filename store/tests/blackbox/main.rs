@@ -5,5 +5,6 @@
 mod common;
 mod event_store;
 mod group_commit;
+mod new_keys;
 mod sessions;
 mod tamper;
