@@ -17,10 +17,6 @@ fn keys(pool: &PgPool) -> SubjectKeys {
     )
 }
 
-async fn count(pool: &PgPool, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
-}
-
 /// A creation seals with a new citizen's key before it is stored, and the
 /// committer waits for it (P30). Two first uses in one process share the
 /// pending key; a key that loses to one another process stored first makes
@@ -64,7 +60,11 @@ async fn a_write_sealed_with_a_key_that_lost_is_refused_and_the_stored_key_follo
     let write = write_at(Expected::new_stream("note-race".into(), "note"), 1, false);
     let refused = committer.commit_sealed(write, vec![receipt]).await;
     assert!(matches!(refused, Err(StoreError::KeyLost)), "{refused:?}");
-    assert_eq!(count(&pool, "SELECT count(*) FROM events").await, 0);
+    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(events, 0, "nothing written");
     // The next first use here seals with the key stored, and waits for nothing.
     let (next, pending) = here
         .key_for_sealing_ahead("crace", "citizen", now)
