@@ -227,7 +227,8 @@ pub async fn run_combipat_sealed(
     tag: &str,
     known: bool,
 ) -> Run {
-    use store::privacy::{keys::SubjectKeys, personal};
+    use store::privacy::keys::{NewKeyStored, SubjectKeys};
+    use store::privacy::personal;
     let event = Arc::new(payload.event.clone());
     let metadata = Arc::new(payload.metadata.clone());
     let tag = tag.to_string();
@@ -266,10 +267,10 @@ pub async fn run_combipat_sealed(
         };
         async move {
             let now = chrono::Utc::now();
-            // As the creations: a new key is stored while the write waits
-            // for its batch.
-            let Ok(Some((dek, receipt))) =
-                keys.key_for_sealing_ahead(&subject, "citizen", now).await
+            // As the creations: a new key is stored by the write's batch.
+            let Ok(Some((dek, receipt))) = keys
+                .key_for_sealing_ahead(&subject, "citizen", now, NewKeyStored::WithTheWrite)
+                .await
             else {
                 return false;
             };

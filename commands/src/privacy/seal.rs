@@ -10,7 +10,7 @@
 //! re-exported here).
 
 use super::crypto::{new_data_key, DataKey};
-use super::keys::{KeyError, KeyReceipt, SubjectKeys};
+use super::keys::{KeyError, KeyReceipt, NewKeyStored, SubjectKeys};
 use super::personal::{self, SealFor, SubjectOf};
 use super::Pseudonyms;
 use chrono::{DateTime, Utc};
@@ -74,17 +74,18 @@ impl Sealer {
         self.keys_for_subjects(citizens, &[], stream, now).await
     }
 
-    /// As [`Sealer::keys_for`] without waiting for new citizens' keys to be
-    /// stored: the write hands [`SealKeys::pending`] to the committer
-    /// (`GroupCommitter::commit_sealed`), which waits for them while the
-    /// write waits for its batch (decision P30).
+    /// As [`Sealer::keys_for`] without storing new citizens' keys first:
+    /// the write hands [`SealKeys::pending`] to the committer
+    /// (`GroupCommitter::commit_sealed`), whose batch stores them with the
+    /// write (decision P30).
     pub async fn keys_ahead_for(
         &self,
         citizens: &[&CodiceFiscale],
         stream: &StreamSubject,
         now: DateTime<Utc>,
     ) -> Result<SealKeys, KeyError> {
-        self.keys_ahead(citizens, &[], stream, now).await
+        self.keys_ahead(citizens, &[], stream, now, NewKeyStored::WithTheWrite)
+            .await
     }
 
     /// As [`Sealer::keys_for`], and the keys of `bookings`' contact data
@@ -100,7 +101,9 @@ impl Sealer {
         // A key that lost to one stored first by another process is
         // replaced by the stored one in the second round.
         for _ in 0..2 {
-            let mut keys = self.keys_ahead(citizens, bookings, stream, now).await?;
+            let mut keys = self
+                .keys_ahead(citizens, bookings, stream, now, NewKeyStored::ByItself)
+                .await?;
             let mut lost = false;
             for receipt in std::mem::take(&mut keys.pending) {
                 lost |= receipt.stored().await.is_err();
@@ -118,6 +121,7 @@ impl Sealer {
         bookings: &[Uuid],
         stream: &StreamSubject,
         now: DateTime<Utc>,
+        how: NewKeyStored,
     ) -> Result<SealKeys, KeyError> {
         let mut wanted: Vec<(String, &'static str)> = Vec::new();
         let stream_citizen = match stream {
@@ -135,7 +139,7 @@ impl Sealer {
         let fetched = futures::future::try_join_all(
             wanted
                 .iter()
-                .map(|(subject, kind)| self.keys.key_for_sealing_ahead(subject, kind, now)),
+                .map(|(subject, kind)| self.keys.key_for_sealing_ahead(subject, kind, now, how)),
         )
         .await?;
         let mut pending = Vec::new();

@@ -3,9 +3,11 @@
 //! transaction, savepoints, or each write alone), then answers each write.
 
 use super::counters::KnownCounters;
+use super::new_keys::{key_taken, store_batch_keys, store_keys_of, tell_keys, BatchKeys};
 use super::statements::{
-    bind_rows, counter_moved_on, insert_rows, record_idempotency, sorted, stream_moved_on,
-    write_batch, BatchRows, INSERT_FAILING_IF_MOVED_ON, INSERT_NUMBERED_FAILING_IF_MOVED_ON,
+    bind_rows, counter_moved_on, record_idempotency, sorted, stream_moved_on, write_batch,
+    BatchRows, INSERT_FAILING_IF_MOVED_ON, INSERT_KEYED_FAILING_IF_MOVED_ON,
+    INSERT_NUMBERED_FAILING_IF_MOVED_ON, INSERT_NUMBERED_KEYED_FAILING_IF_MOVED_ON,
 };
 use super::{Answer, BatchPaths, Job, Written, MAX_BATCH};
 use crate::append::append_with_json_metadata;
@@ -40,24 +42,30 @@ fn take_waiting(jobs: &mut mpsc::Receiver<Job>, batch: &mut Vec<Job>) {
     }
 }
 
-/// The writes whose new subjects' keys are stored (most were while the
-/// writes waited in the queue); one whose key lost to another writer's is
-/// answered [`StoreError::KeyLost`] and left out: its events would not open.
+/// The writes whose new subjects' keys, stored by a statement of their own,
+/// are stored (most were while the writes waited in the queue); one whose
+/// key lost to another writer's is answered [`StoreError::KeyLost`] and
+/// left out: its events would not open. The keys the writes carry are
+/// stored by the batch itself.
 async fn with_keys_stored(batch: Vec<Job>) -> Vec<Job> {
     let mut kept = Vec::with_capacity(batch.len());
     for job in batch {
         let mut stored = Ok(());
-        for key in &job.keys {
+        for key in job.keys.iter().filter(|key| key.carried().is_none()) {
             stored = stored.and(key.stored().await);
         }
         match stored {
             Ok(()) => kept.push(job),
-            Err(lost) => {
-                let _ = job.reply.send(Err(lost));
-            }
+            Err(lost) => answer(job, Err(lost)),
         }
     }
     kept
+}
+
+/// Answers the write, once its keys know whether it stored them.
+fn answer(job: Job, answer: Answer) {
+    tell_keys(&job, &answer);
+    let _ = job.reply.send(answer);
 }
 
 /// How a batch's transaction ended.
@@ -105,8 +113,8 @@ impl Committer {
         if batch.len() == 1 && !events_only && !numbered {
             // Nobody to share with: plain statements, as a command alone would.
             let job = batch.pop().expect("one write");
-            let answer = self.commit_alone(&job).await;
-            let _ = job.reply.send(answer);
+            let answered = self.commit_alone(&job).await;
+            answer(job, answered);
             return;
         }
         let first_try = if events_only {
@@ -127,19 +135,19 @@ impl Committer {
         };
         match together {
             Together::Committed(answers) => {
-                for (job, answer) in batch.into_iter().zip(answers) {
-                    let answer = match answer {
+                for (job, answered) in batch.into_iter().zip(answers) {
+                    let answered = match answered {
                         Err(e) if must_run_again(&e) => self.commit_alone(&job).await,
-                        answer => answer,
+                        answered => answered,
                     };
-                    let _ = job.reply.send(answer);
+                    answer(job, answered);
                 }
             }
             Together::NotCommitted(error) => {
                 tracing::warn!(%error, writes = batch.len(), "group transaction failed before its commit; each write runs alone");
                 for job in batch {
-                    let answer = self.commit_alone(&job).await;
-                    let _ = job.reply.send(answer);
+                    let answered = self.commit_alone(&job).await;
+                    answer(job, answered);
                 }
             }
             Together::CommitFailed(error) => {
@@ -150,9 +158,7 @@ impl Committer {
                 tracing::error!(%error, writes = batch.len(), "group commit failed");
                 let reason = error.to_string();
                 for job in batch {
-                    let _ = job
-                        .reply
-                        .send(Err(StoreError::CommitFailed(reason.clone())));
+                    answer(job, Err(StoreError::CommitFailed(reason.clone())));
                 }
             }
         }
@@ -171,6 +177,15 @@ impl Committer {
         let mut tx = session.begin().await.map_err(Together::NotCommitted)?;
         // Numbers are read afresh here: what the committer knew may be stale.
         self.known_counters.forget(batch);
+        match store_batch_keys(&mut tx, &BatchKeys::of(batch)).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tx.rollback().await.map_err(Together::NotCommitted)?;
+                session.done();
+                return Ok(None);
+            }
+            Err(e) => return Err(Together::NotCommitted(e)),
+        }
         let (written, lasts) = match write_batch(&mut tx, batch).await {
             Ok(Some(written)) => written,
             Ok(None) => {
@@ -217,18 +232,28 @@ impl Committer {
             .await?;
         let numbers = vec![None; batch.len()];
         let rows = BatchRows::of(batch, &numbers);
-        let inserted =
-            match insert_rows(&mut session, batch, &rows, INSERT_FAILING_IF_MOVED_ON).await {
-                Ok(inserted) => {
-                    session.done();
-                    inserted
-                }
-                Err(e) if stream_moved_on(&e) => {
-                    session.done();
-                    return Ok(None);
-                }
-                Err(e) => return Err(statement_failed(e)),
-            };
+        let keys = BatchKeys::of(batch);
+        let inserted = if keys.is_empty() {
+            bind_rows(sqlx::query_as(INSERT_FAILING_IF_MOVED_ON), batch, &rows)
+                .fetch_all(&mut *session)
+                .await
+        } else {
+            let query = sqlx::query_as(INSERT_KEYED_FAILING_IF_MOVED_ON);
+            keys.bind(bind_rows(query, batch, &rows))
+                .fetch_all(&mut *session)
+                .await
+        };
+        let inserted = match inserted {
+            Ok(inserted) => {
+                session.done();
+                inserted
+            }
+            Err(e) if stream_moved_on(&e) || key_taken(&e) => {
+                session.done();
+                return Ok(None);
+            }
+            Err(e) => return Err(statement_failed(e)),
+        };
         self.notifier.ring();
         answered_by_statement(batch, rows, numbers, inserted)
     }
@@ -248,18 +273,24 @@ impl Committer {
             .session_for(&self.paths.numbered_in_one_statement)
             .await?;
         let rows = BatchRows::of(batch, &numbers);
-        let inserted = bind_rows(
-            sqlx::query_as(INSERT_NUMBERED_FAILING_IF_MOVED_ON),
-            batch,
-            &rows,
-        )
-        .bind(&moves.sedi)
-        .bind(&moves.years)
-        .bind(&moves.seen)
-        .bind(&moves.lasts)
-        .bind(moves.sedi.len() as i32)
-        .fetch_all(&mut *session)
-        .await;
+        let keys = BatchKeys::of(batch);
+        let sql = if keys.is_empty() {
+            INSERT_NUMBERED_FAILING_IF_MOVED_ON
+        } else {
+            INSERT_NUMBERED_KEYED_FAILING_IF_MOVED_ON
+        };
+        let query = bind_rows(sqlx::query_as(sql), batch, &rows)
+            .bind(&moves.sedi)
+            .bind(&moves.years)
+            .bind(&moves.seen)
+            .bind(&moves.lasts)
+            .bind(moves.sedi.len() as i32);
+        let query = if keys.is_empty() {
+            query
+        } else {
+            keys.bind(query)
+        };
+        let inserted = query.fetch_all(&mut *session).await;
         let inserted = match inserted {
             Ok(inserted) => {
                 session.done();
@@ -271,7 +302,7 @@ impl Committer {
                     session.done();
                     return self.run_together(batch).await;
                 }
-                if stream_moved_on(&e) {
+                if stream_moved_on(&e) || key_taken(&e) {
                     session.done();
                     return Ok(None);
                 }
@@ -351,6 +382,7 @@ impl Committer {
 
 /// One write, statement by statement, with its exact error.
 async fn write_one(conn: &mut PgConnection, job: &Job) -> Answer {
+    store_keys_of(&mut *conn, job).await?;
     let protocol = match &job.protocol {
         Some((sede, year)) => Some(protocol::allocate(&mut *conn, sede, *year).await?),
         None => None,

@@ -76,6 +76,7 @@
 
 mod committer;
 mod counters;
+mod new_keys;
 mod statements;
 
 use super::{CommitNotifier, Expected, Metadata, NewEvent, StoreError};
@@ -162,8 +163,8 @@ struct Job {
     idempotency: Option<IdempotencyRecord>,
     answer: Arc<ErasedAnswer>,
     reply: oneshot::Sender<Answer>,
-    /// New subjects' keys the events were sealed with, stored beside the
-    /// write: its batch waits for them before it commits.
+    /// New subjects' keys the events were sealed with: stored by the
+    /// write's batch, or waited for before it begins (`KeyReceipt`).
     keys: Vec<KeyReceipt>,
 }
 
@@ -251,9 +252,10 @@ impl GroupCommitter {
     }
 
     /// As [`commit`](Self::commit), for a write sealed with new subjects'
-    /// keys still being stored (`keys`): it waits for them in the queue,
-    /// not before it. [`StoreError::KeyLost`] if one lost to another
-    /// writer's key for the same subject.
+    /// keys not stored yet (`keys`): its batch stores those it carries
+    /// (decision P30) and waits for the others in the queue, not before it.
+    /// [`StoreError::KeyLost`] if one lost to another writer's key for the
+    /// same subject: nothing of the write is stored.
     pub async fn commit_sealed<T: serde::Serialize + Send + 'static>(
         &self,
         write: Write<T>,

@@ -4,6 +4,7 @@
 //! its idempotency records in one insert, and the chained rows they bind.
 
 use super::counters::{allocate_protocols, CounterLasts};
+use super::new_keys::{every_key_inserted, keyed_cte};
 use super::{IdempotencyRecord, Job, Written};
 use crate::hash::{event_hash, ChainLink};
 use crate::{Appended, Expected, NewEvent, StoreError};
@@ -52,10 +53,42 @@ pub(super) async fn write_batch(
         .map(|written| (written, lasts)))
 }
 
+/// The condition that fails the statement when a row's stream moved on (a
+/// stream's first new event whose writer read a version that is not the
+/// stream's head; a version taken fails by the unique constraint).
+macro_rules! moved_on_fails {
+    () => {
+        "CASE WHEN r.must_follow = 0 OR EXISTS \
+           (SELECT 1 FROM events e WHERE e.stream_id = r.stream_id AND e.version = r.must_follow) \
+           THEN true ELSE events_stream_moved_on(r.stream_id, r.must_follow) END "
+    };
+}
+
+/// The CTE `counted` that moves a batch's counters (`$12`–`$15`).
+macro_rules! counted_cte {
+    () => {
+        "counted AS ( \
+           UPDATE protocol_counters c SET last = u.last \
+           FROM unnest($12::text[], $13::int4[], $14::int4[], $15::int4[]) \
+                AS u(sede, year, seen, last) \
+           WHERE c.sede = u.sede AND c.year = u.year AND c.last = u.seen \
+           RETURNING 1) "
+    };
+}
+
+/// The condition that fails the statement (CP002) unless all `$16`
+/// counters moved.
+macro_rules! every_counter_moved {
+    () => {
+        "CASE WHEN (SELECT count(*) FROM counted) = $16 THEN true \
+              ELSE protocol_counters_moved_on((SELECT count(*) FROM counted), $16) END "
+    };
+}
+
 /// The events insert of a batch, `INSERT … SELECT FROM unnest(…)`, with the
 /// `WHERE … ORDER BY …` tail that says what a row whose stream moved on does.
 macro_rules! insert_events_sql {
-    ($rule:literal) => {
+    ($rule:expr) => {
         concat!(
             "INSERT INTO events (stream_id, stream_type, version, event_type, schema_version, \
                                  payload, metadata, recorded_at, prev_hash, hash) \
@@ -85,11 +118,21 @@ const INSERT_SKIPPING_MOVED_ON: &str = insert_events_sql!(
 /// As a statement of its own: a row whose stream moved on fails the
 /// statement (a version taken: the unique constraint; a stream not at the
 /// version read: migration 0010), so it stores every row or none.
-pub(super) const INSERT_FAILING_IF_MOVED_ON: &str = insert_events_sql!(
-    "WHERE CASE WHEN r.must_follow = 0 OR EXISTS \
-       (SELECT 1 FROM events e WHERE e.stream_id = r.stream_id AND e.version = r.must_follow) \
-       THEN true ELSE events_stream_moved_on(r.stream_id, r.must_follow) END \
-     ORDER BY r.n"
+pub(super) const INSERT_FAILING_IF_MOVED_ON: &str =
+    insert_events_sql!(concat!("WHERE ", moved_on_fails!(), "ORDER BY r.n"));
+
+/// [`INSERT_FAILING_IF_MOVED_ON`] that also stores the batch's new keys
+/// (`$12`–`$17`, `BatchKeys::bind`), failing unless each was inserted.
+pub(super) const INSERT_KEYED_FAILING_IF_MOVED_ON: &str = concat!(
+    "WITH ",
+    keyed_cte!("$12", "$13", "$14", "$15", "$16"),
+    insert_events_sql!(concat!(
+        "WHERE ",
+        every_key_inserted!("$17"),
+        "AND ",
+        moved_on_fails!(),
+        "ORDER BY r.n"
+    ))
 );
 
 /// A batch of creations as one statement of its own (migration 0012): each
@@ -98,19 +141,33 @@ pub(super) const INSERT_FAILING_IF_MOVED_ON: &str = insert_events_sql!(
 /// (CP002), as it does when a stream moved on (CP001, or the unique
 /// constraint): it stores every row or none.
 pub(super) const INSERT_NUMBERED_FAILING_IF_MOVED_ON: &str = concat!(
-    "WITH counted AS ( \
-       UPDATE protocol_counters c SET last = u.last \
-       FROM unnest($12::text[], $13::int4[], $14::int4[], $15::int4[]) AS u(sede, year, seen, last) \
-       WHERE c.sede = u.sede AND c.year = u.year AND c.last = u.seen \
-       RETURNING 1) ",
-    insert_events_sql!(
-        "WHERE CASE WHEN (SELECT count(*) FROM counted) = $16 THEN true \
-                    ELSE protocol_counters_moved_on((SELECT count(*) FROM counted), $16) END \
-           AND CASE WHEN r.must_follow = 0 OR EXISTS \
-               (SELECT 1 FROM events e WHERE e.stream_id = r.stream_id AND e.version = r.must_follow) \
-               THEN true ELSE events_stream_moved_on(r.stream_id, r.must_follow) END \
-         ORDER BY r.n"
-    )
+    "WITH ",
+    counted_cte!(),
+    insert_events_sql!(concat!(
+        "WHERE ",
+        every_counter_moved!(),
+        "AND ",
+        moved_on_fails!(),
+        "ORDER BY r.n"
+    ))
+);
+
+/// [`INSERT_NUMBERED_FAILING_IF_MOVED_ON`] that also stores the batch's new
+/// keys (`$17`–`$22`, `BatchKeys::bind`), failing unless each was inserted.
+pub(super) const INSERT_NUMBERED_KEYED_FAILING_IF_MOVED_ON: &str = concat!(
+    "WITH ",
+    counted_cte!(),
+    ", ",
+    keyed_cte!("$17", "$18", "$19", "$20", "$21"),
+    insert_events_sql!(concat!(
+        "WHERE ",
+        every_counter_moved!(),
+        "AND ",
+        every_key_inserted!("$22"),
+        "AND ",
+        moved_on_fails!(),
+        "ORDER BY r.n"
+    ))
 );
 
 /// Whether a failed statement failed because a protocol counter moved on.

@@ -7,13 +7,15 @@
 //! transaction: either both or neither.
 
 use super::crypto::{new_data_key, CryptoError, DataKey, MasterKey};
-use super::new_keys::{outcome, Answer, NewKeys, Outcome, Stored};
+pub(crate) use super::new_keys::Stored;
+use super::new_keys::{outcome, Answer, NewKeys, Outcome};
 use crate::{append, Expected, Metadata, NewEvent, StoreError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use tokio::sync::watch;
 use uuid::Uuid;
 
 /// The stream type of erasure records (`erasure-<subject>`).
@@ -41,19 +43,46 @@ fn remember_in(cache: &mut HashMap<String, Cached>, subject: &str, c: Cached) {
     cache.insert(subject.to_string(), c);
 }
 
-/// A new subject's key on its way to `subject_keys` (new_keys.rs): the
-/// events sealed with it wait for it before their commit (decision P30).
+/// A new subject's key on its way to `subject_keys`: the events sealed
+/// with it commit only with it (decision P30). Either the write sealed with
+/// it stores it in its own batch ([`NewKeyStored::WithTheWrite`], the
+/// committer inserts [`KeyReceipt::carried`]), or a shared statement does
+/// (new_keys.rs) and the committer waits for it.
 #[derive(Clone)]
 pub struct KeyReceipt {
     wrapped: Arc<[u8]>,
     answer: Answer,
+    carried: Option<Arc<CarriedKey>>,
+}
+
+/// How a new subject's key reaches `subject_keys`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NewKeyStored {
+    /// In the statement of the batch that commits the write sealed with it
+    /// (a creation: no round trip and no transaction of its own).
+    WithTheWrite,
+    /// By a statement shared with other first uses, waited for before the
+    /// write is built (a command that needs the key stored first).
+    ByItself,
+}
+
+/// A key the write sealed with it stores: the row, and where its outcome
+/// is told to the cache and to other writes sealed with it.
+pub(crate) struct CarriedKey {
+    pub(crate) subject: String,
+    pub(crate) kind: String,
+    pub(crate) master_key_id: String,
+    pub(crate) wrapped: Arc<[u8]>,
+    pub(crate) at: DateTime<Utc>,
+    told: watch::Sender<Option<Outcome>>,
 }
 
 impl KeyReceipt {
     /// Waits for the statement. `Ok` when events sealed with the key may
     /// commit: the key stored is this one, or the subject turned out to be
     /// erased (sealed under a key nobody keeps, they read as erased);
-    /// [`StoreError::KeyLost`] when another writer's key was stored first.
+    /// [`StoreError::KeyLost`] when another writer's key was stored first
+    /// (or, for a key carried by a write, when that write failed).
     pub async fn stored(&self) -> Result<(), StoreError> {
         match outcome(&self.answer).await {
             Ok(Stored::Live(w)) if self.is(&w) => Ok(()),
@@ -62,8 +91,37 @@ impl KeyReceipt {
         }
     }
 
+    /// The key's row, when the write sealed with it stores it.
+    pub(crate) fn carried(&self) -> Option<&CarriedKey> {
+        self.carried.as_deref()
+    }
+
+    /// Tells what the write carrying the key found. The first outcome
+    /// stays, except that a key stored after all replaces "not stored".
+    pub(crate) fn tell(&self, found: Stored) {
+        if let Some(carried) = &self.carried {
+            carried.told.send_if_modified(|told| match told {
+                None | Some(Ok(Stored::NotSeen)) => {
+                    *told = Some(Ok(found));
+                    true
+                }
+                _ => false,
+            });
+        }
+    }
+
+    /// Tells that the write carrying the key committed it.
+    pub(crate) fn tell_stored(&self) {
+        self.tell(Stored::Live(self.wrapped.to_vec()));
+    }
+
+    /// Whether a write carrying the key has stored it.
+    pub(crate) fn told_stored(&self) -> bool {
+        matches!(self.resolved(), Some(Ok(Stored::Live(w))) if self.is(&w))
+    }
+
     /// Whether `stored` is this key.
-    fn is(&self, stored: &[u8]) -> bool {
+    pub(crate) fn is(&self, stored: &[u8]) -> bool {
         *stored == *self.wrapped
     }
 
@@ -147,7 +205,10 @@ impl SubjectKeys {
         // A statement that found another key meanwhile hands that one out
         // next time round; a second round settles every case.
         for _ in 0..3 {
-            match self.key_for_sealing_ahead(subject, kind, now).await? {
+            match self
+                .key_for_sealing_ahead(subject, kind, now, NewKeyStored::ByItself)
+                .await?
+            {
                 None => return Ok(None),
                 Some((key, None)) => return Ok(Some(key)),
                 Some((_, Some(receipt))) => {
@@ -165,13 +226,14 @@ impl SubjectKeys {
 
     /// As [`key_for_sealing`](Self::key_for_sealing) without waiting: a new
     /// key comes with its [`KeyReceipt`], which the write sealed with it
-    /// hands to the committer (`GroupCommitter::commit_sealed`) so that
-    /// storing the key overlaps the write's wait for its batch.
+    /// hands to the committer (`GroupCommitter::commit_sealed`): the batch
+    /// stores it ([`NewKeyStored::WithTheWrite`]), or waits for it.
     pub async fn key_for_sealing_ahead(
         &self,
         subject: &str,
         kind: &str,
         now: DateTime<Utc>,
+        how: NewKeyStored,
     ) -> Result<Option<(DataKey, Option<KeyReceipt>)>, KeyError> {
         loop {
             match self.cached(subject) {
@@ -187,14 +249,31 @@ impl SubjectKeys {
                 None => {}
             }
             let dek = new_data_key();
-            let wrapped = self.master.wrap(&dek, subject)?;
-            let answer = self
-                .new_keys
-                .enqueue(subject, kind, wrapped.clone(), now)
-                .await?;
-            let receipt = KeyReceipt {
-                wrapped: wrapped.into(),
-                answer,
+            let wrapped: Arc<[u8]> = self.master.wrap(&dek, subject)?.into();
+            let receipt = match how {
+                NewKeyStored::ByItself => KeyReceipt {
+                    answer: self
+                        .new_keys
+                        .enqueue(subject, kind, wrapped.to_vec(), now)
+                        .await?,
+                    wrapped,
+                    carried: None,
+                },
+                NewKeyStored::WithTheWrite => {
+                    let (told, answer) = watch::channel(None);
+                    KeyReceipt {
+                        carried: Some(Arc::new(CarriedKey {
+                            subject: subject.to_string(),
+                            kind: kind.to_string(),
+                            master_key_id: self.master.id().to_string(),
+                            wrapped: wrapped.clone(),
+                            at: now,
+                            told,
+                        })),
+                        wrapped,
+                        answer,
+                    }
+                }
             };
             // Two first uses here at once: the first to be remembered is
             // the one both seal with (the other's key is not kept).
@@ -343,6 +422,7 @@ mod tests {
         let receipt = KeyReceipt {
             wrapped: Arc::from(&b"wrapped"[..]),
             answer: tokio::sync::watch::channel(None).1,
+            carried: None,
         };
         remember_in(&mut cache, "cpending", Cached::Pending([1; 32], receipt));
         for i in 1..CACHED_SUBJECTS_MAX {

@@ -19,7 +19,7 @@ const MAX_BATCH: usize = 256;
 
 /// The key stored for a subject, as the statement found it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Stored {
+pub(crate) enum Stored {
     /// Wrapped: ours, or the one stored first.
     Live(Vec<u8>),
     Erased,
@@ -28,7 +28,7 @@ pub(super) enum Stored {
 }
 
 /// What the statement found for a subject, or why it failed.
-pub(super) type Outcome = Result<Stored, Arc<sqlx::Error>>;
+pub(crate) type Outcome = Result<Stored, Arc<sqlx::Error>>;
 /// Where a first use learns the outcome (`None` until the statement ran).
 pub(super) type Answer = watch::Receiver<Option<Outcome>>;
 type Reply = watch::Sender<Option<Outcome>>;

@@ -6,8 +6,11 @@
 //!
 //! ```json
 //! {"type": "RequestSent", "requester": {"kind": "citizen", "cap": "00184"}, …,
-//!  "_sealed": {"subject": "c3f…", "fields": "<hex of nonce ‖ ciphertext>"}}
+//!  "_sealed": {"subject": "c3f…", "fields64": "<base64 of nonce ‖ ciphertext>"}}
 //! ```
+//!
+//! Values sealed before decision P32 hold the same bytes as hex under
+//! `fields`; they open as they always did (the hash chain covers them).
 //!
 //! The hash chain covers that stored form. Opening puts the fields back; once
 //! the subject's key is destroyed they come back as [`ERASED`] ("dato
@@ -22,6 +25,8 @@
 use super::crypto::{self, CryptoError, DataKey};
 use super::hex_text;
 use super::pointer::{expand, put, take};
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
 use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
 use sha2::Sha256;
@@ -32,6 +37,10 @@ pub const ERASED: &str = domain::personal::ERASED;
 pub const SEALED_KEY: &str = "_sealed";
 /// Inside [`SEALED_KEY`], the fields sealed under the joint key.
 const JOINT_KEY: &str = "joint";
+/// Inside a sealed value, the ciphertext in base64 (what is written).
+const FIELDS_KEY: &str = "fields64";
+/// Inside a sealed value written before P32, the ciphertext in hex.
+const HEX_FIELDS_KEY: &str = "fields";
 
 /// Whose data an event's personal fields are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,11 +212,7 @@ fn take_all(payload: &mut Value, pointers: &[&str], into: &mut Map<String, Value
 
 fn seal_map(fields: Map<String, Value>, dek: &DataKey, aad: &str) -> Result<String, CryptoError> {
     let plain = serde_json::to_vec(&Value::Object(fields)).expect("JSON serialises");
-    Ok(hex_text::encode(&crypto::seal(
-        dek,
-        &plain,
-        aad.as_bytes(),
-    )?))
+    Ok(BASE64.encode(crypto::seal(dek, &plain, aad.as_bytes())?))
 }
 
 /// Moves the personal fields of `payload` into one sealed value under the
@@ -234,9 +239,9 @@ pub fn seal_payload(
             let key = joint_key(dek, second_dek);
             serde_json::json!({
                 "subject": subject,
-                "fields": seal_map(own, dek, &aad(event_type, subject))?,
+                FIELDS_KEY: seal_map(own, dek, &aad(event_type, subject))?,
                 JOINT_KEY: {"subject": second,
-                    "fields": seal_map(joint, &key, &joint_aad(event_type, subject, second))?},
+                    FIELDS_KEY: seal_map(joint, &key, &joint_aad(event_type, subject, second))?},
             })
         }
         (Some((subject, dek)), _) | (None, Some((subject, dek))) => {
@@ -247,7 +252,7 @@ pub fn seal_payload(
                 return Ok(false);
             }
             serde_json::json!({"subject": subject,
-                "fields": seal_map(taken, dek, &aad(event_type, subject))?})
+                FIELDS_KEY: seal_map(taken, dek, &aad(event_type, subject))?})
         }
     };
     if let Value::Object(m) = payload {
@@ -271,11 +276,12 @@ pub fn sealed_joint_subject(payload: &Value) -> Option<&str> {
 }
 
 fn open_map(sealed: &Value, dek: &DataKey, aad: &str) -> Result<Map<String, Value>, CryptoError> {
-    let bytes = sealed
-        .get("fields")
-        .and_then(Value::as_str)
-        .and_then(hex_text::decode)
-        .ok_or(CryptoError::Malformed)?;
+    let bytes = match (sealed.get(FIELDS_KEY), sealed.get(HEX_FIELDS_KEY)) {
+        (Some(Value::String(b64)), None) => BASE64.decode(b64).ok(),
+        (None, Some(Value::String(hex))) => hex_text::decode(hex),
+        _ => None,
+    }
+    .ok_or(CryptoError::Malformed)?;
     let plain = crypto::open(dek, &bytes, aad.as_bytes())?;
     serde_json::from_slice(&plain).map_err(|_| CryptoError::Malformed)
 }

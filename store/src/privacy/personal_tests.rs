@@ -40,6 +40,38 @@ fn sealed_payloads_hold_no_personal_field_and_open_to_the_original() {
 }
 
 #[test]
+fn values_sealed_in_hex_before_p32_still_open_and_an_ambiguous_value_is_refused() {
+    let dek = crypto::new_data_key();
+    let original = sent();
+    let mut p = original.clone();
+    seal_payload("RequestSent", &mut p, to("cabc", &dek)).unwrap();
+    let b64 = p[SEALED_KEY][FIELDS_KEY].as_str().unwrap().to_string();
+    let bytes = BASE64.decode(&b64).unwrap();
+    // Base64 is two thirds of hex's length: what keeps a request's row small.
+    assert!(b64.len() * 3 <= hex_text::encode(&bytes).len() * 2 + 4);
+
+    let mut old = p.clone();
+    let sealed = old[SEALED_KEY].as_object_mut().unwrap();
+    sealed.remove(FIELDS_KEY);
+    sealed.insert(HEX_FIELDS_KEY.into(), hex_text::encode(&bytes).into());
+    open_payload("RequestSent", &mut old, Some(&dek), None).unwrap();
+    assert_eq!(old, original);
+
+    let mut both = p.clone();
+    both[SEALED_KEY][HEX_FIELDS_KEY] = hex_text::encode(&bytes).into();
+    assert_eq!(
+        open_payload("RequestSent", &mut both, Some(&dek), None),
+        Err(CryptoError::Malformed)
+    );
+    let mut not_base64 = p.clone();
+    not_base64[SEALED_KEY][FIELDS_KEY] = "§§§§".into();
+    assert_eq!(
+        open_payload("RequestSent", &mut not_base64, Some(&dek), None),
+        Err(CryptoError::Malformed)
+    );
+}
+
+#[test]
 fn without_the_key_personal_fields_read_as_erased_and_the_rest_stays() {
     let dek = crypto::new_data_key();
     let mut p = sent();

@@ -1,14 +1,14 @@
-//! A new subject's key is made and used at once, and stored while the
-//! write sealed with it waits for its batch (decision P30): the committer
-//! waits for the key, and refuses a write whose key lost to another's.
+//! A new subject's key is made and used at once, and stored by the batch
+//! that commits the write sealed with it (decision P30): with the write or
+//! not at all, and a write whose key lost to another's is refused.
 
 use crate::common::{committer, write_at};
 use chrono::Utc;
 use sqlx::PgPool;
 use std::sync::Arc;
 use store::privacy::crypto::LocalMasterKey;
-use store::privacy::keys::SubjectKeys;
-use store::{Expected, StoreError};
+use store::privacy::keys::{NewKeyStored, SubjectKeys};
+use store::{Expected, GroupCommitter, StoreError};
 
 fn keys(pool: &PgPool) -> SubjectKeys {
     SubjectKeys::new(
@@ -17,60 +17,134 @@ fn keys(pool: &PgPool) -> SubjectKeys {
     )
 }
 
-/// A creation seals with a new citizen's key before it is stored, and the
-/// committer waits for it (P30). Two first uses in one process share the
-/// pending key; a key that loses to one another process stored first makes
-/// its write fail with nothing written, and the next first use seals with
-/// the stored key.
+async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
+
+/// A write of one event to a new stream `name`, numbered or not, carrying
+/// a new key for `subject` made by `keys`; answers the write's outcome and
+/// the key it was sealed with.
+async fn sealed_write(
+    committer: &GroupCommitter,
+    keys: &SubjectKeys,
+    subject: &str,
+    name: &str,
+    numbered: bool,
+) -> (Result<(), StoreError>, [u8; 32]) {
+    let (key, receipt) = keys
+        .key_for_sealing_ahead(subject, "citizen", Utc::now(), NewKeyStored::WithTheWrite)
+        .await
+        .unwrap()
+        .unwrap();
+    let write = write_at(Expected::new_stream(name.into(), "note"), 1, numbered);
+    let outcome = committer
+        .commit_sealed(write, receipt.into_iter().collect())
+        .await;
+    (outcome.map(|_| ()), key)
+}
+
+/// Creations at once, numbered and not, each a new citizen: every key is
+/// stored with its write (one row each), and a fresh process opens with it.
+/// Two first uses in one process share the pending key, stored once.
+#[sqlx::test(migrations = "../migrations")]
+async fn new_keys_are_stored_by_the_batches_of_their_writes(pool: PgPool) {
+    let (here, committer) = (keys(&pool), committer(&pool, 2));
+    let writes: Vec<_> = (0..40)
+        .map(|i| {
+            let (committer, here) = (committer.clone(), here.clone());
+            tokio::spawn(async move {
+                let subject = format!("cnew{}", i / 2);
+                let (stored, key) = sealed_write(
+                    &committer,
+                    &here,
+                    &subject,
+                    &format!("note-{i}"),
+                    i % 3 == 0,
+                )
+                .await;
+                stored.unwrap();
+                (subject, key)
+            })
+        })
+        .collect();
+    let mut written = Vec::new();
+    for write in writes {
+        written.push(write.await.unwrap());
+    }
+    assert_eq!(count(&pool, "SELECT count(*) FROM events").await, 40);
+    assert_eq!(count(&pool, "SELECT count(*) FROM subject_keys").await, 20);
+    let fresh = keys(&pool);
+    for (subject, key) in written {
+        assert_eq!(fresh.key_for_opening(&subject).await.unwrap(), Some(key));
+    }
+    // Once stored, the key is known here: nothing left to store.
+    let (_, pending) = here
+        .key_for_sealing_ahead("cnew3", "citizen", Utc::now(), NewKeyStored::WithTheWrite)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(pending.is_none());
+}
+
+/// A write that fails stores no key; the next first use makes another,
+/// which its write stores.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_key_is_stored_with_its_write_or_not_at_all(pool: PgPool) {
+    let (here, committer) = (keys(&pool), committer(&pool, 1));
+    let (first, _) = sealed_write(&committer, &here, "cother", "note-taken", false).await;
+    first.unwrap();
+    // The stream exists: this write's "new stream" loses, and its key with it.
+    let (refused, lost) = sealed_write(&committer, &here, "cfailed", "note-taken", false).await;
+    assert!(
+        matches!(refused, Err(StoreError::Conflict { .. })),
+        "{refused:?}"
+    );
+    let keys_of =
+        |s: &'static str| format!("SELECT count(*) FROM subject_keys WHERE subject = '{s}'");
+    assert_eq!(count(&pool, &keys_of("cfailed")).await, 0);
+    let (stored, key) = sealed_write(&committer, &here, "cfailed", "note-next", true).await;
+    stored.unwrap();
+    assert_ne!(key, lost, "the key of the failed write is not reused");
+    assert_eq!(count(&pool, &keys_of("cfailed")).await, 1);
+    assert_eq!(
+        keys(&pool).key_for_opening("cfailed").await.unwrap(),
+        Some(key)
+    );
+}
+
+/// A key that loses to one another process stored first makes its write
+/// fail with nothing written, and the next first use seals with the
+/// stored key. A key stored by itself (`key_for_sealing`) is another way
+/// in, waited for before the write.
 #[sqlx::test(migrations = "../migrations")]
 async fn a_write_sealed_with_a_key_that_lost_is_refused_and_the_stored_key_follows(pool: PgPool) {
     let now = Utc::now();
-    let (here, elsewhere) = (keys(&pool), keys(&pool));
-
-    // One process, two first uses at once: one pending key, stored once.
-    let (first, second) = tokio::join!(
-        here.key_for_sealing_ahead("cpaired", "citizen", now),
-        here.key_for_sealing_ahead("cpaired", "citizen", now)
-    );
-    let (first, second) = (first.unwrap().unwrap(), second.unwrap().unwrap());
-    assert_eq!(first.0, second.0, "both seal with one key");
-    for receipt in [first.1.unwrap(), second.1.unwrap()] {
-        receipt.stored().await.unwrap();
-    }
-    assert_eq!(
-        keys(&pool).key_for_opening("cpaired").await.unwrap(),
-        Some(first.0)
-    );
-
-    // Another process stores its key for "crace" first; this one, which
-    // has not seen it, seals with a key of its own, which loses.
+    let elsewhere = keys(&pool);
     let stored = elsewhere
         .key_for_sealing("crace", "citizen", now)
         .await
         .unwrap()
         .unwrap();
-    let (lost_key, receipt) = here
-        .key_for_sealing_ahead("crace", "citizen", now)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_ne!(lost_key, stored);
-    let receipt = receipt.expect("a key made here, still to be stored");
-    let committer = committer(&pool, 1);
-    let write = write_at(Expected::new_stream("note-race".into(), "note"), 1, false);
-    let refused = committer.commit_sealed(write, vec![receipt]).await;
-    assert!(matches!(refused, Err(StoreError::KeyLost)), "{refused:?}");
-    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(events, 0, "nothing written");
-    // The next first use here seals with the key stored, and waits for nothing.
-    let (next, pending) = here
-        .key_for_sealing_ahead("crace", "citizen", now)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(next, stored);
-    assert!(pending.is_none());
+    // A process that has not seen the key, with a write of each kind.
+    for numbered in [false, true] {
+        let (here, committer) = (keys(&pool), committer(&pool, 1));
+        let (refused, lost_key) =
+            sealed_write(&committer, &here, "crace", "note-race", numbered).await;
+        assert!(matches!(refused, Err(StoreError::KeyLost)), "{refused:?}");
+        assert_ne!(lost_key, stored);
+        assert_eq!(
+            count(&pool, "SELECT count(*) FROM events").await,
+            0,
+            "nothing written"
+        );
+        // The next first use here seals with the key stored, and stores nothing.
+        let (next, pending) = here
+            .key_for_sealing_ahead("crace", "citizen", now, NewKeyStored::WithTheWrite)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(next, stored);
+        assert!(pending.is_none());
+    }
+    assert_eq!(count(&pool, "SELECT count(*) FROM subject_keys").await, 1);
 }

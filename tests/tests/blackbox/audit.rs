@@ -221,10 +221,10 @@ async fn changing_one_byte_of_one_event_is_reported_at_that_event_and_no_earlier
     assert!(ok["events_checked"].as_u64().unwrap() >= 4);
 
     // The reply of the second request: one character of its text changes
-    // (stored sealed, docs/privacy.md: one hex digit of the sealed value).
+    // (stored sealed, docs/privacy.md: one base64 digit of the sealed value).
     let stream = format!("request-{}", ids[1]);
     let (position, text): (i64, String) = sqlx::query_as(
-        "SELECT position, payload #>> '{_sealed,fields}' FROM events \
+        "SELECT position, payload #>> '{_sealed,fields64}' FROM events \
          WHERE stream_id = $1 AND event_type = 'ReplyReceived'",
     )
     .bind(&stream)
@@ -244,7 +244,7 @@ async fn changing_one_byte_of_one_event_is_reported_at_that_event_and_no_earlier
         .execute(&mut *tx)
         .await
         .unwrap();
-    sqlx::query("UPDATE events SET payload = jsonb_set(payload, '{_sealed,fields}', to_jsonb($2::text)) WHERE position = $1")
+    sqlx::query("UPDATE events SET payload = jsonb_set(payload, '{_sealed,fields64}', to_jsonb($2::text)) WHERE position = $1")
         .bind(position)
         .bind(&tampered)
         .execute(&mut *tx)
