@@ -240,6 +240,10 @@ impl SubjectKeys {
                 Some(Cached::Live(k)) => return Ok(Some((k, None))),
                 Some(Cached::Erased) => return Ok(None),
                 Some(Cached::Pending(dek, receipt)) => match receipt.resolved() {
+                    None if how == NewKeyStored::ByItself && receipt.carried().is_some() => {
+                        let queued = self.store_by_itself(subject, kind, dek, &receipt, now);
+                        return Ok(Some((dek, Some(queued.await?))));
+                    }
                     None => return Ok(Some((dek, Some(receipt)))),
                     Some(outcome) => {
                         self.settle(subject, dek, &receipt, outcome)?;
@@ -284,6 +288,34 @@ impl SubjectKeys {
             remember_in(&mut cache, subject, Cached::Pending(dek, receipt.clone()));
             return Ok(Some((dek, Some(receipt))));
         }
+    }
+
+    /// A key made for a write that carries it, wanted stored first by
+    /// another command: stored by a statement of its own rather than waited
+    /// for, since the write may never come (its command cancelled before it
+    /// was queued). A write that still carries it then finds it stored.
+    async fn store_by_itself(
+        &self,
+        subject: &str,
+        kind: &str,
+        dek: DataKey,
+        carried: &KeyReceipt,
+        now: DateTime<Utc>,
+    ) -> Result<KeyReceipt, KeyError> {
+        let queued = KeyReceipt {
+            answer: self
+                .new_keys
+                .enqueue(subject, kind, carried.wrapped.to_vec(), now)
+                .await?,
+            wrapped: carried.wrapped.clone(),
+            carried: None,
+        };
+        let mut cache = self.cache.write().expect("key cache");
+        if matches!(cache.get(subject), Some(Cached::Pending(_, r)) if Arc::ptr_eq(&r.wrapped, &carried.wrapped))
+        {
+            cache.insert(subject.to_string(), Cached::Pending(dek, queued.clone()));
+        }
+        Ok(queued)
     }
 
     /// What a pending key's statement found becomes what this process knows.

@@ -148,3 +148,35 @@ async fn a_write_sealed_with_a_key_that_lost_is_refused_and_the_stored_key_follo
     }
     assert_eq!(count(&pool, "SELECT count(*) FROM subject_keys").await, 1);
 }
+
+/// A key made for a write that never came (its command cancelled before
+/// the queue) is stored by the next command that needs it stored first,
+/// which does not wait for that write; a later write carrying it commits.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_key_whose_write_never_came_is_stored_by_the_next_command_that_needs_it(pool: PgPool) {
+    let here = keys(&pool);
+    let (made, abandoned) = here
+        .key_for_sealing_ahead("cleft", "citizen", Utc::now(), NewKeyStored::WithTheWrite)
+        .await
+        .unwrap()
+        .unwrap();
+    let abandoned = abandoned.expect("a new key");
+    let stored = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        here.key_for_sealing("cleft", "citizen", Utc::now()),
+    )
+    .await
+    .expect("not left waiting for the write that never came")
+    .unwrap();
+    assert_eq!(stored, Some(made));
+    assert_eq!(
+        keys(&pool).key_for_opening("cleft").await.unwrap(),
+        Some(made)
+    );
+    let write = write_at(Expected::new_stream("note-late".into(), "note"), 1, false);
+    committer(&pool, 1)
+        .commit_sealed(write, vec![abandoned])
+        .await
+        .unwrap();
+    assert_eq!(count(&pool, "SELECT count(*) FROM subject_keys").await, 1);
+}
