@@ -3,7 +3,9 @@
 //! transaction, savepoints, or each write alone), then answers each write.
 
 use super::counters::KnownCounters;
-use super::new_keys::{key_taken, store_batch_keys, store_keys_of, tell_keys, BatchKeys};
+use super::new_keys::{
+    key_taken, store_batch_keys, store_keys_of, tell_keys, writes_whose_key_lost, BatchKeys,
+};
 use super::statements::{
     bind_rows, counter_moved_on, record_idempotency, sorted, stream_moved_on, write_batch,
     BatchRows, INSERT_FAILING_IF_MOVED_ON, INSERT_KEYED_FAILING_IF_MOVED_ON,
@@ -126,11 +128,30 @@ impl Committer {
         };
         let together = match first_try {
             Ok(Some(answers)) => Together::Committed(answers),
-            // A lost race: find the loser, with its own error.
-            Ok(None) if batch.len() == 1 => {
-                Together::Committed(vec![self.commit_alone(&batch[0]).await])
+            // A lost race: find the loser, with its own error. A write whose
+            // new key lost is refused, and the others go again as a batch.
+            Ok(None) => {
+                let lost = self.writes_whose_key_lost(&batch).await;
+                if lost.contains(&true) {
+                    let mut kept = Vec::with_capacity(batch.len());
+                    for (job, lost) in batch.into_iter().zip(lost) {
+                        if lost {
+                            answer(job, Err(StoreError::KeyLost));
+                        } else {
+                            kept.push(job);
+                        }
+                    }
+                    if !kept.is_empty() {
+                        Box::pin(self.commit_batch(kept)).await;
+                    }
+                    return;
+                }
+                if batch.len() == 1 {
+                    Together::Committed(vec![self.commit_alone(&batch[0]).await])
+                } else {
+                    self.run_with_savepoints(&batch).await
+                }
             }
-            Ok(None) => self.run_with_savepoints(&batch).await,
             Err(together) => together,
         };
         match together {
@@ -161,6 +182,26 @@ impl Committer {
                     answer(job, Err(StoreError::CommitFailed(reason.clone())));
                 }
             }
+        }
+    }
+
+    /// Which writes of a batch whose statement stored nothing carry a new
+    /// key that lost (none known if the look-up fails: each write then
+    /// finds out alone).
+    async fn writes_whose_key_lost(&self, batch: &[Job]) -> Vec<bool> {
+        let none = vec![false; batch.len()];
+        if batch.iter().all(|job| job.keys.is_empty()) {
+            return none;
+        }
+        let Ok(mut session) = self.session.session().await else {
+            return none;
+        };
+        match writes_whose_key_lost(&mut session, batch).await {
+            Ok(lost) => {
+                session.done();
+                lost
+            }
+            Err(_) => none,
         }
     }
 

@@ -28,13 +28,13 @@ pub(super) struct BatchKeys {
 }
 
 impl BatchKeys {
-    /// The keys carried by the writes of `batch` that no earlier batch
-    /// stored.
+    /// The keys carried by the writes of `batch` that are still to be
+    /// stored (not by an earlier batch, nor of an erased subject).
     pub(super) fn of(batch: &[Job]) -> BatchKeys {
         let mut carried: Vec<_> = batch
             .iter()
             .flat_map(|job| &job.keys)
-            .filter(|receipt| !receipt.told_stored())
+            .filter(|receipt| receipt.to_be_stored())
             .filter_map(KeyReceipt::carried)
             .collect();
         carried.sort_by(|a, b| (&a.subject, &a.wrapped).cmp(&(&b.subject, &b.wrapped)));
@@ -146,32 +146,81 @@ pub(super) async fn store_keys_of(conn: &mut PgConnection, job: &Job) -> Result<
         return Ok(());
     }
     store_batch_keys(&mut *conn, &keys).await?;
-    let stored: HashMap<String, Option<Vec<u8>>> =
+    let stored = stored_keys(&mut *conn, &keys).await?;
+    // Each key is stored now, ours or not: one missing is not ours. Ours
+    // is stored only if this transaction commits (the answer tells it).
+    if lost_a_key(job, &stored, Found::InTheWritesTransaction) {
+        return Err(StoreError::KeyLost);
+    }
+    Ok(())
+}
+
+/// After a batch's statement stored nothing: which writes carry a key that
+/// lost to another stored first (to be refused, the rest to run again as a
+/// batch). Tells each key found stored what it found.
+pub(super) async fn writes_whose_key_lost(
+    conn: &mut PgConnection,
+    batch: &[Job],
+) -> Result<Vec<bool>, sqlx::Error> {
+    let keys = BatchKeys::of(batch);
+    if keys.is_empty() {
+        return Ok(vec![false; batch.len()]);
+    }
+    let stored = stored_keys(conn, &keys).await?;
+    Ok(batch
+        .iter()
+        .map(|job| lost_a_key(job, &stored, Found::Committed))
+        .collect())
+}
+
+async fn stored_keys(
+    conn: &mut PgConnection,
+    keys: &BatchKeys,
+) -> Result<HashMap<String, Option<Vec<u8>>>, sqlx::Error> {
+    Ok(
         sqlx::query_as("SELECT subject, wrapped_key FROM subject_keys WHERE subject = ANY($1)")
             .bind(&keys.subjects)
-            .fetch_all(&mut *conn)
+            .fetch_all(conn)
             .await?
             .into_iter()
-            .collect();
+            .collect(),
+    )
+}
+
+/// Where keys were looked up.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Found {
+    /// After a batch stored nothing: what is there was committed by others
+    /// (or by an earlier batch), and a key not there is still to be stored.
+    Committed,
+    /// In the write's transaction, after inserting its keys: each is there,
+    /// and ours only for as long as the transaction.
+    InTheWritesTransaction,
+}
+
+/// Whether one of the job's carried keys is not the one `stored` for its
+/// subject; tells each key what was found, when it is for good.
+fn lost_a_key(job: &Job, stored: &HashMap<String, Option<Vec<u8>>>, found: Found) -> bool {
     let mut lost = false;
-    for receipt in &job.keys {
+    for receipt in job.keys.iter().filter(|r| r.to_be_stored()) {
         let Some(key) = receipt.carried() else {
             continue;
         };
         match stored.get(&key.subject) {
-            Some(Some(wrapped)) if receipt.is(wrapped) => {}
+            Some(Some(wrapped)) if receipt.is(wrapped) => {
+                if found == Found::Committed {
+                    receipt.tell_stored();
+                }
+            }
             Some(None) => receipt.tell(Stored::Erased),
             Some(Some(other)) => {
                 receipt.tell(Stored::Live(other.clone()));
                 lost = true;
             }
-            None => lost = true,
+            None => lost |= found == Found::InTheWritesTransaction,
         }
     }
-    if lost {
-        return Err(StoreError::KeyLost);
-    }
-    Ok(())
+    lost
 }
 
 /// Tells the write's carried keys what its answer means for them: stored

@@ -115,9 +115,10 @@ impl KeyReceipt {
         self.tell(Stored::Live(self.wrapped.to_vec()));
     }
 
-    /// Whether a write carrying the key has stored it.
-    pub(crate) fn told_stored(&self) -> bool {
-        matches!(self.resolved(), Some(Ok(Stored::Live(w))) if self.is(&w))
+    /// Whether the key is still to be stored by a write carrying it: not
+    /// found stored (ours or another's) nor its subject erased.
+    pub(crate) fn to_be_stored(&self) -> bool {
+        matches!(self.resolved(), None | Some(Ok(Stored::NotSeen)))
     }
 
     /// Whether `stored` is this key.

@@ -180,3 +180,63 @@ async fn a_key_whose_write_never_came_is_stored_by_the_next_command_that_needs_i
         .unwrap();
     assert_eq!(count(&pool, "SELECT count(*) FROM subject_keys").await, 1);
 }
+
+/// After a restart the cache is empty: returning citizens' first writes
+/// seal with new keys that lose to the stored ones. In a batch with new
+/// citizens' writes, only theirs are refused; the next try seals with the
+/// stored key and commits.
+#[sqlx::test(migrations = "../migrations")]
+async fn in_a_batch_only_the_writes_whose_key_lost_are_refused(pool: PgPool) {
+    let before = keys(&pool);
+    let mut stored = Vec::new();
+    for i in 0..5 {
+        let key = before
+            .key_for_sealing(&format!("cback{i}"), "citizen", Utc::now())
+            .await
+            .unwrap()
+            .unwrap();
+        stored.push(key);
+    }
+    let (after, committer) = (keys(&pool), committer(&pool, 1));
+    let writes: Vec<_> = (0..30)
+        .map(|i| {
+            let (committer, after) = (committer.clone(), after.clone());
+            tokio::spawn(async move {
+                let subject = if i % 6 == 0 {
+                    format!("cback{}", i / 6)
+                } else {
+                    format!("cfirst{i}")
+                };
+                let name = format!("note-{i}");
+                sealed_write(&committer, &after, &subject, &name, i % 2 == 0).await
+            })
+        })
+        .collect();
+    for (i, write) in writes.into_iter().enumerate() {
+        let (outcome, _) = write.await.unwrap();
+        if i % 6 == 0 {
+            assert!(
+                matches!(outcome, Err(StoreError::KeyLost)),
+                "{i}: {outcome:?}"
+            );
+        } else {
+            outcome.unwrap();
+        }
+    }
+    assert_eq!(count(&pool, "SELECT count(*) FROM events").await, 25);
+    for (i, stored) in stored.into_iter().enumerate() {
+        let (key, pending) = after
+            .key_for_sealing_ahead(
+                &format!("cback{i}"),
+                "citizen",
+                Utc::now(),
+                NewKeyStored::WithTheWrite,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(key, stored);
+        assert!(pending.is_none());
+    }
+    assert_eq!(count(&pool, "SELECT count(*) FROM subject_keys").await, 30);
+}
