@@ -43,6 +43,17 @@ async fn sealed_write(
     (outcome.map(|_| ()), key)
 }
 
+/// The next first use of `subject` seals with `stored` and stores nothing.
+async fn seals_with_the_stored_key(keys: &SubjectKeys, subject: &str, stored: [u8; 32]) {
+    let (key, pending) = keys
+        .key_for_sealing_ahead(subject, "citizen", Utc::now(), NewKeyStored::WithTheWrite)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(key, stored);
+    assert!(pending.is_none(), "{subject}: nothing left to store");
+}
+
 /// Creations at once, numbered and not, each a new citizen: every key is
 /// stored with its write (one row each), and a fresh process opens with it.
 /// Two first uses in one process share the pending key, stored once.
@@ -138,13 +149,7 @@ async fn a_write_sealed_with_a_key_that_lost_is_refused_and_the_stored_key_follo
             "nothing written"
         );
         // The next first use here seals with the key stored, and stores nothing.
-        let (next, pending) = here
-            .key_for_sealing_ahead("crace", "citizen", now, NewKeyStored::WithTheWrite)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(next, stored);
-        assert!(pending.is_none());
+        seals_with_the_stored_key(&here, "crace", stored).await;
     }
     assert_eq!(count(&pool, "SELECT count(*) FROM subject_keys").await, 1);
 }
@@ -225,18 +230,7 @@ async fn in_a_batch_only_the_writes_whose_key_lost_are_refused(pool: PgPool) {
     }
     assert_eq!(count(&pool, "SELECT count(*) FROM events").await, 25);
     for (i, stored) in stored.into_iter().enumerate() {
-        let (key, pending) = after
-            .key_for_sealing_ahead(
-                &format!("cback{i}"),
-                "citizen",
-                Utc::now(),
-                NewKeyStored::WithTheWrite,
-            )
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(key, stored);
-        assert!(pending.is_none());
+        seals_with_the_stored_key(&after, &format!("cback{i}"), stored).await;
     }
     assert_eq!(count(&pool, "SELECT count(*) FROM subject_keys").await, 30);
 }
