@@ -28,13 +28,13 @@ pub(super) struct BatchKeys {
 }
 
 impl BatchKeys {
-    /// The keys carried by the writes of `batch` that are still to be
-    /// stored (not by an earlier batch, nor of an erased subject).
+    /// The keys carried by the writes of `batch` that are not stored for
+    /// good (by an earlier batch, or their subject erased).
     pub(super) fn of(batch: &[Job]) -> BatchKeys {
         let mut carried: Vec<_> = batch
             .iter()
             .flat_map(|job| &job.keys)
-            .filter(|receipt| receipt.to_be_stored())
+            .filter(|receipt| !receipt.stored_for_good())
             .filter_map(KeyReceipt::carried)
             .collect();
         carried.sort_by(|a, b| (&a.subject, &a.wrapped).cmp(&(&b.subject, &b.wrapped)));
@@ -202,7 +202,10 @@ enum Found {
 /// subject; tells each key what was found, when it is for good.
 fn lost_a_key(job: &Job, stored: &HashMap<String, Option<Vec<u8>>>, found: Found) -> bool {
     let mut lost = false;
-    for receipt in job.keys.iter().filter(|r| r.to_be_stored()) {
+    // Every key not stored for good, as the insert took them: a key found
+    // to have lost earlier, by another write that carried it, was inserted
+    // again, is looked up again and refuses this write as well.
+    for receipt in job.keys.iter().filter(|r| !r.stored_for_good()) {
         let Some(key) = receipt.carried() else {
             continue;
         };

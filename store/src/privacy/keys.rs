@@ -115,10 +115,15 @@ impl KeyReceipt {
         self.tell(Stored::Live(self.wrapped.to_vec()));
     }
 
-    /// Whether the key is still to be stored by a write carrying it: not
-    /// found stored (ours or another's) nor its subject erased.
-    pub(crate) fn to_be_stored(&self) -> bool {
-        matches!(self.resolved(), None | Some(Ok(Stored::NotSeen)))
+    /// Whether a write carrying the key may leave it out of its batch's
+    /// insert: found stored as ours, or its subject erased — both for good.
+    /// A key found to have lost stays in, so that its writes are refused.
+    pub(crate) fn stored_for_good(&self) -> bool {
+        match self.resolved() {
+            Some(Ok(Stored::Live(w))) => self.is(&w),
+            Some(Ok(Stored::Erased)) => true,
+            _ => false,
+        }
     }
 
     /// Whether `stored` is this key.

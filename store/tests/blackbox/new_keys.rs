@@ -234,3 +234,43 @@ async fn in_a_batch_only_the_writes_whose_key_lost_are_refused(pool: PgPool) {
     }
     assert_eq!(count(&pool, "SELECT count(*) FROM subject_keys").await, 30);
 }
+
+/// Two writes of one process sealed with one new key that another process
+/// beat: the second, queued after the first was refused, is refused too
+/// (its key is known to have lost, and is not left out of its batch).
+#[sqlx::test(migrations = "../migrations")]
+async fn every_write_sealed_with_a_key_that_lost_is_refused(pool: PgPool) {
+    let (here, elsewhere) = (keys(&pool), keys(&pool));
+    let made = |subject: &'static str| {
+        let here = here.clone();
+        async move {
+            here.key_for_sealing_ahead(subject, "citizen", Utc::now(), NewKeyStored::WithTheWrite)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let (first_key, first) = made("ctwice").await;
+    let (second_key, second) = made("ctwice").await;
+    assert_eq!(first_key, second_key, "one pending key, shared");
+    elsewhere
+        .key_for_sealing("ctwice", "citizen", Utc::now())
+        .await
+        .unwrap();
+    let committer = committer(&pool, 1);
+    for (n, receipt, numbered) in [(1, first, false), (2, second, true)] {
+        let write = write_at(
+            Expected::new_stream(format!("note-{n}"), "note"),
+            1,
+            numbered,
+        );
+        let refused = committer
+            .commit_sealed(write, receipt.into_iter().collect())
+            .await;
+        assert!(
+            matches!(refused, Err(StoreError::KeyLost)),
+            "{n}: {refused:?}"
+        );
+    }
+    assert_eq!(count(&pool, "SELECT count(*) FROM events").await, 0);
+}
