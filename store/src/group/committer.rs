@@ -190,7 +190,8 @@ impl Committer {
     /// finds out alone).
     async fn writes_whose_key_lost(&self, batch: &[Job]) -> Vec<bool> {
         let none = vec![false; batch.len()];
-        if batch.iter().all(|job| job.keys.is_empty()) {
+        let carried = |job: &Job| job.keys.iter().any(|key| key.carried().is_some());
+        if !batch.iter().any(carried) {
             return none;
         }
         let Ok(mut session) = self.session.session().await else {

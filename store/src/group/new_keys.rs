@@ -115,8 +115,9 @@ pub(super) fn key_taken(e: &sqlx::Error) -> bool {
         .is_some_and(|db| db.code().as_deref() == Some("CP003"))
 }
 
-/// In a batch's transaction: inserts its keys; false if one was not
-/// inserted (the batch then runs again write by write).
+/// In a batch's (or one write's) transaction: inserts its keys; false if
+/// one was not inserted (the batch then finds out whose key lost,
+/// [`writes_whose_key_lost`]).
 pub(super) async fn store_batch_keys(
     conn: &mut PgConnection,
     keys: &BatchKeys,

@@ -47,7 +47,9 @@ pub(super) async fn write_batch(
 ) -> Result<Option<(Vec<Written>, CounterLasts)>, StoreError> {
     let (numbers, lasts) = allocate_protocols(&mut *conn, batch).await?;
     let rows = BatchRows::of(batch, &numbers);
-    let inserted = insert_rows(&mut *conn, batch, &rows, INSERT_SKIPPING_MOVED_ON).await?;
+    let inserted = bind_rows(sqlx::query_as(INSERT_SKIPPING_MOVED_ON), batch, &rows)
+        .fetch_all(&mut *conn)
+        .await?;
     Ok(rows
         .written(numbers, inserted)
         .map(|written| (written, lasts)))
@@ -278,20 +280,6 @@ impl BatchRows {
         }
         Some(written)
     }
-}
-
-/// Inserts a batch's rows with one statement, [`INSERT_SKIPPING_MOVED_ON`]
-/// or [`INSERT_FAILING_IF_MOVED_ON`]; returns the rows inserted: stream,
-/// version, position.
-pub(super) async fn insert_rows(
-    conn: &mut PgConnection,
-    batch: &[Job],
-    rows: &BatchRows,
-    sql: &'static str,
-) -> Result<Vec<(String, i32, i64)>, sqlx::Error> {
-    bind_rows(sqlx::query_as(sql), batch, rows)
-        .fetch_all(&mut *conn)
-        .await
 }
 
 pub(super) type InsertQuery<'q> =

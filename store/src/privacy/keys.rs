@@ -119,8 +119,9 @@ impl KeyReceipt {
     /// insert: found stored as ours, or its subject erased — both for good.
     /// A key found to have lost stays in, so that its writes are refused.
     pub(crate) fn stored_for_good(&self) -> bool {
-        match self.resolved() {
-            Some(Ok(Stored::Live(w))) => self.is(&w),
+        // Borrowed, not cloned: every batch asks this of each key it carries.
+        match &*self.answer.borrow() {
+            Some(Ok(Stored::Live(w))) => self.is(w),
             Some(Ok(Stored::Erased)) => true,
             _ => false,
         }

@@ -213,3 +213,53 @@ async fn an_idempotency_key_is_recorded_once(pool: PgPool) {
         .unwrap()
         .is_none());
 }
+
+/// A row of the log stays in its own pages up to a page, even with a value
+/// that does not compress (a sealed request's ciphertext), and its reads
+/// plan no parallel workers (decision P32).
+#[sqlx::test(migrations = "../migrations")]
+async fn the_log_keeps_rows_inline_and_reads_them_without_parallel_workers(pool: PgPool) {
+    let options: Vec<String> =
+        sqlx::query_scalar("SELECT unnest(reloptions) FROM pg_class WHERE relname = 'events'")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert!(
+        options.contains(&"parallel_workers=0".to_string()),
+        "{options:?}"
+    );
+    // Digits no compressor shortens: a linear congruential sequence.
+    let mut x: u64 = 7;
+    let noise: String = (0..3_000)
+        .map(|_| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            char::from(b'A' + (x >> 59) as u8)
+        })
+        .collect();
+    let sealed_like = NewEvent {
+        event_type: "Tested".into(),
+        schema_version: 1,
+        payload: json!({ "_sealed": { "subject": "cabc", "fields64": noise } }),
+    };
+    let expected = Expected::new_stream("big-1".into(), "big");
+    let mut tx = pool.begin().await.unwrap();
+    store::append(&mut tx, &expected, &[sealed_like], &meta(), Utc::now())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let (toasted, stored): (i64, i32) = sqlx::query_as(
+        "SELECT pg_relation_size(c.reltoastrelid), \
+                (SELECT pg_column_size(payload) FROM events WHERE stream_id = 'big-1') \
+         FROM pg_class c WHERE c.relname = 'events'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(toasted, 0, "the row went to the TOAST table");
+    assert!(
+        stored > 3_000,
+        "stored compressed or out of line: {stored} bytes"
+    );
+}
