@@ -245,11 +245,14 @@ fn open_fields(
     )?;
     for (value, name) in out.fields.iter_mut().zip(fields) {
         if value.is_none() {
-            *value = opened.get(*name).and_then(|v| match v {
-                serde_json::Value::String(s) => Some(s.clone()),
-                serde_json::Value::Null => None,
-                other => Some(other.to_string()),
-            });
+            *value = opened
+                .get_mut(*name)
+                .map(serde_json::Value::take)
+                .and_then(|v| match v {
+                    serde_json::Value::String(s) => Some(s),
+                    serde_json::Value::Null => None,
+                    other => Some(other.to_string()),
+                });
         }
     }
     Ok(out)

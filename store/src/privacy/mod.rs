@@ -8,6 +8,7 @@
 //! - [`keys`]: the subjects' wrapped data keys, cached; erasure destroys one
 //!   and records who erased whom, when, on what ground.
 //! - `new_keys`: the first uses of new subjects, stored together.
+//! - `put_back`: an opened plaintext put back into its payload as it is parsed.
 //! - [`hex_text`]: the hex text of sealed values and pseudonyms, by table.
 //! - [`open`]: the opening of stored rows, joined with their subject's key.
 
@@ -18,3 +19,4 @@ mod new_keys;
 pub mod open;
 pub mod personal;
 pub mod pointer;
+mod put_back;

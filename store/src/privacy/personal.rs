@@ -25,6 +25,7 @@
 use super::crypto::{self, CryptoError, DataKey};
 use super::hex_text;
 use super::pointer::{expand, put, take};
+use super::put_back;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use hmac::{Hmac, Mac};
@@ -275,15 +276,21 @@ pub fn sealed_joint_subject(payload: &Value) -> Option<&str> {
         .as_str()
 }
 
-fn open_map(sealed: &Value, dek: &DataKey, aad: &str) -> Result<Map<String, Value>, CryptoError> {
-    let bytes = match (sealed.get(FIELDS_KEY), sealed.get(HEX_FIELDS_KEY)) {
+/// Opens `sealed` with `dek` and puts its fields back into `payload`.
+fn open_into(
+    payload: &mut Value,
+    sealed: &Value,
+    dek: &DataKey,
+    aad: &str,
+) -> Result<(), CryptoError> {
+    let mut bytes = match (sealed.get(FIELDS_KEY), sealed.get(HEX_FIELDS_KEY)) {
         (Some(Value::String(b64)), None) => BASE64.decode(b64).ok(),
         (None, Some(Value::String(hex))) => hex_text::decode(hex),
         _ => None,
     }
     .ok_or(CryptoError::Malformed)?;
-    let plain = crypto::open(dek, &bytes, aad.as_bytes())?;
-    serde_json::from_slice(&plain).map_err(|_| CryptoError::Malformed)
+    let plaintext = crypto::open_in_place(dek, &mut bytes, aad.as_bytes())?;
+    put_back::put_fields(plaintext, payload)
 }
 
 /// Puts [`ERASED`] (or `null`) wherever a declared field was taken out.
@@ -326,24 +333,21 @@ pub fn open_payload(
         .map(|j| j.fields)
         .unwrap_or_default();
     let joint = sealed.get(JOINT_KEY);
-    let mut opened = Map::new();
     if let Some(dek) = dek {
-        opened.extend(open_map(&sealed, dek, &aad(event_type, subject))?);
+        open_into(payload, &sealed, dek, &aad(event_type, subject))?;
         if let (Some(joint), Some(second_dek)) = (joint, joint_dek) {
             let second = joint
                 .get("subject")
                 .and_then(Value::as_str)
                 .ok_or(CryptoError::Malformed)?;
             let key = joint_key(dek, second_dek);
-            opened.extend(open_map(
+            open_into(
+                payload,
                 joint,
                 &key,
                 &joint_aad(event_type, subject, second),
-            )?);
+            )?;
         }
-    }
-    for (pointer, value) in opened {
-        put(payload, &pointer, value);
     }
     // Only what a missing key sealed reads as erased: with the keys, a
     // declared field the event never had stays absent.
