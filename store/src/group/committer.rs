@@ -275,16 +275,11 @@ impl Committer {
         let numbers = vec![None; batch.len()];
         let rows = BatchRows::of(batch, &numbers);
         let keys = BatchKeys::of(batch);
-        let inserted = if keys.is_empty() {
-            bind_rows(sqlx::query_as(INSERT_FAILING_IF_MOVED_ON), batch, &rows)
-                .fetch_all(&mut *session)
-                .await
-        } else {
-            let query = sqlx::query_as(INSERT_KEYED_FAILING_IF_MOVED_ON);
-            keys.bind(bind_rows(query, batch, &rows))
-                .fetch_all(&mut *session)
-                .await
-        };
+        let sql = keys.statement(INSERT_FAILING_IF_MOVED_ON, INSERT_KEYED_FAILING_IF_MOVED_ON);
+        let inserted = keys
+            .bind(bind_rows(sqlx::query_as(sql), batch, &rows))
+            .fetch_all(&mut *session)
+            .await;
         let inserted = match inserted {
             Ok(inserted) => {
                 session.done();
@@ -316,23 +311,17 @@ impl Committer {
             .await?;
         let rows = BatchRows::of(batch, &numbers);
         let keys = BatchKeys::of(batch);
-        let sql = if keys.is_empty() {
-            INSERT_NUMBERED_FAILING_IF_MOVED_ON
-        } else {
-            INSERT_NUMBERED_KEYED_FAILING_IF_MOVED_ON
-        };
+        let sql = keys.statement(
+            INSERT_NUMBERED_FAILING_IF_MOVED_ON,
+            INSERT_NUMBERED_KEYED_FAILING_IF_MOVED_ON,
+        );
         let query = bind_rows(sqlx::query_as(sql), batch, &rows)
             .bind(&moves.sedi)
             .bind(&moves.years)
             .bind(&moves.seen)
             .bind(&moves.lasts)
             .bind(moves.sedi.len() as i32);
-        let query = if keys.is_empty() {
-            query
-        } else {
-            keys.bind(query)
-        };
-        let inserted = query.fetch_all(&mut *session).await;
+        let inserted = keys.bind(query).fetch_all(&mut *session).await;
         let inserted = match inserted {
             Ok(inserted) => {
                 session.done();

@@ -4,10 +4,11 @@
 //! trip and no transaction of its own.
 //!
 //! Inserted `ON CONFLICT DO NOTHING`: a key not inserted (another writer's
-//! stored first, an erased subject, or ours stored by an earlier batch)
-//! fails the batch's statement, and the batch runs again write by write
-//! ([`store_keys_of`]), where each write finds the key stored for its
-//! subject and is refused ([`StoreError::KeyLost`]) if it is not its own.
+//! stored first, or an erased subject) fails the batch's statement. The
+//! batch's keys are then looked up ([`writes_whose_key_lost`]): each write
+//! sealed with a key that is not the one stored is refused
+//! ([`StoreError::KeyLost`]) and the others go again as a batch. A write run
+//! alone stores its keys in its own transaction ([`store_keys_of`]).
 
 use super::{Answer, Job};
 use crate::privacy::keys::{KeyReceipt, Stored};
@@ -54,12 +55,26 @@ impl BatchKeys {
         self.subjects.is_empty()
     }
 
-    /// Binds the keys as the next five parameters of a statement with
-    /// [`keyed_cte!`], and their count as the sixth.
+    /// The statement to run: `keyed` (with [`keyed_cte!`]) when there are
+    /// keys to store, else `plain`; [`BatchKeys::bind`] binds what it takes.
+    pub(super) fn statement(&self, plain: &'static str, keyed: &'static str) -> &'static str {
+        if self.is_empty() {
+            plain
+        } else {
+            keyed
+        }
+    }
+
+    /// Binds the keys as the next five parameters of the statement chosen
+    /// by [`BatchKeys::statement`], and their count as the sixth; nothing
+    /// when there are none (the plain statement takes none).
     pub(super) fn bind<'q, O>(
         &'q self,
         query: sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>,
     ) -> sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments> {
+        if self.is_empty() {
+            return query;
+        }
         query
             .bind(&self.subjects)
             .bind(&self.kinds)

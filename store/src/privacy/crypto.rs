@@ -119,7 +119,8 @@ impl MasterKey for LocalMasterKey {
     }
 
     fn unwrap(&self, wrapped: &[u8], subject: &str) -> Result<DataKey, CryptoError> {
-        open_with(&self.cipher, wrapped, subject.as_bytes())?
+        let mut buffer = wrapped.to_vec();
+        open_in_place_with(&self.cipher, &mut buffer, subject.as_bytes())?
             .try_into()
             .map_err(|_| CryptoError::Malformed)
     }
@@ -137,29 +138,15 @@ pub fn seal(dek: &DataKey, plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>, Cryp
     seal_with(&Aes256Gcm::new(dek.into()), plaintext, aad)
 }
 
-/// The plaintext of [`seal`]'s output.
-pub fn open(dek: &DataKey, sealed: &[u8], aad: &[u8]) -> Result<Vec<u8>, CryptoError> {
-    let mut buffer = sealed.to_vec();
-    Ok(open_in_place(dek, &mut buffer, aad)?.to_vec())
-}
-
-/// As [`open`], decrypted where it lies: the plaintext is the part of
-/// `sealed` between the nonce and the tag. Opening a sealed log does this
-/// once per event, without a copy or an allocation of its own.
+/// The plaintext of [`seal`]'s output, decrypted where it lies: the part
+/// of `sealed` between the nonce and the tag. Opening a sealed log does
+/// this once per event, without a copy or an allocation of its own.
 pub fn open_in_place<'a>(
     dek: &DataKey,
     sealed: &'a mut [u8],
     aad: &[u8],
 ) -> Result<&'a [u8], CryptoError> {
-    if sealed.len() < 12 + 16 {
-        return Err(CryptoError::Malformed);
-    }
-    let (nonce, rest) = sealed.split_at_mut(12);
-    let (text, tag) = rest.split_at_mut(rest.len() - 16);
-    Aes256Gcm::new(dek.into())
-        .decrypt_in_place_detached(Nonce::from_slice(nonce), aad, text, Tag::from_slice(tag))
-        .map_err(|_| CryptoError::Authentication)?;
-    Ok(text)
+    open_in_place_with(&Aes256Gcm::new(dek.into()), sealed, aad)
 }
 
 fn seal_with(cipher: &Aes256Gcm, plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>, CryptoError> {
@@ -180,14 +167,20 @@ fn seal_with(cipher: &Aes256Gcm, plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>
     Ok(out)
 }
 
-fn open_with(cipher: &Aes256Gcm, sealed: &[u8], aad: &[u8]) -> Result<Vec<u8>, CryptoError> {
+fn open_in_place_with<'a>(
+    cipher: &Aes256Gcm,
+    sealed: &'a mut [u8],
+    aad: &[u8],
+) -> Result<&'a [u8], CryptoError> {
     if sealed.len() < 12 + 16 {
         return Err(CryptoError::Malformed);
     }
-    let (nonce, ct) = sealed.split_at(12);
+    let (nonce, rest) = sealed.split_at_mut(12);
+    let (text, tag) = rest.split_at_mut(rest.len() - 16);
     cipher
-        .decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad })
-        .map_err(|_| CryptoError::Authentication)
+        .decrypt_in_place_detached(Nonce::from_slice(nonce), aad, text, Tag::from_slice(tag))
+        .map_err(|_| CryptoError::Authentication)?;
+    Ok(text)
 }
 
 #[cfg(test)]
@@ -216,9 +209,23 @@ mod tests {
         let dek = new_data_key();
         let sealed = seal(&dek, b"ROSSI MARIO", b"RequestSent").unwrap();
         assert!(!sealed.windows(5).any(|w| w == b"ROSSI"));
+        let open = |dek: &DataKey, sealed: &[u8], aad: &[u8]| {
+            open_in_place(dek, &mut sealed.to_vec(), aad).map(<[u8]>::to_vec)
+        };
         assert_eq!(open(&dek, &sealed, b"RequestSent").unwrap(), b"ROSSI MARIO");
         assert!(open(&new_data_key(), &sealed, b"RequestSent").is_err());
         assert!(open(&dek, &sealed, b"Other").is_err());
+        let mut tampered = sealed.clone();
+        *tampered.last_mut().unwrap() ^= 1;
+        assert_eq!(
+            open(&dek, &tampered, b"RequestSent"),
+            Err(CryptoError::Authentication)
+        );
+        // Shorter than a nonce and a tag: nothing to decrypt.
+        assert_eq!(
+            open(&dek, &sealed[..27], b"RequestSent"),
+            Err(CryptoError::Malformed)
+        );
     }
 
     #[test]

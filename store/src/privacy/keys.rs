@@ -262,14 +262,7 @@ impl SubjectKeys {
             let dek = new_data_key();
             let wrapped: Arc<[u8]> = self.master.wrap(&dek, subject)?.into();
             let receipt = match how {
-                NewKeyStored::ByItself => KeyReceipt {
-                    answer: self
-                        .new_keys
-                        .enqueue(subject, kind, wrapped.to_vec(), now)
-                        .await?,
-                    wrapped,
-                    carried: None,
-                },
+                NewKeyStored::ByItself => self.queued(subject, kind, wrapped, now).await?,
                 NewKeyStored::WithTheWrite => {
                     let (told, answer) = watch::channel(None);
                     KeyReceipt {
@@ -309,20 +302,33 @@ impl SubjectKeys {
         carried: &KeyReceipt,
         now: DateTime<Utc>,
     ) -> Result<KeyReceipt, KeyError> {
-        let queued = KeyReceipt {
-            answer: self
-                .new_keys
-                .enqueue(subject, kind, carried.wrapped.to_vec(), now)
-                .await?,
-            wrapped: carried.wrapped.clone(),
-            carried: None,
-        };
+        let queued = self
+            .queued(subject, kind, carried.wrapped.clone(), now)
+            .await?;
         let mut cache = self.cache.write().expect("key cache");
         if matches!(cache.get(subject), Some(Cached::Pending(_, r)) if Arc::ptr_eq(&r.wrapped, &carried.wrapped))
         {
             cache.insert(subject.to_string(), Cached::Pending(dek, queued.clone()));
         }
         Ok(queued)
+    }
+
+    /// A key handed to the statement shared by first uses (new_keys.rs).
+    async fn queued(
+        &self,
+        subject: &str,
+        kind: &str,
+        wrapped: Arc<[u8]>,
+        now: DateTime<Utc>,
+    ) -> Result<KeyReceipt, KeyError> {
+        Ok(KeyReceipt {
+            answer: self
+                .new_keys
+                .enqueue(subject, kind, wrapped.to_vec(), now)
+                .await?,
+            wrapped,
+            carried: None,
+        })
     }
 
     /// What a pending key's statement found becomes what this process knows.
